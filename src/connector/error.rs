@@ -1,0 +1,45 @@
+//! Errors a connector reports. Config errors happen at plan time and name the plugin and key;
+//! runtime errors fail the pipeline and are kept verbatim for the job's `errorMsg`.
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectorError {
+    /// A wrong or missing option.
+    #[error("plugin {plugin}: option '{key}' {message}")]
+    Option {
+        plugin: String,
+        key: String,
+        message: String,
+    },
+    /// A configuration problem that is not about one option.
+    #[error("plugin {plugin}: {message}")]
+    Config { plugin: String, message: String },
+    /// A failure while running; the message is shown to the user as the job's error.
+    #[error("{0}")]
+    Runtime(String),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl ConnectorError {
+    pub fn runtime(message: impl Into<String>) -> Self {
+        ConnectorError::Runtime(message.into())
+    }
+
+    pub fn config(plugin: &str, message: impl Into<String>) -> Self {
+        ConnectorError::Config {
+            plugin: plugin.to_string(),
+            message: message.into(),
+        }
+    }
+
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        ConnectorError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}

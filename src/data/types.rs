@@ -1,0 +1,299 @@
+//! SeaTunnel's column types and how job files spell them.
+//!
+//! FakeSource and LocalFile take a `schema.fields` map of `name -> type string`, where the type is
+//! one of SeaTunnel's names (`string`, `int`, `"decimal(38, 18)"`, `"map<string, array<int>>"`…) or
+//! a nested object meaning a row type. Parsing happens once at plan time; the runtime only sees
+//! [`DataType`].
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde_json::Value as Json;
+
+/// Default decimal precision and scale, as SeaTunnel's `DecimalType` uses when none is given.
+const DEFAULT_DECIMAL: (u8, u8) = (38, 18);
+
+/// A column type. Names match SeaTunnel's `SqlType` so error messages read the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DataType {
+    Null,
+    Boolean,
+    TinyInt,
+    SmallInt,
+    Int,
+    BigInt,
+    Float,
+    Double,
+    Decimal { precision: u8, scale: u8 },
+    String,
+    Bytes,
+    Date,
+    Time,
+    Timestamp,
+    Array(Box<DataType>),
+    Map(Box<DataType>, Box<DataType>),
+    Row(Arc<RowType>),
+}
+
+/// The fields of a nested row type, in declaration order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowType {
+    pub fields: Vec<Field>,
+}
+
+/// One named column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub name: String,
+    pub data_type: DataType,
+}
+
+impl Field {
+    pub fn new(name: impl Into<String>, data_type: DataType) -> Self {
+        Field {
+            name: name.into(),
+            data_type,
+        }
+    }
+}
+
+/// Why a type string could not be understood.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("unsupported column type '{text}': {reason}")]
+pub struct TypeError {
+    pub text: String,
+    pub reason: String,
+}
+
+impl DataType {
+    /// Parses a SeaTunnel type string such as `bigint`, `decimal(30, 8)` or `map<string, int>`.
+    pub fn parse(text: &str) -> Result<DataType, TypeError> {
+        let mut parser = TypeParser { text, pos: 0 };
+        let ty = parser.parse_type()?;
+        parser.skip_ws();
+        if parser.pos != text.len() {
+            return Err(parser.error("unexpected text after the type"));
+        }
+        Ok(ty)
+    }
+
+    /// Builds a type from a `schema.fields` value: a string names a type, an object is a row type.
+    pub fn from_json(value: &Json) -> Result<DataType, TypeError> {
+        match value {
+            Json::String(s) => DataType::parse(s),
+            Json::Object(map) => {
+                let mut fields = Vec::with_capacity(map.len());
+                for (name, v) in map {
+                    fields.push(Field::new(name.clone(), DataType::from_json(v)?));
+                }
+                Ok(DataType::Row(Arc::new(RowType { fields })))
+            }
+            other => Err(TypeError {
+                text: other.to_string(),
+                reason: "expected a type name string or an object of fields".into(),
+            }),
+        }
+    }
+
+    /// True for the numeric types that Assert's MIN/MAX and SQL arithmetic accept.
+    pub fn is_numeric(&self) -> bool {
+        matches!(
+            self,
+            DataType::TinyInt
+                | DataType::SmallInt
+                | DataType::Int
+                | DataType::BigInt
+                | DataType::Float
+                | DataType::Double
+                | DataType::Decimal { .. }
+        )
+    }
+
+    /// SeaTunnel's `SqlType` name, used by Assert's `field_type` rule and in error messages.
+    pub fn sql_type_name(&self) -> &'static str {
+        match self {
+            DataType::Null => "NULL",
+            DataType::Boolean => "BOOLEAN",
+            DataType::TinyInt => "TINYINT",
+            DataType::SmallInt => "SMALLINT",
+            DataType::Int => "INT",
+            DataType::BigInt => "BIGINT",
+            DataType::Float => "FLOAT",
+            DataType::Double => "DOUBLE",
+            DataType::Decimal { .. } => "DECIMAL",
+            DataType::String => "STRING",
+            DataType::Bytes => "BYTES",
+            DataType::Date => "DATE",
+            DataType::Time => "TIME",
+            DataType::Timestamp => "TIMESTAMP",
+            DataType::Array(_) => "ARRAY",
+            DataType::Map(_, _) => "MAP",
+            DataType::Row(_) => "ROW",
+        }
+    }
+}
+
+impl fmt::Display for DataType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DataType::Decimal { precision, scale } => write!(f, "DECIMAL({precision}, {scale})"),
+            DataType::Array(t) => write!(f, "ARRAY<{t}>"),
+            DataType::Map(k, v) => write!(f, "MAP<{k}, {v}>"),
+            DataType::Row(row) => {
+                f.write_str("ROW<")?;
+                for (i, field) in row.fields.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{} {}", field.name, field.data_type)?;
+                }
+                f.write_str(">")
+            }
+            other => f.write_str(other.sql_type_name()),
+        }
+    }
+}
+
+struct TypeParser<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl TypeParser<'_> {
+    fn error(&self, reason: &str) -> TypeError {
+        TypeError {
+            text: self.text.to_string(),
+            reason: reason.to_string(),
+        }
+    }
+
+    fn skip_ws(&mut self) {
+        while self.text[self.pos..].starts_with(char::is_whitespace) {
+            self.pos += 1;
+        }
+    }
+
+    fn ident(&mut self) -> &str {
+        self.skip_ws();
+        let start = self.pos;
+        let rest = &self.text[self.pos..];
+        let len = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        self.pos += len;
+        &self.text[start..self.pos]
+    }
+
+    fn eat(&mut self, c: char) -> bool {
+        self.skip_ws();
+        if self.text[self.pos..].starts_with(c) {
+            self.pos += c.len_utf8();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect(&mut self, c: char) -> Result<(), TypeError> {
+        if self.eat(c) {
+            Ok(())
+        } else {
+            Err(self.error(&format!("expected '{c}'")))
+        }
+    }
+
+    fn number(&mut self) -> Result<u8, TypeError> {
+        let word = self.ident().to_string();
+        word.parse::<u8>()
+            .map_err(|_| self.error("expected a small whole number"))
+    }
+
+    fn parse_type(&mut self) -> Result<DataType, TypeError> {
+        let name = self.ident().to_ascii_lowercase();
+        Ok(match name.as_str() {
+            "null" => DataType::Null,
+            "boolean" | "bool" => DataType::Boolean,
+            "tinyint" | "byte" => DataType::TinyInt,
+            "smallint" | "short" => DataType::SmallInt,
+            "int" | "integer" => DataType::Int,
+            "bigint" | "long" => DataType::BigInt,
+            "float" => DataType::Float,
+            "double" => DataType::Double,
+            "string" | "varchar" | "text" => DataType::String,
+            "bytes" | "binary" => DataType::Bytes,
+            "date" => DataType::Date,
+            "time" => DataType::Time,
+            "timestamp" | "datetime" => DataType::Timestamp,
+            "decimal" => {
+                if self.eat('(') {
+                    let precision = self.number()?;
+                    self.expect(',')?;
+                    let scale = self.number()?;
+                    self.expect(')')?;
+                    if precision == 0 || precision > 38 || scale > precision {
+                        return Err(self.error("decimal precision must be 1..=38 and scale <= precision"));
+                    }
+                    DataType::Decimal { precision, scale }
+                } else {
+                    DataType::Decimal { precision: DEFAULT_DECIMAL.0, scale: DEFAULT_DECIMAL.1 }
+                }
+            }
+            "array" => {
+                self.expect('<')?;
+                let inner = self.parse_type()?;
+                self.expect('>')?;
+                DataType::Array(Box::new(inner))
+            }
+            "map" => {
+                self.expect('<')?;
+                let key = self.parse_type()?;
+                self.expect(',')?;
+                let value = self.parse_type()?;
+                self.expect('>')?;
+                DataType::Map(Box::new(key), Box::new(value))
+            }
+            "" => return Err(self.error("expected a type name")),
+            _ => return Err(self.error("known types are null, boolean, tinyint, smallint, int, bigint, float, double, decimal(p,s), string, bytes, date, time, timestamp, array<t>, map<k,v> and nested rows")),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_scalars_case_insensitively() {
+        assert_eq!(DataType::parse("BIGINT").unwrap(), DataType::BigInt);
+        assert_eq!(DataType::parse(" string ").unwrap(), DataType::String);
+    }
+
+    #[test]
+    fn parses_nested_generics() {
+        let t = DataType::parse("map<string, array<decimal(30, 8)>>").unwrap();
+        assert_eq!(t.to_string(), "MAP<STRING, ARRAY<DECIMAL(30, 8)>>");
+    }
+
+    #[test]
+    fn rejects_unknown_and_trailing_text() {
+        assert!(DataType::parse("varchar2")
+            .unwrap_err()
+            .reason
+            .contains("known types"));
+        assert!(DataType::parse("int int")
+            .unwrap_err()
+            .reason
+            .contains("after the type"));
+        assert!(DataType::parse("decimal(40,2)").is_err());
+    }
+
+    #[test]
+    fn object_is_a_row_type() {
+        let json: Json = serde_json::json!({"a": "int", "b": {"c": "string"}});
+        let DataType::Row(row) = DataType::from_json(&json).unwrap() else {
+            panic!("not a row")
+        };
+        assert_eq!(row.fields[1].name, "b");
+        assert!(matches!(row.fields[1].data_type, DataType::Row(_)));
+    }
+}
