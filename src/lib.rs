@@ -10,4 +10,5 @@
 
 pub mod connector;
 pub mod data;
+pub mod engine;
 pub mod job;

@@ -10,16 +10,6 @@ use serde_json::{Map, Value as Json};
 
 use super::ConnectorError;
 
-/// Keys every plugin accepts that the engine, not the plugin, interprets.
-pub const COMMON_KEYS: &[&str] = &[
-    "plugin_name",
-    "plugin_output",
-    "plugin_input",
-    "result_table_name",
-    "source_table_name",
-    "parallelism",
-];
-
 #[derive(Debug, Clone)]
 pub struct Options {
     plugin: String,

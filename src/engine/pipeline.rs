@@ -1,0 +1,319 @@
+//! Runs one pipeline: starts its task groups, drives periodic commits in STREAMING mode, and
+//! commits or aborts its sinks at the end.
+//!
+//! Invariant: a sink's `commit` only ever receives infos that every task group prepared for the
+//! same checkpoint (or the final ones after every task group ended cleanly), so output becomes
+//! visible all at once per checkpoint and never half way.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::connector::{CommitInfo, JobMode, ReaderContext};
+
+use super::chain::{self, WriterSlots};
+use super::metrics::JobMetrics;
+use super::plan::{JobPlan, Operator};
+use super::task::{self, CheckpointRequest, TaskStop};
+
+/// How a pipeline ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PipelineOutcome {
+    Finished,
+    Canceled,
+    Failed(String),
+}
+
+/// Checkpoint settings resolved for this job: env first, then the engine's defaults.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckpointSettings {
+    /// `None` disables periodic checkpoints (BATCH without `env.checkpoint.interval`).
+    pub interval: Option<Duration>,
+    pub timeout: Duration,
+}
+
+type TaskResult = (usize, Result<Vec<(usize, CommitInfo)>, TaskStop>);
+
+pub async fn run_pipeline(
+    plan: Arc<JobPlan>,
+    pipeline: usize,
+    metrics: Arc<JobMetrics>,
+    checkpoint: CheckpointSettings,
+    cancel: CancellationToken,
+) -> PipelineOutcome {
+    let ids = plan.pipeline_vertex_ids(pipeline);
+    let sinks: Vec<usize> = ids
+        .iter()
+        .copied()
+        .filter(|id| matches!(plan.vertex(*id).operator, Operator::Sink(_)))
+        .collect();
+    for &id in &sinks {
+        if let Operator::Sink(sink) = &plan.vertex(id).operator {
+            if let Err(e) = sink.setup(&plan.vertex(id).tables) {
+                return PipelineOutcome::Failed(e.to_string());
+            }
+        }
+    }
+    let tasks_cancel = cancel.child_token();
+    let mut tasks: JoinSet<TaskResult> = JoinSet::new();
+    let mut readers: JoinSet<Result<(), TaskStop>> = JoinSet::new();
+    let mut checkpoint_txs = Vec::new();
+    if let Err(message) = start_tasks(
+        &plan,
+        pipeline,
+        &ids,
+        &metrics,
+        &tasks_cancel,
+        &mut tasks,
+        &mut readers,
+        &mut checkpoint_txs,
+    ) {
+        tasks_cancel.cancel();
+        return PipelineOutcome::Failed(message);
+    }
+    match checkpoint.interval {
+        Some(i) => tracing::info!(
+            job_id = plan.job_id,
+            pipeline,
+            "checkpoint is enabled, interval {} ms",
+            i.as_millis()
+        ),
+        None => tracing::info!(
+            job_id = plan.job_id,
+            pipeline,
+            "checkpoint is disabled: batch job without env.checkpoint.interval"
+        ),
+    }
+    let group_count = tasks.len();
+    let mut committer = Committer {
+        plan: plan.clone(),
+        sinks: sinks.clone(),
+        next_id: 1,
+    };
+    let mut ticker = checkpoint
+        .interval
+        .filter(|_| plan.config.env.job_mode == JobMode::Streaming)
+        .map(|i| tokio::time::interval_at(tokio::time::Instant::now() + i, i));
+    let mut finals: Vec<(usize, CommitInfo)> = Vec::new();
+    let mut failure: Option<String> = None;
+    let mut canceled = false;
+    let mut done = 0;
+    while done < group_count {
+        tokio::select! {
+            joined = tasks.join_next() => {
+                let Some(joined) = joined else { break };
+                done += 1;
+                match joined {
+                    Ok((_, Ok(infos))) => finals.extend(infos),
+                    Ok((_, Err(TaskStop::Canceled))) => canceled = true,
+                    Ok((group, Err(TaskStop::Failed(msg)))) => {
+                        tracing::error!(job_id = plan.job_id, pipeline, task_group = group, "task failed: {msg}");
+                        failure.get_or_insert(msg);
+                        tasks_cancel.cancel();
+                    }
+                    Err(join) => {
+                        let msg = format!("task panicked: {join}");
+                        tracing::error!(job_id = plan.job_id, pipeline, "{msg}");
+                        failure.get_or_insert(msg);
+                        tasks_cancel.cancel();
+                    }
+                }
+            }
+            _ = async { ticker.as_mut().expect("guarded").tick().await }, if ticker.is_some() && failure.is_none() && !tasks_cancel.is_cancelled() => {
+                if let Err(msg) = committer.checkpoint(&checkpoint_txs, checkpoint.timeout, &tasks_cancel).await {
+                    failure.get_or_insert(msg);
+                    tasks_cancel.cancel();
+                }
+            }
+        }
+    }
+    // Reader errors (a source that failed) are reported by the reader task, not the worker.
+    while let Some(r) = readers.join_next().await {
+        match r {
+            Ok(Err(TaskStop::Failed(msg))) => {
+                failure.get_or_insert(msg);
+            }
+            Err(join) if join.is_panic() => {
+                failure.get_or_insert(format!("source reader panicked: {join}"));
+            }
+            _ => {}
+        }
+    }
+    if let Some(msg) = failure {
+        committer.abort(finals);
+        return PipelineOutcome::Failed(msg);
+    }
+    if canceled || cancel.is_cancelled() {
+        committer.abort(finals);
+        return PipelineOutcome::Canceled;
+    }
+    match committer.commit(finals).and_then(|_| committer.finish()) {
+        Ok(()) => PipelineOutcome::Finished,
+        Err(msg) => PipelineOutcome::Failed(msg),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn start_tasks(
+    plan: &Arc<JobPlan>,
+    pipeline: usize,
+    ids: &[usize],
+    metrics: &Arc<JobMetrics>,
+    cancel: &CancellationToken,
+    tasks: &mut JoinSet<TaskResult>,
+    readers: &mut JoinSet<Result<(), TaskStop>>,
+    checkpoint_txs: &mut Vec<mpsc::UnboundedSender<CheckpointRequest>>,
+) -> Result<(), String> {
+    let mut slots = WriterSlots::for_pipeline(plan, pipeline);
+    let mode = plan.config.env.job_mode;
+    for &id in ids {
+        let pv = plan.vertex(id);
+        let Operator::Source {
+            source,
+            parallelism,
+        } = &pv.operator
+        else {
+            continue;
+        };
+        let Some(first_table) = pv.tables.first().cloned() else {
+            return Err(format!("source {} declares no table", pv.vertex.name));
+        };
+        for subtask_index in 0..*parallelism {
+            let ctx = ReaderContext {
+                job_id: plan.job_id,
+                job_mode: mode,
+                subtask_index,
+                parallelism: *parallelism,
+            };
+            let reader = source.create_reader(&ctx).map_err(|e| e.to_string())?;
+            let stages = chain::build(plan, id, &mut slots).map_err(|e| e.to_string())?;
+            let (tx, rx, recycle_tx, recycle_rx) = task::channel();
+            let (cp_tx, cp_rx) = mpsc::unbounded_channel();
+            checkpoint_txs.push(cp_tx);
+            let group = tasks.len();
+            readers.spawn(task::run_reader(
+                reader,
+                first_table.clone(),
+                mode,
+                metrics.clone(),
+                tx,
+                recycle_rx,
+                cancel.clone(),
+            ));
+            let worker = task::run_worker(
+                stages,
+                metrics.clone(),
+                rx,
+                recycle_tx,
+                cp_rx,
+                cancel.clone(),
+            );
+            tasks.spawn(async move { (group, worker.await) });
+        }
+    }
+    Ok(())
+}
+
+/// Commit bookkeeping for the sinks of one pipeline.
+struct Committer {
+    plan: Arc<JobPlan>,
+    sinks: Vec<usize>,
+    next_id: u64,
+}
+
+impl Committer {
+    fn by_sink(&self, infos: Vec<(usize, CommitInfo)>) -> BTreeMap<usize, Vec<CommitInfo>> {
+        let mut grouped: BTreeMap<usize, Vec<CommitInfo>> =
+            self.sinks.iter().map(|s| (*s, Vec::new())).collect();
+        for (sink, info) in infos {
+            grouped.entry(sink).or_default().push(info);
+        }
+        grouped
+    }
+
+    fn sink(&self, id: usize) -> &dyn crate::connector::Sink {
+        match &self.plan.vertex(id).operator {
+            Operator::Sink(s) => s.as_ref(),
+            _ => unreachable!("committer holds sink ids only"),
+        }
+    }
+
+    /// One periodic checkpoint: every task group prepares, then each sink commits what all of
+    /// them prepared.
+    async fn checkpoint(
+        &mut self,
+        txs: &[mpsc::UnboundedSender<CheckpointRequest>],
+        timeout: Duration,
+        cancel: &CancellationToken,
+    ) -> Result<(), String> {
+        let id = self.next_id;
+        self.next_id += 1;
+        let (ack_tx, mut ack_rx) = mpsc::unbounded_channel();
+        for tx in txs {
+            if tx
+                .send(CheckpointRequest {
+                    id,
+                    ack: ack_tx.clone(),
+                })
+                .is_err()
+            {
+                return Ok(()); // a task group already ended; the end-of-run commit covers it
+            }
+        }
+        drop(ack_tx);
+        let mut infos = Vec::new();
+        let collect = async {
+            for _ in 0..txs.len() {
+                match ack_rx.recv().await {
+                    Some((_, i)) => infos.extend(i),
+                    None => return false,
+                }
+            }
+            true
+        };
+        let complete = tokio::select! {
+            r = tokio::time::timeout(timeout, collect) => match r {
+                Ok(c) => c,
+                Err(_) => return Err(format!("checkpoint {id} expired before completing, timeout {} ms", timeout.as_millis())),
+            },
+            _ = cancel.cancelled() => false,
+        };
+        if complete {
+            self.commit(infos)?;
+            tracing::debug!(
+                job_id = self.plan.job_id,
+                checkpoint = id,
+                "checkpoint completed"
+            );
+        } else {
+            self.abort(infos);
+        }
+        Ok(())
+    }
+
+    fn commit(&self, infos: Vec<(usize, CommitInfo)>) -> Result<(), String> {
+        for (sink, infos) in self.by_sink(infos) {
+            if !infos.is_empty() {
+                self.sink(sink).commit(infos).map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&self) -> Result<(), String> {
+        for &sink in &self.sinks {
+            self.sink(sink).finish().map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    fn abort(&self, infos: Vec<(usize, CommitInfo)>) {
+        for (sink, infos) in self.by_sink(infos) {
+            self.sink(sink).abort(infos);
+        }
+    }
+}
