@@ -12,3 +12,4 @@ pub mod connector;
 pub mod data;
 pub mod engine;
 pub mod job;
+pub mod telemetry;
