@@ -12,4 +12,5 @@ pub mod connector;
 pub mod data;
 pub mod engine;
 pub mod job;
+pub mod node;
 pub mod telemetry;
