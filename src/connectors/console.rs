@@ -532,16 +532,14 @@ mod tests {
         w.write(&people("fake.table1", &["a"])).unwrap();
         w.write(&people("fake.public.table2", &["b"])).unwrap();
         w.write(&people("fake.table1", &["c"])).unwrap();
-        let text = captured.text();
-        let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), 5, "{text}");
-        assert!(lines[3].starts_with("output rowType") || lines[2].starts_with("output rowType"));
-        assert!(text.contains(
-            "rowIndex=1:  SeaTunnelRow#tableId=fake.public.table2 SeaTunnelRow#kind=INSERT : b, 12"
-        ));
-        assert!(text.contains(
-            "rowIndex=2:  SeaTunnelRow#tableId=fake.table1 SeaTunnelRow#kind=INSERT : c, 12"
-        ));
+        assert_eq!(
+            captured.text(),
+            "output rowType: name<STRING>, age<INT>\n\
+             subtaskIndex=0  rowIndex=1:  SeaTunnelRow#tableId=fake.table1 SeaTunnelRow#kind=INSERT : a, 12\n\
+             output rowType: name<STRING>, age<INT>\n\
+             subtaskIndex=0  rowIndex=1:  SeaTunnelRow#tableId=fake.public.table2 SeaTunnelRow#kind=INSERT : b, 12\n\
+             subtaskIndex=0  rowIndex=2:  SeaTunnelRow#tableId=fake.table1 SeaTunnelRow#kind=INSERT : c, 12\n"
+        );
     }
 
     #[test]

@@ -148,11 +148,44 @@ impl BoundTransform for BoundCopy {
 mod tests {
     use super::*;
     use crate::data::{DataType, RowKind, RowType, TablePath, Value};
-    use crate::transforms::filter::tests::{ctx, opts, run};
+    use crate::transforms::filter::tests::{bind_schema, corpus_table, ctx, opts, run};
     use serde_json::json;
 
     fn err(options: Json) -> String {
         run(&CopyFactory, options).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn corpus_copy_transform_chain() {
+        // transforms/copy_transform.conf: two Copy blocks in a row.
+        let input = TableSchema::new(
+            TablePath::parse("fake"),
+            corpus_table(&[])
+                .fields
+                .iter()
+                .filter(|f| f.name != "age")
+                .cloned()
+                .collect(),
+        );
+        let first = bind_schema(
+            &CopyFactory,
+            json!({"source_table_name": "fake", "result_table_name": "fake1",
+                   "src_field": "name", "dest_field": "name1"}),
+            &input,
+        );
+        let second = bind_schema(
+            &CopyFactory,
+            json!({"source_table_name": "fake1", "result_table_name": "fake2",
+                   "fields": {"id_1": "id", "name2": "name", "name3": "name", "c_row_1": "c_row"}}),
+            &first,
+        );
+        assert_eq!(
+            second.field_names(),
+            vec!["id", "name", "c_row", "name1", "id_1", "name2", "name3", "c_row_1"]
+        );
+        assert_eq!(second.fields[4].data_type, DataType::Int);
+        assert_eq!(second.fields[6].data_type, DataType::String);
+        assert_eq!(second.fields[7].data_type, second.fields[2].data_type);
     }
 
     #[test]

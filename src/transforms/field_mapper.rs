@@ -125,7 +125,7 @@ impl BoundTransform for BoundFieldMapper {
 mod tests {
     use super::*;
     use crate::data::{DataType, RowKind, Value};
-    use crate::transforms::filter::tests::run;
+    use crate::transforms::filter::tests::{bind_schema, corpus_table, run};
     use serde_json::json;
 
     fn err(options: Json) -> String {
@@ -147,13 +147,36 @@ mod tests {
     }
 
     #[test]
-    fn one_source_may_feed_one_output_only_once_but_sources_may_repeat_names() {
+    fn output_names_must_be_unique() {
         let out = run(&FieldMapperFactory, json!({"field_mapper": {"name": "n"}})).unwrap();
         assert_eq!(out.value(0, 0), Value::String("alice".into()));
         assert_eq!(
             err(json!({"field_mapper": {"id": "x", "age": "x"}})),
             "plugin FieldMapper: option 'field_mapper' maps both 'id' and 'age' to 'x'; output names must be unique"
         );
+    }
+
+    #[test]
+    fn corpus_field_mapper_block() {
+        // transforms/field_mapper_transform.conf.
+        let input = corpus_table(&[
+            ("string1", DataType::String),
+            ("int1", DataType::Int),
+            ("c_bigint", DataType::BigInt),
+        ]);
+        let out = bind_schema(
+            &FieldMapperFactory,
+            json!({"source_table_name": "fake", "result_table_name": "fake1",
+                   "field_mapper": {"id": "id", "age": "age_as", "int1": "int1_as",
+                                    "name": "name", "c_row": "c_row"}}),
+            &input,
+        );
+        assert_eq!(
+            out.field_names(),
+            vec!["id", "age_as", "int1_as", "name", "c_row"]
+        );
+        assert_eq!(out.fields[2].data_type, DataType::Int);
+        assert_eq!(out.path, input.path);
     }
 
     #[test]

@@ -211,8 +211,51 @@ pub(crate) mod tests {
         Ok(out)
     }
 
+    /// The table most corpus transform jobs read: `id, name, age, c_row { c_row { c_int } }`.
+    pub(crate) fn corpus_table(extra: &[(&str, DataType)]) -> Arc<TableSchema> {
+        let c_int = DataType::Row(Arc::new(crate::data::RowType {
+            fields: vec![Field::new("c_int", DataType::Int)],
+        }));
+        let c_row = DataType::Row(Arc::new(crate::data::RowType {
+            fields: vec![Field::new("c_row", c_int)],
+        }));
+        let mut fields = vec![
+            Field::new("id", DataType::Int),
+            Field::new("name", DataType::String),
+            Field::new("age", DataType::Int),
+        ];
+        fields.extend(extra.iter().map(|(n, t)| Field::new(*n, t.clone())));
+        fields.push(Field::new("c_row", c_row));
+        TableSchema::new(TablePath::parse("fake"), fields)
+    }
+
+    /// The output schema of `options` bound to `input`.
+    pub(crate) fn bind_schema(
+        factory: &dyn TransformFactory,
+        options: Json,
+        input: &Arc<TableSchema>,
+    ) -> Arc<TableSchema> {
+        let t = factory
+            .create(&ctx(factory.name()), &opts(factory.name(), options))
+            .unwrap();
+        t.bind(input).unwrap().output_schema().clone()
+    }
+
     fn err(options: Json) -> String {
         run(&FilterFactory, options).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn corpus_filter_transform_block() {
+        // transforms/filter_transform.conf, with the engine's common keys left in.
+        let out = bind_schema(
+            &FilterFactory,
+            json!({"source_table_name": "fake", "result_table_name": "fake1",
+                   "fields": ["age", "name", "c_row"]}),
+            &corpus_table(&[]),
+        );
+        assert_eq!(out.field_names(), vec!["age", "name", "c_row"]);
+        assert!(matches!(out.fields[2].data_type, DataType::Row(_)));
     }
 
     #[test]

@@ -311,7 +311,7 @@ impl BoundTransform for BoundReplace {
 mod tests {
     use super::*;
     use crate::data::{RowKind, Value};
-    use crate::transforms::filter::tests::run;
+    use crate::transforms::filter::tests::{bind_schema, corpus_table, ctx, opts, run};
     use serde_json::{json, Value as Json};
 
     fn names(options: Json) -> Vec<Value> {
@@ -404,6 +404,37 @@ mod tests {
         assert_eq!(out.schema().fields[2].data_type, DataType::String);
         assert_eq!(out.value(0, 2), Value::String("40".into()));
         assert_eq!(out.value(1, 2), Value::Null);
+    }
+
+    #[test]
+    fn corpus_spark_date_time_block_keeps_other_columns() {
+        // transforms/spark_date_time_transform.conf.
+        let input = corpus_table(&[("c_time", DataType::Timestamp), ("c_date", DataType::Date)]);
+        let out = bind_schema(
+            &ReplaceFactory,
+            json!({"source_table_name": "fake", "result_table_name": "fake1",
+                   "replace_field": "name", "pattern": ".+", "replacement": "b",
+                   "is_regex": true, "replace_first": true}),
+            &input,
+        );
+        assert_eq!(*out, *input);
+    }
+
+    #[test]
+    fn nested_columns_are_not_supported() {
+        let t = ReplaceFactory
+            .create(
+                &ctx("Replace"),
+                &opts(
+                    "Replace",
+                    json!({"replace_field": "c_row", "pattern": "a", "replacement": "b"}),
+                ),
+            )
+            .unwrap();
+        assert_eq!(
+            t.bind(&corpus_table(&[])).err().unwrap().to_string(),
+            "plugin Replace: not supported: replacing in the ROW<c_row ROW<c_int INT>> column 'c_row'; Replace works on string and other scalar columns"
+        );
     }
 
     #[test]
