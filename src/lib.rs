@@ -9,8 +9,10 @@
 //! See `docs/ARCHITECTURE.md` for the layering rule and the invariants.
 
 pub mod connector;
+pub mod connectors;
 pub mod data;
 pub mod engine;
 pub mod job;
 pub mod node;
 pub mod telemetry;
+pub mod transforms;
