@@ -116,12 +116,7 @@ pub fn load_job_text_with_env(
     let tree = match format {
         JobFormat::Hocon => hocon::parse_job(text, origin, &Lookup { vars, env })?,
         JobFormat::Json => {
-            let tree: Json = serde_json::from_str(text).map_err(|e| JobLoadError::Json {
-                origin: origin.to_string(),
-                line: e.line(),
-                column: e.column(),
-                message: e.to_string(),
-            })?;
+            let tree: Json = serde_json::from_str(text).map_err(|e| json_error(origin, &e))?;
             return load_job_value(tree, origin, vars);
         }
     };
@@ -152,6 +147,18 @@ fn decrypt(tree: Json, origin: &str) -> Result<Json, JobLoadError> {
         origin: origin.to_string(),
         source,
     })
+}
+
+/// serde_json appends " at line L column C"; the position is shown in front instead.
+fn json_error(origin: &str, e: &serde_json::Error) -> JobLoadError {
+    let full = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    JobLoadError::Json {
+        origin: origin.to_string(),
+        line: e.line(),
+        column: e.column(),
+        message: full.strip_suffix(&suffix).unwrap_or(&full).to_string(),
+    }
 }
 
 fn shape(origin: &str, message: String) -> JobLoadError {

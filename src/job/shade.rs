@@ -44,23 +44,15 @@ pub enum ShadeError {
         key: &'static str,
         expected: &'static str,
     },
-    #[error(
-        "{section}[{index}].{key} must be a string or a list of strings for the '{shade}' shade"
-    )]
-    NotText {
-        section: String,
-        index: usize,
-        key: String,
-        shade: String,
-    },
+    /// `at` names the option, e.g. `source[0].password`.
+    #[error("{at} must be a string or a list of strings for the '{shade}' shade")]
+    NotText { at: String, shade: &'static str },
     /// The value is left out on purpose: it is a secret.
-    #[error("cannot decrypt {section}[{index}].{key} with the '{shade}' shade: {reason}")]
+    #[error("cannot decrypt {at} with the '{shade}' shade: {reason}")]
     Decrypt {
-        section: String,
-        index: usize,
-        key: String,
-        shade: String,
-        reason: String,
+        at: String,
+        shade: &'static str,
+        reason: &'static str,
     },
 }
 
@@ -97,14 +89,14 @@ impl Shade {
     }
 
     /// The error is the reason only; callers add which option failed.
-    pub fn decrypt(self, text: &str) -> Result<String, String> {
+    pub fn decrypt(self, text: &str) -> Result<String, &'static str> {
         match self {
             Shade::Default => Ok(text.to_string()),
             Shade::Base64 => {
                 let bytes = BASE64
                     .decode(text.as_bytes())
-                    .map_err(|_| "not valid base64".to_string())?;
-                String::from_utf8(bytes).map_err(|_| "decoded bytes are not UTF-8 text".into())
+                    .map_err(|_| "not valid base64")?;
+                String::from_utf8(bytes).map_err(|_| "decoded bytes are not UTF-8 text")
             }
         }
     }
@@ -210,6 +202,12 @@ struct Location<'a> {
     shade: Shade,
 }
 
+impl Location<'_> {
+    fn describe(&self) -> String {
+        format!("{}[{}].{}", self.section, self.index, self.key)
+    }
+}
+
 fn apply(value: &mut Json, direction: Direction, at: &Location<'_>) -> Result<(), ShadeError> {
     match value {
         Json::Null => Ok(()),
@@ -234,10 +232,8 @@ fn convert(s: &str, direction: Direction, at: &Location<'_>) -> Result<String, S
     match direction {
         Direction::Encrypt => Ok(at.shade.encrypt(s)),
         Direction::Decrypt => at.shade.decrypt(s).map_err(|reason| ShadeError::Decrypt {
-            section: at.section.to_string(),
-            index: at.index,
-            key: at.key.to_string(),
-            shade: at.shade.name().to_string(),
+            at: at.describe(),
+            shade: at.shade.name(),
             reason,
         }),
     }
@@ -245,10 +241,8 @@ fn convert(s: &str, direction: Direction, at: &Location<'_>) -> Result<String, S
 
 fn not_text(at: &Location<'_>) -> ShadeError {
     ShadeError::NotText {
-        section: at.section.to_string(),
-        index: at.index,
-        key: at.key.to_string(),
-        shade: at.shade.name().to_string(),
+        at: at.describe(),
+        shade: at.shade.name(),
     }
 }
 
@@ -259,7 +253,7 @@ mod tests {
 
     fn job(id: &str) -> Json {
         json!({
-            "env": {"shade.identifier": id, "shade.options": ["secret"]},
+            "env": {"shade.identifier": id, "shade.options": ["secret", "password"]},
             "source": [{"plugin_name": "Jdbc", "username": "seatunnel", "password": "seatunnel_password",
                         "secret": ["a", "b"], "nested": {"password": "plain"}, "auth": null}],
             "sink": [{"plugin_name": "Console", "token": "t"}]
