@@ -112,34 +112,71 @@ pub fn load_job_text_with_env(
     vars: &Variables,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Json, JobLoadError> {
+    let tree = parse_job_text_with_env(text, origin, format, vars, env)?;
+    decrypt(tree, origin)
+}
+
+/// Everything [`load_job_text`] does except decoding shaded secrets: what `--encrypt` and
+/// `--decrypt` start from, since decoding plain text with the job's shade would fail.
+pub fn parse_job_text(
+    text: &str,
+    origin: &str,
+    format: JobFormat,
+    vars: &Variables,
+) -> Result<Json, JobLoadError> {
+    parse_job_text_with_env(text, origin, format, vars, &process_env)
+}
+
+fn parse_job_text_with_env(
+    text: &str,
+    origin: &str,
+    format: JobFormat,
+    vars: &Variables,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Json, JobLoadError> {
     vars.check_reserved()?;
-    let tree = match format {
-        JobFormat::Hocon => hocon::parse_job(text, origin, &Lookup { vars, env })?,
+    match format {
+        JobFormat::Hocon => Ok(hocon::parse_job(text, origin, &Lookup { vars, env })?),
         JobFormat::Json => {
             let tree: Json = serde_json::from_str(text).map_err(|e| json_error(origin, &e))?;
-            return load_job_value(tree, origin, vars);
+            normalize_job_value(tree, origin, vars)
         }
-    };
-    decrypt(tree, origin)
+    }
 }
 
 /// Loads a job that is already JSON (a REST body): plugin sections written as objects
 /// (`"source": {"FakeSource": {…}}`) become lists, placeholders are filled, secrets decoded.
 pub fn load_job_value(tree: Json, origin: &str, vars: &Variables) -> Result<Json, JobLoadError> {
+    let tree = normalize_job_value(tree, origin, vars)?;
+    decrypt(tree, origin)
+}
+
+/// [`load_job_value`] without decoding shaded secrets (REST `/encrypt-config` starts here).
+pub fn normalize_job_value(
+    tree: Json,
+    origin: &str,
+    vars: &Variables,
+) -> Result<Json, JobLoadError> {
     vars.check_reserved()?;
     let mut tree = normalize_sections(tree, origin)?;
     placeholder::backfill_tree(&mut tree, vars);
-    decrypt(tree, origin)
+    Ok(tree)
 }
 
 /// Loads a job file; the format comes from its suffix.
 pub fn load_job_file(path: &Path, vars: &Variables) -> Result<Json, JobLoadError> {
+    let tree = parse_job_file(path, vars)?;
+    decrypt(tree, &path.display().to_string())
+}
+
+/// [`load_job_file`] without decoding shaded secrets (CLI `--encrypt`/`--decrypt`).
+pub fn parse_job_file(path: &Path, vars: &Variables) -> Result<Json, JobLoadError> {
     let format = JobFormat::from_path(path)?;
     let text = std::fs::read_to_string(path).map_err(|source| JobLoadError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    load_job_text(&text, &path.display().to_string(), format, vars)
+    parse_job_text(&text, &path.display().to_string(), format, vars)
 }
 
 fn decrypt(tree: Json, origin: &str) -> Result<Json, JobLoadError> {

@@ -10,6 +10,8 @@ use super::{ParseError, Pos};
 /// Characters that end unquoted text (Typesafe's `notInUnquotedText`); outside quotes those that
 /// are not punctuation are errors.
 const NOT_IN_UNQUOTED: &str = "$\"{}[]:=,+#`^?!@*&\\";
+/// How much of a string token an error message quotes.
+const DESCRIBE_MAX_CHARS: usize = 40;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Tok {
@@ -61,10 +63,18 @@ impl Tok {
             Tok::PlusEquals => "'+='".into(),
             Tok::Newline => "a new line".into(),
             Tok::Eof => "end of file".into(),
-            Tok::Quoted(s) => format!("\"{s}\""),
-            Tok::Unquoted(s) => format!("'{s}'"),
+            Tok::Quoted(s) => format!("\"{}\"", shorten(s)),
+            Tok::Unquoted(s) => format!("'{}'", shorten(s)),
             Tok::Subst(s) => format!("'${{{}}}'", s.name),
         }
+    }
+}
+
+/// Long strings (a multi-line SQL query) are cut in error messages.
+fn shorten(s: &str) -> String {
+    match s.char_indices().nth(DESCRIBE_MAX_CHARS) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
     }
 }
 

@@ -8,7 +8,8 @@
 //! - **Top-level `source`/`transform`/`sink` blocks become ordered lists.** Each child `Name {…}`
 //!   is one list element with `plugin_name = "Name"` added as a fallback (a `plugin_name` written
 //!   in the block wins). Two blocks with the same name stay two elements: plain HOCON would merge
-//!   them and lose a pipeline.
+//!   them and lose a pipeline. A second top-level `source { … }` replaces the first (lists do
+//!   not merge), exactly as in SeaTunnel.
 //! - **Substitutions only read variables.** `${name}` looks up the `-i` variables, then the process
 //!   environment (SeaTunnel asks the environment first; we let an explicit `-i` win), then an
 //!   inline `${name:default}`. With none of these it stays as the literal text `${name}`

@@ -101,7 +101,9 @@ impl<'a> Parser<'a> {
                         .unexpected(&format!("expected '}}' to close {what} opened at {opened}")))
                 }
                 (Tok::RBrace, End::Eof) => {
-                    return Err(self.unexpected("unmatched '}': there is no '{' open here"))
+                    return Err(
+                        self.err(self.peek().pos, "unmatched '}': there is no '{' open here")
+                    )
                 }
                 (Tok::Comma, _) => {
                     return Err(self.unexpected("expected a key (commas only go between fields)"))

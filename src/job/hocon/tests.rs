@@ -66,6 +66,12 @@ fn plugin_rule_applies_only_at_the_top_level() {
         braced,
         json!({"source": [{"plugin_name": "A"}], "sink": [{"plugin_name": "B"}]})
     );
+    let twice = parse("source { A {} }\nsource { B {} }");
+    assert_eq!(
+        twice,
+        json!({"source": [{"plugin_name": "B"}]}),
+        "a later section replaces"
+    );
     assert!(err("source { A = 5 }")
         .starts_with("job.conf:1:10: 'A' in 'source' must be a plugin block"));
 }
@@ -183,7 +189,7 @@ fn errors_name_file_line_and_column() {
     );
     assert_eq!(
         err("a = 1\n}"),
-        "job.conf:2:1: unmatched '}': there is no '{' open here, found '}'"
+        "job.conf:2:1: unmatched '}': there is no '{' open here"
     );
     assert_eq!(
         err("a\nb = 1"),

@@ -168,3 +168,26 @@ fn environment_fills_unquoted_substitutions_only() {
         json!({"job.name": "from env", "other": "${jobName}"})
     );
 }
+
+#[test]
+fn parse_keeps_secrets_encoded_for_the_shade_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("job.conf");
+    std::fs::write(
+        &conf,
+        "env { shade.identifier = base64 }\nsource { Jdbc { password = secret } }\nsink { Console {} }",
+    )
+    .unwrap();
+    let none = Variables::default();
+    let plain = parse_job_file(&conf, &none).unwrap();
+    assert_eq!(plain["source"][0]["password"], json!("secret"));
+    let encoded = crate::job::encrypt_job(&plain).unwrap();
+    assert_eq!(encoded["source"][0]["password"], json!("c2VjcmV0"));
+    assert!(load_job_file(&conf, &none).is_err());
+
+    let body = json!({"env": {"shade.identifier": "base64"}, "source": {"Jdbc": {"password": "c2VjcmV0"}}});
+    let normal = normalize_job_value(body.clone(), "body", &none).unwrap();
+    assert_eq!(normal["source"][0]["password"], json!("c2VjcmV0"));
+    let loaded = load_job_value(body, "body", &none).unwrap();
+    assert_eq!(loaded["source"][0]["password"], json!("secret"));
+}
