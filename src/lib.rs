@@ -8,6 +8,7 @@
 //!
 //! See `docs/ARCHITECTURE.md` for the layering rule and the invariants.
 
+pub mod cli;
 pub mod connector;
 pub mod connectors;
 pub mod data;
