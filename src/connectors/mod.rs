@@ -1,0 +1,2 @@
+pub mod assert;
+pub mod fake;
