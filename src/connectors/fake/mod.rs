@@ -84,4 +84,4 @@ impl Source for FakeSource {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
