@@ -625,3 +625,45 @@ fn engine_cluster_template_counts() {
         6000
     );
 }
+
+#[test]
+fn a_restarted_run_counts_from_zero() {
+    let src = FakeSource::new(&opts(
+        "FakeSource",
+        &json!({"schema": {"fields": {"a": "int"}}}),
+    ))
+    .unwrap();
+    let sink = AssertSink::new(&opts(
+        "Assert",
+        &json!({"rules": {"row_rules": [rule("MAX_ROW", 5.0)]}}),
+    ))
+    .unwrap();
+    let tables = src.tables();
+    sink.check_input(&tables).unwrap();
+    for _attempt in 0..2 {
+        sink.setup(&tables).unwrap();
+        let mut reader = src
+            .create_reader(&ReaderContext {
+                job_id: 1,
+                job_mode: JobMode::Batch,
+                subtask_index: 0,
+                parallelism: 1,
+            })
+            .unwrap();
+        let mut writer = sink
+            .create_writer(&WriterContext {
+                job_id: 1,
+                job_mode: JobMode::Batch,
+                pipeline_id: 1,
+                subtask_index: 0,
+                parallelism: 1,
+            })
+            .unwrap();
+        let mut batch = Batch::new(tables[0].clone());
+        while reader.poll(&mut batch).unwrap() == Poll::Emitted {
+            writer.write(&batch).unwrap();
+            batch.clear();
+        }
+    }
+    sink.finish().unwrap();
+}

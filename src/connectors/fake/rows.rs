@@ -201,11 +201,13 @@ fn parse_int<T: FromStr>(text: &str, name: &str) -> Result<T, String> {
 /// anything else is parsed from its text.
 fn whole<T: TryFrom<i64> + FromStr>(json: &Json) -> Result<T, String> {
     if let Json::Number(n) = json {
-        let as_int = n.as_i64().or_else(|| {
+        let as_int = if n.is_f64() {
             n.as_f64()
-                .filter(|f| f.is_finite())
+                .filter(|f| (i64::MIN as f64..=i64::MAX as f64).contains(f))
                 .map(|f| f.trunc() as i64)
-        });
+        } else {
+            n.as_i64()
+        };
         if let Some(v) = as_int.and_then(|v| T::try_from(v).ok()) {
             return Ok(v);
         }
@@ -330,6 +332,9 @@ mod tests {
             Value::Bytes(b"miIZj".to_vec())
         );
         assert!(conv(json!(300), "tinyint").is_err());
+        assert!(conv(json!(u64::MAX), "bigint").is_err());
+        assert!(conv(json!(3_000_000_000i64), "int").is_err());
+        assert_eq!(conv(json!(" 42 "), "bigint").unwrap(), Value::BigInt(42));
         assert_eq!(conv(json!(null), "int").unwrap(), Value::Null);
     }
 
