@@ -63,7 +63,11 @@ pub fn init(identifier: &str) -> Result<LogTarget, TelemetryError> {
             registry.with(layer).init();
         }
         LogTarget::Stderr => {
-            let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_target(false);
+            use std::io::IsTerminal;
+            let layer = tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::stderr().is_terminal())
+                .with_target(false);
             registry.with(layer).init();
         }
     }
