@@ -5,9 +5,11 @@
 //! - [`connector`]: the source/transform/sink API and the plugin registry.
 //! - [`connectors`]: the built-in plugins (FakeSource, Console, Assert, LocalFile, transforms).
 //! - [`job`]: job files (HOCON/JSON), the typed job config, states, ids and the plan.
+//! - [`config`]: server and client configuration (seatunnel.yaml, hazelcast files, layering).
 //!
 //! See `docs/ARCHITECTURE.md` for the layering rule and the invariants.
 
+pub mod config;
 pub mod connector;
 pub mod data;
 pub mod job;
