@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::errors::{ConfigWarning, Location, Problem, ProblemKind};
+use super::errors::{ConfigWarning, Location, Problem, ProblemKind, Source};
 use super::member::{MemberAddress, Target};
 use super::units::Text;
 use super::validate::Diagnostics;
@@ -440,7 +440,14 @@ impl RawHazelcast {
         locate: &dyn Fn(&str) -> Location,
     ) -> HazelcastConfig {
         let net = self.network;
-        let join = net.join;
+        let mut join = net.join;
+        // tcp-ip is on by default here (SeaTunnel's files always use it), but Hazelcast's own
+        // default is off: a file that enables kubernetes without mentioning tcp-ip means
+        // kubernetes only.
+        let tcp_ip_key = "hazelcast.network.join.tcp-ip.enabled";
+        if join.kubernetes.enabled && locate(tcp_ip_key).source == Source::Default {
+            join.tcp_ip.enabled = false;
+        }
         if join.multicast.enabled {
             let key = "hazelcast.network.join.multicast.enabled";
             diag.problems.push(Problem {
@@ -488,7 +495,7 @@ impl RawHazelcast {
         }
         if !join.tcp_ip.enabled && kubernetes.is_none() {
             diag.warnings.push(ConfigWarning {
-                at: locate("hazelcast.network.join.tcp-ip.enabled"),
+                at: locate(tcp_ip_key),
                 message: "no member discovery is enabled".into(),
                 hint: Some("this node will form a cluster of its own".into()),
             });
@@ -619,11 +626,13 @@ impl RawHazelcast {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::errors::Source;
 
+    /// Builds as if every key had been written in a file (none left at its default).
     fn build(raw: RawHazelcast) -> (HazelcastConfig, Diagnostics) {
         let mut diag = Diagnostics::default();
-        let cfg = raw.build(&mut diag, &|_| Location::new(Source::Default, None));
+        let cfg = raw.build(&mut diag, &|_| {
+            Location::new(Source::File("hazelcast.yaml".into()), Some(1))
+        });
         (cfg, diag)
     }
 

@@ -280,7 +280,7 @@ pub(crate) fn load_server(
     sources: &ConfigSources,
 ) -> Result<LoadedConfig, ConfigError> {
     let mut asm = assemble(Target::Server(role), sources)?;
-    let origins = origin::collect(
+    let mut origins = origin::collect(
         &asm.fig,
         &["seatunnel", "hazelcast"],
         &asm.layer_of,
@@ -293,6 +293,10 @@ pub(crate) fn load_server(
     };
     let mut engine = root.seatunnel.engine;
     if engine.force_reject_with_dynamic_slots() {
+        let path = "seatunnel.engine.job-schedule-strategy";
+        if let Some(k) = origins.iter_mut().find(|k| k.path == path) {
+            k.value = "REJECT".into();
+        }
         asm.diag.warnings.push(ConfigWarning {
             at: asm.locate("seatunnel.engine.job-schedule-strategy"),
             message:

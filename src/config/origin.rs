@@ -211,11 +211,12 @@ fn render(value: &FValue) -> String {
     match value {
         FValue::String(_, s) => s.clone(),
         FValue::Bool(_, b) => b.to_string(),
-        FValue::Num(_, _) => match (value.to_i128(), value.to_f64()) {
-            (Some(i), _) => i.to_string(),
-            (None, Some(x)) => x.to_string(),
-            _ => String::new(),
-        },
+        FValue::Num(_, _) => value
+            .to_u128()
+            .map(|n| n.to_string())
+            .or_else(|| value.to_i128().map(|n| n.to_string()))
+            .or_else(|| value.to_f64().map(|x| x.to_string()))
+            .unwrap_or_default(),
         FValue::Char(_, c) => c.to_string(),
         FValue::Empty(..) => UNSET.to_string(),
         FValue::Array(_, items) => format!(

@@ -429,6 +429,72 @@ pub fn did_you_mean<'a>(unknown: &str, known: &'a [String]) -> Option<&'a str> {
         .map(|(_, k)| k.as_str())
 }
 
+/// Markers around the generated key table in `docs/config.md`.
+pub const DOCS_BEGIN: &str = "<!-- BEGIN GENERATED KEY TABLE (cargo test --lib docs_key_table; UPDATE_DOCS=1 rewrites it) -->";
+pub const DOCS_END: &str = "<!-- END GENERATED KEY TABLE -->";
+
+/// The key reference of `docs/config.md`, generated from [`KEYS`].
+pub fn markdown_reference() -> String {
+    let mut out = String::new();
+    let mut root = String::new();
+    for (segs, spec) in schema().iter() {
+        if spec.kind == Section {
+            continue;
+        }
+        if segs[0] != root {
+            root = segs[0].clone();
+            let title = match root.as_str() {
+                "seatunnel" => "`seatunnel.yaml` (and drop-ins): `seatunnel.engine.*`",
+                "hazelcast" => {
+                    "`hazelcast-master.yaml`, `hazelcast-worker.yaml`, `hazelcast.yaml`: `hazelcast.*`"
+                }
+                _ => "`hazelcast-client.yaml`: `hazelcast-client.*`",
+            };
+            out.push_str(&format!(
+                "\n#### {title}\n\n| Key | Type | Default | Read by | Reload | Meaning |\n|---|---|---|---|---|---|\n"
+            ));
+        }
+        let default = match spec.default {
+            Is("") => "`\"\"`".to_string(),
+            Is(v) => format!("`{v}`"),
+            Note(n) => n.to_string(),
+            Unset => "unset".to_string(),
+        };
+        let reload = match spec.reload {
+            Live => "live",
+            Restart => "restart",
+        };
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} | {} |\n",
+            display_path(segs),
+            spec.kind.short(),
+            default,
+            spec.scope.label(),
+            reload,
+            spec.doc
+        ));
+    }
+    out
+}
+
+impl Kind {
+    /// The type column of the docs.
+    fn short(self) -> String {
+        match self {
+            Section => "section".into(),
+            Pattern => "map of name → settings".into(),
+            FreeMap => "map of text".into(),
+            Bool => "bool".into(),
+            Int { min, max } if max == JAVA_INT_MAX || max == i64::MAX => format!("int ≥ {min}"),
+            Int { min, max } => format!("int {min}–{max}"),
+            Float { min } => format!("number ≥ {min}"),
+            Str => "text".into(),
+            Enum(words) => words.join(" \\| "),
+            MemberList => "member list".into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
