@@ -3,6 +3,7 @@
 
 mod corpus;
 mod errors;
+mod etc;
 mod layering;
 mod roles;
 
