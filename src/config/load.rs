@@ -44,6 +44,8 @@ pub const ENV_SEATUNNEL_CONFIG: &str = "SEATUNNEL_CONFIG";
 pub const ENV_HAZELCAST_CONFIG: &str = "HAZELCAST_CONFIG";
 pub const ENV_HAZELCAST_CLIENT_CONFIG: &str = "HAZELCAST_CLIENT_CONFIG";
 pub const ENV_DOCKER_MEMBER_LIST: &str = "ST_DOCKER_MEMBER_LIST";
+/// Top-level sections an environment variable or override may name.
+const ROOT_SECTIONS: [&str; 3] = ["seatunnel", "hazelcast", "hazelcast-client"];
 /// File extensions read from the drop-in directory; anything else there (a README) is skipped.
 const DROPIN_EXTENSIONS: [&str; 2] = ["yaml", "yml"];
 
@@ -660,14 +662,10 @@ fn resolve(segments: &[String], mode: Mode, layers: &[Layer]) -> Option<Vec<Stri
             }
             Kind::Section => {
                 let want = normalize_name(seg);
-                let children: &[String] = if spath.is_empty() {
-                    ROOTS.get_or_init(|| {
-                        ["seatunnel", "hazelcast", "hazelcast-client"]
-                            .map(String::from)
-                            .to_vec()
-                    })
+                let children: Vec<String> = if spath.is_empty() {
+                    ROOT_SECTIONS.iter().map(|s| s.to_string()).collect()
                 } else {
-                    schema().children(&spath)
+                    schema().children(&spath).to_vec()
                 };
                 let name = children
                     .iter()
@@ -681,5 +679,3 @@ fn resolve(segments: &[String], mode: Mode, layers: &[Layer]) -> Option<Vec<Stri
     }
     Some(apath)
 }
-
-static ROOTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();

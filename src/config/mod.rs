@@ -44,6 +44,7 @@ pub use load::{
 pub use member::{Host, MemberAddress, Target};
 pub use origin::{render_origins, CheckReport, EffectiveKey};
 pub use reload::{plan_reload, KeyChange, ReloadPlan};
+pub use schema::{Reload, Scope};
 
 /// What a server process does (SeaTunnel's `-r`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -40,10 +40,12 @@ impl EffectiveKey {
         Location::new(self.source.clone(), self.line)
     }
 
-    /// The value as it may be shown: secrets are masked.
+    /// The value as it may be shown: secrets are masked, empty text is `""`.
     pub fn shown_value(&self) -> &str {
         if is_secret(&self.path) && self.value != UNSET {
             REDACTED
+        } else if self.value.is_empty() {
+            "\"\""
         } else {
             &self.value
         }

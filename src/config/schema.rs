@@ -170,7 +170,7 @@ pub const KEYS: &[KeySpec] = &[
     k("seatunnel.engine.task_execution_thread_share_mode", Enum(THREAD_SHARE_MODES), W, Restart, Is("OFF"), "Thread sharing between tasks: ALL, OFF or PART (the key really uses underscores)."),
     k("seatunnel.engine.classloader-cache-mode", Bool, B, Live, Is("true"), "Accepted for compatibility; seatunnel-rs has no class loaders, so it has no effect."),
     sec("seatunnel.engine.slot-service", B, "Slots on workers."),
-    k("seatunnel.engine.slot-service.dynamic-slot", Bool, W, Restart, Is("true"), "Unlimited slots; when true, job-schedule-strategy is forced to REJECT."),
+    k("seatunnel.engine.slot-service.dynamic-slot", Bool, B, Restart, Is("true"), "Unlimited slots on workers; on masters, true forces job-schedule-strategy to REJECT."),
     k("seatunnel.engine.slot-service.slot-num", int(1), W, Restart, Note("2 × CPU cores"), "Slots per worker when dynamic-slot is false."),
     k("seatunnel.engine.slot-service.slot-allocate-strategy", Enum(ALLOCATE_STRATEGIES), M, Live, Is("RANDOM"), "How the master picks workers: RANDOM, SLOT_RATIO or SYSTEM_LOAD."),
     k("seatunnel.engine.job-schedule-strategy", Enum(SCHEDULE_STRATEGIES), M, Live, Is("REJECT"), "WAIT queues jobs until slots free up; REJECT fails them. Forced to REJECT when dynamic-slot is true."),

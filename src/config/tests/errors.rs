@@ -239,3 +239,22 @@ fn unknown_role_names_are_config_errors() {
     );
     assert_eq!(e.exit_code(), 78);
 }
+
+#[test]
+fn map_store_under_engine_points_to_the_hazelcast_file() {
+    let home = Home::new();
+    let st = home.write(
+        "seatunnel.yaml",
+        "seatunnel:\n  engine:\n    backup-count: 1\n    map:\n      engine*:\n        map-store:\n          enabled: true\n",
+    );
+    let loaded = load(Role::Master, &home.sources()).unwrap();
+    assert_eq!(
+        loaded.warnings[0].to_string(),
+        format!(
+            "unrecognized element: seatunnel.engine.map in {}:4; IMap persistence is read from the \
+             masters' hazelcast file under hazelcast: → map:, not from seatunnel.yaml",
+            st.display()
+        )
+    );
+    assert_eq!(loaded.server.hazelcast.map_store, None);
+}
