@@ -5,10 +5,12 @@
 //! - [`connector`]: the source/transform/sink API and the plugin registry.
 //! - [`connectors`]: the built-in plugins (FakeSource, Console, Assert, LocalFile, transforms).
 //! - [`job`]: job files (HOCON/JSON), the typed job config, states, ids and the plan.
+//! - [`config`]: server and client configuration (seatunnel.yaml, hazelcast files, layering).
 //!
 //! See `docs/ARCHITECTURE.md` for the layering rule and the invariants.
 
 pub mod cli;
+pub mod config;
 pub mod connector;
 pub mod connectors;
 pub mod data;
