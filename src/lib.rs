@@ -11,3 +11,4 @@
 pub mod connector;
 pub mod data;
 pub mod job;
+pub mod transforms;
