@@ -425,6 +425,14 @@ mod tests {
             "java.lang.NumberFormatException: empty String"
         );
         assert!(cast(Scalar::Str("inf".into()), "DOUBLE").is_err());
+        assert_eq!(
+            cast(Scalar::Str(" 1.5d ".into()), "DOUBLE").unwrap(),
+            Scalar::Double(1.5)
+        );
+        assert_eq!(
+            cast(Scalar::Str("1.2x".into()), "DECIMAL(5,1)").unwrap_err().to_string(),
+            "java.lang.NumberFormatException: Character x is neither a decimal digit number, decimal point, nor \"e\" notation exponential mark."
+        );
         assert!(cast(Scalar::Str("99999999999".into()), "INT").is_err());
     }
 

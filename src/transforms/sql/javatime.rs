@@ -425,7 +425,7 @@ fn parse_field(
             let (v, n) = digits(s, 2, 2)?;
             (2000 + v, n)
         }
-        ('y' | 'u', c) => variable(c.min(4).max(1))?,
+        ('y' | 'u', c) => variable(c.clamp(1, 4))?,
         ('S', c) => {
             let (v, n) = digits(s, c, c)?;
             f.nano = Some(v * 10i64.pow(9 - c as u32));
@@ -462,9 +462,14 @@ impl Fields {
         text: &str,
         want: Resolve,
     ) -> Result<(Option<NaiveDate>, Option<NaiveTime>), EvalError> {
-        let missing = |what: &str| EvalError::DateTimeParse {
+        let target = match want {
+            Resolve::DateTime => "LocalDateTime",
+            Resolve::Date => "LocalDate",
+            Resolve::Time => "LocalTime",
+        };
+        let missing = || EvalError::DateTimeParse {
             text: text.to_string(),
-            detail: format!(": Unable to obtain {what} from TemporalAccessor"),
+            detail: format!(": Unable to obtain {target} from TemporalAccessor"),
         };
         let invalid = |e: EvalError| EvalError::DateTimeParse {
             text: text.to_string(),
@@ -477,7 +482,7 @@ impl Fields {
         let date = if want == Resolve::Time {
             None
         } else {
-            let year = self.year.ok_or_else(|| missing("LocalDate"))?;
+            let year = self.year.ok_or_else(missing)?;
             Some(match (self.month, self.day, self.day_of_year) {
                 (Some(m), Some(d), _) => {
                     let clamped = if (29..=31).contains(&d) {
@@ -490,8 +495,8 @@ impl Fields {
                 (None, None, Some(doy)) => i32::try_from(year)
                     .ok()
                     .and_then(|y| NaiveDate::from_yo_opt(y, doy as u32))
-                    .ok_or_else(|| missing("LocalDate"))?,
-                _ => return Err(missing("LocalDate")),
+                    .ok_or_else(missing)?,
+                _ => return Err(missing()),
             })
         };
         let time = if want == Resolve::Date {
@@ -500,7 +505,7 @@ impl Fields {
             let hour = match (self.hour, self.hour_of_ampm, self.pm) {
                 (Some(h), _, _) => h,
                 (None, Some(h), Some(pm)) => h % 12 + if pm { 12 } else { 0 },
-                _ => return Err(missing("LocalTime")),
+                _ => return Err(missing()),
             };
             let t = time_of(hour, self.minute.unwrap_or(0), self.second.unwrap_or(0))
                 .map_err(invalid)?;
@@ -563,6 +568,7 @@ mod tests {
         );
         assert_eq!(fmt("yyyy-MM-dd'T'HH:mm:ss", t), "2021-04-08T13:34:45");
         assert_eq!(fmt("''yyyy''", t), "'2021'");
+        assert_eq!(fmt("QQQ QQQQ D DDD G E", t), "Q2 2nd quarter 98 098 AD Thu");
     }
 
     #[test]
@@ -606,7 +612,19 @@ mod tests {
         let p = JavaPattern::compile("yyyy-MM-dd").unwrap();
         let (d, _) = p.parse("2021-02-30", Resolve::Date).unwrap();
         assert_eq!(d, NaiveDate::from_ymd_opt(2021, 2, 28));
-        assert!(p.parse("2021-13-01", Resolve::Date).is_err());
+        assert_eq!(
+            p.parse("2021-13-01", Resolve::Date).unwrap_err().to_string(),
+            "java.time.format.DateTimeParseException: Text '2021-13-01' could not be parsed: Invalid value for MonthOfYear (valid values 1 - 12): 13"
+        );
+        assert_eq!(
+            p.parse("2021-02-03x", Resolve::Date).unwrap_err().to_string(),
+            "java.time.format.DateTimeParseException: Text '2021-02-03x' could not be parsed, unparsed text found at index 10"
+        );
+        assert!(p
+            .parse("2021-02-03", Resolve::DateTime)
+            .unwrap_err()
+            .to_string()
+            .contains("Unable to obtain LocalDateTime"));
         assert!(p.parse("2021-02-32", Resolve::Date).is_err());
     }
 

@@ -75,7 +75,8 @@ mod tests {
     #[test]
     fn round_trips_and_tolerates_garbage() {
         let c = encrypt("1234567890", "Joy Ding").unwrap();
-        assert_ne!(c, "Joy Ding");
+        // What SeaTunnel's DESUtil (javax.crypto) produces for the same key and text.
+        assert_eq!(c, "+jXI7ngL1UzB8yoBYEVgoQ==");
         assert_eq!(decrypt("1234567890", &c).unwrap(), "Joy Ding");
         assert_eq!(decrypt("1234567890", "not base64!").unwrap(), "not base64!");
         assert!(encrypt("short", "x").is_err());

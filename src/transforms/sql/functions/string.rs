@@ -16,7 +16,7 @@ use super::{check_args, crypto, literal_str, or_null, text, Arg, Call, Prep};
 
 /// SeaTunnel's soundex codes for `A..=z` (the six characters between `Z` and `a` code 0).
 const SOUNDEX_INDEX: &[u8; 58] =
-    b"71237128722455712623718272\0\0\0\0\0\071237128722455712623718272";
+    b"71237128722455712623718272\x00\x00\x00\x00\x00\x0071237128722455712623718272";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StringFn {
