@@ -2,11 +2,13 @@
 //! checks arguments and fixes the result type at bind time (precompiling literal regexes, date
 //! patterns and units), and evaluates per row.
 
+mod calendar;
 mod crypto;
 pub mod datetime;
 mod numeric;
 mod string;
 mod system;
+mod text;
 
 use std::borrow::Cow;
 
