@@ -128,15 +128,18 @@ fn from_table(select: &ast::Select) -> Result<String, SqlError> {
 }
 
 /// Compiles `query` against `input`. `names` are the names the job gives the input table
-/// (`plugin_input`); the FROM table must be one of them, the table's own name, or DUAL.
+/// (`plugin_input`); the FROM table must be one of them, the table's own name, or DUAL. A job
+/// that names no input (one upstream, chained implicitly) has nothing to compare against, so
+/// any FROM name reads that one table.
 pub fn plan(query: &str, input: &TableSchema, names: &[String]) -> Result<Plan, SqlError> {
     let select = parse(query)?;
     let table = from_table(&select)?;
-    let known = names
-        .iter()
-        .map(String::as_str)
-        .chain([input.path.table.as_str(), &input.path.full_name(), DUAL])
-        .any(|n| n.eq_ignore_ascii_case(&table));
+    let known = names.is_empty()
+        || names
+            .iter()
+            .map(String::as_str)
+            .chain([input.path.table.as_str(), &input.path.full_name(), DUAL])
+            .any(|n| n.eq_ignore_ascii_case(&table));
     if !known {
         let expected = match names.first() {
             Some(n) => format!("'{n}'"),
@@ -261,6 +264,7 @@ mod tests {
     fn the_from_table_must_be_the_input() {
         assert!(plan("select * from dual", &input(), &["x".into()]).is_ok());
         assert!(plan("select * from my_input", &input(), &["my_input".into()]).is_ok());
+        assert!(plan("select * from implicit", &input(), &[]).is_ok());
         assert_eq!(
             err("select * from other"),
             "sql query reads table 'other' but the transform's input table is 'fake'; write FROM fake"

@@ -324,3 +324,117 @@ fn func_system_conf() {
         assert_eq!(c4.to_string(), "2023-06-26T02:51:09.032");
     }
 }
+
+/// Forms from SeaTunnel's SQL function docs that the corpus jobs do not use.
+#[test]
+fn documented_forms_bind_and_evaluate() {
+    let query = "select try_cast(name as int) as t, cast(id as long) as l, cast(id as byte) as b, \
+        cast('2021-04-08 13:34:45' as datetime) as dt, cast(1 as boolean) as bo, \
+        trim(both 'x' from 'xxaxx') as tr, substring(name from 2 for 3) as sub, \
+        position('D' in name) as pos, locate('D', name) as loc, instr(name, 'D') as ins, \
+        ceil(1.2) as ce, floor(-1.2) as fl, id between 1 and 2 as btw, not (id > 1) as nt, \
+        case id when 1 then 'one' else 'other' end as simple, \
+        multi_if(id > 5, 'big', id > 0, 'small', 'none') as mi, \
+        array(1, 2, 3) as arr, array_max(array(1, 7, 3)) as amax, split('a;b;;', ';') as sp, \
+        concat_ws(',', name, null, 'x') as cw, extract(dow from c11) as dow, \
+        extract(epoch from c11) as ep, now() as n, current_time as ct, \
+        date_trunc(c11, 'MONTH') as tm, trim_scale(cast(c1 as decimal(10, 4))) as tsc, \
+        round(2.5) as r, mod(-7, 2) as m, rand(42) as seeded, \
+        formatdatetime(c11, 'EEEE, MMM d') as fd, id - 1.5 as dbl, -id as neg \
+        from fake where name is not null and id <> 3";
+    let columns = fields(&[
+        ("id", "int"),
+        ("name", "string"),
+        ("c1", "string"),
+        ("c11", "timestamp"),
+    ]);
+    let row = vec![
+        Value::Int(1),
+        s("Joy Ding"),
+        s("12.5"),
+        Value::Timestamp(ts("2022-12-11T23:34:45")),
+    ];
+    let b = run(query, columns, &[row]);
+    use DataType::{Array, BigInt, Boolean, Double, Int, String as Str, Time, Timestamp, TinyInt};
+    let arr = |v: Vec<Value>| Value::Array(v);
+    expect(
+        &b,
+        &[
+            ("t", Int, Value::Null),
+            ("l", BigInt, Value::BigInt(1)),
+            ("b", TinyInt, Value::TinyInt(1)),
+            ("dt", Timestamp, Value::Timestamp(ts("2021-04-08T13:34:45"))),
+            ("bo", Boolean, Value::Bool(true)),
+            ("tr", Str, s("a")),
+            ("sub", Str, s("oy ")),
+            ("pos", Int, Value::Int(5)),
+            ("loc", Int, Value::Int(5)),
+            ("ins", Int, Value::Int(5)),
+            ("ce", Int, Value::Int(2)),
+            ("fl", Int, Value::Int(-2)),
+            ("btw", Boolean, Value::Bool(true)),
+            ("nt", Boolean, Value::Bool(true)),
+            ("simple", Str, s("one")),
+            ("mi", Str, s("small")),
+            (
+                "arr",
+                Array(Box::new(Int)),
+                arr(vec![Value::Int(1), Value::Int(2), Value::Int(3)]),
+            ),
+            ("amax", Int, Value::Int(7)),
+            ("sp", Array(Box::new(Str)), arr(vec![s("a"), s("b")])),
+            ("cw", Str, s("Joy Ding,x")),
+            ("dow", Int, Value::Int(0)),
+            ("ep", BigInt, Value::BigInt(1670801685)),
+            ("tm", Timestamp, Value::Timestamp(ts("2022-12-01T00:00:00"))),
+            (
+                "tsc",
+                DataType::Decimal {
+                    precision: 10,
+                    scale: 4,
+                },
+                dec("12.5"),
+            ),
+            ("r", Double, Value::Double(3.0)),
+            ("m", Int, Value::Int(-1)),
+            ("seeded", Double, Value::Double(0.7275636800328681)),
+            ("fd", Str, s("Sunday, Dec 11")),
+            ("dbl", Double, Value::Double(-0.5)),
+            ("neg", Int, Value::Int(-1)),
+        ],
+    );
+    assert_eq!(col(&b, "n").0, Timestamp);
+    assert_eq!(col(&b, "ct").0, Time);
+}
+
+#[test]
+fn lateral_views_and_aggregates_are_named_as_not_supported() {
+    let columns = fields(&[("id", "int"), ("name", "string")]);
+    for (query, expected) in [
+        (
+            "select * from fake lateral view explode(split(name, ',')) as name",
+            "not supported: LATERAL VIEW",
+        ),
+        (
+            "select count(id) from fake",
+            "not supported: function COUNT",
+        ),
+        (
+            "select id from fake where id in (select id from fake)",
+            "not supported: expression",
+        ),
+        (
+            "select parsedatetime(name, name) from fake",
+            "not supported: PARSEDATETIME with a pattern",
+        ),
+        (
+            "select from_unixtime(id, 'yyyy', 'Asia/Shanghai') from fake",
+            "invalid argument in sql query: time zone",
+        ),
+    ] {
+        let e = run_on("fake", query, columns.clone(), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(expected), "{query}: {e}");
+    }
+}
