@@ -355,31 +355,25 @@ fn arithmetic<'a>(
         )));
     };
     Ok(match ty {
-        DataType::Int => {
-            let (x, y) = (l.as_i32().unwrap_or(0), r.as_i32().unwrap_or(0));
-            if y == 0 && matches!(op, ArithOp::Div | ArithOp::Mod) {
-                return Err(EvalError::division_by_zero());
-            }
-            Scalar::Int(match op {
-                ArithOp::Add => x.wrapping_add(y),
-                ArithOp::Sub => x.wrapping_sub(y),
-                ArithOp::Mul => x.wrapping_mul(y),
-                ArithOp::Div => x.wrapping_div(y),
-                ArithOp::Mod => x.wrapping_rem(y),
-            })
-        }
-        DataType::BigInt => {
+        DataType::Int | DataType::BigInt => {
+            // INT operands are at most 32 bits, so 64-bit wrapping arithmetic narrowed back to
+            // 32 bits gives exactly Java's int results.
             let (x, y) = (a.to_i64(), b.to_i64());
             if y == 0 && matches!(op, ArithOp::Div | ArithOp::Mod) {
                 return Err(EvalError::division_by_zero());
             }
-            Scalar::BigInt(match op {
+            let v = match op {
                 ArithOp::Add => x.wrapping_add(y),
                 ArithOp::Sub => x.wrapping_sub(y),
                 ArithOp::Mul => x.wrapping_mul(y),
                 ArithOp::Div => x.wrapping_div(y),
                 ArithOp::Mod => x.wrapping_rem(y),
-            })
+            };
+            if *ty == DataType::Int {
+                Scalar::Int(v as i32)
+            } else {
+                Scalar::BigInt(v)
+            }
         }
         DataType::Decimal { scale, .. } => {
             let (x, y) = (a.to_decimal(), b.to_decimal());
@@ -460,6 +454,19 @@ mod tests {
 
     #[test]
     fn integer_arithmetic_wraps_and_rejects_zero_divisors() {
+        let int =
+            |op, x, y| arithmetic(op, &Scalar::Int(x), &Scalar::Int(y), &DataType::Int).unwrap();
+        assert_eq!(int(ArithOp::Div, i32::MIN, -1), Scalar::Int(i32::MIN));
+        assert_eq!(int(ArithOp::Mul, 65536, 65536), Scalar::Int(0));
+        assert_eq!(int(ArithOp::Mod, -7, 2), Scalar::Int(-1));
+        let long = arithmetic(
+            ArithOp::Mul,
+            &Scalar::BigInt(i64::MAX),
+            &Scalar::Int(2),
+            &DataType::BigInt,
+        )
+        .unwrap();
+        assert_eq!(long, Scalar::BigInt(-2));
         let r = arithmetic(
             ArithOp::Add,
             &Scalar::Int(i32::MAX),
