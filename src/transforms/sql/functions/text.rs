@@ -155,8 +155,12 @@ pub fn locate(search: &str, s: &str, start: i32) -> i32 {
         if from < 0 {
             None
         } else {
-            let limit = byte_at(s, from as usize) + search.len();
-            s[..limit.min(s.len())].rfind(search)
+            // Java's lastIndexOf: the last occurrence starting at or before `from`.
+            let last_start = byte_at(s, from as usize);
+            (0..=last_start)
+                .rev()
+                .filter(|b| s.is_char_boundary(*b))
+                .find(|b| s[*b..].starts_with(search))
         }
     } else {
         let from = byte_at(s, if start == 0 { 0 } else { start as usize - 1 });
@@ -337,6 +341,9 @@ mod tests {
         assert_eq!(locate(".", "a.b.c", 3), 4);
         assert_eq!(locate(".", "a.b.c", -1), 4);
         assert_eq!(locate("x", "a.b.c", 1), 0);
+        assert_eq!(locate("aa", "aaa", -1), 2, "overlapping matches count");
+        assert_eq!(locate("本", "日本語", -1), 2);
+        assert_eq!(locate("a", "日本", -1), 0);
     }
 
     #[test]
