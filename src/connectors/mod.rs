@@ -18,4 +18,5 @@ pub fn registry() -> Registry {
         .with_transform(transforms::filter::FilterFactory)
         .with_transform(transforms::filter_row_kind::FilterRowKindFactory)
         .with_transform(transforms::replace::ReplaceFactory)
+        .with_transform(transforms::sql::SqlFactory)
 }
