@@ -3,6 +3,7 @@
 //! Exit codes: 0 success; 1 a job that did not FINISH or a bad job file (SeaTunnel's client exits
 //! 1); 78 (`EX_CONFIG`) a bad server configuration; 2 a usage error (clap).
 
+mod config_cmd;
 mod report;
 mod run;
 
@@ -33,15 +34,72 @@ pub struct Cli {
 pub enum Command {
     /// Run a job in local mode: an embedded node runs it and the process exits with its result
     Run(RunArgs),
+    /// Check or show the server configuration
+    #[command(subcommand)]
+    Config(ConfigCommand),
 }
 
-/// Where the server configuration comes from (defaults: /etc/seatunnel, or $SEATUNNEL_HOME/config).
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Load every file a role reads and report problems (exit 78 on a bad config)
+    Check {
+        /// master, worker or master_and_worker (also: hybrid)
+        #[arg(long, default_value = "master_and_worker")]
+        role: String,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Print the effective configuration of a role
+    Show {
+        /// master, worker or master_and_worker (also: hybrid)
+        #[arg(long, default_value = "master_and_worker")]
+        role: String,
+        /// Say where each value came from (default, file and line, environment, command line)
+        #[arg(long)]
+        origin: bool,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+}
+
+/// Server configuration flags shared by the role commands.
+#[derive(Debug, Clone, Args, Default)]
+pub struct ServerArgs {
+    /// The seatunnel.yaml to read; its directory holds the hazelcast files (also: SEATUNNEL_CONFIG)
+    #[arg(long = "config", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The drop-in directory (default: seatunnel.d beside seatunnel.yaml)
+    #[arg(long = "config-dir", value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
+    /// Override one key, e.g. --set seatunnel.engine.http.port=8081 (repeatable, applied last)
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+}
+
+impl ServerArgs {
+    /// The config sources these flags and the process environment describe.
+    pub fn sources(&self) -> Result<crate::config::ConfigSources, String> {
+        let mut sources = crate::config::ConfigSources::from_process_env();
+        sources.config_file = self.config.clone();
+        sources.config_dir = self.config_dir.clone();
+        for item in &self.set {
+            let (k, v) = item
+                .split_once('=')
+                .ok_or_else(|| format!("--set expects KEY=VALUE, got '{item}'"))?;
+            sources.overrides.push((k.trim().to_string(), v.to_string()));
+        }
+        Ok(sources)
+    }
+}
+
+/// Where local mode's engine configuration comes from (default: /etc/seatunnel, or
+/// $SEATUNNEL_HOME/config; missing files mean built-in defaults).
 #[derive(Debug, Clone, Args, Default)]
 pub struct ConfigLocation {
     /// The seatunnel.yaml to read (also: SEATUNNEL_CONFIG)
     #[arg(long = "server-config", value_name = "FILE")]
     pub server_config: Option<PathBuf>,
-    /// The directory holding seatunnel.yaml, hazelcast*.yaml and seatunnel.d/
+    /// The drop-in directory (default: seatunnel.d beside seatunnel.yaml)
     #[arg(long = "config-dir", value_name = "DIR")]
     pub config_dir: Option<PathBuf>,
 }
@@ -86,6 +144,7 @@ impl Command {
     pub fn log_identifier(&self) -> &'static str {
         match self {
             Command::Run(_) => "seatunnel-client",
+            Command::Config(_) => "seatunnel",
         }
     }
 }
@@ -93,5 +152,6 @@ impl Command {
 pub fn dispatch(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Config(cmd) => config_cmd::run(cmd),
     }
 }

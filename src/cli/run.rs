@@ -5,18 +5,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::connector::JobMode;
 use crate::engine::{run_job, CheckpointSettings, JobControl, JobPlan};
 use crate::job::{load_job_file, IdGenerator, JobConfig, JobStatus, Variables};
 use crate::node::signals::{self, SignalEvent};
 
-use super::{job_statistics, RunArgs, EXIT_JOB_FAILED};
+use crate::config::{self, Role};
 
-/// Engine defaults used by local mode for checkpoints (seatunnel.yaml `checkpoint.*` code defaults).
-const DEFAULT_CHECKPOINT_INTERVAL: Duration = Duration::from_millis(300_000);
-const DEFAULT_CHECKPOINT_TIMEOUT: Duration = Duration::from_millis(30_000);
-/// How often progress is logged while the job runs (`print-job-metrics-info-interval`).
-const PROGRESS_EVERY: Duration = Duration::from_secs(60);
+use super::{job_statistics, RunArgs, EXIT_CONFIG, EXIT_JOB_FAILED};
+
 
 fn fail(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {message}");
@@ -30,6 +26,17 @@ pub fn run(args: RunArgs) -> ExitCode {
             args.master
         ));
     }
+    // Local mode is an embedded hybrid node: it reads the same seatunnel.yaml a server would.
+    let mut sources = config::ConfigSources::from_process_env();
+    sources.config_file = args.location.server_config.clone();
+    sources.config_dir = args.location.config_dir.clone();
+    let engine = match config::load(Role::Hybrid, &sources) {
+        Ok(loaded) => loaded.server.engine,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
     let vars = match Variables::parse_args(&args.variables) {
         Ok(v) => v,
         Err(e) => return fail(e),
@@ -66,7 +73,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     };
     let job_id = args.job_id.unwrap_or_else(|| IdGenerator::new(0).next_id());
     let job_name = config.job_name(args.name.as_deref());
-    let checkpoint = checkpoint_settings(&config);
+    let checkpoint = CheckpointSettings::for_job(&config.env, engine.checkpoint.interval, engine.checkpoint.timeout);
     let registry = crate::connectors::registry();
     let plan = match JobPlan::build(job_id, job_name, config, &registry) {
         Ok(p) => Arc::new(p),
@@ -87,26 +94,10 @@ pub fn run(args: RunArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(format!("cannot start the runtime: {e}")),
     };
-    runtime.block_on(execute(plan, checkpoint))
+    runtime.block_on(execute(plan, checkpoint, engine.print_job_metrics_info_interval))
 }
 
-/// env first; STREAMING without an interval falls back to the engine default, BATCH without one
-/// runs with checkpoints disabled (SeaTunnel's rule).
-fn checkpoint_settings(config: &JobConfig) -> CheckpointSettings {
-    let interval = match (config.env.checkpoint_interval_ms, config.env.job_mode) {
-        (Some(ms), _) => Some(Duration::from_millis(ms)),
-        (None, JobMode::Streaming) => Some(DEFAULT_CHECKPOINT_INTERVAL),
-        (None, JobMode::Batch) => None,
-    };
-    let timeout = config
-        .env
-        .checkpoint_timeout_ms
-        .map(Duration::from_millis)
-        .unwrap_or(DEFAULT_CHECKPOINT_TIMEOUT);
-    CheckpointSettings { interval, timeout }
-}
-
-async fn execute(plan: Arc<JobPlan>, checkpoint: CheckpointSettings) -> ExitCode {
+async fn execute(plan: Arc<JobPlan>, checkpoint: CheckpointSettings, progress_every: Duration) -> ExitCode {
     let control = JobControl::new();
     let job_id = plan.job_id;
     tracing::info!(job_id, job_name = %plan.job_name, "submitting job in local mode");
@@ -120,8 +111,9 @@ async fn execute(plan: Arc<JobPlan>, checkpoint: CheckpointSettings) -> ExitCode
         }
     };
     let mut job = tokio::spawn(run_job(plan, checkpoint, control.clone()));
+    let progress_every = progress_every.max(Duration::from_secs(1));
     let mut progress =
-        tokio::time::interval_at(tokio::time::Instant::now() + PROGRESS_EVERY, PROGRESS_EVERY);
+        tokio::time::interval_at(tokio::time::Instant::now() + progress_every, progress_every);
     let outcome = loop {
         tokio::select! {
             done = &mut job => break done,

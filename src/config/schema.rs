@@ -156,6 +156,13 @@ const PORT: Kind = Int {
     max: PORT_MAX,
 };
 
+/// A port this process listens on: 0 asks the kernel for any free port, which tests and
+/// side-by-side nodes use; the bound port is logged.
+const LISTEN_PORT: Kind = Int {
+    min: 0,
+    max: PORT_MAX,
+};
+
 /// The table. Order is the order of `docs/config.md`.
 #[rustfmt::skip]
 pub const KEYS: &[KeySpec] = &[
@@ -191,7 +198,7 @@ pub const KEYS: &[KeySpec] = &[
     k("seatunnel.engine.telemetry.logs.scheduled-deletion-enable", Bool, B, Live, Is("true"), "Delete a job's log file when the job leaves the history."),
     sec("seatunnel.engine.http", B, "REST V2 and Web UI server (runs on every node where enabled)."),
     k("seatunnel.engine.http.enable-http", Bool, B, Restart, Is("false"), "Start the REST V2 server (the shipped file sets true)."),
-    k("seatunnel.engine.http.port", PORT, B, Restart, Is("8080"), "REST V2 port."),
+    k("seatunnel.engine.http.port", LISTEN_PORT, B, Restart, Is("8080"), "REST V2 port; 0 picks any free port (logged at start)."),
     k("seatunnel.engine.http.context-path", Str, B, Restart, Is(""), "Prefix for every REST V2 route."),
     k("seatunnel.engine.http.enable-dynamic-port", Bool, B, Restart, Is("false"), "If the port is busy, try the next ones up to port-range."),
     k("seatunnel.engine.http.port-range", Int { min: 0, max: PORT_MAX }, B, Restart, Is("100"), "How many ports past port to try."),

@@ -42,7 +42,7 @@ fn problems_in_several_layers_are_all_reported() {
         format!(
             "{}:7: invalid value for hazelcast.network.join.tcp-ip.member-list: expected a member address (host, host:port, a.b.c.x-y or [ipv6]:port), found \"10.0.0.300\": '10.0.0.300' is not an IPv4 address or last-octet range\n\
              {}:4: invalid value for seatunnel.engine.http.enable-http: expected true or false, found \"maybe\"\n\
-             environment variable SEATUNNEL__ENGINE__HTTP__PORT: invalid value for seatunnel.engine.http.port: expected an integer between 1 and 65535, found \"http\"\n\
+             environment variable SEATUNNEL__ENGINE__HTTP__PORT: invalid value for seatunnel.engine.http.port: expected an integer between 0 and 65535, found \"http\"\n\
              command-line override hazelcast.network.port.port: invalid value for hazelcast.network.port.port: expected an integer between 1 and 65535, found \"0\"",
             hz.display(),
             st.display()
