@@ -444,7 +444,7 @@ mod tests {
             messages(&diag),
             vec![
                 "/etc/seatunnel/test.yaml:4: invalid value for seatunnel.engine.http.port: \
-                 expected an integer between 1 and 65535, found \"abc\"",
+                 expected an integer between 0 and 65535, found \"abc\"",
                 "/etc/seatunnel/test.yaml:5: invalid value for \
                  seatunnel.engine.task_execution_thread_share_mode: expected one of ALL, OFF, PART, \
                  found \"SOME\"",
