@@ -5,10 +5,14 @@
 //! - [`connector`]: the source/transform/sink API and the plugin registry.
 //! - [`connectors`]: the built-in plugins (FakeSource, Console, Assert, LocalFile, transforms).
 //! - [`job`]: job files (HOCON/JSON), the typed job config, states, ids and the plan.
+//! - [`coordinator`]: the master-side job table, history and submit/stop rules.
+//! - [`api`]: the REST V2 API over hyper.
 //!
 //! See `docs/ARCHITECTURE.md` for the layering rule and the invariants.
 
+pub mod api;
 pub mod connector;
+pub mod coordinator;
 pub mod data;
 pub mod engine;
 pub mod job;
