@@ -12,8 +12,11 @@
 
 pub mod api;
 pub mod connector;
+pub mod connectors;
 pub mod coordinator;
 pub mod data;
 pub mod engine;
 pub mod job;
+pub mod node;
 pub mod telemetry;
+pub mod transforms;

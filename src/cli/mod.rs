@@ -1,0 +1,88 @@
+//! The `seatunnel` command line: one binary, role subcommands, and local mode.
+//!
+//! Exit codes: 0 success; 1 a job that did not FINISH or a bad job file (SeaTunnel's client exits
+//! 1); 78 (`EX_CONFIG`) a bad server configuration; 2 a usage error (clap).
+
+mod report;
+mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+pub use report::{format_table, job_statistics};
+
+/// `EX_CONFIG` from sysexits.h: systemd and operators read it as "fix the configuration".
+pub const EXIT_CONFIG: u8 = 78;
+/// SeaTunnel's client exit code for a job that failed or could not be submitted.
+pub const EXIT_JOB_FAILED: u8 = 1;
+
+#[derive(Debug, Parser)]
+#[command(name = "seatunnel", version, about = "Apache SeaTunnel's Zeta engine, in Rust")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a job in local mode: an embedded node runs it and the process exits with its result
+    Run(RunArgs),
+}
+
+/// Where the server configuration comes from (defaults: /etc/seatunnel, or $SEATUNNEL_HOME/config).
+#[derive(Debug, Clone, Args, Default)]
+pub struct ConfigLocation {
+    /// The seatunnel.yaml to read (also: SEATUNNEL_CONFIG)
+    #[arg(long = "server-config", value_name = "FILE")]
+    pub server_config: Option<PathBuf>,
+    /// The directory holding seatunnel.yaml, hazelcast*.yaml and seatunnel.d/
+    #[arg(long = "config-dir", value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The job file: .conf/.config (HOCON) or .json
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    pub config: PathBuf,
+    /// Job variable k=v (repeatable; several may be joined with ','), filling ${k} in the job file
+    #[arg(short = 'i', long = "variable", value_name = "K=V")]
+    pub variables: Vec<String>,
+    /// Job name (default: env.job.name, else SeaTunnel_Job)
+    #[arg(short = 'n', long = "name")]
+    pub name: Option<String>,
+    /// Deploy mode; this command runs jobs locally
+    #[arg(short = 'm', long = "master", visible_alias = "deploy-mode", default_value = "local")]
+    pub master: String,
+    /// Use this job id instead of a generated one
+    #[arg(long = "set-job-id", value_name = "ID")]
+    pub job_id: Option<i64>,
+    /// Check the job file and plan, then exit without running
+    #[arg(long)]
+    pub check: bool,
+    /// Print the job with sensitive options encoded by env.shade.identifier, then exit
+    #[arg(long)]
+    pub encrypt: bool,
+    /// Print the job with sensitive options decoded, then exit
+    #[arg(long)]
+    pub decrypt: bool,
+    #[command(flatten)]
+    pub location: ConfigLocation,
+}
+
+impl Command {
+    /// The journal's SYSLOG_IDENTIFIER for this command.
+    pub fn log_identifier(&self) -> &'static str {
+        match self {
+            Command::Run(_) => "seatunnel-client",
+        }
+    }
+}
+
+pub fn dispatch(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Run(args) => run::run(args),
+    }
+}

@@ -1,0 +1,132 @@
+//! `seatunnel run`: local mode. Loads the job, plans it, runs it on an embedded engine, prints
+//! SeaTunnel's statistics table, and exits 0 exactly when the job FINISHED.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::connector::JobMode;
+use crate::engine::{run_job, CheckpointSettings, JobControl, JobPlan};
+use crate::job::load::load_job_file;
+use crate::job::variables::Variables;
+use crate::job::{IdGenerator, JobConfig, JobStatus};
+use crate::node::signals::{self, SignalEvent};
+
+use super::{job_statistics, RunArgs, EXIT_JOB_FAILED};
+
+/// Engine defaults used by local mode for checkpoints (seatunnel.yaml `checkpoint.*` code defaults).
+const DEFAULT_CHECKPOINT_INTERVAL: Duration = Duration::from_millis(300_000);
+const DEFAULT_CHECKPOINT_TIMEOUT: Duration = Duration::from_millis(30_000);
+/// How often progress is logged while the job runs (`print-job-metrics-info-interval`).
+const PROGRESS_EVERY: Duration = Duration::from_secs(60);
+
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(EXIT_JOB_FAILED)
+}
+
+pub fn run(args: RunArgs) -> ExitCode {
+    if !args.master.eq_ignore_ascii_case("local") {
+        return fail(format!(
+            "not supported: --master {}; `seatunnel run` runs jobs locally, submit to a cluster with its REST API",
+            args.master
+        ));
+    }
+    let vars = match Variables::parse_args(&args.variables) {
+        Ok(v) => v,
+        Err(e) => return fail(e),
+    };
+    let tree = match load_job_file(&args.config, &vars) {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
+    if args.encrypt || args.decrypt {
+        let converted = if args.encrypt { crate::job::shade::encrypt_job(&tree) } else { crate::job::shade::decrypt_job(&tree) };
+        return match converted {
+            Ok(t) => {
+                println!("{}", serde_json::to_string_pretty(&t).expect("json values serialize"));
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        };
+    }
+    let config = match JobConfig::from_tree(&tree) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let job_id = args.job_id.unwrap_or_else(|| IdGenerator::new(0).next_id());
+    let job_name = config.job_name(args.name.as_deref());
+    let checkpoint = checkpoint_settings(&config);
+    let registry = crate::connectors::registry();
+    let plan = match JobPlan::build(job_id, job_name, config, &registry) {
+        Ok(p) => Arc::new(p),
+        Err(e) => return fail(e),
+    };
+    if args.check {
+        println!("job file {} is valid: {} pipeline(s)", args.config.display(), plan.dag.pipeline_count);
+        return ExitCode::SUCCESS;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => return fail(format!("cannot start the runtime: {e}")),
+    };
+    runtime.block_on(execute(plan, checkpoint))
+}
+
+/// env first; STREAMING without an interval falls back to the engine default, BATCH without one
+/// runs with checkpoints disabled (SeaTunnel's rule).
+fn checkpoint_settings(config: &JobConfig) -> CheckpointSettings {
+    let interval = match (config.env.checkpoint_interval_ms, config.env.job_mode) {
+        (Some(ms), _) => Some(Duration::from_millis(ms)),
+        (None, JobMode::Streaming) => Some(DEFAULT_CHECKPOINT_INTERVAL),
+        (None, JobMode::Batch) => None,
+    };
+    let timeout = config.env.checkpoint_timeout_ms.map(Duration::from_millis).unwrap_or(DEFAULT_CHECKPOINT_TIMEOUT);
+    CheckpointSettings { interval, timeout }
+}
+
+async fn execute(plan: Arc<JobPlan>, checkpoint: CheckpointSettings) -> ExitCode {
+    let control = JobControl::new();
+    let job_id = plan.job_id;
+    tracing::info!(job_id, job_name = %plan.job_name, "submitting job in local mode");
+    let mut signals = match signals::listen() {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!("cannot listen for signals ({e}); ctrl-c will not cancel the job cleanly");
+            None
+        }
+    };
+    let mut job = tokio::spawn(run_job(plan, checkpoint, control.clone()));
+    let mut progress = tokio::time::interval_at(tokio::time::Instant::now() + PROGRESS_EVERY, PROGRESS_EVERY);
+    let outcome = loop {
+        tokio::select! {
+            done = &mut job => break done,
+            Some(event) = async { signals.as_mut()?.recv().await }, if signals.is_some() => {
+                if event == SignalEvent::Shutdown && !control.cancel.is_cancelled() {
+                    tracing::warn!(job_id, "interrupted: cancelling the job");
+                    control.cancel.cancel();
+                }
+            }
+            _ = progress.tick() => {
+                let m = control.metrics.snapshot();
+                tracing::info!(job_id, status = %*control.status.borrow(), read = m.source_rows(), written = m.sink_rows(), "job progress");
+            }
+        }
+    };
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => return fail(format!("job {job_id} crashed: {e}")),
+    };
+    tracing::info!(job_id, "Job ({job_id}) end with state {}", outcome.status);
+    print!(
+        "{}",
+        job_statistics(&outcome.started, &outcome.finished, outcome.metrics.source_rows(), outcome.metrics.sink_rows())
+    );
+    match outcome.status {
+        JobStatus::Finished => ExitCode::SUCCESS,
+        status => {
+            let why = outcome.error.map(|e| format!(": {e}")).unwrap_or_default();
+            fail(format!("job {job_id} ended {status}{why}"))
+        }
+    }
+}
