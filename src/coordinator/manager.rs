@@ -147,6 +147,11 @@ impl JobManager {
         }
     }
 
+    /// False once shutdown began: submits are refused from then on.
+    pub fn accepting(&self) -> bool {
+        !self.inner.shutdown.is_cancelled()
+    }
+
     pub fn settings(&self) -> &CoordinatorSettings {
         &self.inner.settings
     }
