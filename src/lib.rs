@@ -11,6 +11,7 @@
 //! See `docs/ARCHITECTURE.md` for the layering rule and the invariants.
 
 pub mod api;
+pub mod cli;
 pub mod connector;
 pub mod connectors;
 pub mod coordinator;

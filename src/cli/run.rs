@@ -7,9 +7,7 @@ use std::time::Duration;
 
 use crate::connector::JobMode;
 use crate::engine::{run_job, CheckpointSettings, JobControl, JobPlan};
-use crate::job::load::load_job_file;
-use crate::job::variables::Variables;
-use crate::job::{IdGenerator, JobConfig, JobStatus};
+use crate::job::{load_job_file, IdGenerator, JobConfig, JobStatus, Variables};
 use crate::node::signals::{self, SignalEvent};
 
 use super::{job_statistics, RunArgs, EXIT_JOB_FAILED};
@@ -36,12 +34,13 @@ pub fn run(args: RunArgs) -> ExitCode {
         Ok(v) => v,
         Err(e) => return fail(e),
     };
-    let tree = match load_job_file(&args.config, &vars) {
-        Ok(t) => t,
-        Err(e) => return fail(e),
-    };
     if args.encrypt || args.decrypt {
-        let converted = if args.encrypt { crate::job::shade::encrypt_job(&tree) } else { crate::job::shade::decrypt_job(&tree) };
+        // Secrets stay as written while converting: loading would decrypt them first.
+        let tree = match crate::job::load::parse_job_file(&args.config, &vars) {
+            Ok(t) => t,
+            Err(e) => return fail(e),
+        };
+        let converted = if args.encrypt { crate::job::encrypt_job(&tree) } else { crate::job::decrypt_job(&tree) };
         return match converted {
             Ok(t) => {
                 println!("{}", serde_json::to_string_pretty(&t).expect("json values serialize"));
@@ -50,6 +49,10 @@ pub fn run(args: RunArgs) -> ExitCode {
             Err(e) => fail(e),
         };
     }
+    let tree = match load_job_file(&args.config, &vars) {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
     let config = match JobConfig::from_tree(&tree) {
         Ok(c) => c,
         Err(e) => return fail(e),
