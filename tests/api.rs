@@ -495,6 +495,40 @@ async fn node_endpoints_and_context_path_over_http() {
 }
 
 #[tokio::test]
+async fn hocon_submit_and_encrypt_config_over_http() {
+    let s = start("").await;
+    let hocon =
+        "env { job.name = \"hocon_job\" }\nsource { Rows { rows = 2 } }\nsink { Discard {} }\n";
+    let a = send(
+        &s,
+        "POST",
+        "/submit-job?format=hocon&jobId=606",
+        Some("text/plain"),
+        hocon.as_bytes(),
+    )
+    .await;
+    assert_eq!(a.json(), json!({"jobId": "606", "jobName": "hocon_job"}));
+    assert_eq!(
+        s.state.jobs.wait(606).await.unwrap().status,
+        JobStatus::Finished
+    );
+    let config = json!({
+        "env": {"shade.identifier": "base64"},
+        "source": [{"plugin_name": "MySQL-CDC", "username": "seatunnel", "password": "seatunnel_password"}],
+        "sink": [{"plugin_name": "Console"}]
+    });
+    let a = post(&s, "/encrypt-config", &config.to_string()).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.json()["source"][0]["username"], "c2VhdHVubmVs");
+    assert_eq!(
+        a.json()["source"][0]["password"],
+        "c2VhdHVubmVsX3Bhc3N3b3Jk"
+    );
+    s.shutdown.cancel();
+    s.task.await.unwrap();
+}
+
+#[tokio::test]
 async fn shutdown_stops_accepting_and_finishes_requests_in_flight() {
     let s = start("").await;
     // A request whose body is still to come when shutdown starts: with `Expect: 100-continue`

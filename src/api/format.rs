@@ -3,7 +3,10 @@
 
 use serde_json::Value as Json;
 
-use super::error::ApiError;
+use crate::job::load::{self, load_job_text, load_job_value};
+use crate::job::Variables;
+
+use super::error::{ApiError, EMPTY_BODY};
 use super::request::json_body;
 
 /// How a submitted job is written.
@@ -41,17 +44,31 @@ impl JobFormat {
     }
 }
 
-/// Parses job text into the normal-form tree. `origin` names the text in errors.
+/// Parses job text into the normal-form tree, then decodes shaded secrets, as SeaTunnel does on
+/// submit. `origin` names the text in errors. A REST body has no `-i` variables; unquoted
+/// `${NAME}` in HOCON still resolves from the server's environment, as Typesafe Config does.
+///
+/// A JSON body keeps SeaTunnel's 400 answers for an empty or unparsable body; every loading
+/// error after that is a 500, as SeaTunnel's config exceptions are.
 pub fn load_job(body: &[u8], format: JobFormat, origin: &str) -> Result<Json, ApiError> {
-    match format {
-        JobFormat::Json => json_body(body),
-        JobFormat::Hocon => Err(ApiError::Failed(format!(
-            "not supported: HOCON job text ({origin}); send the job as JSON until the HOCON loader is built in"
-        ))),
-        JobFormat::Sql => Err(ApiError::Failed(format!(
-            "not supported: SQL job configs ({origin}); write the job in HOCON or JSON"
-        ))),
-    }
+    let vars = Variables::default();
+    let loaded = match format {
+        JobFormat::Json => load_job_value(json_body(body)?, origin, &vars),
+        JobFormat::Hocon => {
+            let text = std::str::from_utf8(body)
+                .map_err(|e| ApiError::bad_request(format!("{origin} is not UTF-8 text: {e}")))?;
+            if text.trim().is_empty() {
+                return Err(ApiError::bad_request(EMPTY_BODY));
+            }
+            load_job_text(text, origin, load::JobFormat::Hocon, &vars)
+        }
+        JobFormat::Sql => {
+            return Err(ApiError::Failed(format!(
+                "not supported: SQL job configs ({origin}); write the job in HOCON or JSON"
+            )))
+        }
+    };
+    loaded.map_err(|e| ApiError::Failed(e.to_string()))
 }
 
 #[cfg(test)]
@@ -72,12 +89,52 @@ mod tests {
     }
 
     #[test]
-    fn json_and_refusals() {
-        assert_eq!(
-            load_job(br#"{"env":{}}"#, JobFormat::Json, "body").unwrap(),
-            json!({"env": {}})
-        );
+    fn json_and_hocon_load_to_the_same_normal_form() {
+        let from_json = load_job(
+            br#"{"env": {"job.mode": "BATCH"}, "source": {"FakeSource": {"plugin_output": "fake"}}, "sink": [{"plugin_name": "Console"}]}"#,
+            JobFormat::Json,
+            "body",
+        )
+        .unwrap();
+        let from_hocon = load_job(
+            b"env { job.mode = \"BATCH\" }\nsource { FakeSource { plugin_output = \"fake\" } }\nsink { Console {} }\n",
+            JobFormat::Hocon,
+            "body",
+        )
+        .unwrap();
+        assert_eq!(from_json["source"][0]["plugin_name"], json!("FakeSource"));
+        assert_eq!(from_json, from_hocon);
+    }
+
+    #[test]
+    fn shaded_secrets_are_decoded_on_load() {
+        let job = load_job(
+            br#"{"env": {"shade.identifier": "base64"}, "source": [{"plugin_name": "S", "password": "c2VjcmV0"}], "sink": [{"plugin_name": "K"}]}"#,
+            JobFormat::Json,
+            "body",
+        )
+        .unwrap();
+        assert_eq!(job["source"][0]["password"], json!("secret"));
+    }
+
+    #[test]
+    fn refusals() {
         let e = load_job(b"x", JobFormat::Sql, "job.sql").unwrap_err();
         assert!(e.to_string().starts_with("not supported: SQL"));
+        assert_eq!(
+            load_job(b" \n", JobFormat::Hocon, "b")
+                .unwrap_err()
+                .status(),
+            400
+        );
+        assert_eq!(
+            load_job(b"\xff", JobFormat::Hocon, "b")
+                .unwrap_err()
+                .status(),
+            400
+        );
+        let e = load_job(b"env {", JobFormat::Hocon, "job.conf").unwrap_err();
+        assert_eq!(e.status(), 500);
+        assert!(e.to_string().contains("job.conf"), "{e}");
     }
 }

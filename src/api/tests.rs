@@ -553,6 +553,86 @@ async fn body_limit_is_enforced() {
 }
 
 #[tokio::test]
+async fn encrypt_config_encodes_sensitive_options() {
+    let s = state();
+    let config = json!({
+        "env": {"parallelism": 1, "shade.identifier": "base64"},
+        "source": [{
+            "plugin_name": "MySQL-CDC",
+            "plugin_output": "fake",
+            "username": "seatunnel",
+            "password": "seatunnel_password",
+            "table-name": "inventory_vwyw0n"
+        }],
+        "transform": [],
+        "sink": [{"plugin_name": "Clickhouse", "username": "seatunnel", "password": "seatunnel_password"}]
+    });
+    let a = post(&s, "/encrypt-config", &config.to_string()).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let out = a.json();
+    assert_eq!(out["source"][0]["plugin_output"], "fake");
+    assert_eq!(out["source"][0]["username"], "c2VhdHVubmVs");
+    assert_eq!(out["source"][0]["password"], "c2VhdHVubmVsX3Bhc3N3b3Jk");
+    assert_eq!(out["sink"][0]["password"], "c2VhdHVubmVsX3Bhc3N3b3Jk");
+    assert_eq!(out["source"][0]["table-name"], "inventory_vwyw0n");
+    let mut unknown = config.clone();
+    unknown["env"]["shade.identifier"] = json!("rot13");
+    let a = post(&s, "/encrypt-config", &unknown.to_string()).await;
+    assert_eq!(a.status, 500);
+    assert!(
+        a.text.contains("not supported: config shade 'rot13'"),
+        "{}",
+        a.text
+    );
+}
+
+#[tokio::test]
+async fn hocon_jobs_by_query_and_by_upload() {
+    let s = state();
+    let hocon = r#"
+        env { job.mode = "BATCH", job.name = "from_hocon" }
+        source { Rows { rows = 3, plugin_output = "fake" } }
+        sink { Discard { plugin_input = "fake" } }
+    "#;
+    let a = post(&s, "/submit-job?format=hocon", hocon).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.json()["jobName"], "from_hocon");
+    let id: i64 = a.json()["jobId"].as_str().unwrap().parse().unwrap();
+    let done = s.jobs.wait(id).await.unwrap();
+    assert_eq!(done.status, JobStatus::Finished);
+    assert_eq!(done.metrics.sink_rows(), 3);
+
+    let upload = format!(
+        "--XyZ\r\nContent-Disposition: form-data; name=\"config_file\"; filename=\"job.conf\"\r\n\r\n{hocon}\r\n--XyZ--\r\n"
+    );
+    let a = call(
+        &s,
+        Method::POST,
+        "/submit-job/upload?jobName=up",
+        Some("multipart/form-data; boundary=XyZ"),
+        upload,
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.json()["jobName"], "up");
+
+    let a = post(&s, "/submit-job?format=hocon", "source { Rows {").await;
+    assert_eq!(a.status, 500);
+    assert!(a.text.contains("request body"), "{}", a.text);
+}
+
+#[tokio::test]
+async fn shaded_jobs_are_decoded_before_planning() {
+    let s = state();
+    let mut job = batch_job();
+    job["env"]["shade.identifier"] = json!("base64");
+    job["source"][0]["password"] = json!("not base64!");
+    let a = post(&s, "/submit-job", &job.to_string()).await;
+    assert_eq!(a.status, 500);
+    assert!(a.text.contains("source[0].password"), "{}", a.text);
+}
+
+#[tokio::test]
 async fn encrypt_config_validates_its_body() {
     let s = state();
     assert_fail(
