@@ -327,6 +327,36 @@ mod tests {
         assert_eq!(percent_decode("a+b", false), "a+b");
     }
 
+    /// The OpenAPI document lists every route we serve, so the two cannot drift apart.
+    #[test]
+    fn openapi_documents_every_route() {
+        let doc: serde_yaml::Value =
+            serde_yaml::from_str(include_str!("../../docs/openapi.yaml")).unwrap();
+        let paths = doc["paths"].as_mapping().unwrap();
+        let documented: Vec<&str> = paths.keys().filter_map(|k| k.as_str()).collect();
+        for (route, _) in ROUTES {
+            assert!(
+                documented
+                    .iter()
+                    .any(|d| d == route || d.starts_with(&format!("{route}/{{"))),
+                "{route} is not in docs/openapi.yaml"
+            );
+        }
+        for path in &documented {
+            let concrete = path.replace("{jobId}", "1").replace("{state}", "FAILED");
+            let method = if paths[*path].get("get").is_some() {
+                Method::GET
+            } else {
+                Method::POST
+            };
+            assert_ne!(
+                route(&method, &concrete, None, ""),
+                Endpoint::NotFound,
+                "{path} is documented but not routed"
+            );
+        }
+    }
+
     fn get_overview(query: &str) -> Vec<(String, String)> {
         match route(&Method::GET, "/overview", Some(query), "") {
             Endpoint::Overview { tags } => tags,
