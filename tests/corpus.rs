@@ -12,7 +12,9 @@ use corpus_support::{classify, stage_fixtures, Corpus, Expect, Plan};
 #[test]
 fn compat_corpus_jobs_reach_their_expected_outcome() {
     let Some(corpus) = Corpus::locate() else {
-        println!("skipping the compat corpus: ../shared/compat-corpus is not present (a plain clone)");
+        println!(
+            "skipping the compat corpus: ../shared/compat-corpus is not present (a plain clone)"
+        );
         return;
     };
     stage_fixtures(&corpus);
@@ -56,6 +58,14 @@ fn compat_corpus_jobs_reach_their_expected_outcome() {
             println!("  {f}");
         }
     }
-    println!("\ncorpus: {passed} passed, {} failed, {} out of scope", failed.len(), out_of_scope.len());
-    assert!(failed.is_empty(), "{} corpus job(s) did not reach their expected outcome", failed.len());
+    println!(
+        "\ncorpus: {passed} passed, {} failed, {} out of scope",
+        failed.len(),
+        out_of_scope.len()
+    );
+    assert!(
+        failed.is_empty(),
+        "{} corpus job(s) did not reach their expected outcome",
+        failed.len()
+    );
 }

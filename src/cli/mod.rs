@@ -19,7 +19,11 @@ pub const EXIT_CONFIG: u8 = 78;
 pub const EXIT_JOB_FAILED: u8 = 1;
 
 #[derive(Debug, Parser)]
-#[command(name = "seatunnel", version, about = "Apache SeaTunnel's Zeta engine, in Rust")]
+#[command(
+    name = "seatunnel",
+    version,
+    about = "Apache SeaTunnel's Zeta engine, in Rust"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -54,7 +58,12 @@ pub struct RunArgs {
     #[arg(short = 'n', long = "name")]
     pub name: Option<String>,
     /// Deploy mode; this command runs jobs locally
-    #[arg(short = 'm', long = "master", visible_alias = "deploy-mode", default_value = "local")]
+    #[arg(
+        short = 'm',
+        long = "master",
+        visible_alias = "deploy-mode",
+        default_value = "local"
+    )]
     pub master: String,
     /// Use this job id instead of a generated one
     #[arg(long = "set-job-id", value_name = "ID")]

@@ -26,7 +26,12 @@ pub fn format_table(title: &str, rows: &[(&str, String)]) -> String {
 }
 
 /// The statistics table printed when a job ends.
-pub fn job_statistics(started: &DateTime<Local>, ended: &DateTime<Local>, read: u64, written: u64) -> String {
+pub fn job_statistics(
+    started: &DateTime<Local>,
+    ended: &DateTime<Local>,
+    read: u64,
+    written: u64,
+) -> String {
     let seconds = (ended.timestamp() - started.timestamp()).max(0);
     format_table(
         "Job Statistic Information",
@@ -36,7 +41,10 @@ pub fn job_statistics(started: &DateTime<Local>, ended: &DateTime<Local>, read: 
             ("Total Time(s)", seconds.to_string()),
             ("Total Read Count", read.to_string()),
             ("Total Write Count", written.to_string()),
-            ("Total Failed Count", read.saturating_sub(written).to_string()),
+            (
+                "Total Failed Count",
+                read.saturating_sub(written).to_string(),
+            ),
         ],
     )
 }

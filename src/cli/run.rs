@@ -40,10 +40,17 @@ pub fn run(args: RunArgs) -> ExitCode {
             Ok(t) => t,
             Err(e) => return fail(e),
         };
-        let converted = if args.encrypt { crate::job::encrypt_job(&tree) } else { crate::job::decrypt_job(&tree) };
+        let converted = if args.encrypt {
+            crate::job::encrypt_job(&tree)
+        } else {
+            crate::job::decrypt_job(&tree)
+        };
         return match converted {
             Ok(t) => {
-                println!("{}", serde_json::to_string_pretty(&t).expect("json values serialize"));
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&t).expect("json values serialize")
+                );
                 ExitCode::SUCCESS
             }
             Err(e) => fail(e),
@@ -66,10 +73,17 @@ pub fn run(args: RunArgs) -> ExitCode {
         Err(e) => return fail(e),
     };
     if args.check {
-        println!("job file {} is valid: {} pipeline(s)", args.config.display(), plan.dag.pipeline_count);
+        println!(
+            "job file {} is valid: {} pipeline(s)",
+            args.config.display(),
+            plan.dag.pipeline_count
+        );
         return ExitCode::SUCCESS;
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => return fail(format!("cannot start the runtime: {e}")),
     };
@@ -84,7 +98,11 @@ fn checkpoint_settings(config: &JobConfig) -> CheckpointSettings {
         (None, JobMode::Streaming) => Some(DEFAULT_CHECKPOINT_INTERVAL),
         (None, JobMode::Batch) => None,
     };
-    let timeout = config.env.checkpoint_timeout_ms.map(Duration::from_millis).unwrap_or(DEFAULT_CHECKPOINT_TIMEOUT);
+    let timeout = config
+        .env
+        .checkpoint_timeout_ms
+        .map(Duration::from_millis)
+        .unwrap_or(DEFAULT_CHECKPOINT_TIMEOUT);
     CheckpointSettings { interval, timeout }
 }
 
@@ -95,12 +113,15 @@ async fn execute(plan: Arc<JobPlan>, checkpoint: CheckpointSettings) -> ExitCode
     let mut signals = match signals::listen() {
         Ok(s) => Some(s),
         Err(e) => {
-            tracing::warn!("cannot listen for signals ({e}); ctrl-c will not cancel the job cleanly");
+            tracing::warn!(
+                "cannot listen for signals ({e}); ctrl-c will not cancel the job cleanly"
+            );
             None
         }
     };
     let mut job = tokio::spawn(run_job(plan, checkpoint, control.clone()));
-    let mut progress = tokio::time::interval_at(tokio::time::Instant::now() + PROGRESS_EVERY, PROGRESS_EVERY);
+    let mut progress =
+        tokio::time::interval_at(tokio::time::Instant::now() + PROGRESS_EVERY, PROGRESS_EVERY);
     let outcome = loop {
         tokio::select! {
             done = &mut job => break done,
@@ -123,7 +144,12 @@ async fn execute(plan: Arc<JobPlan>, checkpoint: CheckpointSettings) -> ExitCode
     tracing::info!(job_id, "Job ({job_id}) end with state {}", outcome.status);
     print!(
         "{}",
-        job_statistics(&outcome.started, &outcome.finished, outcome.metrics.source_rows(), outcome.metrics.sink_rows())
+        job_statistics(
+            &outcome.started,
+            &outcome.finished,
+            outcome.metrics.source_rows(),
+            outcome.metrics.sink_rows()
+        )
     );
     match outcome.status {
         JobStatus::Finished => ExitCode::SUCCESS,

@@ -1,6 +1,8 @@
-//! The built-in source and sink plugins; each file holds one plugin.
+//! The built-in source and sink plugins; one folder or file per plugin.
 
+pub mod assert;
 pub mod console;
+pub mod fake;
 
 use crate::connector::Registry;
 use crate::transforms;
@@ -8,6 +10,8 @@ use crate::transforms;
 /// Every built-in plugin. This list is the registry: a plugin not named here does not exist.
 pub fn registry() -> Registry {
     Registry::empty()
+        .with_source(fake::FakeSourceFactory)
+        .with_sink(assert::AssertSinkFactory)
         .with_sink(console::ConsoleSinkFactory::new())
         .with_transform(transforms::copy::CopyFactory)
         .with_transform(transforms::field_mapper::FieldMapperFactory)

@@ -10,7 +10,10 @@ mod types;
 mod value;
 
 pub use batch::{Batch, Datum, Span};
-pub use table::{TablePath, TableSchema};
+pub use table::{
+    ColumnMeta, ConstraintColumn, ConstraintKey, ConstraintKind, PrimaryKey, SortOrder, TableMeta,
+    TablePath, TableSchema,
+};
 pub use types::{DataType, Field, RowType, TypeError};
 pub use value::Value;
 

@@ -209,6 +209,9 @@ impl TypeParser<'_> {
     }
 
     fn parse_type(&mut self) -> Result<DataType, TypeError> {
+        if self.eat('{') {
+            return self.parse_row();
+        }
         let name = self.ident().to_ascii_lowercase();
         Ok(match name.as_str() {
             "null" => DataType::Null,
@@ -256,6 +259,77 @@ impl TypeParser<'_> {
             _ => return Err(self.error("known types are null, boolean, tinyint, smallint, int, bigint, float, double, decimal(p,s), string, bytes, date, time, timestamp, array<t>, map<k,v> and nested rows")),
         })
     }
+    /// A row type written inside a type string, as SeaTunnel accepts in generics:
+    /// `{c_int = int, c_string = string}`, `{c_int=int\nc_string=string}` or JSON
+    /// `{"c_int":"int"}`. Fields are separated by commas or newlines; names and types may be quoted.
+    fn parse_row(&mut self) -> Result<DataType, TypeError> {
+        let mut fields = Vec::new();
+        loop {
+            self.skip_ws();
+            if self.eat('}') {
+                break;
+            }
+            if self.pos == self.text.len() {
+                return Err(self.error("unclosed '{' in a row type"));
+            }
+            let name = self.field_name()?;
+            self.skip_ws();
+            let nested_object = self.text[self.pos..].starts_with('{');
+            if !nested_object && !self.eat('=') && !self.eat(':') {
+                return Err(self.error("expected '=' or ':' after a row field name"));
+            }
+            let data_type = self.field_type()?;
+            fields.push(Field::new(name, data_type));
+            self.eat(',');
+        }
+        if fields.is_empty() {
+            return Err(self.error("a row type needs at least one field"));
+        }
+        Ok(DataType::Row(Arc::new(RowType { fields })))
+    }
+
+    fn field_name(&mut self) -> Result<String, TypeError> {
+        self.skip_ws();
+        if self.text[self.pos..].starts_with('"') {
+            return self.quoted();
+        }
+        let name = self.ident().to_string();
+        if name.is_empty() {
+            return Err(self.error("expected a row field name"));
+        }
+        Ok(name)
+    }
+
+    fn field_type(&mut self) -> Result<DataType, TypeError> {
+        self.skip_ws();
+        if self.text[self.pos..].starts_with('"') {
+            let inner = self.quoted()?;
+            return DataType::parse(&inner).map_err(|e| self.error(&e.reason));
+        }
+        self.parse_type()
+    }
+
+    /// A double-quoted string with `\"` and `\\` escapes; the cursor is on the opening quote.
+    fn quoted(&mut self) -> Result<String, TypeError> {
+        let mut out = String::new();
+        let mut chars = self.text[self.pos + 1..].char_indices();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '"' => {
+                    self.pos += i + 2;
+                    return Ok(out);
+                }
+                '\\' => match chars.next() {
+                    Some((_, 'n')) => out.push('\n'),
+                    Some((_, 't')) => out.push('\t'),
+                    Some((_, other)) => out.push(other),
+                    None => break,
+                },
+                other => out.push(other),
+            }
+        }
+        Err(self.error("unterminated quoted name"))
+    }
 }
 
 #[cfg(test)]
@@ -285,6 +359,25 @@ mod tests {
             .reason
             .contains("after the type"));
         assert!(DataType::parse("decimal(40,2)").is_err());
+    }
+
+    #[test]
+    fn row_types_inside_type_strings() {
+        let expected = DataType::parse("map<string, {c_int = int, c_string = string}>").unwrap();
+        for text in [
+            "map<string, {c_int=int\nc_string=string}>",
+            "map<string, {c_int=int,c_string=string}>",
+            "map<string, {\"c_int\":\"int\",\"c_string\":\"string\"}>",
+        ] {
+            assert_eq!(DataType::parse(text).unwrap(), expected, "{text}");
+        }
+        let nested = DataType::parse("map<string, {c_int=int,c_row={c_int=int}}>").unwrap();
+        assert_eq!(
+            nested.to_string(),
+            "MAP<STRING, ROW<c_int INT, c_row ROW<c_int INT>>>"
+        );
+        assert!(DataType::parse("{c_int = int").is_err());
+        assert!(DataType::parse("{}").is_err());
     }
 
     #[test]

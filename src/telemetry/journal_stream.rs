@@ -11,7 +11,11 @@ pub(crate) fn parse(value: &str) -> Option<(u64, u64)> {
 }
 
 pub(crate) fn stderr_is_journal() -> bool {
-    let Some((dev, ino)) = std::env::var("JOURNAL_STREAM").ok().as_deref().and_then(parse) else {
+    let Some((dev, ino)) = std::env::var("JOURNAL_STREAM")
+        .ok()
+        .as_deref()
+        .and_then(parse)
+    else {
         return false;
     };
     match nix::sys::stat::fstat(std::io::stderr().as_fd()) {

@@ -33,11 +33,16 @@ pub enum LogTarget {
 }
 
 /// Picks the target from `SEATUNNEL_LOG_TARGET` and whether stderr is the journal. Pure.
-pub fn choose_target(setting: Option<&str>, stderr_is_journal: bool) -> Result<LogTarget, TelemetryError> {
+pub fn choose_target(
+    setting: Option<&str>,
+    stderr_is_journal: bool,
+) -> Result<LogTarget, TelemetryError> {
     match setting.map(str::trim) {
-        None | Some("") | Some("auto") => {
-            Ok(if stderr_is_journal { LogTarget::Journald } else { LogTarget::Stderr })
-        }
+        None | Some("") | Some("auto") => Ok(if stderr_is_journal {
+            LogTarget::Journald
+        } else {
+            LogTarget::Stderr
+        }),
         Some("journald") => Ok(LogTarget::Journald),
         Some("stderr") => Ok(LogTarget::Stderr),
         Some(other) => Err(TelemetryError::BadTarget(other.to_string())),
@@ -48,7 +53,9 @@ pub fn choose_target(setting: Option<&str>, stderr_is_journal: bool) -> Result<L
 /// (`seatunnel-master`, `seatunnel-worker`, `seatunnel-server`, `seatunnel-client`).
 pub fn init(identifier: &str) -> Result<LogTarget, TelemetryError> {
     let filter = match std::env::var("RUST_LOG") {
-        Ok(f) if !f.is_empty() => EnvFilter::try_new(&f).map_err(|e| TelemetryError::Filter(e.to_string()))?,
+        Ok(f) if !f.is_empty() => {
+            EnvFilter::try_new(&f).map_err(|e| TelemetryError::Filter(e.to_string()))?
+        }
         _ => EnvFilter::new(DEFAULT_FILTER),
     };
     let setting = std::env::var("SEATUNNEL_LOG_TARGET").ok();
@@ -63,7 +70,11 @@ pub fn init(identifier: &str) -> Result<LogTarget, TelemetryError> {
             registry.with(layer).init();
         }
         LogTarget::Stderr => {
-            let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_target(false);
+            use std::io::IsTerminal;
+            let layer = tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::stderr().is_terminal())
+                .with_target(false);
             registry.with(layer).init();
         }
     }
@@ -77,9 +88,18 @@ mod tests {
     #[test]
     fn target_follows_setting_then_journal_stream() {
         assert_eq!(choose_target(None, true).unwrap(), LogTarget::Journald);
-        assert_eq!(choose_target(Some("auto"), false).unwrap(), LogTarget::Stderr);
-        assert_eq!(choose_target(Some("stderr"), true).unwrap(), LogTarget::Stderr);
-        assert_eq!(choose_target(Some("journald"), false).unwrap(), LogTarget::Journald);
+        assert_eq!(
+            choose_target(Some("auto"), false).unwrap(),
+            LogTarget::Stderr
+        );
+        assert_eq!(
+            choose_target(Some("stderr"), true).unwrap(),
+            LogTarget::Stderr
+        );
+        assert_eq!(
+            choose_target(Some("journald"), false).unwrap(),
+            LogTarget::Journald
+        );
         assert!(choose_target(Some("syslog"), false).is_err());
     }
 }

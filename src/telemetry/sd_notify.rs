@@ -29,7 +29,9 @@ pub fn status(status: &str) {
 }
 
 pub fn extend_timeout(by: Duration) {
-    send(&[NotifyState::ExtendTimeoutUsec(by.as_micros().min(u32::MAX as u128) as u32)]);
+    send(&[NotifyState::ExtendTimeoutUsec(
+        by.as_micros().min(u32::MAX as u128) as u32,
+    )]);
 }
 
 pub fn stopping(status: &str) {

@@ -15,7 +15,16 @@ const STOP_DEADLINE: Duration = Duration::from_secs(30);
 
 /// Plugins this build provides, lower-cased (SeaTunnel matches names case-insensitively).
 const SUPPORTED_PLUGINS: &[&str] = &[
-    "fakesource", "localfile", "console", "assert", "sql", "filter", "fieldmapper", "replace", "copy", "filterrowkind",
+    "fakesource",
+    "localfile",
+    "console",
+    "assert",
+    "sql",
+    "filter",
+    "fieldmapper",
+    "replace",
+    "copy",
+    "filterrowkind",
 ];
 /// LocalFile formats this build reads and writes.
 const SUPPORTED_FORMATS: &[&str] = &["text", "csv", "json"];
@@ -62,7 +71,12 @@ pub struct Run {
 
 impl Run {
     fn simple(expect: Expect) -> Run {
-        Run { vars: Vec::new(), expect, checks: Vec::new(), clean: Vec::new() }
+        Run {
+            vars: Vec::new(),
+            expect,
+            checks: Vec::new(),
+            clean: Vec::new(),
+        }
     }
 }
 
@@ -75,15 +89,19 @@ impl Corpus {
     pub fn locate() -> Option<Corpus> {
         let root = std::env::var_os("SEATUNNEL_CORPUS")
             .map(PathBuf::from)
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/compat-corpus"));
-        root.join("jobs/MANIFEST.tsv")
-            .is_file()
-            .then(|| Corpus { root, bin: PathBuf::from(env!("CARGO_BIN_EXE_seatunnel")) })
+            .unwrap_or_else(|| {
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/compat-corpus")
+            });
+        root.join("jobs/MANIFEST.tsv").is_file().then(|| Corpus {
+            root,
+            bin: PathBuf::from(env!("CARGO_BIN_EXE_seatunnel")),
+        })
     }
 
     /// Rows in the order the upstream tests need: writers before the readers of their output.
     pub fn manifest(&self) -> Vec<Row> {
-        let text = std::fs::read_to_string(self.root.join("jobs/MANIFEST.tsv")).expect("manifest readable");
+        let text = std::fs::read_to_string(self.root.join("jobs/MANIFEST.tsv"))
+            .expect("manifest readable");
         let mut rows: Vec<Row> = text
             .lines()
             .skip(1)
@@ -99,7 +117,8 @@ impl Corpus {
             })
             .collect();
         rows.sort_by_key(|r| {
-            r.file.ends_with("sink_file_text_to_assert.conf") || r.file.ends_with("local_file_binary_to_assert.conf")
+            r.file.ends_with("sink_file_text_to_assert.conf")
+                || r.file.ends_with("local_file_binary_to_assert.conf")
         });
         rows
     }
@@ -119,13 +138,20 @@ impl Corpus {
         }
         let log = std::env::temp_dir().join(format!("corpus-{}.log", row.file.replace('/', "_")));
         let log_file = std::fs::File::create(&log).map_err(|e| e.to_string())?;
-        cmd.stdout(log_file.try_clone().map_err(|e| e.to_string())?).stderr(log_file).stdin(Stdio::null());
-        let mut child = cmd.spawn().map_err(|e| format!("cannot start {}: {e}", self.bin.display()))?;
+        cmd.stdout(log_file.try_clone().map_err(|e| e.to_string())?)
+            .stderr(log_file)
+            .stdin(Stdio::null());
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", self.bin.display()))?;
         let output = || std::fs::read_to_string(&log).unwrap_or_default();
         match &run.expect {
             Expect::StillRunning => match wait_until(&mut child, STREAMING_RUN_FOR) {
                 Some(code) => {
-                    return Err(format!("ended with {code:?}, expected still running; output tail:\n{}", tail(&output())))
+                    return Err(format!(
+                        "ended with {code:?}, expected still running; output tail:\n{}",
+                        tail(&output())
+                    ))
                 }
                 None => {
                     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
@@ -150,7 +176,10 @@ impl Corpus {
                         Expect::StillRunning => unreachable!("handled above"),
                     };
                     if !ok {
-                        return Err(format!("exit {code:?}, expected {expect:?}; output tail:\n{}", tail(&out)));
+                        return Err(format!(
+                            "exit {code:?}, expected {expect:?}; output tail:\n{}",
+                            tail(&out)
+                        ));
                     }
                 }
             },
@@ -197,13 +226,24 @@ fn files_under(dir: &str) -> Vec<PathBuf> {
 fn check_files(check: &FileCheck) -> Result<(), String> {
     match check {
         FileCheck::Lines(dir, want) => {
-            let got: usize =
-                files_under(dir).iter().map(|f| std::fs::read_to_string(f).unwrap_or_default().lines().count()).sum();
-            (got == *want).then_some(()).ok_or(format!("{dir}: {got} lines, expected {want}"))
+            let got: usize = files_under(dir)
+                .iter()
+                .map(|f| {
+                    std::fs::read_to_string(f)
+                        .unwrap_or_default()
+                        .lines()
+                        .count()
+                })
+                .sum();
+            (got == *want)
+                .then_some(())
+                .ok_or(format!("{dir}: {got} lines, expected {want}"))
         }
         FileCheck::FileCount(dir, want) => {
             let got = std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
-            (got == *want).then_some(()).ok_or(format!("{dir}: {got} files, expected {want}"))
+            (got == *want)
+                .then_some(())
+                .ok_or(format!("{dir}: {got} files, expected {want}"))
         }
         FileCheck::FirstLine(dir, text, equal) => {
             let files = files_under(dir);
@@ -215,7 +255,10 @@ fn check_files(check: &FileCheck) -> Result<(), String> {
                 let first = content.lines().next().unwrap_or("");
                 if (first == *text) != *equal {
                     let not = if *equal { "" } else { "not " };
-                    return Err(format!("{}: first line {first:?}, expected {not}{text:?}", f.display()));
+                    return Err(format!(
+                        "{}: first line {first:?}, expected {not}{text:?}",
+                        f.display()
+                    ));
                 }
             }
             Ok(())
@@ -226,15 +269,28 @@ fn check_files(check: &FileCheck) -> Result<(), String> {
 /// Stages the data fixtures the LocalFile jobs read, at the absolute paths upstream used.
 pub fn stage_fixtures(corpus: &Corpus) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/stage_fixtures.sh");
-    let status = Command::new("bash").arg(&script).arg(&corpus.root).status().expect("bash runs");
-    assert!(status.success(), "staging the corpus fixtures failed: {status}");
+    let status = Command::new("bash")
+        .arg(&script)
+        .arg(&corpus.root)
+        .status()
+        .expect("bash runs");
+    assert!(
+        status.success(),
+        "staging the corpus fixtures failed: {status}"
+    );
 }
 
 fn file_formats(text: &str) -> Vec<String> {
     text.lines()
         .filter_map(|l| {
             let rest = l.trim().strip_prefix("file_format_type")?;
-            Some(rest.trim_start().trim_start_matches(['=', ':']).trim().trim_matches('"').to_ascii_lowercase())
+            Some(
+                rest.trim_start()
+                    .trim_start_matches(['=', ':'])
+                    .trim()
+                    .trim_matches('"')
+                    .to_ascii_lowercase(),
+            )
         })
         .collect()
 }
@@ -242,7 +298,9 @@ fn file_formats(text: &str) -> Vec<String> {
 /// Decides how one manifest row runs here, or why it cannot.
 pub fn classify(corpus: &Corpus, row: &Row) -> Plan {
     for part in row.plugins.split_whitespace() {
-        let Some((_, names)) = part.split_once(':') else { continue };
+        let Some((_, names)) = part.split_once(':') else {
+            continue;
+        };
         for name in names.split(',').filter(|n| *n != "-") {
             if !SUPPORTED_PLUGINS.contains(&name.to_ascii_lowercase().as_str()) {
                 return Plan::OutOfScope(format!("plugin {name} is not in this build"));
@@ -252,7 +310,9 @@ pub fn classify(corpus: &Corpus, row: &Row) -> Plan {
     let text = std::fs::read_to_string(corpus.job_path(row)).unwrap_or_default();
     for format in file_formats(&text) {
         if !format.starts_with("${") && !SUPPORTED_FORMATS.contains(&format.as_str()) {
-            return Plan::OutOfScope(format!("LocalFile format {format} (this build: text, csv, json)"));
+            return Plan::OutOfScope(format!(
+                "LocalFile format {format} (this build: text, csv, json)"
+            ));
         }
     }
     let f = row.file.as_str();
@@ -262,7 +322,10 @@ pub fn classify(corpus: &Corpus, row: &Row) -> Plan {
         );
     }
     let expect = if row.expected.starts_with("EXPECTED FAILURE") {
-        Expect::Failed(f.ends_with("batch_fakesource_to_console_error.conf").then_some("NumberFormatException"))
+        Expect::Failed(
+            f.ends_with("batch_fakesource_to_console_error.conf")
+                .then_some("NumberFormatException"),
+        )
     } else if row.mode == "STREAMING" {
         Expect::StillRunning
     } else {
@@ -270,13 +333,27 @@ pub fn classify(corpus: &Corpus, row: &Row) -> Plan {
     };
     Plan::Runs(match f {
         "engine/fake_to_console.variables.conf" => vec![Run {
-            vars: ["resName=a20241023", "rowNum=10", "strTemplate=[abc,def]", "nameType=string", "nameVal=abc", "sourceTableName=sql"]
-                .map(String::from)
-                .to_vec(),
+            vars: [
+                "resName=a20241023",
+                "rowNum=10",
+                "strTemplate=[abc,def]",
+                "nameType=string",
+                "nameVal=abc",
+                "sourceTableName=sql",
+            ]
+            .map(String::from)
+            .to_vec(),
             ..Run::simple(Expect::Finished)
         }],
         "engine/fake_to_console_with_default_value.variables.conf" => vec![Run {
-            vars: ["strTemplate=[abc,def]", "ageType=int", "nameVal=abc", "sourceTableName=sql"].map(String::from).to_vec(),
+            vars: [
+                "strTemplate=[abc,def]",
+                "ageType=int",
+                "nameVal=abc",
+                "sourceTableName=sql",
+            ]
+            .map(String::from)
+            .to_vec(),
             ..Run::simple(Expect::Finished)
         }],
         "engine/batch_fakesource_to_file_header.conf" => [
@@ -287,7 +364,10 @@ pub fn classify(corpus: &Corpus, row: &Row) -> Plan {
         ]
         .into_iter()
         .map(|(fmt, header, line, equal)| Run {
-            vars: vec![format!("file_format_type={fmt}"), format!("enable_header_write={header}")],
+            vars: vec![
+                format!("file_format_type={fmt}"),
+                format!("enable_header_write={header}"),
+            ],
             expect: Expect::Finished,
             checks: vec![FileCheck::FirstLine("/tmp/text", line, equal)],
             clean: vec!["/tmp/text"],
@@ -296,9 +376,16 @@ pub fn classify(corpus: &Corpus, row: &Row) -> Plan {
         "engine/cluster_batch_fake_to_localfile_template.conf"
         | "engine/cluster_batch_fake_to_localfile_two_pipeline_template.conf" => {
             let two = f.contains("two_pipeline");
-            let case = if two { "corpus_two_pipeline" } else { "corpus_one_pipeline" };
-            let dir: &'static str =
-                if two { "/tmp/hive/warehouse/corpus_two_pipeline" } else { "/tmp/hive/warehouse/corpus_one_pipeline" };
+            let case = if two {
+                "corpus_two_pipeline"
+            } else {
+                "corpus_one_pipeline"
+            };
+            let dir: &'static str = if two {
+                "/tmp/hive/warehouse/corpus_two_pipeline"
+            } else {
+                "/tmp/hive/warehouse/corpus_one_pipeline"
+            };
             vec![Run {
                 vars: vec![
                     format!("dynamic_test_case_name={case}"),
@@ -313,8 +400,17 @@ pub fn classify(corpus: &Corpus, row: &Row) -> Plan {
         }
         "localfile/json/fake_to_local_file_json_save_mode.conf" => {
             let dir = "/tmp/seatunnel/localfile/json/fake";
-            let run = Run { checks: vec![FileCheck::FileCount(dir, 1)], ..Run::simple(Expect::Finished) };
-            vec![Run { clean: vec![dir], ..run.clone() }, run]
+            let run = Run {
+                checks: vec![FileCheck::FileCount(dir, 1)],
+                ..Run::simple(Expect::Finished)
+            };
+            vec![
+                Run {
+                    clean: vec![dir],
+                    ..run.clone()
+                },
+                run,
+            ]
         }
         _ => vec![Run::simple(expect)],
     })

@@ -1,0 +1,183 @@
+//! `seatunnel run` as a user meets it: the real binary, real files, exit codes and messages.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn seatunnel(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_seatunnel"))
+        .args(args)
+        .env("SEATUNNEL_LOG_TARGET", "stderr")
+        .output()
+        .expect("binary runs")
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const GOOD_JOB: &str = r#"
+env { parallelism = 2, job.mode = "BATCH" }
+source { FakeSource { plugin_output = "fake", row.num = 7, schema = { fields { name = "string", age = "int" } } } }
+sink { Assert { plugin_input = "fake", rules { row_rules = [ { rule_type = MAX_ROW, rule_value = 14 }, { rule_type = MIN_ROW, rule_value = 14 } ] } } }
+"#;
+
+#[test]
+fn finished_job_exits_zero_and_prints_statistics() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = write(dir.path(), "job.conf", GOOD_JOB);
+    let out = seatunnel(&["run", "-c", job.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    assert!(
+        stdout.contains("           Job Statistic Information\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Total Read Count          :                  14\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Total Write Count         :                  14\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn failed_job_exits_one_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = write(
+        dir.path(),
+        "job.conf",
+        &GOOD_JOB.replace(
+            "rule_value = 14 }, { rule_type = MIN_ROW",
+            "rule_value = 3 }, { rule_type = MIN_ROW",
+        ),
+    );
+    let out = seatunnel(&["run", "-c", job.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("ended FAILED"), "{}", stderr(&out));
+}
+
+#[test]
+fn missing_job_file_names_the_path() {
+    let out = seatunnel(&["run", "-c", "/nonexistent/job.conf"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("/nonexistent/job.conf"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn syntax_error_names_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = write(
+        dir.path(),
+        "broken.conf",
+        "env {\n  parallelism = 1\n\nsource {\n",
+    );
+    let out = seatunnel(&["run", "-c", job.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("broken.conf:"), "{err}");
+}
+
+#[test]
+fn unknown_plugin_lists_the_known_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = write(
+        dir.path(),
+        "job.conf",
+        &GOOD_JOB.replace("Assert {", "Kafka {"),
+    );
+    let out = seatunnel(&["run", "-c", job.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("unknown sink plugin 'Kafka'") && err.contains("Console"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_option_names_plugin_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = write(
+        dir.path(),
+        "job.conf",
+        &GOOD_JOB.replace("row.num = 7", "row.num = \"seven\""),
+    );
+    let out = seatunnel(&["run", "-c", job.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("FakeSource") && err.contains("row.num"),
+        "{err}"
+    );
+}
+
+#[test]
+fn variables_fill_the_job_and_reserved_names_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = write(
+        dir.path(),
+        "job.conf",
+        &GOOD_JOB.replace("row.num = 7", "row.num = ${rows}"),
+    );
+    let ok = seatunnel(&["run", "-c", job.to_str().unwrap(), "-i", "rows=7"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let reserved = seatunnel(&[
+        "run",
+        "-c",
+        job.to_str().unwrap(),
+        "-i",
+        "rows=7",
+        "-i",
+        "table_name=x",
+    ]);
+    assert_eq!(reserved.status.code(), Some(1));
+    assert!(
+        stderr(&reserved)
+            .contains("System placeholders cannot be used. Incorrect config parameter: table_name"),
+        "{}",
+        stderr(&reserved)
+    );
+}
+
+#[test]
+fn check_validates_without_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = write(dir.path(), "job.conf", GOOD_JOB);
+    let out = seatunnel(&["run", "-c", job.to_str().unwrap(), "--check"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("is valid: 1 pipeline(s)"));
+}
+
+#[test]
+fn encrypt_encodes_sensitive_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = write(
+        dir.path(),
+        "job.conf",
+        &GOOD_JOB
+            .replace(
+                "job.mode = \"BATCH\" }",
+                "job.mode = \"BATCH\", shade.identifier = \"base64\" }",
+            )
+            .replace(
+                "plugin_output = \"fake\",",
+                "plugin_output = \"fake\", password = \"secret\",",
+            ),
+    );
+    let out = seatunnel(&["run", "-c", job.to_str().unwrap(), "--encrypt"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed["source"][0]["password"], "c2VjcmV0");
+}
