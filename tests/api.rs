@@ -106,8 +106,16 @@ struct Server {
 }
 
 async fn start(context_path: &str) -> Server {
+    start_with(
+        context_path,
+        Registry::empty().with_source(Rows).with_sink(Discard),
+    )
+    .await
+}
+
+async fn start_with(context_path: &str, registry: Registry) -> Server {
     let shutdown = CancellationToken::new();
-    let registry = Arc::new(Registry::empty().with_source(Rows).with_sink(Discard));
+    let registry = Arc::new(registry);
     let jobs = JobManager::new(
         registry,
         CoordinatorSettings::default(),
@@ -524,6 +532,79 @@ async fn hocon_submit_and_encrypt_config_over_http() {
         a.json()["source"][0]["password"],
         "c2VhdHVubmVsX3Bhc3N3b3Jk"
     );
+    s.shutdown.cancel();
+    s.task.await.unwrap();
+}
+
+/// SeaTunnel's `fakesource_to_console.conf`, as RestApiIT and ClusterSeaTunnelContainer submit it.
+const FAKESOURCE_TO_CONSOLE: &str = r#"
+env {
+  job.mode = "BATCH"
+}
+source {
+  FakeSource {
+    result_table_name = "fake"
+    schema {
+      fields {
+        id = "int"
+        name = "string"
+        age = "int"
+      }
+    }
+  }
+}
+sink {
+  console {
+  }
+}
+"#;
+
+#[tokio::test]
+async fn built_in_connectors_answer_what_seatunnels_rest_tests_assert() {
+    let s = start_with("", seatunnel::connectors::registry()).await;
+    let body = format!(
+        "--b\r\nContent-Disposition: form-data; name=\"config_file\"; filename=\"fakesource_to_console.conf\"\r\n\r\n{FAKESOURCE_TO_CONSOLE}\r\n--b--\r\n"
+    );
+    // jobName "test测试", percent-encoded UTF-8, as ClusterSeaTunnelContainer sends it.
+    let a = send(
+        &s,
+        "POST",
+        "/submit-job/upload?jobId=733584788375666689&jobName=test%E6%B5%8B%E8%AF%95",
+        Some("multipart/form-data; boundary=b"),
+        body.as_bytes(),
+    )
+    .await;
+    assert_eq!(
+        a.json(),
+        json!({"jobId": "733584788375666689", "jobName": "test测试"})
+    );
+    let done = s.state.jobs.wait(733584788375666689).await.unwrap();
+    assert_eq!(done.status, JobStatus::Finished, "{:?}", done.error);
+
+    let info = get(&s, "/job-info/733584788375666689").await.json();
+    assert_eq!(info["jobStatus"], "FINISHED");
+    assert_eq!(info["errorMsg"], Json::Null);
+    let dag = &info["jobDag"];
+    assert_eq!(dag["pipelineEdges"]["1"][0]["inputVertexId"], "1");
+    assert_eq!(dag["pipelineEdges"]["1"][0]["targetVertexId"], "2");
+    assert_eq!(
+        dag["vertexInfoMap"][0]["vertexName"],
+        "pipeline-1 [Source[0]-FakeSource]"
+    );
+    assert_eq!(
+        dag["vertexInfoMap"][1]["vertexName"],
+        "pipeline-1 [Sink[0]-console-MultiTableSink]"
+    );
+    assert_eq!(dag["vertexInfoMap"][0]["tablePaths"][0], "fake");
+    assert_eq!(dag["envOptions"]["job.mode"], "BATCH");
+    let m = &info["metrics"];
+    assert_eq!(m["SourceReceivedCount"], "5");
+    assert_eq!(m["SinkWriteCount"], "5");
+    assert_eq!(m["TableSourceReceivedCount"]["fake"], "5");
+    assert_eq!(m["TableSinkWriteCount"]["fake"], "5");
+    let finished = get(&s, "/finished-jobs/FINISHED").await.json();
+    assert_eq!(finished[0]["jobName"], "test测试");
+    assert_eq!(finished[0]["metrics"]["SinkWriteCount"], "5");
     s.shutdown.cancel();
     s.task.await.unwrap();
 }
