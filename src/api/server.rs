@@ -22,6 +22,39 @@ pub const HTTP_DRAIN_DEADLINE: Duration = Duration::from_secs(10);
 /// Pause after a failed accept (e.g. out of file descriptors) so the loop does not spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
+/// Binds the REST listener on `host:port`. With `dynamic_port` (`http.enable-dynamic-port`), a
+/// busy port moves the bind to the next free one up to `port + port_range`
+/// (`http.port-range`), as SeaTunnel does when a master and a worker share a host.
+pub async fn bind(
+    host: &str,
+    port: u16,
+    dynamic_port: bool,
+    port_range: u16,
+) -> std::io::Result<TcpListener> {
+    let last = if dynamic_port {
+        port.saturating_add(port_range)
+    } else {
+        port
+    };
+    let mut candidate = port;
+    loop {
+        match TcpListener::bind((host, candidate)).await {
+            Ok(l) => return Ok(l),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && candidate < last => {
+                candidate += 1;
+            }
+            Err(e) => {
+                return Err(std::io::Error::new(
+                    e.kind(),
+                    format!(
+                        "cannot bind the REST port {host}:{candidate}: {e}; free the port, change seatunnel.engine.http.port, or set enable-dynamic-port"
+                    ),
+                ))
+            }
+        }
+    }
+}
+
 /// Serves the API on `listener` until `shutdown`, then drains. The listener is bound by the
 /// caller, so port conflicts surface before anything starts and tests can bind port 0.
 pub async fn serve(listener: TcpListener, state: Arc<ApiState>, shutdown: CancellationToken) {
@@ -109,5 +142,23 @@ async fn serve_connection(
     };
     if let Err(e) = result {
         tracing::debug!(%peer, error = %e, "REST connection ended with an error");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_busy_port_moves_only_with_dynamic_ports() {
+        let taken = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = taken.local_addr().unwrap().port();
+        let e = bind("127.0.0.1", port, false, 100).await.unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::AddrInUse);
+        assert!(e.to_string().contains("enable-dynamic-port"), "{e}");
+        // Other tests may hold some of the next ports; any port in the range will do.
+        let l = bind("127.0.0.1", port, true, 100).await.unwrap();
+        let got = l.local_addr().unwrap().port();
+        assert!(got > port && got <= port.saturating_add(100));
     }
 }
