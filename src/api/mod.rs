@@ -3,7 +3,7 @@
 //!
 //! - [`server`]: the accept loop and the drain on shutdown.
 //! - [`router`]: (method, path, query) → [`Endpoint`], pure.
-//! - [`handlers`]: one file per endpoint family.
+//! - `handlers`: one file per endpoint family.
 //! - [`view`]: the job object as JSON, pure.
 //! - [`request`], [`format`], [`multipart`]: parsing requests at the edge.
 //! - [`error`]: [`ApiError`] → status and body.
