@@ -135,6 +135,7 @@ async fn start_with(context_path: &str, registry: Registry) -> Server {
             },
             tags: BTreeMap::new(),
             max_body_bytes: api::DEFAULT_MAX_BODY_BYTES,
+            basic_auth: None,
         },
     );
     let task = tokio::spawn(api::serve(listener, state.clone(), shutdown.clone()));

@@ -5,7 +5,7 @@
 
 use http_body_util::Full;
 use hyper::body::Bytes;
-use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::header::{HeaderValue, CONTENT_TYPE, WWW_AUTHENTICATE};
 use hyper::{Response, StatusCode};
 use serde_json::{json, Value as Json};
 
@@ -40,6 +40,8 @@ pub enum ApiError {
     },
     #[error("request body is larger than {limit} bytes; send a smaller job file")]
     TooLarge { limit: usize },
+    #[error("authentication required: send HTTP Basic credentials")]
+    Unauthorized,
 }
 
 impl ApiError {
@@ -54,6 +56,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
         }
     }
 
@@ -69,7 +72,14 @@ impl ApiError {
             return reply(status, "text/html;charset=utf-8", page.into());
         }
         let body = json!({"status": "fail", "message": self.to_string()});
-        reply(status, ERROR_JSON_TYPE, body.to_string().into())
+        let mut r = reply(status, ERROR_JSON_TYPE, body.to_string().into());
+        if let ApiError::Unauthorized = self {
+            r.headers_mut().insert(
+                WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"seatunnel\""),
+            );
+        }
+        r
     }
 }
 

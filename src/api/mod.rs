@@ -7,6 +7,7 @@
 //! - [`view`]: the job object as JSON, pure.
 //! - [`request`], [`format`], [`multipart`]: parsing requests at the edge.
 //! - [`error`]: [`ApiError`] → status and body.
+//! - `state`: [`ApiState`], what every handler can reach, and its settings.
 //! - [`procfs`]: this process as `/proc` shows it.
 
 pub mod error;
@@ -17,102 +18,21 @@ pub mod procfs;
 pub mod request;
 pub mod router;
 pub mod server;
+mod state;
 pub mod view;
 
-use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::Instant;
+use std::sync::Arc;
 
 use hyper::body::{Body, Bytes};
-use hyper::header::CONTENT_TYPE;
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE};
 use hyper::Request;
-
-use crate::coordinator::JobManager;
 
 pub use error::{ApiError, Reply};
 pub use router::Endpoint;
-pub use server::serve;
-
-/// SeaTunnel's `http.upload-max-request-size-mb` default, applied to every request body.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
-
-/// Who this node is, as `/system-monitoring-information` and `/overview` report it.
-#[derive(Debug, Clone)]
-pub struct NodeInfo {
-    /// The address other members and clients know this node by.
-    pub host: String,
-    /// The member (cluster) port; the HTTP port until the node joins a cluster.
-    pub port: u16,
-    /// Whether this node is the active master.
-    pub is_master: bool,
-    /// Whether this node runs tasks (a worker or a hybrid node).
-    pub is_worker: bool,
-}
-
-/// What the API needs from the server config.
-#[derive(Debug, Clone)]
-pub struct ApiSettings {
-    /// `seatunnel.engine.http.context-path`; normalized on construction.
-    pub context_path: String,
-    pub node: NodeInfo,
-    /// The node's tags at start (Hazelcast member attributes); `/update-tags` replaces them.
-    pub tags: BTreeMap<String, String>,
-    /// Largest request body accepted.
-    pub max_body_bytes: usize,
-}
-
-/// Everything a request handler can reach. Shared by every connection.
-pub struct ApiState {
-    pub jobs: JobManager,
-    context_path: String,
-    node: NodeInfo,
-    max_body_bytes: usize,
-    tags: RwLock<BTreeMap<String, String>>,
-    started: Instant,
-    cpu: Mutex<handlers::system::CpuSample>,
-    connections: AtomicUsize,
-}
-
-impl ApiState {
-    pub fn new(jobs: JobManager, settings: ApiSettings) -> Arc<ApiState> {
-        Arc::new(ApiState {
-            jobs,
-            context_path: router::normalize_context_path(&settings.context_path),
-            node: settings.node,
-            max_body_bytes: settings.max_body_bytes,
-            tags: RwLock::new(settings.tags),
-            started: Instant::now(),
-            cpu: Mutex::new(handlers::system::CpuSample::now()),
-            connections: AtomicUsize::new(0),
-        })
-    }
-
-    pub fn context_path(&self) -> &str {
-        &self.context_path
-    }
-
-    pub fn tags(&self) -> BTreeMap<String, String> {
-        self.tags.read().expect("tags lock poisoned").clone()
-    }
-
-    pub fn set_tags(&self, tags: BTreeMap<String, String>) {
-        *self.tags.write().expect("tags lock poisoned") = tags;
-    }
-
-    /// Open HTTP connections right now.
-    pub fn connections(&self) -> usize {
-        self.connections.load(Ordering::Relaxed)
-    }
-
-    fn connection_opened(&self) {
-        self.connections.fetch_add(1, Ordering::Relaxed);
-    }
-
-    fn connection_closed(&self) {
-        self.connections.fetch_sub(1, Ordering::Relaxed);
-    }
-}
+pub use server::{bind, serve};
+pub use state::{
+    ApiConfigError, ApiSettings, ApiState, BasicAuth, NodeInfo, DEFAULT_MAX_BODY_BYTES,
+};
 
 /// Serves one request: route, read what the endpoint needs, run its handler, shape the answer.
 pub async fn handle<B>(state: Arc<ApiState>, req: Request<B>) -> Reply
@@ -120,6 +40,15 @@ where
     B: Body<Data = Bytes>,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
+    if let Some(auth) = &state.basic_auth {
+        let header = req
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        if !auth.accepts(header) {
+            return ApiError::Unauthorized.into_reply();
+        }
+    }
     let endpoint = router::route(
         req.method(),
         req.uri().path(),

@@ -13,10 +13,14 @@ use tokio_util::sync::CancellationToken;
 
 use super::*;
 use crate::coordinator::test_plugins::registry;
-use crate::coordinator::CoordinatorSettings;
+use crate::coordinator::{CoordinatorSettings, JobManager};
 use crate::job::JobStatus;
 
 fn state_with(context_path: &str) -> Arc<ApiState> {
+    state_full(context_path, None)
+}
+
+fn state_full(context_path: &str, basic_auth: Option<BasicAuth>) -> Arc<ApiState> {
     let jobs = JobManager::new(
         registry(),
         CoordinatorSettings::default(),
@@ -36,6 +40,7 @@ fn state_with(context_path: &str) -> Arc<ApiState> {
                 .into_iter()
                 .collect(),
             max_body_bytes: 64 * 1024,
+            basic_auth,
         },
     )
 }
@@ -645,4 +650,28 @@ async fn encrypt_config_validates_its_body() {
         400,
         "Invalid JSON format in request body.",
     );
+}
+
+#[tokio::test]
+async fn basic_auth_guards_every_route() {
+    use base64::Engine;
+    let s = state_full(
+        "",
+        Some(BasicAuth {
+            username: "admin".into(),
+            password: "pw".into(),
+        }),
+    );
+    let a = get(&s, "/overview").await;
+    assert_eq!(a.status, 401);
+    assert_eq!(a.json()["status"], "fail");
+    let a = get(&s, "/nope").await;
+    assert_eq!(a.status, 401, "unknown paths do not leak before auth");
+    let token = base64::engine::general_purpose::STANDARD.encode("admin:pw");
+    let req = Request::builder()
+        .uri("/overview")
+        .header(hyper::header::AUTHORIZATION, format!("Basic {token}"))
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    assert_eq!(handle(s.clone(), req).await.status(), 200);
 }

@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::config::EngineConfig;
 use crate::connector::Registry;
 use crate::engine::{run_job, JobControl, JobPlan, MetricsSnapshot};
 use crate::job::{IdGenerator, JobConfig, JobStatus};
@@ -45,6 +46,20 @@ impl Default for CoordinatorSettings {
             history_ttl: DEFAULT_HISTORY_TTL,
             checkpoint: CheckpointDefaults::default(),
             node_id: 0,
+        }
+    }
+}
+
+impl CoordinatorSettings {
+    /// From `seatunnel.engine`: `history-job-expire-minutes` and `checkpoint.interval`/`timeout`.
+    pub fn from_engine(engine: &EngineConfig, node_id: u16) -> CoordinatorSettings {
+        CoordinatorSettings {
+            history_ttl: engine.history_job_expire,
+            checkpoint: CheckpointDefaults {
+                interval: engine.checkpoint.interval,
+                timeout: engine.checkpoint.timeout,
+            },
+            node_id,
         }
     }
 }

@@ -217,3 +217,18 @@ async fn expired_history_frees_the_id() {
     assert!(m.finished_jobs(StateFilter::All).is_empty());
     m.submit(r).expect("an expired id may be submitted again");
 }
+
+#[test]
+fn settings_come_from_the_engine_config() {
+    let mut engine = crate::config::EngineConfig {
+        history_job_expire: Duration::from_secs(60),
+        ..Default::default()
+    };
+    engine.checkpoint.interval = Duration::from_millis(5000);
+    engine.checkpoint.timeout = Duration::from_millis(7000);
+    let s = CoordinatorSettings::from_engine(&engine, 3);
+    assert_eq!(s.history_ttl, Duration::from_secs(60));
+    assert_eq!(s.checkpoint.interval, Duration::from_millis(5000));
+    assert_eq!(s.checkpoint.timeout, Duration::from_millis(7000));
+    assert_eq!(s.node_id, 3);
+}
