@@ -1,0 +1,8 @@
+//! One file per endpoint family; each handler takes parsed input and returns JSON or an
+//! [`ApiError`](super::ApiError).
+
+pub mod config;
+pub mod health;
+pub mod jobs_read;
+pub mod jobs_write;
+pub mod system;

@@ -1,0 +1,164 @@
+//! The HTTP/1.1 accept loop. On shutdown it stops accepting first, then lets in-flight requests
+//! finish (idle keep-alive connections close at once) for at most [`HTTP_DRAIN_DEADLINE`], and
+//! logs how many connections it gave up on.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::{handle, ApiState};
+
+/// How long in-flight requests may run once shutdown starts. Below the process drain deadline
+/// (30 s), so the API is quiet before jobs are asked to stop.
+pub const HTTP_DRAIN_DEADLINE: Duration = Duration::from_secs(10);
+/// Pause after a failed accept (e.g. out of file descriptors) so the loop does not spin.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Binds the REST listener on `host:port`. With `dynamic_port` (`http.enable-dynamic-port`), a
+/// busy port moves the bind to the next free one up to `port + port_range`
+/// (`http.port-range`), as SeaTunnel does when a master and a worker share a host.
+pub async fn bind(
+    host: &str,
+    port: u16,
+    dynamic_port: bool,
+    port_range: u16,
+) -> std::io::Result<TcpListener> {
+    let last = if dynamic_port {
+        port.saturating_add(port_range)
+    } else {
+        port
+    };
+    let mut candidate = port;
+    loop {
+        match TcpListener::bind((host, candidate)).await {
+            Ok(l) => return Ok(l),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && candidate < last => {
+                candidate += 1;
+            }
+            Err(e) => {
+                return Err(std::io::Error::new(
+                    e.kind(),
+                    format!(
+                        "cannot bind the REST port {host}:{candidate}: {e}; free the port, change seatunnel.engine.http.port, or set enable-dynamic-port"
+                    ),
+                ))
+            }
+        }
+    }
+}
+
+/// Serves the API on `listener` until `shutdown`, then drains. The listener is bound by the
+/// caller, so port conflicts surface before anything starts and tests can bind port 0.
+pub async fn serve(listener: TcpListener, state: Arc<ApiState>, shutdown: CancellationToken) {
+    match listener.local_addr() {
+        Ok(addr) => tracing::info!(
+            %addr,
+            context_path = state.context_path(),
+            "SeaTunnel REST service will start on port {}",
+            addr.port()
+        ),
+        Err(e) => tracing::warn!(error = %e, "REST listener has no local address"),
+    }
+    let connections = TaskTracker::new();
+    loop {
+        let accepted = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, peer)) => {
+                connections.spawn(serve_connection(
+                    stream,
+                    peer,
+                    state.clone(),
+                    shutdown.clone(),
+                ));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "REST accept failed; retrying");
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+            }
+        }
+    }
+    drop(listener);
+    connections.close();
+    if tokio::time::timeout(HTTP_DRAIN_DEADLINE, connections.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            open_connections = connections.len(),
+            "REST requests still running after the {} s drain deadline; closing them",
+            HTTP_DRAIN_DEADLINE.as_secs()
+        );
+    } else {
+        tracing::info!("REST service stopped");
+    }
+}
+
+/// Counts a connection as open for as long as it lives.
+struct OpenConnection(Arc<ApiState>);
+
+impl OpenConnection {
+    fn new(state: Arc<ApiState>) -> OpenConnection {
+        state.connection_opened();
+        OpenConnection(state)
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.connection_closed();
+    }
+}
+
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    state: Arc<ApiState>,
+    shutdown: CancellationToken,
+) {
+    let _open = OpenConnection::new(state.clone());
+    let service = service_fn(move |req| {
+        let state = state.clone();
+        async move { Ok::<_, Infallible>(handle(state, req).await) }
+    });
+    let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    let result = tokio::select! {
+        r = conn.as_mut() => r,
+        _ = shutdown.cancelled() => {
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    if let Err(e) = result {
+        tracing::debug!(%peer, error = %e, "REST connection ended with an error");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_busy_port_moves_only_with_dynamic_ports() {
+        let taken = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = taken.local_addr().unwrap().port();
+        let e = bind("127.0.0.1", port, false, 100).await.unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::AddrInUse);
+        assert!(e.to_string().contains("enable-dynamic-port"), "{e}");
+        // Other tests may hold some of the next ports; any port in the range will do.
+        let l = bind("127.0.0.1", port, true, 100).await.unwrap();
+        let got = l.local_addr().unwrap().port();
+        assert!(got > port && got <= port.saturating_add(100));
+    }
+}

@@ -1,0 +1,34 @@
+//! What the coordinator refuses, and why. Messages that SeaTunnel clients match on are kept word
+//! for word (capitalised, with their full stop); the rest follow our own style.
+
+use crate::engine::PlanError;
+use crate::job::JobConfigError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoordinatorError {
+    /// SeaTunnel's REST check, kept here too so every caller gets it.
+    #[error("Please provide jobId when start with save point.")]
+    SavepointNeedsJobId,
+    #[error("The job id {0} has already been submitted and is not starting with a savepoint.")]
+    AlreadySubmitted(i64),
+    #[error("not supported: restoring job {0} from a savepoint (checkpoint storage arrives with the cluster)")]
+    RestoreNotSupported(i64),
+    #[error("The job with id '{0}' not running, save point failed")]
+    SavepointNotRunning(i64),
+    #[error("not supported: stopping job {0} with a savepoint (checkpoint storage arrives with the cluster); stop it without isStopWithSavePoint to cancel it")]
+    SavepointNotSupported(i64),
+    #[error("the coordinator is shutting down and accepts no new job; submit again once the node is back")]
+    ShuttingDown,
+    #[error(transparent)]
+    Config(#[from] JobConfigError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+}
+
+impl CoordinatorError {
+    /// True when the request itself is malformed (REST 400) rather than refused (REST 500), as
+    /// SeaTunnel's exception filter splits `IllegalArgumentException` from the rest.
+    pub fn is_bad_request(&self) -> bool {
+        matches!(self, CoordinatorError::SavepointNeedsJobId)
+    }
+}

@@ -1,0 +1,393 @@
+//! The master-side job manager: admits submits, runs each job on the engine, records its end in
+//! history, cancels on request, and answers what the REST API and the CLI ask about jobs.
+//!
+//! The records live in a [`JobStore`]; what only this process can hold for a running job (its
+//! control handle and task) lives in `local`. Lock order: `submit` before `local`; the store's
+//! own lock is always taken last and never held across an await.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde_json::Value as Json;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::EngineConfig;
+use crate::connector::Registry;
+use crate::engine::{run_job, JobControl, JobPlan, MetricsSnapshot};
+use crate::job::{IdGenerator, JobConfig, JobStatus};
+
+use super::dag_info::DagInfo;
+use super::error::CoordinatorError;
+use super::history::{self, now_ms};
+use super::rules::{self, Admission, CheckpointDefaults, JobCounts, StateFilter, StopAction};
+use super::store::{FinishedJob, JobStore, MemoryJobStore, RunningJob};
+
+/// SeaTunnel's `history-job-expire-minutes` default: one day.
+const DEFAULT_HISTORY_TTL: Duration = Duration::from_secs(1440 * 60);
+
+/// What the manager needs from the server config.
+#[derive(Debug, Clone, Copy)]
+pub struct CoordinatorSettings {
+    /// `seatunnel.engine.history-job-expire-minutes`; zero keeps history forever.
+    pub history_ttl: Duration,
+    /// `seatunnel.engine.checkpoint.interval` / `.timeout`.
+    pub checkpoint: CheckpointDefaults,
+    /// Mixed into generated job ids so two masters never issue the same id.
+    pub node_id: u16,
+}
+
+impl Default for CoordinatorSettings {
+    fn default() -> Self {
+        CoordinatorSettings {
+            history_ttl: DEFAULT_HISTORY_TTL,
+            checkpoint: CheckpointDefaults::default(),
+            node_id: 0,
+        }
+    }
+}
+
+impl CoordinatorSettings {
+    /// From `seatunnel.engine`: `history-job-expire-minutes` and `checkpoint.interval`/`timeout`.
+    pub fn from_engine(engine: &EngineConfig, node_id: u16) -> CoordinatorSettings {
+        CoordinatorSettings {
+            history_ttl: engine.history_job_expire,
+            checkpoint: CheckpointDefaults {
+                interval: engine.checkpoint.interval,
+                timeout: engine.checkpoint.timeout,
+            },
+            node_id,
+        }
+    }
+}
+
+/// One job submission, as the REST API and the CLI give it.
+#[derive(Debug, Clone)]
+pub struct SubmitRequest {
+    /// The loaded job tree (normal form: `env` object, `source`/`transform`/`sink` lists).
+    pub tree: Json,
+    /// A caller-chosen id (`--set-job-id`, REST `jobId`); otherwise one is generated.
+    pub job_id: Option<i64>,
+    /// Overrides `env.job.name`.
+    pub job_name: Option<String>,
+    /// Restore `job_id` from its latest checkpoint or savepoint.
+    pub start_with_savepoint: bool,
+}
+
+/// A running job with its live state.
+#[derive(Debug, Clone)]
+pub struct RunningJobView {
+    pub record: Arc<RunningJob>,
+    pub status: JobStatus,
+    pub metrics: MetricsSnapshot,
+}
+
+/// What is known about one job id.
+#[derive(Debug, Clone)]
+pub enum JobInfo {
+    Running(RunningJobView),
+    Finished(Arc<FinishedJob>),
+}
+
+struct LocalJob {
+    /// Tells this run apart from a later run of the same id.
+    run: u64,
+    control: JobControl,
+    /// Becomes true once the job's end is in the store.
+    recorded: watch::Receiver<bool>,
+    task: JoinHandle<()>,
+}
+
+struct Inner {
+    store: Arc<dyn JobStore>,
+    registry: Arc<Registry>,
+    ids: IdGenerator,
+    settings: CoordinatorSettings,
+    /// Serializes the check-then-insert of submits, so one id cannot start twice.
+    submit: Mutex<()>,
+    local: Mutex<HashMap<i64, LocalJob>>,
+    runs: AtomicU64,
+    shutdown: CancellationToken,
+}
+
+/// Cheap to clone; every clone is the same manager.
+#[derive(Clone)]
+pub struct JobManager {
+    inner: Arc<Inner>,
+}
+
+impl JobManager {
+    /// A manager over an in-memory job table. Starts the history sweep, so it must be called
+    /// inside a Tokio runtime. Cancelling `shutdown` stops the sweep and refuses new submits.
+    pub fn new(
+        registry: Arc<Registry>,
+        settings: CoordinatorSettings,
+        shutdown: CancellationToken,
+    ) -> JobManager {
+        JobManager::with_store(
+            Arc::new(MemoryJobStore::new()),
+            registry,
+            settings,
+            shutdown,
+        )
+    }
+
+    /// A manager over a given job table (a replicated one, later).
+    pub fn with_store(
+        store: Arc<dyn JobStore>,
+        registry: Arc<Registry>,
+        settings: CoordinatorSettings,
+        shutdown: CancellationToken,
+    ) -> JobManager {
+        let shutdown = shutdown.child_token();
+        tokio::spawn(history::sweep(
+            store.clone(),
+            settings.history_ttl,
+            shutdown.clone(),
+        ));
+        JobManager {
+            inner: Arc::new(Inner {
+                store,
+                registry,
+                ids: IdGenerator::new(settings.node_id),
+                settings,
+                submit: Mutex::new(()),
+                local: Mutex::new(HashMap::new()),
+                runs: AtomicU64::new(0),
+                shutdown,
+            }),
+        }
+    }
+
+    /// False once shutdown began: submits are refused from then on.
+    pub fn accepting(&self) -> bool {
+        !self.inner.shutdown.is_cancelled()
+    }
+
+    pub fn settings(&self) -> &CoordinatorSettings {
+        &self.inner.settings
+    }
+
+    /// Admits, plans and starts a job; returns its id and name. Config and plugin errors come back
+    /// here, before anything runs; the job's own failure later shows in its history.
+    pub fn submit(&self, req: SubmitRequest) -> Result<(i64, String), CoordinatorError> {
+        if req.start_with_savepoint && req.job_id.is_none() {
+            return Err(CoordinatorError::SavepointNeedsJobId);
+        }
+        if self.inner.shutdown.is_cancelled() {
+            return Err(CoordinatorError::ShuttingDown);
+        }
+        let config = JobConfig::from_tree(&req.tree)?;
+        let job_name = config.job_name(req.job_name.as_deref());
+        let _submit = self.inner.submit.lock().expect("submit lock poisoned");
+        let job_id = req.job_id.unwrap_or_else(|| self.inner.ids.next_id());
+        let admission = rules::admit(
+            job_id,
+            self.inner.store.running(job_id).is_some(),
+            self.live_finished(job_id).is_some(),
+            req.start_with_savepoint,
+        )?;
+        if admission == Admission::AlreadyRunning {
+            tracing::info!(job_id, "job is running already; submit ignored");
+            return Ok((job_id, job_name));
+        }
+        let plan = JobPlan::build(job_id, job_name.clone(), config, &self.inner.registry)?;
+        self.start(Arc::new(plan), req.tree, req.start_with_savepoint);
+        Ok((job_id, job_name))
+    }
+
+    fn start(&self, plan: Arc<JobPlan>, tree: Json, start_with_savepoint: bool) {
+        let job_id = plan.job_id;
+        let dag = Arc::new(DagInfo::from_plan(&plan));
+        let checkpoint =
+            rules::checkpoint_settings(&plan.config.env, self.inner.settings.checkpoint);
+        let record = RunningJob {
+            job_id,
+            job_name: plan.job_name.clone(),
+            config: tree,
+            env: plan.config.env.raw.clone(),
+            dag: dag.clone(),
+            create_time_ms: now_ms(),
+            start_with_savepoint,
+        };
+        let create_time_ms = record.create_time_ms;
+        let control = JobControl::new();
+        let (recorded_tx, recorded) = watch::channel(false);
+        let run = self.inner.runs.fetch_add(1, Ordering::Relaxed);
+        // Holding `local` until the entry is in keeps the job's own cleanup from running first.
+        let mut local = self.local();
+        self.inner.store.insert_running(record);
+        let inner = self.inner.clone();
+        let job_control = control.clone();
+        let task = tokio::spawn(async move {
+            let job_name = plan.job_name.clone();
+            let outcome = run_job(plan, checkpoint, job_control).await;
+            tracing::info!(job_id, job_name = %job_name, status = %outcome.status, "job ended");
+            inner.store.finish(FinishedJob {
+                job_id,
+                job_name,
+                status: outcome.status,
+                error: outcome.error,
+                create_time_ms,
+                finish_time_ms: outcome.finished.timestamp_millis(),
+                dag,
+                metrics: outcome.metrics,
+            });
+            let _ = recorded_tx.send(true);
+            let mut local = inner.local.lock().expect("job table lock poisoned");
+            if local.get(&job_id).is_some_and(|j| j.run == run) {
+                local.remove(&job_id);
+            }
+        });
+        local.insert(
+            job_id,
+            LocalJob {
+                run,
+                control,
+                recorded,
+                task,
+            },
+        );
+        tracing::info!(job_id, "job submitted");
+    }
+
+    /// Cancels a job, or with `savepoint` stops it after a savepoint. Stopping an unknown or
+    /// ended job is a silent success, as in SeaTunnel.
+    pub fn stop(&self, job_id: i64, savepoint: bool) -> Result<(), CoordinatorError> {
+        let local = self.local();
+        let job = local
+            .get(&job_id)
+            .filter(|j| !j.control.status.borrow().is_end_state());
+        match rules::stop_action(job_id, job.is_some(), savepoint)? {
+            StopAction::Nothing => {}
+            StopAction::Cancel => {
+                let control = &job.expect("stop_action cancels running jobs only").control;
+                control.status.send_if_modified(|s| {
+                    let moved = !s.is_end_state() && *s != JobStatus::Canceling;
+                    if moved {
+                        *s = JobStatus::Canceling;
+                    }
+                    moved
+                });
+                control.cancel.cancel();
+                tracing::info!(job_id, "job cancel requested");
+            }
+        }
+        Ok(())
+    }
+
+    /// Running jobs, newest first (SeaTunnel's order).
+    pub fn running_jobs(&self) -> Vec<RunningJobView> {
+        let mut records = self.inner.store.running_jobs();
+        records.sort_by_key(|r| std::cmp::Reverse((r.create_time_ms, r.job_id)));
+        records
+            .into_iter()
+            .filter_map(|r| self.running_view(r))
+            .collect()
+    }
+
+    /// History entries that are not expired, oldest finish first.
+    pub fn finished_jobs(&self, filter: StateFilter) -> Vec<Arc<FinishedJob>> {
+        let now = now_ms();
+        let ttl = self.inner.settings.history_ttl;
+        let live = self
+            .inner
+            .store
+            .finished_jobs()
+            .into_iter()
+            .filter(|j| !history::is_expired(j.finish_time_ms, now, ttl))
+            .collect();
+        rules::select_finished(live, filter)
+    }
+
+    /// `None` for an id that is unknown or whose history expired.
+    pub fn job_info(&self, job_id: i64) -> Option<JobInfo> {
+        if let Some(view) = self
+            .inner
+            .store
+            .running(job_id)
+            .and_then(|r| self.running_view(r))
+        {
+            return Some(JobInfo::Running(view));
+        }
+        self.live_finished(job_id).map(JobInfo::Finished)
+    }
+
+    pub fn counts(&self) -> JobCounts {
+        rules::count_jobs(
+            self.inner.store.running_jobs().len(),
+            &self.finished_jobs(StateFilter::All),
+        )
+    }
+
+    /// Waits until the job's end is recorded and returns it; `None` if the id is unknown or its
+    /// history already expired.
+    pub async fn wait(&self, job_id: i64) -> Option<Arc<FinishedJob>> {
+        let recorded = self.local().get(&job_id).map(|j| j.recorded.clone());
+        if let Some(mut recorded) = recorded {
+            let _ = recorded.wait_for(|done| *done).await;
+        }
+        self.live_finished(job_id)
+    }
+
+    /// The live status of a job this node runs; `None` once it ended or if it never ran here.
+    pub fn watch_status(&self, job_id: i64) -> Option<watch::Receiver<JobStatus>> {
+        self.local()
+            .get(&job_id)
+            .map(|j| j.control.status.subscribe())
+    }
+
+    /// Refuses new submits, cancels every running job and waits up to `deadline` for their ends
+    /// to be recorded, so sinks abort uncommitted output instead of leaving it half-written. Jobs
+    /// still running at the deadline are aborted and logged.
+    pub async fn shutdown(&self, deadline: Duration) {
+        self.inner.shutdown.cancel();
+        let pending: Vec<(i64, watch::Receiver<bool>)> = self
+            .local()
+            .iter()
+            .map(|(id, j)| {
+                j.control.cancel.cancel();
+                (*id, j.recorded.clone())
+            })
+            .collect();
+        let until = tokio::time::Instant::now() + deadline;
+        let mut late = Vec::new();
+        for (id, mut recorded) in pending {
+            let ended = tokio::time::timeout_at(until, recorded.wait_for(|d| *d)).await;
+            if ended.is_err() {
+                late.push(id);
+            }
+        }
+        if !late.is_empty() {
+            tracing::warn!(jobs = ?late, ?deadline, "jobs did not stop within the shutdown deadline; aborting them");
+            for (_, j) in self.local().drain() {
+                j.task.abort();
+            }
+        }
+    }
+
+    fn running_view(&self, record: Arc<RunningJob>) -> Option<RunningJobView> {
+        let local = self.local();
+        let job = local.get(&record.job_id)?;
+        let status = *job.control.status.borrow();
+        let metrics = job.control.metrics.snapshot();
+        Some(RunningJobView {
+            record,
+            status,
+            metrics,
+        })
+    }
+
+    fn live_finished(&self, job_id: i64) -> Option<Arc<FinishedJob>> {
+        self.inner.store.finished(job_id).filter(|j| {
+            !history::is_expired(j.finish_time_ms, now_ms(), self.inner.settings.history_ttl)
+        })
+    }
+
+    fn local(&self) -> MutexGuard<'_, HashMap<i64, LocalJob>> {
+        self.inner.local.lock().expect("job table lock poisoned")
+    }
+}
