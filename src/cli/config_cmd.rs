@@ -11,7 +11,10 @@ fn config_error(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(EXIT_CONFIG)
 }
 
-fn role_and_sources(role: &str, server: &ServerArgs) -> Result<(Role, config::ConfigSources), ExitCode> {
+fn role_and_sources(
+    role: &str,
+    server: &ServerArgs,
+) -> Result<(Role, config::ConfigSources), ExitCode> {
     let role: Role = role.parse().map_err(config_error)?;
     let sources = server.sources().map_err(config_error)?;
     Ok((role, sources))
@@ -32,7 +35,11 @@ pub fn run(cmd: ConfigCommand) -> ExitCode {
                 Err(e) => config_error(e),
             }
         }
-        ConfigCommand::Show { role, origin, server } => {
+        ConfigCommand::Show {
+            role,
+            origin,
+            server,
+        } => {
             let (role, sources) = match role_and_sources(&role, &server) {
                 Ok(x) => x,
                 Err(code) => return code,

@@ -86,7 +86,9 @@ impl ServerArgs {
             let (k, v) = item
                 .split_once('=')
                 .ok_or_else(|| format!("--set expects KEY=VALUE, got '{item}'"))?;
-            sources.overrides.push((k.trim().to_string(), v.to_string()));
+            sources
+                .overrides
+                .push((k.trim().to_string(), v.to_string()));
         }
         Ok(sources)
     }

@@ -13,7 +13,6 @@ use crate::config::{self, Role};
 
 use super::{job_statistics, RunArgs, EXIT_CONFIG, EXIT_JOB_FAILED};
 
-
 fn fail(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::from(EXIT_JOB_FAILED)
@@ -73,7 +72,11 @@ pub fn run(args: RunArgs) -> ExitCode {
     };
     let job_id = args.job_id.unwrap_or_else(|| IdGenerator::new(0).next_id());
     let job_name = config.job_name(args.name.as_deref());
-    let checkpoint = CheckpointSettings::for_job(&config.env, engine.checkpoint.interval, engine.checkpoint.timeout);
+    let checkpoint = CheckpointSettings::for_job(
+        &config.env,
+        engine.checkpoint.interval,
+        engine.checkpoint.timeout,
+    );
     let registry = crate::connectors::registry();
     let plan = match JobPlan::build(job_id, job_name, config, &registry) {
         Ok(p) => Arc::new(p),
@@ -94,10 +97,18 @@ pub fn run(args: RunArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(format!("cannot start the runtime: {e}")),
     };
-    runtime.block_on(execute(plan, checkpoint, engine.print_job_metrics_info_interval))
+    runtime.block_on(execute(
+        plan,
+        checkpoint,
+        engine.print_job_metrics_info_interval,
+    ))
 }
 
-async fn execute(plan: Arc<JobPlan>, checkpoint: CheckpointSettings, progress_every: Duration) -> ExitCode {
+async fn execute(
+    plan: Arc<JobPlan>,
+    checkpoint: CheckpointSettings,
+    progress_every: Duration,
+) -> ExitCode {
     let control = JobControl::new();
     let job_id = plan.job_id;
     tracing::info!(job_id, job_name = %plan.job_name, "submitting job in local mode");

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::store::{FinishedJob, JobStore};
@@ -39,17 +40,23 @@ pub fn sweep_once(store: &dyn JobStore, now_ms: i64, ttl: Duration) -> Vec<i64> 
 }
 
 /// Runs [`sweep_once`] every [`SWEEP_INTERVAL`] until `shutdown`.
-pub async fn sweep(store: Arc<dyn JobStore>, ttl: Duration, shutdown: CancellationToken) {
-    if ttl.is_zero() {
-        return;
-    }
+/// Expires history every `SWEEP_INTERVAL` with the TTL current at each tick, so a reloaded
+/// `history-job-expire-minutes` applies without a restart. A zero TTL keeps history forever.
+pub async fn sweep(
+    store: Arc<dyn JobStore>,
+    ttl: watch::Receiver<Duration>,
+    shutdown: CancellationToken,
+) {
     let mut tick = tokio::time::interval(SWEEP_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = tick.tick() => {
-                sweep_once(store.as_ref(), now_ms(), ttl);
+                let ttl = *ttl.borrow();
+                if !ttl.is_zero() {
+                    sweep_once(store.as_ref(), now_ms(), ttl);
+                }
             }
         }
     }

@@ -105,7 +105,8 @@ struct Inner {
     store: Arc<dyn JobStore>,
     registry: Arc<Registry>,
     ids: IdGenerator,
-    settings: CoordinatorSettings,
+    /// Current settings; replaced on a config reload, read at each use.
+    settings: watch::Sender<CoordinatorSettings>,
     /// Serializes the check-then-insert of submits, so one id cannot start twice.
     submit: Mutex<()>,
     local: Mutex<HashMap<i64, LocalJob>>,
@@ -143,17 +144,24 @@ impl JobManager {
         shutdown: CancellationToken,
     ) -> JobManager {
         let shutdown = shutdown.child_token();
-        tokio::spawn(history::sweep(
-            store.clone(),
-            settings.history_ttl,
-            shutdown.clone(),
-        ));
+        let (ttl_tx, ttl_rx) = watch::channel(settings.history_ttl);
+        tokio::spawn(history::sweep(store.clone(), ttl_rx, shutdown.clone()));
+        let (settings_tx, mut settings_rx) = watch::channel(settings);
+        // Forward TTL changes to the sweep; the task ends with the manager.
+        tokio::spawn(async move {
+            while settings_rx.changed().await.is_ok() {
+                let ttl = settings_rx.borrow().history_ttl;
+                if ttl_tx.send(ttl).is_err() {
+                    return;
+                }
+            }
+        });
         JobManager {
             inner: Arc::new(Inner {
                 store,
                 registry,
                 ids: IdGenerator::new(settings.node_id),
-                settings,
+                settings: settings_tx,
                 submit: Mutex::new(()),
                 local: Mutex::new(HashMap::new()),
                 runs: AtomicU64::new(0),
@@ -167,8 +175,17 @@ impl JobManager {
         !self.inner.shutdown.is_cancelled()
     }
 
-    pub fn settings(&self) -> &CoordinatorSettings {
-        &self.inner.settings
+    pub fn settings(&self) -> CoordinatorSettings {
+        *self.inner.settings.borrow()
+    }
+
+    /// Applies reloaded settings: the history TTL and checkpoint defaults take effect at once
+    /// (checkpoint defaults for jobs submitted from now on). The node id cannot change live.
+    pub fn apply_settings(&self, new: CoordinatorSettings) {
+        self.inner.settings.send_modify(|s| {
+            s.history_ttl = new.history_ttl;
+            s.checkpoint = new.checkpoint;
+        });
     }
 
     /// Admits, plans and starts a job; returns its id and name. Config and plugin errors come back
@@ -202,8 +219,7 @@ impl JobManager {
     fn start(&self, plan: Arc<JobPlan>, tree: Json, start_with_savepoint: bool) {
         let job_id = plan.job_id;
         let dag = Arc::new(DagInfo::from_plan(&plan));
-        let checkpoint =
-            rules::checkpoint_settings(&plan.config.env, self.inner.settings.checkpoint);
+        let checkpoint = rules::checkpoint_settings(&plan.config.env, self.settings().checkpoint);
         let record = RunningJob {
             job_id,
             job_name: plan.job_name.clone(),
@@ -292,7 +308,7 @@ impl JobManager {
     /// History entries that are not expired, oldest finish first.
     pub fn finished_jobs(&self, filter: StateFilter) -> Vec<Arc<FinishedJob>> {
         let now = now_ms();
-        let ttl = self.inner.settings.history_ttl;
+        let ttl = self.settings().history_ttl;
         let live = self
             .inner
             .store
@@ -383,7 +399,7 @@ impl JobManager {
 
     fn live_finished(&self, job_id: i64) -> Option<Arc<FinishedJob>> {
         self.inner.store.finished(job_id).filter(|j| {
-            !history::is_expired(j.finish_time_ms, now_ms(), self.inner.settings.history_ttl)
+            !history::is_expired(j.finish_time_ms, now_ms(), self.settings().history_ttl)
         })
     }
 

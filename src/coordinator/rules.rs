@@ -5,7 +5,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::connector::JobMode;
 use crate::engine::CheckpointSettings;
 use crate::job::{EnvConfig, JobStatus};
 
@@ -149,20 +148,10 @@ impl Default for CheckpointDefaults {
     }
 }
 
-/// `env` first, then the engine's defaults. A BATCH job without `env.checkpoint.interval` runs
-/// without periodic checkpoints; a STREAMING job falls back to the engine interval.
+/// SeaTunnel's rule for a job's checkpoints (see [`CheckpointSettings::for_job`]) with the
+/// engine defaults this master runs with.
 pub fn checkpoint_settings(env: &EnvConfig, defaults: CheckpointDefaults) -> CheckpointSettings {
-    let interval = match (env.checkpoint_interval_ms, env.job_mode) {
-        (Some(ms), _) => Some(Duration::from_millis(ms)),
-        (None, JobMode::Streaming) => Some(defaults.interval),
-        (None, JobMode::Batch) => None,
-    };
-    CheckpointSettings {
-        interval,
-        timeout: env
-            .checkpoint_timeout_ms
-            .map_or(defaults.timeout, Duration::from_millis),
-    }
+    CheckpointSettings::for_job(env, defaults.interval, defaults.timeout)
 }
 
 #[cfg(test)]

@@ -45,15 +45,14 @@ impl JobControl {
         }
     }
 
-    /// Moves the status forward unless the job already reached an end state.
+    /// Moves the status, but only forward (see [`advances`]).
     fn set(&self, status: JobStatus) {
         self.status.send_if_modified(|s| {
-            if s.is_end_state() || *s == status {
-                false
-            } else {
+            let moved = advances(*s, status);
+            if moved {
                 *s = status;
-                true
             }
+            moved
         });
     }
 }
@@ -62,6 +61,28 @@ impl Default for JobControl {
     fn default() -> Self {
         JobControl::new()
     }
+}
+
+/// How far along its life a status is. A job only ever moves to a later stage, so a cancel that
+/// arrives while the job is still being scheduled is never undone by "now running".
+fn stage(status: JobStatus) -> u8 {
+    match status {
+        JobStatus::Initializing | JobStatus::Created => 0,
+        JobStatus::Pending => 1,
+        JobStatus::Scheduled => 2,
+        JobStatus::Running => 3,
+        JobStatus::Failing | JobStatus::Canceling | JobStatus::DoingSavepoint => 4,
+        JobStatus::Failed
+        | JobStatus::Canceled
+        | JobStatus::Finished
+        | JobStatus::SavepointDone
+        | JobStatus::Unknowable => 5,
+    }
+}
+
+/// Whether a job in `from` may move to `to`. Pure.
+pub fn advances(from: JobStatus, to: JobStatus) -> bool {
+    !from.is_end_state() && stage(to) > stage(from)
 }
 
 /// Decides the job's end state from its pipelines' outcomes. Pure.
@@ -88,6 +109,9 @@ pub async fn run_job(
     control: JobControl,
 ) -> JobOutcome {
     let started = Local::now();
+    if control.cancel.is_cancelled() {
+        control.set(JobStatus::Canceling);
+    }
     control.set(JobStatus::Pending);
     control.set(JobStatus::Scheduled);
     let mut pipelines = JoinSet::new();
@@ -138,6 +162,17 @@ pub async fn run_job(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn status_only_moves_forward() {
+        assert!(advances(JobStatus::Created, JobStatus::Running));
+        assert!(advances(JobStatus::Running, JobStatus::Canceling));
+        assert!(!advances(JobStatus::Canceling, JobStatus::Running));
+        assert!(!advances(JobStatus::Canceling, JobStatus::Pending));
+        assert!(advances(JobStatus::Canceling, JobStatus::Canceled));
+        assert!(!advances(JobStatus::Finished, JobStatus::Failed));
+        assert!(advances(JobStatus::Failing, JobStatus::Failed));
+    }
 
     #[test]
     fn failure_wins_over_cancel_and_finish() {

@@ -40,13 +40,20 @@ impl CheckpointSettings {
     /// SeaTunnel's rule: `env.checkpoint.interval` wins; STREAMING without one uses the engine's
     /// `checkpoint.interval`; BATCH without one runs with checkpoints disabled. The timeout is
     /// `env.checkpoint.timeout`, else the engine's.
-    pub fn for_job(env: &crate::job::EnvConfig, engine_interval: Duration, engine_timeout: Duration) -> Self {
+    pub fn for_job(
+        env: &crate::job::EnvConfig,
+        engine_interval: Duration,
+        engine_timeout: Duration,
+    ) -> Self {
         let interval = match (env.checkpoint_interval_ms, env.job_mode) {
             (Some(ms), _) => Some(Duration::from_millis(ms)),
             (None, JobMode::Streaming) => Some(engine_interval),
             (None, JobMode::Batch) => None,
         };
-        let timeout = env.checkpoint_timeout_ms.map(Duration::from_millis).unwrap_or(engine_timeout);
+        let timeout = env
+            .checkpoint_timeout_ms
+            .map(Duration::from_millis)
+            .unwrap_or(engine_timeout);
         CheckpointSettings { interval, timeout }
     }
 }
