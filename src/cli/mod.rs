@@ -6,6 +6,7 @@
 mod config_cmd;
 mod report;
 mod run;
+mod server;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +33,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run a master: coordinator and cluster state (separated cluster mode)
+    Master(ServerArgs),
+    /// Run a worker: executes task groups, holds no cluster state (separated cluster mode)
+    Worker(ServerArgs),
+    /// Run master and worker in one process (SeaTunnel's master_and_worker), with the REST API
+    Hybrid(ServerArgs),
     /// Run a job in local mode: an embedded node runs it and the process exits with its result
     Run(RunArgs),
     /// Check or show the server configuration
@@ -145,6 +152,9 @@ impl Command {
     /// The journal's SYSLOG_IDENTIFIER for this command.
     pub fn log_identifier(&self) -> &'static str {
         match self {
+            Command::Master(_) => "seatunnel-master",
+            Command::Worker(_) => "seatunnel-worker",
+            Command::Hybrid(_) => "seatunnel-server",
             Command::Run(_) => "seatunnel-client",
             Command::Config(_) => "seatunnel",
         }
@@ -153,6 +163,9 @@ impl Command {
 
 pub fn dispatch(cli: Cli) -> ExitCode {
     match cli.command {
+        Command::Master(args) => server::run(crate::config::Role::Master, args),
+        Command::Worker(args) => server::run(crate::config::Role::Worker, args),
+        Command::Hybrid(args) => server::run(crate::config::Role::Hybrid, args),
         Command::Run(args) => run::run(args),
         Command::Config(cmd) => config_cmd::run(cmd),
     }

@@ -1,8 +1,10 @@
 //! Process wiring and lifecycle: the only place that knows every subsystem. Starts them in order,
 //! stops them in reverse, and talks to systemd.
 
+pub mod server;
 pub mod shutdown;
 pub mod signals;
 
+pub use server::NodeError;
 pub use shutdown::{Shutdown, DRAIN_DEADLINE};
 pub use signals::SignalEvent;

@@ -1,0 +1,54 @@
+//! `seatunnel master|worker|hybrid`: run a server process in the foreground (systemd runs it
+//! this way; there is no daemon mode to get wrong).
+
+use std::process::ExitCode;
+
+use crate::config::{self, Role};
+use crate::node::server;
+
+use super::{ServerArgs, EXIT_CONFIG};
+
+/// `EX_UNAVAILABLE` from sysexits.h: the role cannot run in this build.
+const EXIT_UNAVAILABLE: u8 = 69;
+/// `EX_SOFTWARE`: the node failed after its configuration was accepted.
+const EXIT_SOFTWARE: u8 = 70;
+
+pub fn run(role: Role, args: ServerArgs) -> ExitCode {
+    let sources = match args.sources() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let loaded = match config::load(role, &sources) {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(EXIT_SOFTWARE);
+        }
+    };
+    match runtime.block_on(server::run(role, loaded, sources)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            let code = match e {
+                server::NodeError::RoleNotAvailable(_) => EXIT_UNAVAILABLE,
+                server::NodeError::Api(_) => EXIT_CONFIG,
+                _ => EXIT_SOFTWARE,
+            };
+            ExitCode::from(code)
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! A real `seatunnel hybrid` process on loopback: systemd notifications read from a real
+//! `NOTIFY_SOCKET`, a job submitted over REST V2 on an ephemeral port, config reload on SIGHUP,
+//! and a clean drain on SIGTERM.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::os::unix::net::UnixDatagram;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value as Json};
+
+/// Generous deadlines: the machine may be a loaded 2-core CI box.
+const START_DEADLINE: Duration = Duration::from_secs(60);
+const JOB_DEADLINE: Duration = Duration::from_secs(60);
+const STOP_DEADLINE: Duration = Duration::from_secs(40);
+
+struct Node {
+    child: Child,
+    port: u16,
+    notify: UnixDatagram,
+    log: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Node {
+    fn start(config_dir: &Path) -> Node {
+        let socket_path = config_dir.join("notify.sock");
+        let notify = UnixDatagram::bind(&socket_path).unwrap();
+        notify
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_seatunnel"))
+            .args(["hybrid", "--config"])
+            .arg(config_dir.join("seatunnel.yaml"))
+            .env("NOTIFY_SOCKET", &socket_path)
+            .env("SEATUNNEL_LOG_TARGET", "stderr")
+            .env("RUST_LOG", "info")
+            .env_remove("SEATUNNEL_HOME")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, log) = mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut node = Node {
+            child,
+            port: 0,
+            notify,
+            log,
+            seen: Vec::new(),
+        };
+        let line = node.wait_log("REST service will start on port", START_DEADLINE);
+        node.port = line
+            .rsplit("port ")
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        node
+    }
+
+    fn wait_log(&mut self, needle: &str, limit: Duration) -> String {
+        if let Some(l) = self.seen.iter().find(|l| l.contains(needle)) {
+            return l.clone();
+        }
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Ok(line) = self.log.recv_timeout(Duration::from_millis(100)) {
+                self.seen.push(line.clone());
+                if line.contains(needle) {
+                    return line;
+                }
+            }
+        }
+        panic!(
+            "no log line containing {needle:?} within {limit:?}; log so far:\n{}",
+            self.seen.join("\n")
+        );
+    }
+
+    /// Reads notifications until one contains `needle`.
+    fn wait_notify(&self, needle: &str, limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
+        let mut buf = [0u8; 4096];
+        let mut got = Vec::new();
+        while Instant::now() < deadline {
+            if let Ok(n) = self.notify.recv(&mut buf) {
+                let msg = String::from_utf8_lossy(&buf[..n]).into_owned();
+                if msg.contains(needle) {
+                    return msg;
+                }
+                got.push(msg);
+            }
+        }
+        panic!("no notification containing {needle:?} within {limit:?}; got {got:?}");
+    }
+
+    fn signal(&self, sig: nix::sys::signal::Signal) {
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.child.id() as i32), sig).unwrap();
+    }
+
+    fn wait_exit(&mut self, limit: Duration) -> Option<i32> {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        panic!("node did not exit within {limit:?}");
+    }
+
+    fn http(&self, method: &str, path: &str, body: Option<&str>) -> (u16, Json) {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let body = body.unwrap_or("");
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut raw = String::new();
+        stream.read_to_string(&mut raw).unwrap();
+        let (head, payload) = raw.split_once("\r\n\r\n").unwrap();
+        let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+        // Responses are small; a chunked body is one chunk here.
+        let payload = if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            payload
+                .split_once("\r\n")
+                .map(|(_, rest)| rest.rsplit_once("\r\n0\r\n").map_or(rest, |(b, _)| b))
+                .unwrap_or("")
+        } else {
+            payload
+        };
+        (status, serde_json::from_str(payload).unwrap_or(Json::Null))
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn write_config(dir: &Path, expire_minutes: u32) {
+    std::fs::write(
+        dir.join("seatunnel.yaml"),
+        format!(
+            "seatunnel:\n  engine:\n    history-job-expire-minutes: {expire_minutes}\n    http:\n      enable-http: true\n      port: 0\n"
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn hybrid_node_serves_jobs_reloads_and_drains() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), 1440);
+    let mut node = Node::start(dir.path());
+    let ready = node.wait_notify("READY=1", START_DEADLINE);
+    assert!(
+        ready.contains("STATUS=hybrid node ready: REST on port"),
+        "{ready}"
+    );
+
+    let job = json!({
+        "env": {"job.mode": "BATCH", "parallelism": 2},
+        "source": [{"plugin_name": "FakeSource", "plugin_output": "fake", "row.num": 50,
+                    "schema": {"fields": {"name": "string", "age": "int"}}}],
+        "sink": [{"plugin_name": "Assert", "plugin_input": "fake",
+                  "rules": {"row_rules": [{"rule_type": "MIN_ROW", "rule_value": 100}, {"rule_type": "MAX_ROW", "rule_value": 100}]}}]
+    });
+    let (status, body) = node.http(
+        "POST",
+        "/submit-job?jobName=node_test",
+        Some(&job.to_string()),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["jobName"], "node_test");
+    let id = body["jobId"].as_str().unwrap().to_string();
+    let deadline = Instant::now() + JOB_DEADLINE;
+    let info = loop {
+        let (_, info) = node.http("GET", &format!("/job-info/{id}"), None);
+        if info["jobStatus"] == "FINISHED" {
+            break info;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "job not FINISHED in time: {info}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(info["metrics"]["SourceReceivedCount"], "100");
+    assert_eq!(info["metrics"]["SinkWriteCount"], "100");
+    assert_eq!(
+        info["jobDag"]["vertexInfoMap"][0]["vertexName"],
+        "pipeline-1 [Source[0]-FakeSource]"
+    );
+    let (_, overview) = node.http("GET", "/overview", None);
+    assert_eq!(overview["finishedJobs"], "1");
+
+    // A bad config on reload keeps the running one.
+    std::fs::write(
+        dir.path().join("seatunnel.yaml"),
+        "seatunnel:\n  engine:\n    http:\n      port: nope\n",
+    )
+    .unwrap();
+    node.signal(nix::sys::signal::Signal::SIGHUP);
+    node.wait_log(
+        "config reload failed, keeping the running configuration",
+        START_DEADLINE,
+    );
+    // A good one applies the live key and names the restart-only one.
+    write_config(dir.path(), 5);
+    node.signal(nix::sys::signal::Signal::SIGHUP);
+    node.wait_log(
+        "applied seatunnel.engine.history-job-expire-minutes",
+        START_DEADLINE,
+    );
+    node.wait_notify("READY=1", START_DEADLINE);
+
+    node.signal(nix::sys::signal::Signal::SIGTERM);
+    let stopping = node.wait_notify("STOPPING=1", STOP_DEADLINE);
+    assert!(stopping.contains("STATUS=stopping"), "{stopping}");
+    assert_eq!(node.wait_exit(STOP_DEADLINE), Some(0));
+}
+
+#[test]
+fn bad_config_exits_78_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("seatunnel.yaml"),
+        "seatunnel:\n  engine:\n    backup-count: lots\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_seatunnel"))
+        .args(["hybrid", "--config"])
+        .arg(dir.path().join("seatunnel.yaml"))
+        .env("SEATUNNEL_LOG_TARGET", "stderr")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(78));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("seatunnel.yaml:3") && err.contains("backup-count"),
+        "{err}"
+    );
+}
+
+#[test]
+fn separated_roles_say_they_are_not_available_yet() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("seatunnel.yaml"),
+        "seatunnel:\n  engine: {}\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_seatunnel"))
+        .args(["master", "--config"])
+        .arg(dir.path().join("seatunnel.yaml"))
+        .env("SEATUNNEL_LOG_TARGET", "stderr")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(69));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("run `seatunnel hybrid`"));
+}
