@@ -96,7 +96,7 @@ pub fn job_end_state(
     });
     match failure {
         Some(m) => (JobStatus::Failed, Some(m)),
-        None if cancel_requested || outcomes.iter().any(|o| *o == PipelineOutcome::Canceled) => {
+        None if cancel_requested || outcomes.contains(&PipelineOutcome::Canceled) => {
             (JobStatus::Canceled, None)
         }
         None => (JobStatus::Finished, None),

@@ -205,8 +205,8 @@ fn assign_pipelines(vertices: &mut [Vertex]) -> usize {
         }
         x
     }
-    for i in 0..n {
-        for &input in &vertices[i].inputs.clone() {
+    for (i, v) in vertices.iter().enumerate() {
+        for &input in &v.inputs {
             let (a, b) = (root(&mut parent, i), root(&mut parent, input - 1));
             if a != b {
                 parent[a.max(b)] = a.min(b);
@@ -214,11 +214,10 @@ fn assign_pipelines(vertices: &mut [Vertex]) -> usize {
         }
     }
     let mut numbers: BTreeMap<usize, usize> = BTreeMap::new();
-    for i in 0..n {
+    for (i, v) in vertices.iter_mut().enumerate() {
         let r = root(&mut parent, i);
         let next = numbers.len() + 1;
-        let number = *numbers.entry(r).or_insert(next);
-        vertices[i].pipeline = number;
+        v.pipeline = *numbers.entry(r).or_insert(next);
     }
     numbers.len()
 }
