@@ -9,5 +9,6 @@
 //! See `docs/ARCHITECTURE.md` for the layering rule and the invariants.
 
 pub mod connector;
+pub mod connectors;
 pub mod data;
 pub mod job;
