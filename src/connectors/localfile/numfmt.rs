@@ -10,12 +10,21 @@
 const PLAIN_MIN_EXP: i32 = -2;
 const PLAIN_MAX_EXP: i32 = 7;
 
+/// Inside Java's plain range ryu already prints Java's text (`1234.5`, `100.0`, `0.001`): ryu
+/// only switches to exponents below 1e-5 or from 1e16.
+const PLAIN_RANGE: std::ops::Range<f64> = 1e-3..1e7;
+
 pub fn write_double(out: &mut Vec<u8>, v: f64) {
     if !v.is_finite() {
         return write_non_finite(out, v.is_nan(), v > 0.0);
     }
     let mut buf = ryu::Buffer::new();
-    layout(out, buf.format_finite(v).as_bytes());
+    let text = buf.format_finite(v).as_bytes();
+    if PLAIN_RANGE.contains(&v.abs()) {
+        out.extend_from_slice(text);
+    } else {
+        layout(out, text);
+    }
 }
 
 pub fn write_float(out: &mut Vec<u8>, v: f32) {
@@ -23,7 +32,12 @@ pub fn write_float(out: &mut Vec<u8>, v: f32) {
         return write_non_finite(out, v.is_nan(), v > 0.0);
     }
     let mut buf = ryu::Buffer::new();
-    layout(out, buf.format_finite(v).as_bytes());
+    let text = buf.format_finite(v).as_bytes();
+    if PLAIN_RANGE.contains(&(v.abs() as f64)) {
+        out.extend_from_slice(text);
+    } else {
+        layout(out, text);
+    }
 }
 
 fn write_non_finite(out: &mut Vec<u8>, nan: bool, positive: bool) {
@@ -177,6 +191,32 @@ mod tests {
         assert_eq!(f(3.0), "3.0");
         assert_eq!(f(1.0e-5), "1.0E-5");
         assert_eq!(f(f32::INFINITY), "Infinity");
+    }
+
+    #[test]
+    fn plain_range_fast_path_equals_the_full_layout() {
+        let mut x = 0x1234_5678_9abc_def0u64;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v = f64::from_bits(x);
+            if !v.is_finite() {
+                continue;
+            }
+            let scaled = (v.abs() % 1e7).max(1e-3);
+            for w in [scaled, scaled as f32 as f64] {
+                let mut slow = Vec::new();
+                layout(&mut slow, ryu::Buffer::new().format_finite(w).as_bytes());
+                assert_eq!(d(w).as_bytes(), slow.as_slice(), "{w:e}");
+                let mut slow = Vec::new();
+                layout(
+                    &mut slow,
+                    ryu::Buffer::new().format_finite(w as f32).as_bytes(),
+                );
+                assert_eq!(f(w as f32).as_bytes(), slow.as_slice(), "{w:e}");
+            }
+        }
     }
 
     #[test]

@@ -384,6 +384,22 @@ fn abort_leaves_nothing_behind() {
 }
 
 #[test]
+fn closing_an_unprepared_writer_discards_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, tmp) = (dir.path().join("out"), dir.path().join("tmp"));
+    let s = sink(
+        json!({"path": out.to_str().unwrap(), "tmp_path": tmp.to_str().unwrap(), "batch_size": 1}),
+    );
+    let schema = people("fake");
+    let mut w = s.create_writer(&writer_ctx(0)).unwrap();
+    w.write(&batch(&schema, &[("a", 1, "x"), ("b", 2, "y")]))
+        .unwrap();
+    assert_eq!(files_under(&tmp).len(), 2);
+    w.close().unwrap();
+    assert!(files_under(&tmp).is_empty() && files_under(&out).is_empty());
+}
+
+#[test]
 fn config_errors_are_clear() {
     assert!(
         sink_err(json!({"path": "/x", "file_name_expression": "${now}"}))

@@ -67,6 +67,15 @@ enum Item {
 pub struct Pattern {
     text: String,
     items: Vec<Item>,
+    /// The default patterns get a straight-line writer (the text sink's hot path).
+    fast: Option<Fast>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fast {
+    Date,
+    DateTime,
+    Time,
 }
 
 /// The calendar and clock fields a pattern reads or writes.
@@ -144,9 +153,16 @@ impl Pattern {
             items.push(item);
             i += run;
         }
+        let fast = match text {
+            DEFAULT_DATE => Some(Fast::Date),
+            DEFAULT_DATETIME => Some(Fast::DateTime),
+            DEFAULT_TIME => Some(Fast::Time),
+            _ => None,
+        };
         Ok(Pattern {
             text: text.to_string(),
             items,
+            fast,
         })
     }
 
@@ -161,6 +177,32 @@ impl Pattern {
     }
 
     fn write(&self, f: &Fields, out: &mut Vec<u8>) {
+        let two = |v: u32| [b'0' + (v / 10 % 10) as u8, b'0' + (v % 10) as u8];
+        let date = |f: &Fields| {
+            let y = f.year as u32;
+            let [y1, y2] = two(y / 100);
+            let [y3, y4] = two(y);
+            let [m1, m2] = two(f.month);
+            let [d1, d2] = two(f.day);
+            [y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2]
+        };
+        let time = |f: &Fields| {
+            let [h1, h2] = two(f.hour);
+            let [m1, m2] = two(f.minute);
+            let [s1, s2] = two(f.second);
+            [h1, h2, b':', m1, m2, b':', s1, s2]
+        };
+        let plain_year = (0..10_000).contains(&f.year);
+        match self.fast {
+            Some(Fast::Date) if plain_year => return out.extend_from_slice(&date(f)),
+            Some(Fast::Time) => return out.extend_from_slice(&time(f)),
+            Some(Fast::DateTime) if plain_year => {
+                out.extend_from_slice(&date(f));
+                out.push(b' ');
+                return out.extend_from_slice(&time(f));
+            }
+            _ => {}
+        }
         for item in &self.items {
             match item {
                 Item::Year(2) => pad(out, (f.year.rem_euclid(100)) as u32, 2),
@@ -197,6 +239,25 @@ impl Pattern {
     pub fn format_time(&self, t: NaiveTime, out: &mut Vec<u8>) {
         let mut f = Fields::default();
         set_time(&mut f, t);
+        self.write(&f, out);
+    }
+
+    /// Formats a `Datum::Date` (days since 1970-01-01) without going through chrono.
+    pub fn format_days(&self, days: i32, out: &mut Vec<u8>) {
+        self.write(&fields_of_days(days as i64), out);
+    }
+
+    /// Formats a `Datum::Timestamp` (nanoseconds since 1970-01-01T00:00).
+    pub fn format_timestamp_nanos(&self, nanos: i64, out: &mut Vec<u8>) {
+        let mut f = fields_of_days(nanos.div_euclid(NANOS_PER_DAY));
+        set_clock(&mut f, nanos.rem_euclid(NANOS_PER_DAY));
+        self.write(&f, out);
+    }
+
+    /// Formats a `Datum::Time` (nanoseconds since midnight).
+    pub fn format_time_nanos(&self, nanos: i64, out: &mut Vec<u8>) {
+        let mut f = Fields::default();
+        set_clock(&mut f, nanos.rem_euclid(NANOS_PER_DAY));
         self.write(&f, out);
     }
 
@@ -303,6 +364,34 @@ fn date_fields(d: NaiveDate) -> Fields {
     }
 }
 
+/// Civil date of a day count (Hinnant's `civil_from_days`), exact for the proleptic Gregorian
+/// calendar; the text sink's hot path formats dates with it instead of chrono.
+fn fields_of_days(days: i64) -> Fields {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+    Fields {
+        year,
+        month,
+        day,
+        ..Fields::default()
+    }
+}
+
+fn set_clock(f: &mut Fields, nanos_of_day: i64) {
+    let secs = nanos_of_day / 1_000_000_000;
+    f.hour = (secs / 3600) as u32;
+    f.minute = (secs / 60 % 60) as u32;
+    f.second = (secs % 60) as u32;
+    f.nanos = (nanos_of_day % 1_000_000_000) as u32;
+}
+
 fn set_time(f: &mut Fields, t: NaiveTime) {
     f.hour = t.hour();
     f.minute = t.minute();
@@ -320,6 +409,19 @@ fn count_digits(b: &[u8], max: usize) -> usize {
 
 /// Writes `v` in at least `width` digits, zero-padded, without allocating.
 pub fn pad(out: &mut Vec<u8>, v: u32, width: usize) {
+    if width == 2 && v < 100 {
+        out.extend_from_slice(&[b'0' + (v / 10) as u8, b'0' + (v % 10) as u8]);
+        return;
+    }
+    if width == 4 && v < 10_000 {
+        out.extend_from_slice(&[
+            b'0' + (v / 1000) as u8,
+            b'0' + (v / 100 % 10) as u8,
+            b'0' + (v / 10 % 10) as u8,
+            b'0' + (v % 10) as u8,
+        ]);
+        return;
+    }
     let mut ib = itoa::Buffer::new();
     let digits = ib.format(v).as_bytes();
     for _ in digits.len()..width {
@@ -467,6 +569,54 @@ mod tests {
             NaiveDate::from_ymd_opt(2023, 4, 22)
         );
         assert!(parse_datetime_lenient("yesterday").is_none());
+    }
+
+    #[test]
+    fn compact_forms_format_like_chrono_values() {
+        let p = Pattern::compile("yyyy-MM-dd HH:mm:ss.SSS").unwrap();
+        for t in [
+            "1970-01-01 00:00:00",
+            "1969-12-31 23:59:59.999",
+            "2024-02-29 12:34:56.789",
+            "1700-03-01 01:02:03",
+            "2262-01-01 23:59:59",
+        ] {
+            let ts = ts(t);
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            p.format_datetime(ts, &mut a);
+            p.format_timestamp_nanos(compact::timestamp_to_nanos(ts), &mut b);
+            assert_eq!(a, b, "{t}");
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            p.format_date(ts.date(), &mut a);
+            p.format_days(compact::date_to_days(ts.date()), &mut b);
+            assert_eq!(a, b, "{t}");
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            p.format_time(ts.time(), &mut a);
+            p.format_time_nanos(compact::time_to_nanos(ts.time()), &mut b);
+            assert_eq!(a, b, "{t}");
+        }
+    }
+
+    #[test]
+    fn fast_default_layouts_equal_the_generic_writer() {
+        for text in [DEFAULT_DATE, DEFAULT_DATETIME, DEFAULT_TIME] {
+            let fast = Pattern::compile(text).unwrap();
+            let generic = Pattern {
+                fast: None,
+                ..fast.clone()
+            };
+            assert!(fast.fast.is_some());
+            for t in [
+                "1970-01-01 00:00:00",
+                "0999-05-06 07:08:09",
+                "2024-12-31 23:59:59.5",
+            ] {
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                fast.format_datetime(ts(t), &mut a);
+                generic.format_datetime(ts(t), &mut b);
+                assert_eq!(a, b, "{text} {t}");
+            }
+        }
     }
 
     #[test]

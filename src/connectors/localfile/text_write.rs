@@ -10,7 +10,6 @@
 use super::csv::{needs_quotes, quote_tail};
 use super::numfmt::{write_double, write_float};
 use super::options::{Formats, TEXT_SEPARATORS};
-use super::temporal::compact;
 use crate::data::{Batch, Datum, Value};
 
 pub struct TextEncoder {
@@ -68,18 +67,9 @@ impl TextEncoder {
             Datum::Bytes(s) => {
                 out.extend_from_slice(String::from_utf8_lossy(batch.bytes(s)).as_bytes())
             }
-            Datum::Date(days) => self
-                .formats
-                .date
-                .format_date(compact::days_to_date(days), out),
-            Datum::Time(n) => self
-                .formats
-                .time
-                .format_time(compact::nanos_to_time(n), out),
-            Datum::Timestamp(n) => self
-                .formats
-                .datetime
-                .format_datetime(compact::nanos_to_timestamp(n), out),
+            Datum::Date(days) => self.formats.date.format_days(days, out),
+            Datum::Time(n) => self.formats.time.format_time_nanos(n, out),
+            Datum::Timestamp(n) => self.formats.datetime.format_timestamp_nanos(n, out),
             Datum::Nested(i) => self.encode_value(batch.nested(i), 0, out),
         }
     }

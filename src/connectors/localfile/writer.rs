@@ -490,4 +490,29 @@ impl SinkWriter for LocalFileWriter {
         }
         Ok((!all.is_empty()).then(|| all.to_info()))
     }
+
+    /// Discards files never handed to a commit (the run failed before `prepare_commit`), so a
+    /// failed transaction leaves nothing under `tmp_path`. Prepared files are the committer's.
+    fn close(&mut self) -> Result<(), ConnectorError> {
+        if !self.cfg.transaction {
+            return Ok(());
+        }
+        for t in &mut self.tables {
+            let unprepared = FileCommit {
+                moves: t
+                    .files
+                    .drain(..)
+                    .map(|f| Move {
+                        from: f.tmp,
+                        to: f.target,
+                    })
+                    .chain(t.moves.drain(..))
+                    .collect(),
+                transaction_dirs: std::mem::take(&mut t.transaction_dirs),
+            };
+            t.by_dir.clear();
+            super::commit::abort(&unprepared);
+        }
+        Ok(())
+    }
 }
