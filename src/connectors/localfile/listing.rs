@@ -2,7 +2,9 @@
 //!
 //! Like SeaTunnel's `getFileNamesByPath`, a directory is walked recursively; `_SUCCESS` markers
 //! and hidden entries (`.name`) are skipped; `file_filter_pattern` must match a file's whole
-//! name. Files are sorted by path so every run splits them across readers the same way.
+//! name, or its whole path when the pattern starts with the source `path` (SeaTunnel matches
+//! directories too in that case). Files are sorted by path so every run splits them across
+//! readers the same way.
 
 use std::fs;
 use std::io;
@@ -17,8 +19,36 @@ fn skipped(name: &str) -> bool {
     name.starts_with('.') || name == SUCCESS_MARKER
 }
 
+/// A compiled `file_filter_pattern`.
+#[derive(Debug, Clone)]
+pub struct FileFilter {
+    regex: Regex,
+    /// The pattern starts with the source path: match whole paths, not names.
+    whole_path: bool,
+}
+
+impl FileFilter {
+    fn matches(&self, path: &Path) -> bool {
+        if self.whole_path {
+            self.regex.is_match(&path.to_string_lossy())
+        } else {
+            path.file_name()
+                .is_some_and(|n| self.regex.is_match(&n.to_string_lossy()))
+        }
+    }
+}
+
+/// Compiles `file_filter_pattern` for files under `root`; it must match a whole name or path
+/// (Java `matches()`).
+pub fn compile_filter(pattern: &str, root: &Path) -> Result<FileFilter, regex::Error> {
+    Ok(FileFilter {
+        regex: Regex::new(&format!("^(?:{pattern})$"))?,
+        whole_path: pattern.starts_with(&*root.to_string_lossy()),
+    })
+}
+
 /// The data files under `root` (or `root` itself when it is a file).
-pub fn list_files(root: &Path, filter: Option<&Regex>) -> io::Result<Vec<PathBuf>> {
+pub fn list_files(root: &Path, filter: Option<&FileFilter>) -> io::Result<Vec<PathBuf>> {
     let meta = fs::metadata(root).map_err(|e| {
         io::Error::new(
             e.kind(),
@@ -35,7 +65,7 @@ pub fn list_files(root: &Path, filter: Option<&Regex>) -> io::Result<Vec<PathBuf
     Ok(out)
 }
 
-fn walk(dir: &Path, filter: Option<&Regex>, out: &mut Vec<PathBuf>) -> io::Result<()> {
+fn walk(dir: &Path, filter: Option<&FileFilter>, out: &mut Vec<PathBuf>) -> io::Result<()> {
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name();
@@ -48,16 +78,11 @@ fn walk(dir: &Path, filter: Option<&Regex>, out: &mut Vec<PathBuf>) -> io::Resul
         let meta = fs::metadata(&path)?;
         if meta.is_dir() {
             walk(&path, filter, out)?;
-        } else if meta.is_file() && filter.is_none_or(|f| f.is_match(&name)) {
+        } else if meta.is_file() && filter.is_none_or(|f| f.matches(&path)) {
             out.push(path);
         }
     }
     Ok(())
-}
-
-/// Compiles `file_filter_pattern` so it must match a whole file name (Java `matches()`).
-pub fn compile_filter(pattern: &str) -> Result<Regex, regex::Error> {
-    Regex::new(&format!("^(?:{pattern})$"))
 }
 
 /// `k=v` directories in a file's path, outermost first.
@@ -99,10 +124,13 @@ mod tests {
             names,
             ["a.txt", "b.txt", "name=tyrantlucifer/hobby=coding/e2e.txt"]
         );
-        let filter = compile_filter("e2e.*").unwrap();
+        let filter = compile_filter("e2e.*", root).unwrap();
         assert_eq!(list_files(root, Some(&filter)).unwrap().len(), 1);
-        let filter = compile_filter("txt").unwrap();
+        let filter = compile_filter("txt", root).unwrap();
         assert!(list_files(root, Some(&filter)).unwrap().is_empty());
+        let by_path = format!("{}/name=.*/hobby=coding/.*", root.display());
+        let filter = compile_filter(&by_path, root).unwrap();
+        assert_eq!(list_files(root, Some(&filter)).unwrap().len(), 1);
         assert_eq!(list_files(&root.join("a.txt"), None).unwrap().len(), 1);
         let e = list_files(&root.join("missing"), None).unwrap_err();
         assert!(e.to_string().contains("missing' cannot be read"), "{e}");

@@ -21,6 +21,9 @@ use crate::data::Batch;
 
 /// Rows per emitted batch: large enough to amortise the per-batch work downstream.
 pub const BATCH_ROWS: usize = 4096;
+/// A UTF-8 byte order mark opening a file is not data (SeaTunnel reads through a BOM-aware
+/// reader).
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 enum Decoder {
     Line(LineDecoder),
@@ -173,6 +176,9 @@ impl SourceReader for LocalFileReader {
                 if let Some(b) = bytes.strip_suffix(b"\r") {
                     bytes = b;
                 }
+                if cur.line_no == 1 && plan.charset.is_utf8() {
+                    bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+                }
                 if bytes.is_empty() {
                     continue;
                 }
@@ -253,7 +259,7 @@ mod tests {
         std::fs::create_dir_all(&deep).unwrap();
         std::fs::write(
             deep.join("a.txt"),
-            "name\u{1}age\r\nann\u{1}30\r\n\nbob\u{1}\n",
+            "\u{FEFF}name\u{1}age\r\nann\u{1}30\r\n\nbob\u{1}\n",
         )
         .unwrap();
         let rows = read_all(
@@ -380,6 +386,23 @@ mod tests {
         )
         .unwrap();
         assert_eq!(rows[1].1, vec![Value::String("k".into()), Value::Null]);
+    }
+
+    #[test]
+    fn a_utf8_byte_order_mark_is_not_data() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("a.txt"),
+            "\u{FEFF}ann\u{1}1\n\u{FEFF}bob\u{1}2",
+        )
+        .unwrap();
+        let rows = read_all(vec![text_plan(dir.path(), json!({}))], 0, 1).unwrap();
+        assert_eq!(rows[0].1[0], Value::String("ann".into()));
+        assert_eq!(
+            rows[1].1[0],
+            Value::String("\u{FEFF}bob".into()),
+            "only at the start"
+        );
     }
 
     #[test]

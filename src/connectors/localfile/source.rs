@@ -170,7 +170,7 @@ pub fn plan_table(opts: &Options) -> Result<TablePlan, ConnectorError> {
     let filter = opts
         .string("file_filter_pattern")?
         .map(|p| {
-            compile_filter(&p).map_err(|e| {
+            compile_filter(&p, std::path::Path::new(&path)).map_err(|e| {
                 opts.invalid(
                     "file_filter_pattern",
                     format!("is not a valid pattern: {e}"),
