@@ -186,6 +186,30 @@ fn corpus_text_and_json_jobs_read_their_fixtures() {
         assert!(all_non_null(&r.column(c)), "{c}");
     }
     assert_eq!(r.column("hobby")[0], &Value::String("coding".into()));
+    // Nested values of the first line, split on the level separators.
+    let first = r.row_where("c_string", "MTDna");
+    let idx = |n: &str| r.tables[0].index_of(n).unwrap();
+    let Value::Map(map) = &first[idx("c_map")] else {
+        panic!("c_map is not a map")
+    };
+    assert_eq!(map.len(), 5);
+    assert_eq!(
+        map[0],
+        (Value::String("uDDrw".into()), Value::String("sQQYO".into()))
+    );
+    let Value::Array(arr) = &first[idx("c_array")] else {
+        panic!("c_array is not an array")
+    };
+    assert_eq!(arr.len(), 5);
+    assert_eq!(arr[0], Value::Int(545685759));
+    let Value::Row(row) = &first[idx("c_row")] else {
+        panic!("c_row is not a row")
+    };
+    assert_eq!(row[2], Value::String("hArFu".into()));
+    assert_eq!(row[3], Value::Bool(true));
+    assert_eq!(row[13].to_string(), "2023-10-20T03:49:02");
+    assert_eq!(first[idx("c_timestamp")].to_string(), "2023-05-08T16:08:51");
+    assert_eq!(first[idx("c_float")], Value::Float(2.4798444E38));
 
     // local_file_text_skip_headers.conf
     let r = read(

@@ -502,3 +502,41 @@ fn every_format_round_trips_through_the_source() {
         );
     }
 }
+
+#[test]
+fn each_checkpoint_is_a_new_transaction_and_writers_never_collide() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let s = sink(
+        json!({"path": out.to_str().unwrap(), "tmp_path": dir.path().join("t").to_str().unwrap(),
+        "file_format_type": "text"}),
+    );
+    let schema = people("fake");
+    s.setup(std::slice::from_ref(&schema)).unwrap();
+    let mut infos = Vec::new();
+    let mut writers: Vec<_> = (0..2)
+        .map(|i| s.create_writer(&writer_ctx(i)).unwrap())
+        .collect();
+    for round in 0..2 {
+        for w in &mut writers {
+            w.write(&batch(&schema, &[("a", round, "x")])).unwrap();
+            infos.extend(w.prepare_commit().unwrap());
+        }
+    }
+    s.commit(infos).unwrap();
+    let names: Vec<String> = files_under(&out).iter().map(|p| name_of(p)).collect();
+    assert_eq!(names.len(), 4, "{names:?}");
+    let mut keys: Vec<(String, String)> = names
+        .iter()
+        .map(|n| {
+            let p: Vec<&str> = n.trim_end_matches(".txt").split('_').collect();
+            (p[3].to_string(), p[4].to_string())
+        })
+        .collect();
+    keys.sort();
+    let want: Vec<(String, String)> = [("0", "1"), ("0", "2"), ("1", "1"), ("1", "2")]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(keys, want, "subtask and checkpoint in every name");
+}
