@@ -300,6 +300,12 @@ impl<W: Write> LzopWriter<W> {
         Ok(())
     }
 
+    /// The writer the compressed stream goes to (so a `Vec` sink can be drained between
+    /// blocks).
+    pub fn inner_mut(&mut self) -> &mut W {
+        &mut self.inner
+    }
+
     /// Writes the last block and the end marker and hands back the inner writer, flushed.
     pub fn finish(mut self) -> io::Result<W> {
         self.flush_block()?;

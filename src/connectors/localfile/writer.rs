@@ -17,7 +17,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fs::{self, File};
+use std::fs;
 use std::hash::{BuildHasher, Hasher};
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -35,8 +35,12 @@ use super::text_write::TextEncoder;
 use crate::connector::{CommitInfo, ConnectorError, SinkWriter};
 use crate::data::{Batch, TableSchema};
 
-/// Bytes buffered per open file before they go to the file.
+/// Bytes buffered per file before they go to disk, while few files are open.
 const FLUSH_AT: usize = 1 << 20;
+/// With many partitions open at once, each buffers less so memory stays bounded.
+const FLUSH_AT_MANY: usize = 64 << 10;
+/// More open files than this counts as "many".
+const MANY_FILES: usize = 16;
 /// Directory of unpartitioned files inside a transaction directory (SeaTunnel's name).
 const NON_PARTITION: &str = "NON_PARTITION";
 /// Directory under `tmp_path` that holds transactions.
@@ -60,33 +64,60 @@ impl RowEncoder {
     }
 }
 
-enum Output {
-    Plain(File),
-    Lzo(LzopWriter<File>),
-}
-
-impl Output {
-    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
-        match self {
-            Output::Plain(f) => f.write_all(bytes),
-            Output::Lzo(w) => w.write_all(bytes),
-        }
-    }
-
-    fn finish(self) -> io::Result<()> {
-        match self {
-            Output::Plain(mut f) => f.flush(),
-            Output::Lzo(w) => w.finish().map(|_| ()),
-        }
-    }
-}
-
+/// One file being written. No descriptor is held between flushes: each flush appends and
+/// closes, so thousands of partitions never exhaust file descriptors.
 struct OpenFile {
     tmp: PathBuf,
     target: PathBuf,
-    out: Output,
+    /// Encoded rows not yet on disk (uncompressed).
     buf: Vec<u8>,
+    /// The lzop stream; its inner buffer holds compressed bytes not yet on disk.
+    lzo: Option<LzopWriter<Vec<u8>>>,
+    created: bool,
     first: bool,
+}
+
+impl OpenFile {
+    /// Moves buffered bytes to disk (through lzop when compressing).
+    fn flush(&mut self) -> io::Result<()> {
+        if let Some(lzo) = &mut self.lzo {
+            lzo.write_all(&self.buf)?;
+            self.buf.clear();
+            let packed = std::mem::take(lzo.inner_mut());
+            self.append(&packed)
+        } else {
+            let bytes = std::mem::take(&mut self.buf);
+            let result = self.append(&bytes);
+            self.buf = bytes;
+            self.buf.clear();
+            result
+        }
+    }
+
+    fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if bytes.is_empty() && self.created {
+            return Ok(());
+        }
+        let mut file = fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .append(self.created)
+            .truncate(!self.created)
+            .open(&self.tmp)?;
+        self.created = true;
+        file.write_all(bytes)
+    }
+
+    /// Writes everything left, ends the lzop stream, and leaves a complete file.
+    fn finish(mut self) -> io::Result<(PathBuf, PathBuf)> {
+        self.flush()?;
+        if let Some(lzo) = self.lzo.take() {
+            let tail = lzo.finish()?;
+            self.append(&tail)?;
+        }
+        self.append(&[])?;
+        Ok((self.tmp, self.target))
+    }
 }
 
 /// A random number from std's randomly keyed hasher; no extra crate needed for file-name ids.
@@ -297,20 +328,20 @@ impl TableWriter {
         if let Some(parent) = tmp.parent() {
             fs::create_dir_all(parent).map_err(|e| io_err("create directory", parent, e))?;
         }
-        let file = File::create(&tmp).map_err(|e| io_err("create", &tmp, e))?;
-        let out = match cfg.compression {
-            Compression::None => Output::Plain(file),
+        let lzo = match cfg.compression {
+            Compression::None => None,
             Compression::Lzo => {
-                Output::Lzo(LzopWriter::new(file).map_err(|e| io_err("write", &tmp, e))?)
+                Some(LzopWriter::new(Vec::new()).map_err(|e| io_err("write", &tmp, e))?)
             }
         };
-        let mut buf = Vec::with_capacity(FLUSH_AT + FLUSH_AT / 4);
+        let mut buf = Vec::new();
         buf.extend_from_slice(&self.header);
         self.files.push(OpenFile {
             tmp,
             target,
-            out,
             buf,
+            lzo,
+            created: false,
             first: true,
         });
         let idx = self.files.len() - 1;
@@ -320,16 +351,11 @@ impl TableWriter {
 
     /// Flushes and closes every open file, recording the moves a commit must make.
     fn close_all(&mut self, transaction: bool) -> Result<(), ConnectorError> {
-        for mut f in self.files.drain(..) {
-            f.out
-                .write_all(&f.buf)
-                .map_err(|e| io_err("write", &f.tmp, e))?;
-            f.out.finish().map_err(|e| io_err("write", &f.tmp, e))?;
+        for f in self.files.drain(..) {
+            let tmp = f.tmp.clone();
+            let (from, to) = f.finish().map_err(|e| io_err("write", &tmp, e))?;
             if transaction {
-                self.moves.push(Move {
-                    from: f.tmp,
-                    to: f.target,
-                });
+                self.moves.push(Move { from, to });
             }
         }
         self.by_dir.clear();
@@ -421,11 +447,14 @@ impl TableWriter {
                     &mut f.buf,
                 );
             }
-            if f.buf.len() >= FLUSH_AT {
-                f.out
-                    .write_all(&f.buf)
-                    .map_err(|e| io_err("write", &f.tmp, e))?;
-                f.buf.clear();
+            let limit = if self.files.len() > MANY_FILES {
+                FLUSH_AT_MANY
+            } else {
+                FLUSH_AT
+            };
+            let f = &mut self.files[idx];
+            if f.buf.len() >= limit {
+                f.flush().map_err(|e| io_err("write", &f.tmp, e))?;
             }
         }
         Ok(())
