@@ -150,7 +150,7 @@ pub fn push_field(
         DataType::SmallInt => Datum::SmallInt(f.parse().map_err(|_| bad(f, ty))?),
         DataType::Int => Datum::Int(f.parse().map_err(|_| bad(f, ty))?),
         DataType::BigInt => Datum::BigInt(f.parse().map_err(|_| bad(f, ty))?),
-        DataType::Float => Datum::Float(parse_float(f).ok_or_else(|| bad(f, ty))? as f32),
+        DataType::Float => Datum::Float(parse_f32(f).ok_or_else(|| bad(f, ty))?),
         DataType::Double => Datum::Double(parse_float(f).ok_or_else(|| bad(f, ty))?),
         DataType::Date => Datum::Date(days::date_to_days(
             parse_date(f, formats).ok_or_else(|| bad(f, ty))?,
@@ -166,22 +166,32 @@ pub fn push_field(
     Ok(())
 }
 
-/// Java's `Float.parseFloat`/`Double.parseDouble`: surrounding whitespace is ignored and a
-/// trailing `f`/`d` type suffix is allowed.
+/// Java's `Double.parseDouble`: surrounding whitespace is ignored and a trailing `f`/`d` type
+/// suffix is allowed.
 pub fn parse_float(s: &str) -> Option<f64> {
+    java_float_text(s).and_then(|t| t.parse().ok())
+}
+
+/// Java's `Float.parseFloat`, rounding the decimal text straight to `f32` (going through `f64`
+/// could round twice).
+pub fn parse_f32(s: &str) -> Option<f32> {
+    java_float_text(s).and_then(|t| t.parse().ok())
+}
+
+/// The part of a Java floating-point literal Rust's parser accepts, or `None` if Java would
+/// reject it too. Rust spells the special values as Java does once `inf` forms are excluded.
+fn java_float_text(s: &str) -> Option<&str> {
     let t = s.trim();
     let t = t.strip_suffix(['f', 'F', 'd', 'D']).unwrap_or(t);
     match t {
-        "NaN" => Some(f64::NAN),
-        "Infinity" | "+Infinity" => Some(f64::INFINITY),
-        "-Infinity" => Some(f64::NEG_INFINITY),
+        "NaN" | "Infinity" | "+Infinity" | "-Infinity" => Some(t.trim_start_matches('+')),
         _ if t
             .bytes()
             .any(|b| b.is_ascii_alphabetic() && b != b'e' && b != b'E') =>
         {
             None
         }
-        _ => t.parse().ok(),
+        _ => Some(t),
     }
 }
 
@@ -307,7 +317,7 @@ pub fn scalar_value(f: &str, ty: &DataType, formats: &Formats) -> Result<Value, 
         DataType::SmallInt => Value::SmallInt(f.parse().map_err(|_| bad(f, ty))?),
         DataType::Int => Value::Int(f.parse().map_err(|_| bad(f, ty))?),
         DataType::BigInt => Value::BigInt(f.parse().map_err(|_| bad(f, ty))?),
-        DataType::Float => Value::Float(parse_float(f).ok_or_else(|| bad(f, ty))? as f32),
+        DataType::Float => Value::Float(parse_f32(f).ok_or_else(|| bad(f, ty))?),
         DataType::Double => Value::Double(parse_float(f).ok_or_else(|| bad(f, ty))?),
         DataType::Decimal { .. } => Value::Decimal(
             decimal_text(f)
@@ -498,6 +508,10 @@ mod tests {
         assert_eq!(parse_float(" 1.5f "), Some(1.5));
         assert_eq!(parse_float("2.4798444E38"), Some(2.4798444E38));
         assert!(parse_float("inf").is_none());
+        assert!(parse_float("-Infinity").is_some_and(|v| v == f64::NEG_INFINITY));
+        assert!(parse_f32("NaN").is_some_and(f32::is_nan));
+        // Rounded once, straight to f32; via f64 this literal lands on a tie and becomes 1.0.
+        assert_eq!(parse_f32("1.00000005960464477550"), Some(1.0000001));
         assert_eq!(decimal_text("-12.50").as_deref(), Some("-12.50"));
         assert!(decimal_text("1.2.3").is_none());
     }
