@@ -249,12 +249,19 @@ impl<R: Read> Read for LzopReader<R> {
     }
 }
 
+thread_local! {
+    /// One encoder (and its 64 KiB hash table) per thread, shared by every stream the thread
+    /// writes: a partitioned sink may have thousands of lzop files open at once.
+    static COMPRESSOR: std::cell::RefCell<Compressor> = std::cell::RefCell::new(Compressor::new());
+}
+
 /// Compresses into an lzop stream; [`LzopWriter::finish`] writes the end marker.
+/// [`Write::flush`] ends the current block early (lzop blocks may be shorter than the block
+/// size), so a flushed writer buffers nothing.
 pub struct LzopWriter<W: Write> {
     inner: W,
     pending: Vec<u8>,
     packed: Vec<u8>,
-    compressor: Compressor,
 }
 
 impl<W: Write> LzopWriter<W> {
@@ -276,9 +283,8 @@ impl<W: Write> LzopWriter<W> {
         inner.write_all(&sum.to_be_bytes())?;
         Ok(LzopWriter {
             inner,
-            pending: Vec::with_capacity(BLOCK_SIZE),
+            pending: Vec::new(),
             packed: Vec::new(),
-            compressor: Compressor::new(),
         })
     }
 
@@ -287,7 +293,7 @@ impl<W: Write> LzopWriter<W> {
             return Ok(());
         }
         self.packed.clear();
-        self.compressor.compress(&self.pending, &mut self.packed);
+        COMPRESSOR.with(|c| c.borrow_mut().compress(&self.pending, &mut self.packed));
         let plain = &self.pending;
         let stored_raw = self.packed.len() >= plain.len();
         let payload: &[u8] = if stored_raw { plain } else { &self.packed };
@@ -326,6 +332,7 @@ impl<W: Write> Write for LzopWriter<W> {
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        self.flush_block()?;
         self.inner.flush()
     }
 }
@@ -376,6 +383,14 @@ mod tests {
         let file = w.finish().unwrap();
         assert!(file.len() < data.len() / 2);
         assert_eq!(read_all(&file).unwrap(), data);
+        // Flushing ends a block early; the stream still reads back whole.
+        let mut w = LzopWriter::new(Vec::new()).unwrap();
+        for chunk in data.chunks(50_000) {
+            w.write_all(chunk).unwrap();
+            w.flush().unwrap();
+            assert!(w.pending.is_empty());
+        }
+        assert_eq!(read_all(&w.finish().unwrap()).unwrap(), data);
         // An empty stream is a header and the end marker.
         let empty = LzopWriter::new(Vec::new()).unwrap().finish().unwrap();
         assert_eq!(read_all(&empty).unwrap(), b"");

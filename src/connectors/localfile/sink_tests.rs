@@ -543,7 +543,7 @@ fn each_checkpoint_is_a_new_transaction_and_writers_never_collide() {
 }
 
 #[test]
-fn thousands_of_partitions_stay_within_descriptor_and_memory_limits() {
+fn many_partitions_stay_within_descriptor_and_memory_limits() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let s = sink(
@@ -551,11 +551,12 @@ fn thousands_of_partitions_stay_within_descriptor_and_memory_limits() {
         "file_format_type": "text", "partition_by": ["name"], "compress_codec": "lzo"}),
     );
     let schema = people("fake");
-    let names: Vec<String> = (0..3000).map(|i| format!("p{i}")).collect();
+    // More partitions than MANY_FILES, each written through its own lzop stream.
+    let names: Vec<String> = (0..400).map(|i| format!("p{i}")).collect();
     let rows: Vec<(&str, i32, &str)> = names.iter().map(|n| (n.as_str(), 1, "c")).collect();
     run(&s, std::slice::from_ref(&schema), &[batch(&schema, &rows)]);
     let files = files_under(&out);
-    assert_eq!(files.len(), 3000);
+    assert_eq!(files.len(), 400);
     let mut text = String::new();
     use std::io::Read;
     LzopReader::new(fs::File::open(&files[0]).unwrap())

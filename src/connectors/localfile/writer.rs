@@ -82,6 +82,7 @@ impl OpenFile {
     fn flush(&mut self) -> io::Result<()> {
         if let Some(lzo) = &mut self.lzo {
             lzo.write_all(&self.buf)?;
+            lzo.flush()?;
             self.buf.clear();
             let packed = std::mem::take(lzo.inner_mut());
             self.append(&packed)
