@@ -116,9 +116,9 @@ impl LocalFileReader {
                 .iter()
                 .map(|k| found.iter().find(|(fk, _)| fk == k).map(|(_, v)| v.clone()))
                 .collect();
-            let units = open_units(&path, plan.archive, plan.compression).map_err(|e| {
-                ConnectorError::io(format!("LocalFile: cannot read {}", path.display()), e)
-            })?;
+            // The error already names the file (and the archive entry).
+            let units = open_units(&path, plan.archive, plan.compression)
+                .map_err(|e| ConnectorError::io("LocalFile", e))?;
             self.pending
                 .extend(units.into_iter().map(|u| (table, u, partitions.clone())));
         }
@@ -403,6 +403,22 @@ mod tests {
             Value::String("\u{FEFF}bob".into()),
             "only at the start"
         );
+    }
+
+    #[test]
+    fn unreadable_files_name_themselves_once() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), "not lzop").unwrap();
+        let e = read_all(
+            vec![text_plan(dir.path(), json!({"compress_codec": "lzo"}))],
+            0,
+            1,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("LocalFile: "), "{e}");
+        assert_eq!(e.matches("a.txt").count(), 1, "{e}");
+        assert!(e.contains("not an lzop file"), "{e}");
     }
 
     #[test]
