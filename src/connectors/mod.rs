@@ -3,6 +3,7 @@
 pub mod assert;
 pub mod console;
 pub mod fake;
+pub mod localfile;
 
 use crate::connector::Registry;
 use crate::transforms;
@@ -11,8 +12,10 @@ use crate::transforms;
 pub fn registry() -> Registry {
     Registry::empty()
         .with_source(fake::FakeSourceFactory)
+        .with_source(localfile::LocalFileSourceFactory)
         .with_sink(assert::AssertSinkFactory)
         .with_sink(console::ConsoleSinkFactory::new())
+        .with_sink(localfile::LocalFileSinkFactory)
         .with_transform(transforms::copy::CopyFactory)
         .with_transform(transforms::field_mapper::FieldMapperFactory)
         .with_transform(transforms::filter::FilterFactory)
