@@ -166,10 +166,20 @@ pub(crate) fn deliver(
                 }
             }
             Stage::Sink {
-                writer, counters, ..
+                vertex,
+                writer,
+                counters,
             } => {
                 counters.count(sink_counters, batch);
-                writer.write(batch)?;
+                if let Err(e) = writer.write(batch) {
+                    // SeaTunnel's multi-table sink wrapper logs this line; operators grep for it.
+                    tracing::error!(
+                        vertex = *vertex,
+                        "MultiTableWriterRunnable error when writing table {}: {e}",
+                        batch.schema().path
+                    );
+                    return Err(e);
+                }
             }
         }
     }

@@ -58,6 +58,8 @@ pub enum FileCheck {
     FileCount(&'static str, usize),
     /// First line of every file under the directory equals (true) or differs from (false) the text.
     FirstLine(&'static str, &'static str, bool),
+    /// The job's own output contains (true) or lacks (false) the text.
+    Log(&'static str, bool),
 }
 
 #[derive(Debug, Clone)]
@@ -65,8 +67,11 @@ pub struct Run {
     pub vars: Vec<String>,
     pub expect: Expect,
     pub checks: Vec<FileCheck>,
-    /// Directories emptied before the run (the upstream test recreates them).
+    /// Directories emptied before the run (upstream runs each test in a fresh container).
     pub clean: Vec<&'static str>,
+    /// For a job that stays running: another job file, polled until it exits 0 while this one
+    /// runs (upstream polls a reader of a streaming job's committed output the same way).
+    pub until_passes: Option<&'static str>,
 }
 
 impl Run {
@@ -76,9 +81,13 @@ impl Run {
             expect,
             checks: Vec::new(),
             clean: Vec::new(),
+            until_passes: None,
         }
     }
 }
+
+/// How long a streaming writer may take until the polled reader passes.
+const UNTIL_PASSES_DEADLINE: Duration = Duration::from_secs(120);
 
 pub enum Plan {
     Runs(Vec<Run>),
@@ -145,6 +154,9 @@ impl Corpus {
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", self.bin.display()))?;
         let output = || std::fs::read_to_string(&log).unwrap_or_default();
+        if let Some(reader) = run.until_passes {
+            self.poll_until_passes(reader, &mut child)?;
+        }
         match &run.expect {
             Expect::StillRunning => match wait_until(&mut child, STREAMING_RUN_FOR) {
                 Some(code) => {
@@ -184,7 +196,35 @@ impl Corpus {
                 }
             },
         }
-        run.checks.iter().try_for_each(check_files)
+        let out = output();
+        run.checks.iter().try_for_each(|c| check(c, &out))
+    }
+
+    /// Runs `reader` (a corpus job file) again and again while `writer` runs, until it exits 0.
+    fn poll_until_passes(&self, reader: &str, writer: &mut Child) -> Result<(), String> {
+        let deadline = Instant::now() + UNTIL_PASSES_DEADLINE;
+        loop {
+            let status = Command::new(&self.bin)
+                .arg("run")
+                .arg("-c")
+                .arg(self.root.join("jobs").join(reader))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .map_err(|e| e.to_string())?;
+            if status.success() {
+                return Ok(());
+            }
+            if let Ok(Some(s)) = writer.try_wait() {
+                return Err(format!("writer ended ({s}) before {reader} passed"));
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "{reader} did not pass within {UNTIL_PASSES_DEADLINE:?}"
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
     }
 }
 
@@ -223,8 +263,16 @@ fn files_under(dir: &str) -> Vec<PathBuf> {
     out
 }
 
-fn check_files(check: &FileCheck) -> Result<(), String> {
+fn check(check: &FileCheck, output: &str) -> Result<(), String> {
     match check {
+        FileCheck::Log(text, present) => {
+            (output.contains(text) == *present)
+                .then_some(())
+                .ok_or(format!(
+                    "output {} {text:?}",
+                    if *present { "lacks" } else { "contains" }
+                ))
+        }
         FileCheck::Lines(dir, want) => {
             let got: usize = files_under(dir)
                 .iter()
@@ -371,6 +419,7 @@ pub fn classify(corpus: &Corpus, row: &Row) -> Plan {
             expect: Expect::Finished,
             checks: vec![FileCheck::FirstLine("/tmp/text", line, equal)],
             clean: vec!["/tmp/text"],
+            until_passes: None,
         })
         .collect(),
         "engine/cluster_batch_fake_to_localfile_template.conf"
@@ -396,6 +445,7 @@ pub fn classify(corpus: &Corpus, row: &Row) -> Plan {
                 expect: Expect::Finished,
                 checks: vec![FileCheck::Lines(dir, if two { 12000 } else { 6000 })],
                 clean: vec![dir],
+                until_passes: None,
             }]
         }
         "localfile/json/fake_to_local_file_json_save_mode.conf" => {
@@ -412,6 +462,38 @@ pub fn classify(corpus: &Corpus, row: &Row) -> Plan {
                 run,
             ]
         }
+        "engine/checkpoint-batch-disable-test-resources/batch_fakesource_to_localfile_checkpoint_disable.conf"
+        | "engine/checkpoint-batch-disable-test-resources/batch_fakesource_to_localfile_checkpoint_disable_withtimeout.conf" => {
+            vec![Run {
+                clean: vec!["/tmp/seatunnel/config/checkpoint-batch-disable-test-resources/sinkfile"],
+                checks: vec![FileCheck::Log("checkpoint is disabled", true)],
+                ..Run::simple(Expect::Finished)
+            }]
+        }
+        "engine/checkpoint-batch-enable-test-resources/batch_fakesource_to_localfile_checkpoint_enable.conf" => vec![Run {
+            clean: vec!["/tmp/seatunnel/config/checkpoint-batch-enable-test-resources/sinkfile"],
+            checks: vec![FileCheck::Log("checkpoint is enabled", true)],
+            ..Run::simple(Expect::Finished)
+        }],
+        "engine/checkpoint-streaming-enable-test-resources/stream_fakesource_to_localfile.conf" => vec![Run {
+            clean: vec!["/tmp/seatunnel/config/checkpoint-streaming-enable-test-resources/sinkfile"],
+            checks: vec![FileCheck::Log("checkpoint is enabled", true)],
+            ..Run::simple(Expect::StillRunning)
+        }],
+        "engine/checkpoint-streaming-enable-test-resources/stream_fakesource_to_localfile_interval.conf" => vec![Run {
+            clean: vec!["/tmp/seatunnel/config/checkpoint-streaming-enable-test-resources/sinkfile"],
+            until_passes: Some("engine/checkpoint-streaming-enable-test-resources/sink_file_text_to_assert.conf"),
+            checks: vec![FileCheck::Log("checkpoint is enabled", true)],
+            ..Run::simple(Expect::StillRunning)
+        }],
+        "fake/fake_to_console_with_multitable_mode.conf" => vec![Run {
+            checks: vec![FileCheck::Log("MultiTableWriterRunnable error", false)],
+            ..Run::simple(Expect::Finished)
+        }],
+        "fake/fake_to_assert_with_multitable_exception.conf" => vec![Run {
+            checks: vec![FileCheck::Log("MultiTableWriterRunnable error", true)],
+            ..Run::simple(expect)
+        }],
         _ => vec![Run::simple(expect)],
     })
 }
