@@ -219,6 +219,73 @@ fn hybrid_node_serves_jobs_reloads_and_drains() {
     );
     let (_, overview) = node.http("GET", "/overview", None);
     assert_eq!(overview["finishedJobs"], "1");
+    let (_, finished) = node.http("GET", "/finished-jobs/FINISHED", None);
+    assert_eq!(finished[0]["jobId"], id.as_str());
+    assert_eq!(finished[0]["errorMsg"], Json::Null);
+    assert_eq!(finished[0]["pluginJarsUrls"], json!([]));
+    let (_, running) = node.http("GET", "/running-jobs", None);
+    assert_eq!(running, json!([]));
+
+    // SeaTunnel's error contract, from the real process.
+    let (status, body) = node.http("POST", "/submit-job", None);
+    assert_eq!(
+        (status, body),
+        (
+            400,
+            json!({"status": "fail", "message": "Request body is empty."})
+        )
+    );
+    let (status, body) = node.http("POST", "/submit-job", Some("{not json"));
+    assert_eq!(
+        (status, body),
+        (
+            400,
+            json!({"status": "fail", "message": "Invalid JSON format in request body."})
+        )
+    );
+    let (status, body) = node.http("GET", "/job-info/123", None);
+    assert_eq!((status, body), (200, json!({"jobId": "123"})));
+    let (status, body) = node.http("GET", "/job-info/", None);
+    assert_eq!(
+        (status, body),
+        (
+            400,
+            json!({"status": "fail", "message": "The jobId must not be empty."})
+        )
+    );
+    let (status, body) = node.http(
+        "POST",
+        &format!("/submit-job?jobId={id}"),
+        Some(&job.to_string()),
+    );
+    assert_eq!(status, 500);
+    assert_eq!(
+        body["message"],
+        format!("The job id {id} has already been submitted and is not starting with a savepoint.")
+    );
+    let bad_plugin =
+        json!({"source": [{"plugin_name": "NoSuchSource"}], "sink": [{"plugin_name": "Console"}]});
+    let (status, body) = node.http("POST", "/submit-job", Some(&bad_plugin.to_string()));
+    assert_eq!(status, 500);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown source plugin 'NoSuchSource'"),
+        "{body}"
+    );
+    // A streaming job runs until stopped; stopping it over REST ends it CANCELED.
+    let streaming = json!({
+        "env": {"job.mode": "STREAMING"},
+        "source": [{"plugin_name": "FakeSource", "row.num": 5, "schema": {"fields": {"a": "int"}}}],
+        "sink": [{"plugin_name": "Console", "log.print.data": false}]
+    });
+    let (_, body) = node.http("POST", "/submit-job", Some(&streaming.to_string()));
+    let sid = body["jobId"].as_str().unwrap().to_string();
+    wait_status(&node, &sid, "RUNNING");
+    let (status, body) = node.http("POST", "/stop-job", Some(&format!("{{\"jobId\": {sid}}}")));
+    assert_eq!((status, body), (200, json!({"jobId": sid})));
+    wait_status(&node, &sid, "CANCELED");
 
     // A bad config on reload keeps the running one.
     std::fs::write(
@@ -244,6 +311,21 @@ fn hybrid_node_serves_jobs_reloads_and_drains() {
     let stopping = node.wait_notify("STOPPING=1", STOP_DEADLINE);
     assert!(stopping.contains("STATUS=stopping"), "{stopping}");
     assert_eq!(node.wait_exit(STOP_DEADLINE), Some(0));
+}
+
+fn wait_status(node: &Node, id: &str, want: &str) {
+    let deadline = Instant::now() + JOB_DEADLINE;
+    loop {
+        let (_, info) = node.http("GET", &format!("/job-info/{id}"), None);
+        if info["jobStatus"] == want {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "job {id} not {want} in time: {info}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 #[test]
