@@ -44,8 +44,8 @@ for i in $(seq "$runs"); do
   read -r wall rss <"$work/time"
   if [[ -z "$best_wall" ]] || awk "BEGIN{exit !($wall < $best_wall)}"; then best_wall=$wall; best_rss=$rss; fi
 done
-lines=$(cat "$work"/out/* | wc -l)
-bytes=$(cat "$work"/out/* | wc -c)
+lines=$(find "$work/out" -type f -exec awk "END{print NR}" {} \; | awk "{s+=\$1} END{print s}")
+bytes=$(find "$work/out" -type f -exec cat {} + | wc -c)
 [[ "$lines" == "$rows_total" ]] || { echo "expected $rows_total lines, found $lines" >&2; exit 1; }
 
 # Reference: write the same bytes sequentially with dd, in the same directory, same run.
