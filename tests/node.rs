@@ -36,6 +36,7 @@ impl Node {
             .args(["hybrid", "--config"])
             .arg(config_dir.join("seatunnel.yaml"))
             .env("NOTIFY_SOCKET", &socket_path)
+            .env("WATCHDOG_USEC", "200000")
             .env("SEATUNNEL_LOG_TARGET", "stderr")
             .env("RUST_LOG", "info")
             .env_remove("SEATUNNEL_HOME")
@@ -183,6 +184,8 @@ fn hybrid_node_serves_jobs_reloads_and_drains() {
         ready.contains("STATUS=hybrid node ready: REST on port"),
         "{ready}"
     );
+    // WATCHDOG_USEC asks for pings at half the period, from the node's own event loop.
+    node.wait_notify("WATCHDOG=1", START_DEADLINE);
 
     let job = json!({
         "env": {"job.mode": "BATCH", "parallelism": 2},

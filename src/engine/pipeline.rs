@@ -217,6 +217,9 @@ fn start_tasks(
             let (cp_tx, cp_rx) = mpsc::unbounded_channel();
             checkpoint_txs.push(cp_tx);
             let group = tasks.len();
+            // Each task group has its own token under the pipeline's, so one group can be
+            // stopped alone (a lost worker, later) while cancelling the pipeline stops all.
+            let group_cancel = cancel.child_token();
             readers.spawn(task::run_reader(
                 reader,
                 first_table.clone(),
@@ -224,16 +227,10 @@ fn start_tasks(
                 metrics.clone(),
                 tx,
                 recycle_rx,
-                cancel.clone(),
+                group_cancel.clone(),
             ));
-            let worker = task::run_worker(
-                stages,
-                metrics.clone(),
-                rx,
-                recycle_tx,
-                cp_rx,
-                cancel.clone(),
-            );
+            let worker =
+                task::run_worker(stages, metrics.clone(), rx, recycle_tx, cp_rx, group_cancel);
             tasks.spawn(async move { (group, worker.await) });
         }
     }

@@ -107,7 +107,9 @@ pub async fn run(
     sd_notify::ready(&ready);
     tracing::info!("{ready}");
 
-    let watchdog = sd_notify::watchdog_period();
+    // An interval, not a sleep inside the select: other branches firing must not postpone pings.
+    let mut watchdog = sd_notify::watchdog_period()
+        .map(|p| tokio::time::interval(p.max(Duration::from_millis(10))));
     let mut status_tick = tokio::time::interval(
         engine
             .print_execution_info_interval
@@ -120,7 +122,7 @@ pub async fn run(
                 Some(SignalEvent::Reload) => current = reload(role, &sources, current, &live),
                 Some(SignalEvent::Shutdown) | None => break,
             },
-            _ = async { tokio::time::sleep(watchdog.expect("guarded")).await }, if watchdog.is_some() => {
+            _ = async { watchdog.as_mut().expect("guarded").tick().await }, if watchdog.is_some() => {
                 // Pinged from the node's own event loop: if this loop stalls, systemd notices.
                 sd_notify::watchdog();
             }
