@@ -8,11 +8,13 @@
 //! - [`config`]: server and client configuration (seatunnel.yaml, hazelcast files, layering).
 //! - [`coordinator`]: the master-side job table, history and submit/stop rules.
 //! - [`api`]: the REST V2 API over hyper.
+//! - [`cluster`]: the separated cluster layer (member failure detection so far).
 //!
 //! See `docs/ARCHITECTURE.md` for the layering rule and the invariants.
 
 pub mod api;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod connector;
 pub mod connectors;
