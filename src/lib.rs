@@ -13,12 +13,6 @@
 //! - [`data`]: rows, batches, column types.
 //! - [`config`]: SeaTunnel's server and client configuration files, layered.
 //! - [`telemetry`]: logging (journald or stderr) and systemd notifications.
-//! - [`connector`]: the source/transform/sink API and the plugin registry.
-//! - [`connectors`]: the built-in plugins (FakeSource, Console, Assert, LocalFile, transforms).
-//! - [`job`]: job files (HOCON/JSON), the typed job config, states, ids and the plan.
-//! - [`config`]: server and client configuration (seatunnel.yaml, hazelcast files, layering).
-//! - [`coordinator`]: the master-side job table, history and submit/stop rules.
-//! - [`api`]: the REST V2 API over hyper.
 //! - [`cluster`]: the separated cluster layer (member failure detection so far).
 //!
 //! See `docs/ARCHITECTURE.md` for the layering rule and the invariants.
