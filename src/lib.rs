@@ -7,6 +7,7 @@
 //! - [`job`]: job files (HOCON/JSON), the typed job config, states, ids and the plan.
 //! - [`config`]: server and client configuration (seatunnel.yaml, hazelcast files, layering).
 //! - [`coordinator`]: the master-side job table, history and submit/stop rules.
+//! - [`scheduler`]: slot accounting and task placement (pure decisions).
 //! - [`api`]: the REST V2 API over hyper.
 //!
 //! See `docs/ARCHITECTURE.md` for the layering rule and the invariants.
@@ -21,5 +22,6 @@ pub mod data;
 pub mod engine;
 pub mod job;
 pub mod node;
+pub mod scheduler;
 pub mod telemetry;
 pub mod transforms;
