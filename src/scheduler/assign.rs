@@ -543,3 +543,7 @@ pub fn check_contract(
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "assign_tests.rs"]
+mod tests;
