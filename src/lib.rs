@@ -14,6 +14,7 @@
 //! - [`config`]: SeaTunnel's server and client configuration files, layered.
 //! - [`telemetry`]: logging (journald or stderr) and systemd notifications.
 //! - [`cluster`]: the separated cluster layer (member failure detection so far).
+//! - [`scheduler`]: slot accounting and task placement (pure decisions).
 //!
 //! See `docs/ARCHITECTURE.md` for the layering rule and the invariants.
 
@@ -28,5 +29,6 @@ pub mod data;
 pub mod engine;
 pub mod job;
 pub mod node;
+pub mod scheduler;
 pub mod telemetry;
 pub mod transforms;
