@@ -29,8 +29,11 @@ pub fn run(args: RunArgs) -> ExitCode {
     let mut sources = config::ConfigSources::from_process_env();
     sources.config_file = args.location.server_config.clone();
     sources.config_dir = args.location.config_dir.clone();
-    let engine = match config::load(Role::Hybrid, &sources) {
-        Ok(loaded) => loaded.server.engine,
+    let (engine, tags) = match config::load(Role::Hybrid, &sources) {
+        Ok(loaded) => (
+            loaded.server.engine,
+            loaded.server.hazelcast.member_attributes,
+        ),
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(EXIT_CONFIG);
@@ -82,6 +85,12 @@ pub fn run(args: RunArgs) -> ExitCode {
         Ok(p) => Arc::new(p),
         Err(e) => return fail(e),
     };
+    // The embedded node is the job's only worker: it must have the slots and tags the job asks for.
+    if let Err(why) =
+        crate::scheduler::local::admit(job_id, &plan.config, &plan.dag, &engine, &tags)
+    {
+        return fail(format!("job {job_id} ended FAILED: {why}"));
+    }
     if args.check {
         println!(
             "job file {} is valid: {} pipeline(s)",

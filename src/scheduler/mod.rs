@@ -8,6 +8,7 @@
 //!   rest by the allocate strategy, and `decide`, which applies WAIT or REJECT to a shortage.
 
 pub mod assign;
+pub mod local;
 pub mod slots;
 
 #[cfg(test)]

@@ -72,7 +72,14 @@ pub struct Run {
     /// For a job that stays running: another job file, polled until it exits 0 while this one
     /// runs (upstream polls a reader of a streaming job's committed output the same way).
     pub until_passes: Option<&'static str>,
+    /// A server config file under the corpus's engine-config/ tree, for jobs whose upstream test
+    /// ran against a particular server configuration.
+    pub server_config: Option<&'static str>,
 }
+
+/// Where SeaTunnel's e2e server configs live inside the corpus.
+const E2E_RESOURCES: &str =
+    "engine-config/seatunnel-e2e/seatunnel-engine-e2e/connector-seatunnel-e2e-base/src/test/resources";
 
 impl Run {
     fn simple(expect: Expect) -> Run {
@@ -82,6 +89,7 @@ impl Run {
             checks: Vec::new(),
             clean: Vec::new(),
             until_passes: None,
+            server_config: None,
         }
     }
 }
@@ -144,6 +152,10 @@ impl Corpus {
         cmd.arg("run").arg("-c").arg(self.job_path(row));
         for v in &run.vars {
             cmd.arg("-i").arg(v);
+        }
+        if let Some(file) = run.server_config {
+            cmd.arg("--server-config")
+                .arg(self.root.join(E2E_RESOURCES).join(file));
         }
         let log = std::env::temp_dir().join(format!("corpus-{}.log", row.file.replace('/', "_")));
         let log_file = std::fs::File::create(&log).map_err(|e| e.to_string())?;
@@ -364,11 +376,6 @@ pub fn classify(corpus: &Corpus, row: &Row) -> Plan {
         }
     }
     let f = row.file.as_str();
-    if f.starts_with("engine/resource-isolation/") {
-        return Plan::OutOfScope(
-            "needs worker tags (member-attributes) matched by env.tag_filter: a cluster scheduling feature".into(),
-        );
-    }
     let expect = if row.expected.starts_with("EXPECTED FAILURE") {
         Expect::Failed(
             f.ends_with("batch_fakesource_to_console_error.conf")
@@ -420,6 +427,7 @@ pub fn classify(corpus: &Corpus, row: &Row) -> Plan {
             checks: vec![FileCheck::FirstLine("/tmp/text", line, equal)],
             clean: vec!["/tmp/text"],
             until_passes: None,
+            server_config: None,
         })
         .collect(),
         "engine/cluster_batch_fake_to_localfile_template.conf"
@@ -446,6 +454,7 @@ pub fn classify(corpus: &Corpus, row: &Row) -> Plan {
                 checks: vec![FileCheck::Lines(dir, if two { 12000 } else { 6000 })],
                 clean: vec![dir],
                 until_passes: None,
+                server_config: None,
             }]
         }
         "localfile/json/fake_to_local_file_json_save_mode.conf" => {
@@ -494,6 +503,24 @@ pub fn classify(corpus: &Corpus, row: &Row) -> Plan {
             checks: vec![FileCheck::Log("MultiTableWriterRunnable error", true)],
             ..Run::simple(expect)
         }],
+        // Upstream runs these against the e2e hazelcast.yaml, whose member-attributes are
+        // group=platform, team=team1; here the embedded node carries those tags.
+        "engine/resource-isolation/fakesource_to_console.conf" => vec![Run {
+            server_config: Some("seatunnel.yaml"),
+            ..Run::simple(Expect::Finished)
+        }],
+        "engine/resource-isolation/fakesource_to_console_tag_not_match.conf" => vec![Run {
+            server_config: Some("seatunnel.yaml"),
+            ..Run::simple(Expect::Failed(Some("NoEnoughResourceException")))
+        }],
+        // FINISHED with dynamic slots; FAILED with the fixed 3 slots of seatunnel_fixed_slot_num.yaml.
+        "engine/batch_slot_not_enough.conf" => vec![
+            Run::simple(Expect::Finished),
+            Run {
+                server_config: Some("seatunnel_fixed_slot_num.yaml"),
+                ..Run::simple(Expect::Failed(Some("NoEnoughResourceException")))
+            },
+        ],
         _ => vec![Run::simple(expect)],
     })
 }
