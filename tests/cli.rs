@@ -1,6 +1,5 @@
 //! `seatunnel run` as a user meets it: the real binary, real files, exit codes and messages.
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn seatunnel(args: &[&str]) -> Output {
@@ -11,14 +10,25 @@ fn seatunnel(args: &[&str]) -> Output {
         .expect("binary runs")
 }
 
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
+/// Writes `text` to `name` in a fresh directory and runs `seatunnel run -c FILE ARGS…`.
+fn run_job(name: &str, text: &str, args: &[&str]) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let job = dir.path().join(name);
+    std::fs::write(&job, text).unwrap();
+    let mut all = vec!["run", "-c", job.to_str().unwrap()];
+    all.extend_from_slice(args);
+    seatunnel(&all)
 }
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The stderr of a run that must have exited 1.
+fn failure(o: &Output) -> String {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    err
 }
 
 const GOOD_JOB: &str = r#"
@@ -29,9 +39,7 @@ sink { Assert { plugin_input = "fake", rules { row_rules = [ { rule_type = MAX_R
 
 #[test]
 fn finished_job_exits_zero_and_prints_statistics() {
-    let dir = tempfile::tempdir().unwrap();
-    let job = write(dir.path(), "job.conf", GOOD_JOB);
-    let out = seatunnel(&["run", "-c", job.to_str().unwrap()]);
+    let out = run_job("job.conf", GOOD_JOB, &[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "stderr: {}", stderr(&out));
     assert!(
@@ -50,56 +58,36 @@ fn finished_job_exits_zero_and_prints_statistics() {
 
 #[test]
 fn failed_job_exits_one_with_the_reason() {
-    let dir = tempfile::tempdir().unwrap();
-    let job = write(
-        dir.path(),
+    let out = run_job(
         "job.conf",
         &GOOD_JOB.replace(
             "rule_value = 14 }, { rule_type = MIN_ROW",
             "rule_value = 3 }, { rule_type = MIN_ROW",
         ),
+        &[],
     );
-    let out = seatunnel(&["run", "-c", job.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("ended FAILED"), "{}", stderr(&out));
+    let err = failure(&out);
+    assert!(err.contains("ended FAILED"), "{err}");
 }
 
 #[test]
 fn missing_job_file_names_the_path() {
     let out = seatunnel(&["run", "-c", "/nonexistent/job.conf"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("/nonexistent/job.conf"),
-        "{}",
-        stderr(&out)
-    );
+    let err = failure(&out);
+    assert!(err.contains("/nonexistent/job.conf"), "{err}");
 }
 
 #[test]
 fn syntax_error_names_file_line_and_column() {
-    let dir = tempfile::tempdir().unwrap();
-    let job = write(
-        dir.path(),
-        "broken.conf",
-        "env {\n  parallelism = 1\n\nsource {\n",
-    );
-    let out = seatunnel(&["run", "-c", job.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
+    let out = run_job("broken.conf", "env {\n  parallelism = 1\n\nsource {\n", &[]);
+    let err = failure(&out);
     assert!(err.contains("broken.conf:"), "{err}");
 }
 
 #[test]
 fn unknown_plugin_lists_the_known_ones() {
-    let dir = tempfile::tempdir().unwrap();
-    let job = write(
-        dir.path(),
-        "job.conf",
-        &GOOD_JOB.replace("Assert {", "Kafka {"),
-    );
-    let out = seatunnel(&["run", "-c", job.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
+    let out = run_job("job.conf", &GOOD_JOB.replace("Assert {", "Kafka {"), &[]);
+    let err = failure(&out);
     assert!(
         err.contains("unknown sink plugin 'Kafka'") && err.contains("Console"),
         "{err}"
@@ -108,15 +96,12 @@ fn unknown_plugin_lists_the_known_ones() {
 
 #[test]
 fn bad_option_names_plugin_and_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let job = write(
-        dir.path(),
+    let out = run_job(
         "job.conf",
         &GOOD_JOB.replace("row.num = 7", "row.num = \"seven\""),
+        &[],
     );
-    let out = seatunnel(&["run", "-c", job.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
+    let err = failure(&out);
     assert!(
         err.contains("FakeSource") && err.contains("row.num"),
         "{err}"
@@ -125,46 +110,27 @@ fn bad_option_names_plugin_and_key() {
 
 #[test]
 fn variables_fill_the_job_and_reserved_names_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let job = write(
-        dir.path(),
-        "job.conf",
-        &GOOD_JOB.replace("row.num = 7", "row.num = ${rows}"),
-    );
-    let ok = seatunnel(&["run", "-c", job.to_str().unwrap(), "-i", "rows=7"]);
+    let job = GOOD_JOB.replace("row.num = 7", "row.num = ${rows}");
+    let ok = run_job("job.conf", &job, &["-i", "rows=7"]);
     assert!(ok.status.success(), "{}", stderr(&ok));
-    let reserved = seatunnel(&[
-        "run",
-        "-c",
-        job.to_str().unwrap(),
-        "-i",
-        "rows=7",
-        "-i",
-        "table_name=x",
-    ]);
-    assert_eq!(reserved.status.code(), Some(1));
+    let reserved = run_job("job.conf", &job, &["-i", "rows=7", "-i", "table_name=x"]);
+    let err = failure(&reserved);
     assert!(
-        stderr(&reserved)
-            .contains("System placeholders cannot be used. Incorrect config parameter: table_name"),
-        "{}",
-        stderr(&reserved)
+        err.contains("System placeholders cannot be used. Incorrect config parameter: table_name"),
+        "{err}"
     );
 }
 
 #[test]
 fn check_validates_without_running() {
-    let dir = tempfile::tempdir().unwrap();
-    let job = write(dir.path(), "job.conf", GOOD_JOB);
-    let out = seatunnel(&["run", "-c", job.to_str().unwrap(), "--check"]);
+    let out = run_job("job.conf", GOOD_JOB, &["--check"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("is valid: 1 pipeline(s)"));
 }
 
 #[test]
 fn encrypt_encodes_sensitive_options() {
-    let dir = tempfile::tempdir().unwrap();
-    let job = write(
-        dir.path(),
+    let out = run_job(
         "job.conf",
         &GOOD_JOB
             .replace(
@@ -175,8 +141,8 @@ fn encrypt_encodes_sensitive_options() {
                 "plugin_output = \"fake\",",
                 "plugin_output = \"fake\", password = \"secret\",",
             ),
+        &["--encrypt"],
     );
-    let out = seatunnel(&["run", "-c", job.to_str().unwrap(), "--encrypt"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(printed["source"][0]["password"], "c2VjcmV0");

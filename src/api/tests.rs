@@ -96,21 +96,31 @@ async fn post(state: &Arc<ApiState>, uri: &str, body: &str) -> Answer {
     call(state, Method::POST, uri, None, body.to_string()).await
 }
 
-fn batch_job() -> Json {
+/// Five `Rows` into `Discard` under `env`.
+fn rows_job(env: Json) -> Json {
     json!({
-        "env": {"parallelism": 1, "job.mode": "BATCH", "job.name": "env_name"},
+        "env": env,
         "source": [{"plugin_name": "Rows", "rows": 5, "plugin_output": "fake"}],
         "sink": [{"plugin_name": "Discard", "plugin_input": "fake"}]
     })
 }
 
-fn streaming_job() -> Json {
-    json!({
-        "env": {"job.mode": "STREAMING", "checkpoint.interval": 60000},
-        "source": [{"plugin_name": "Rows", "rows": 5, "plugin_output": "fake"}],
-        "sink": [{"plugin_name": "Discard", "plugin_input": "fake"}]
-    })
+fn batch_job() -> Json {
+    rows_job(json!({"parallelism": 1, "job.mode": "BATCH", "job.name": "env_name"}))
 }
+
+fn streaming_job() -> Json {
+    rows_job(json!({"job.mode": "STREAMING", "checkpoint.interval": 60000}))
+}
+
+/// A multipart body with one file field under boundary `XyZ`, as curl uploads a job file.
+fn upload(field: &str, file_name: &str, data: &str) -> String {
+    format!(
+        "--XyZ\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\n\r\n{data}\r\n--XyZ--\r\n"
+    )
+}
+
+const UPLOAD_CONTENT_TYPE: &str = "multipart/form-data; boundary=XyZ";
 
 fn assert_fail(a: &Answer, status: u16, message: &str) {
     assert_eq!(a.status.as_u16(), status, "{}", a.text);
@@ -118,10 +128,14 @@ fn assert_fail(a: &Answer, status: u16, message: &str) {
     assert_eq!(a.json(), json!({"status": "fail", "message": message}));
 }
 
-async fn submit(state: &Arc<ApiState>, query: &str, job: &Json) -> i64 {
-    let a = post(state, &format!("/submit-job{query}"), &job.to_string()).await;
+/// The id a successful submit answers.
+fn job_id(a: &Answer) -> i64 {
     assert_eq!(a.status, 200, "{}", a.text);
     a.json()["jobId"].as_str().unwrap().parse().unwrap()
+}
+
+async fn submit(state: &Arc<ApiState>, query: &str, job: &Json) -> i64 {
+    job_id(&post(state, &format!("/submit-job{query}"), &job.to_string()).await)
 }
 
 async fn wait_running(state: &Arc<ApiState>, id: i64) {
@@ -140,9 +154,8 @@ async fn batch_job_through_submit_job_info_and_finished_jobs() {
     .await;
     assert_eq!(a.status, 200);
     assert_eq!(a.content_type, "application/json");
-    let body = a.json();
-    assert_eq!(body["jobName"], "from_query");
-    let id: i64 = body["jobId"].as_str().unwrap().parse().unwrap();
+    assert_eq!(a.json()["jobName"], "from_query");
+    let id = job_id(&a);
     s.jobs.wait(id).await.unwrap();
 
     let info = get(&s, &format!("/job-info/{id}")).await.json();
@@ -157,6 +170,11 @@ async fn batch_job_through_submit_job_info_and_finished_jobs() {
         info["jobDag"]["pipelineEdges"]["1"][0]["inputVertexId"],
         "1"
     );
+    assert_eq!(
+        info["jobDag"]["pipelineEdges"]["1"][0]["targetVertexId"],
+        "2"
+    );
+    assert_eq!(info["jobDag"]["vertexInfoMap"][0]["vertexId"], 1);
     assert_eq!(
         info["jobDag"]["vertexInfoMap"][0]["vertexName"],
         "pipeline-1 [Source[0]-Rows]"
@@ -176,6 +194,7 @@ async fn batch_job_through_submit_job_info_and_finished_jobs() {
     assert_eq!(finished.as_array().unwrap().len(), 1);
     assert_eq!(finished[0]["jobName"], "from_query");
     assert_eq!(finished[0]["pluginJarsUrls"], json!([]));
+    assert_eq!(finished[0]["metrics"]["SourceReceivedCount"], "5");
     assert_eq!(get(&s, "/finished-jobs/").await.json(), finished);
     assert_eq!(get(&s, "/finished-jobs/finished").await.json(), finished);
     assert_eq!(get(&s, "/finished-jobs/CANCELED").await.json(), json!([]));
@@ -286,6 +305,13 @@ async fn submit_errors() {
         500,
         "unknown source plugin 'Missing'; known source plugins: Rows",
     );
+    let mut bad = batch_job();
+    bad["sink"][0]["plugin_name"] = json!("Nowhere");
+    assert_fail(
+        &post(&s, "/submit-job", &bad.to_string()).await,
+        500,
+        "unknown sink plugin 'Nowhere'; known sink plugins: Discard",
+    );
     let a = post(&s, "/submit-job", r#"{"env": {}}"#).await;
     assert_eq!(a.status, 500);
     assert!(a.text.contains("'source' is required"));
@@ -374,42 +400,34 @@ async fn stop_errors_and_unknown_ids() {
         400,
         "The jobId must not be empty.",
     );
-    assert_fail(
-        &get(&s, "/running-job").await,
-        400,
-        "The jobId must not be empty.",
-    );
+    for empty in ["/running-job", "/running-job/"] {
+        assert_fail(&get(&s, empty).await, 400, "The jobId must not be empty.");
+    }
     assert_eq!(get(&s, "/job-info/abc").await.status, 400);
 }
 
 #[tokio::test]
 async fn upload_picks_the_format_from_the_file_name() {
     let s = state();
-    let ct = "multipart/form-data; boundary=XyZ";
-    let part = |name: &str, file: &str, data: &str| {
-        format!(
-            "--XyZ\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\n\r\n{data}\r\n--XyZ--\r\n"
-        )
-    };
     let a = call(
         &s,
         Method::POST,
         "/submit-job/upload?jobName=uploaded",
-        Some(ct),
-        part("config_file", "job.json", &batch_job().to_string()),
+        Some(UPLOAD_CONTENT_TYPE),
+        upload("config_file", "job.json", &batch_job().to_string()),
     )
     .await;
     assert_eq!(a.status, 200, "{}", a.text);
     assert_eq!(a.json()["jobName"], "uploaded");
-    let id: i64 = a.json()["jobId"].as_str().unwrap().parse().unwrap();
+    let id = job_id(&a);
     assert_eq!(s.jobs.wait(id).await.unwrap().status, JobStatus::Finished);
 
     let a = call(
         &s,
         Method::POST,
         "/submit-job/upload",
-        Some(ct),
-        part("other", "job.json", "{}"),
+        Some(UPLOAD_CONTENT_TYPE),
+        upload("other", "job.json", "{}"),
     )
     .await;
     assert_eq!(a.status, 400);
@@ -418,8 +436,8 @@ async fn upload_picks_the_format_from_the_file_name() {
         &s,
         Method::POST,
         "/submit-job/upload",
-        Some(ct),
-        part("config_file", "job.sql", "SELECT 1"),
+        Some(UPLOAD_CONTENT_TYPE),
+        upload("config_file", "job.sql", "SELECT 1"),
     )
     .await;
     assert_eq!(a.status, 500);
@@ -602,20 +620,17 @@ async fn hocon_jobs_by_query_and_by_upload() {
     let a = post(&s, "/submit-job?format=hocon", hocon).await;
     assert_eq!(a.status, 200, "{}", a.text);
     assert_eq!(a.json()["jobName"], "from_hocon");
-    let id: i64 = a.json()["jobId"].as_str().unwrap().parse().unwrap();
+    let id = job_id(&a);
     let done = s.jobs.wait(id).await.unwrap();
     assert_eq!(done.status, JobStatus::Finished);
     assert_eq!(done.metrics.sink_rows(), 3);
 
-    let upload = format!(
-        "--XyZ\r\nContent-Disposition: form-data; name=\"config_file\"; filename=\"job.conf\"\r\n\r\n{hocon}\r\n--XyZ--\r\n"
-    );
     let a = call(
         &s,
         Method::POST,
         "/submit-job/upload?jobName=up",
-        Some("multipart/form-data; boundary=XyZ"),
-        upload,
+        Some(UPLOAD_CONTENT_TYPE),
+        upload("config_file", "job.conf", hocon),
     )
     .await;
     assert_eq!(a.status, 200, "{}", a.text);

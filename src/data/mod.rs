@@ -9,7 +9,7 @@ mod table;
 mod types;
 mod value;
 
-pub use batch::{Batch, Datum, Span};
+pub use batch::{temporal, Batch, Datum, Span};
 pub use table::{
     ColumnMeta, ConstraintColumn, ConstraintKey, ConstraintKind, PrimaryKey, SortOrder, TableMeta,
     TablePath, TableSchema,

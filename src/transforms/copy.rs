@@ -13,9 +13,9 @@ use serde_json::Value as Json;
 use crate::connector::{
     BoundTransform, ConnectorError, Options, PluginContext, Transform, TransformFactory,
 };
-use crate::data::{Batch, Field, TableSchema};
+use crate::data::{Field, TableSchema};
 
-use super::filter::unknown_fields;
+use super::columns::{column_indexes, Projection};
 
 /// The map `new field -> source field`.
 const FIELDS: &str = "fields";
@@ -90,19 +90,14 @@ struct Copy {
 
 impl Transform for Copy {
     fn bind(&self, input: &Arc<TableSchema>) -> Result<Box<dyn BoundTransform>, ConnectorError> {
-        let missing: Vec<&str> = self
-            .copies
-            .iter()
-            .map(|(_, src)| src.as_str())
-            .filter(|src| input.index_of(src).is_none())
-            .collect();
-        if !missing.is_empty() {
-            return Err(unknown_fields(&self.plugin, &missing, input));
-        }
+        let froms = column_indexes(
+            &self.plugin,
+            self.copies.iter().map(|(_, src)| src.as_str()),
+            input,
+        )?;
         let mut fields = input.fields.clone();
         let mut sources: Vec<usize> = (0..input.width()).collect();
-        for (dest, src) in &self.copies {
-            let from = input.index_of(src).expect("checked above");
+        for ((dest, _), from) in self.copies.iter().zip(froms) {
             let field = Field::new(dest.clone(), input.fields[from].data_type.clone());
             match fields.iter().position(|f| f.name == *dest) {
                 Some(at) => {
@@ -115,39 +110,14 @@ impl Transform for Copy {
                 }
             }
         }
-        Ok(Box::new(BoundCopy {
-            output: TableSchema::new(input.path.clone(), fields),
-            sources,
-        }))
-    }
-}
-
-struct BoundCopy {
-    output: Arc<TableSchema>,
-    /// Input column index of each output column.
-    sources: Vec<usize>,
-}
-
-impl BoundTransform for BoundCopy {
-    fn output_schema(&self) -> &Arc<TableSchema> {
-        &self.output
-    }
-
-    fn process(&mut self, input: &Batch, out: &mut Batch) -> Result<(), ConnectorError> {
-        for row in 0..input.len() {
-            out.begin_row(input.kind(row));
-            for &col in &self.sources {
-                out.push_from(input, input.get(row, col));
-            }
-        }
-        Ok(())
+        Ok(Projection::boxed(input, fields, sources))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{DataType, RowKind, RowType, TablePath, Value};
+    use crate::data::{Batch, DataType, RowKind, RowType, TablePath, Value};
     use crate::transforms::filter::tests::{bind_schema, corpus_table, ctx, opts, run};
     use serde_json::json;
 

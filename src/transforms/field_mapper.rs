@@ -9,9 +9,9 @@ use serde_json::Value as Json;
 use crate::connector::{
     BoundTransform, ConnectorError, Options, PluginContext, Transform, TransformFactory,
 };
-use crate::data::{Batch, Field, TableSchema};
+use crate::data::{Field, TableSchema};
 
-use super::filter::unknown_fields;
+use super::columns::{column_indexes, Projection};
 
 /// The map `source field -> output name`.
 const FIELD_MAPPER: &str = "field_mapper";
@@ -73,51 +73,17 @@ struct FieldMapper {
 
 impl Transform for FieldMapper {
     fn bind(&self, input: &Arc<TableSchema>) -> Result<Box<dyn BoundTransform>, ConnectorError> {
-        let missing: Vec<&str> = self
+        let sources = self.pairs.iter().map(|(source, _)| source.as_str());
+        let columns = column_indexes(&self.plugin, sources, input)?;
+        let fields = self
             .pairs
             .iter()
-            .map(|(source, _)| source.as_str())
-            .filter(|source| input.index_of(source).is_none())
+            .zip(&columns)
+            .map(|((_, target), &index)| {
+                Field::new(target.clone(), input.fields[index].data_type.clone())
+            })
             .collect();
-        if !missing.is_empty() {
-            return Err(unknown_fields(&self.plugin, &missing, input));
-        }
-        let mut columns = Vec::with_capacity(self.pairs.len());
-        let mut fields = Vec::with_capacity(self.pairs.len());
-        for (source, target) in &self.pairs {
-            let index = input.index_of(source).expect("checked above");
-            columns.push(index);
-            fields.push(Field::new(
-                target.clone(),
-                input.fields[index].data_type.clone(),
-            ));
-        }
-        Ok(Box::new(BoundFieldMapper {
-            output: TableSchema::new(input.path.clone(), fields),
-            columns,
-        }))
-    }
-}
-
-struct BoundFieldMapper {
-    output: Arc<TableSchema>,
-    /// Input column index of each output column.
-    columns: Vec<usize>,
-}
-
-impl BoundTransform for BoundFieldMapper {
-    fn output_schema(&self) -> &Arc<TableSchema> {
-        &self.output
-    }
-
-    fn process(&mut self, input: &Batch, out: &mut Batch) -> Result<(), ConnectorError> {
-        for row in 0..input.len() {
-            out.begin_row(input.kind(row));
-            for &col in &self.columns {
-                out.push_from(input, input.get(row, col));
-            }
-        }
-        Ok(())
+        Ok(Projection::boxed(input, fields, columns))
     }
 }
 

@@ -9,31 +9,15 @@ use std::sync::Arc;
 use crate::connector::{
     BoundTransform, ConnectorError, Options, PluginContext, Transform, TransformFactory,
 };
-use crate::data::{Batch, TableSchema};
+use crate::data::TableSchema;
+
+use super::columns::{column_indexes, Projection};
 
 /// The columns to keep; SeaTunnel reads the older key `fields` when this one is absent.
 const INCLUDE_FIELDS: &str = "include_fields";
 const LEGACY_FIELDS: &str = "fields";
 /// The columns to drop.
 const EXCLUDE_FIELDS: &str = "exclude_fields";
-
-/// An error naming input columns a transform needs but the table lacks, with the columns it has,
-/// so the user can fix the spelling. Shared by the transforms of this module.
-pub(crate) fn unknown_fields(
-    plugin: &str,
-    missing: &[&str],
-    input: &TableSchema,
-) -> ConnectorError {
-    ConnectorError::config(
-        plugin,
-        format!(
-            "input field(s) '{}' not found in table '{}'; its fields are: {}",
-            missing.join(", "),
-            input.path,
-            input.field_names().join(", ")
-        ),
-    )
-}
 
 /// Which columns the user chose, as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,50 +93,15 @@ impl Transform for Filter {
         let named = match &self.selection {
             Selection::Include(names) | Selection::Exclude(names) => names,
         };
-        let missing: Vec<&str> = named
-            .iter()
-            .map(String::as_str)
-            .filter(|name| input.index_of(name).is_none())
-            .collect();
-        if !missing.is_empty() {
-            return Err(unknown_fields(&self.plugin, &missing, input));
-        }
+        let found = column_indexes(&self.plugin, named.iter().map(String::as_str), input)?;
         let columns: Vec<usize> = match &self.selection {
-            Selection::Include(names) => names
-                .iter()
-                .filter_map(|name| input.index_of(name))
-                .collect(),
+            Selection::Include(_) => found,
             Selection::Exclude(names) => (0..input.width())
                 .filter(|&i| !names.contains(&input.fields[i].name))
                 .collect(),
         };
         let fields = columns.iter().map(|&i| input.fields[i].clone()).collect();
-        Ok(Box::new(BoundFilter {
-            output: TableSchema::new(input.path.clone(), fields),
-            columns,
-        }))
-    }
-}
-
-struct BoundFilter {
-    output: Arc<TableSchema>,
-    /// Input column index of each output column.
-    columns: Vec<usize>,
-}
-
-impl BoundTransform for BoundFilter {
-    fn output_schema(&self) -> &Arc<TableSchema> {
-        &self.output
-    }
-
-    fn process(&mut self, input: &Batch, out: &mut Batch) -> Result<(), ConnectorError> {
-        for row in 0..input.len() {
-            out.begin_row(input.kind(row));
-            for &col in &self.columns {
-                out.push_from(input, input.get(row, col));
-            }
-        }
-        Ok(())
+        Ok(Projection::boxed(input, fields, columns))
     }
 }
 
@@ -160,7 +109,7 @@ impl BoundTransform for BoundFilter {
 pub(crate) mod tests {
     use super::*;
     use crate::connector::JobMode;
-    use crate::data::{DataType, Datum, Field, RowKind, TablePath, Value};
+    use crate::data::{Batch, DataType, Datum, Field, RowKind, TablePath, Value};
     use serde_json::{json, Value as Json};
 
     pub(crate) fn ctx(name: &str) -> PluginContext {

@@ -1,5 +1,6 @@
 //! The built-in field and row transforms; each file (or folder, for Sql) holds one plugin.
 
+mod columns;
 pub mod copy;
 pub mod field_mapper;
 pub mod filter;

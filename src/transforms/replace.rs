@@ -22,7 +22,7 @@ use crate::connector::{
 };
 use crate::data::{Batch, DataType, Datum, Field, TableSchema};
 
-use super::filter::unknown_fields;
+use super::columns::unknown_fields;
 
 const REPLACE_FIELD: &str = "replace_field";
 const PATTERN: &str = "pattern";

@@ -84,6 +84,22 @@ fn objects<'a>(
     }
 }
 
+/// A list rule read entry by entry; `None` when the rule is not given (nothing to check).
+fn rule_list<T>(
+    map: &Map<String, Json>,
+    key: &str,
+    entry: impl Fn(&Map<String, Json>) -> Result<T, String>,
+) -> Result<Option<Vec<T>>, String> {
+    if map.get(key).is_none_or(Json::is_null) {
+        return Ok(None);
+    }
+    objects(map, key)?
+        .into_iter()
+        .map(entry)
+        .collect::<Result<_, _>>()
+        .map(Some)
+}
+
 pub fn parse_catalog_rule(v: &Json) -> Result<CatalogRule, String> {
     let map = object(v, "catalog_table_rule")?;
     let primary_key = match map.get("primary_key_rule").filter(|v| !v.is_null()) {
@@ -97,24 +113,8 @@ pub fn parse_catalog_rule(v: &Json) -> Result<CatalogRule, String> {
             Some((text(pk, "primary_key_name"), columns))
         }
     };
-    let constraint_keys = match map.get("constraint_key_rule").filter(|v| !v.is_null()) {
-        None => None,
-        Some(_) => Some(
-            objects(map, "constraint_key_rule")?
-                .into_iter()
-                .map(constraint_key)
-                .collect::<Result<_, _>>()?,
-        ),
-    };
-    let columns = match map.get("column_rule").filter(|v| !v.is_null()) {
-        None => None,
-        Some(_) => Some(
-            objects(map, "column_rule")?
-                .into_iter()
-                .map(column)
-                .collect::<Result<_, _>>()?,
-        ),
-    };
+    let constraint_keys = rule_list(map, "constraint_key_rule", constraint_key)?;
+    let columns = rule_list(map, "column_rule", column)?;
     let identifier = match map.get("table_identifier_rule").filter(|v| !v.is_null()) {
         None => None,
         Some(id) => {

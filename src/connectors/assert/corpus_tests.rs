@@ -19,6 +19,26 @@ fn opts(plugin: &str, v: &Json) -> Options {
     Options::new(plugin, v.as_object().expect("an object").clone())
 }
 
+/// Subtask `subtask_index` of `parallelism` in job 1, pipeline 1, BATCH.
+fn reader_ctx(subtask_index: usize, parallelism: usize) -> ReaderContext {
+    ReaderContext {
+        job_id: 1,
+        job_mode: JobMode::Batch,
+        subtask_index,
+        parallelism,
+    }
+}
+
+fn writer_ctx(subtask_index: usize, parallelism: usize) -> WriterContext {
+    WriterContext {
+        job_id: 1,
+        job_mode: JobMode::Batch,
+        pipeline_id: 1,
+        subtask_index,
+        parallelism,
+    }
+}
+
 /// Runs FakeSource → Assert like a batch job: plan-time checks, one reader and one writer per
 /// subtask, then the sink's end-of-job checks. Returns the rows per table.
 fn run(source: &Json, sink: &Json) -> Result<BTreeMap<String, usize>, ConnectorError> {
@@ -32,19 +52,8 @@ fn run(source: &Json, sink: &Json) -> Result<BTreeMap<String, usize>, ConnectorE
     assert.check_input(&tables)?;
     let mut rows = BTreeMap::new();
     for subtask_index in 0..parallelism {
-        let mut reader = src.create_reader(&ReaderContext {
-            job_id: 1,
-            job_mode: JobMode::Batch,
-            subtask_index,
-            parallelism,
-        })?;
-        let mut writer = assert.create_writer(&WriterContext {
-            job_id: 1,
-            job_mode: JobMode::Batch,
-            pipeline_id: 1,
-            subtask_index,
-            parallelism,
-        })?;
+        let mut reader = src.create_reader(&reader_ctx(subtask_index, parallelism))?;
+        let mut writer = assert.create_writer(&writer_ctx(subtask_index, parallelism))?;
         let mut batch = Batch::new(tables[0].clone());
         loop {
             batch.clear();
@@ -489,14 +498,7 @@ fn filter_row_kind_exclude_insert_sees_no_rows() {
         &id_name_row_source(json!({"age": "int"})),
     ))
     .unwrap();
-    let mut reader = src
-        .create_reader(&ReaderContext {
-            job_id: 1,
-            job_mode: JobMode::Batch,
-            subtask_index: 0,
-            parallelism: 1,
-        })
-        .unwrap();
+    let mut reader = src.create_reader(&reader_ctx(0, 1)).unwrap();
     let mut batch = Batch::new(src.tables()[0].clone());
     while reader.poll(&mut batch).unwrap() != Poll::Finished {
         assert!((0..batch.len()).all(|r| batch.kind(r) == RowKind::Insert));
@@ -594,14 +596,7 @@ fn engine_multi_table_rows_and_byte_sizes() {
         "schema": {"table": "fake.table1", "fields": fields}, "rows": rows1}),
     ))
     .unwrap();
-    let mut reader = src
-        .create_reader(&ReaderContext {
-            job_id: 1,
-            job_mode: JobMode::Batch,
-            subtask_index: 0,
-            parallelism: 1,
-        })
-        .unwrap();
+    let mut reader = src.create_reader(&reader_ctx(0, 1)).unwrap();
     let mut batch = Batch::new(src.tables()[0].clone());
     assert_eq!(reader.poll(&mut batch).unwrap(), Poll::Emitted);
     assert_eq!(batch.len(), 10);
@@ -642,23 +637,8 @@ fn a_restarted_run_counts_from_zero() {
     sink.check_input(&tables).unwrap();
     for _attempt in 0..2 {
         sink.setup(&tables).unwrap();
-        let mut reader = src
-            .create_reader(&ReaderContext {
-                job_id: 1,
-                job_mode: JobMode::Batch,
-                subtask_index: 0,
-                parallelism: 1,
-            })
-            .unwrap();
-        let mut writer = sink
-            .create_writer(&WriterContext {
-                job_id: 1,
-                job_mode: JobMode::Batch,
-                pipeline_id: 1,
-                subtask_index: 0,
-                parallelism: 1,
-            })
-            .unwrap();
+        let mut reader = src.create_reader(&reader_ctx(0, 1)).unwrap();
+        let mut writer = sink.create_writer(&writer_ctx(0, 1)).unwrap();
         let mut batch = Batch::new(tables[0].clone());
         while reader.poll(&mut batch).unwrap() == Poll::Emitted {
             writer.write(&batch).unwrap();

@@ -184,12 +184,12 @@ fn kinds_in_use(ty: &DataType, out: &mut HashSet<&'static str>) {
     }
 }
 
-fn template_i64(options: &Options, key: &str) -> Result<Option<Vec<i64>>, ConnectorError> {
-    template(options, key, |v| json_text(v).trim().parse::<i64>().ok())
-}
-
-fn template_f64(options: &Options, key: &str) -> Result<Option<Vec<f64>>, ConnectorError> {
-    template(options, key, |v| json_text(v).trim().parse::<f64>().ok())
+/// A `*.template` list of numbers.
+fn number_template<T: std::str::FromStr>(
+    options: &Options,
+    key: &str,
+) -> Result<Option<Vec<T>>, ConnectorError> {
+    template(options, key, |v| json_text(v).trim().parse::<T>().ok())
 }
 
 /// A `*.template` list. `[a,b]` written as one string (as `-i strTemplate=[abc,def]` can arrive)
@@ -220,51 +220,55 @@ fn template<T>(
     Ok(Some(values).filter(|v| !v.is_empty()))
 }
 
-/// A `*.min`/`*.max` pair; each bound must lie in `[lo, hi]` (SeaTunnel's own check) and, when
-/// the kind is in use, `min <= max`.
-fn range_i64(
-    options: &Options,
-    name: &str,
-    hi: i64,
-    in_use: bool,
-) -> Result<Range<i64>, ConnectorError> {
-    let bound = |suffix: &str, default: i64| -> Result<i64, ConnectorError> {
-        let key = format!("{name}.{suffix}");
-        let v = options.i64_or(&key, default)?;
-        if !(0..=hi).contains(&v) {
-            return Err(options.invalid(&key, format!("should be >= 0 and <= {hi}, got {v}")));
-        }
-        Ok(v)
-    };
-    let range = Range {
-        min: bound("min", 0)?,
-        max: bound("max", hi)?,
-    };
-    if in_use && range.min > range.max {
-        return Err(options.invalid(
-            &format!("{name}.min"),
-            format!("({}) must not exceed {name}.max ({})", range.min, range.max),
-        ));
-    }
-    Ok(range)
+/// The number types of `*.min`/`*.max` options.
+trait Bound: Copy + PartialOrd + std::fmt::Display {
+    const ZERO: Self;
+    fn read(options: &Options, key: &str) -> Result<Option<Self>, ConnectorError>;
+    /// The upper limit as error messages print it (floats in scientific notation).
+    fn limit_text(self) -> String;
 }
 
-fn range_f64(
+impl Bound for i64 {
+    const ZERO: i64 = 0;
+    fn read(options: &Options, key: &str) -> Result<Option<i64>, ConnectorError> {
+        options.i64(key)
+    }
+    fn limit_text(self) -> String {
+        self.to_string()
+    }
+}
+
+impl Bound for f64 {
+    const ZERO: f64 = 0.0;
+    fn read(options: &Options, key: &str) -> Result<Option<f64>, ConnectorError> {
+        options.f64(key)
+    }
+    fn limit_text(self) -> String {
+        format!("{self:e}")
+    }
+}
+
+/// A `*.min`/`*.max` pair; each bound must lie in `[0, hi]` (SeaTunnel's own check) and, when
+/// the kind is in use, `min <= max`.
+fn range<T: Bound>(
     options: &Options,
     name: &str,
-    hi: f64,
+    hi: T,
     in_use: bool,
-) -> Result<Range<f64>, ConnectorError> {
-    let bound = |suffix: &str, default: f64| -> Result<f64, ConnectorError> {
+) -> Result<Range<T>, ConnectorError> {
+    let bound = |suffix: &str, default: T| -> Result<T, ConnectorError> {
         let key = format!("{name}.{suffix}");
-        let v = options.f64(&key)?.unwrap_or(default);
-        if !(0.0..=hi).contains(&v) {
-            return Err(options.invalid(&key, format!("should be >= 0 and <= {hi:e}, got {v}")));
+        let v = T::read(options, &key)?.unwrap_or(default);
+        if !(T::ZERO..=hi).contains(&v) {
+            return Err(options.invalid(
+                &key,
+                format!("should be >= 0 and <= {}, got {v}", hi.limit_text()),
+            ));
         }
         Ok(v)
     };
     let range = Range {
-        min: bound("min", 0.0)?,
+        min: bound("min", T::ZERO)?,
         max: bound("max", hi)?,
     };
     if in_use && range.min > range.max {
@@ -288,7 +292,7 @@ fn parse_settings(options: &Options, parsed: &ParsedSchema) -> Result<GenSetting
     }
     let uses = |k: &str| used.contains(k);
     let templates_in = |key: &str, lo: i64, hi: i64| -> Result<Option<Vec<i64>>, ConnectorError> {
-        let t = template_i64(options, key)?;
+        let t = number_template(options, key)?;
         if let Some(bad) = t.iter().flatten().find(|v| !(lo..=hi).contains(*v)) {
             return Err(options.invalid(
                 key,
@@ -302,19 +306,19 @@ fn parse_settings(options: &Options, parsed: &ParsedSchema) -> Result<GenSetting
         array_size: count(options, "array.size", DEFAULT_SIZE, 0)?,
         bytes_length: count(options, "bytes.length", DEFAULT_SIZE, 0)?,
         string_length: count(options, "string.length", DEFAULT_SIZE, 0)?,
-        tinyint: range_i64(options, "tinyint", i8::MAX as i64, uses("TINYINT"))?,
-        smallint: range_i64(options, "smallint", i16::MAX as i64, uses("SMALLINT"))?,
-        int: range_i64(options, "int", i32::MAX as i64, uses("INT"))?,
-        bigint: range_i64(options, "bigint", i64::MAX, uses("BIGINT"))?,
-        float: range_f64(options, "float", f32::MAX as f64, uses("FLOAT"))?,
-        double: range_f64(options, "double", f64::MAX, uses("DOUBLE"))?,
+        tinyint: range(options, "tinyint", i8::MAX as i64, uses("TINYINT"))?,
+        smallint: range(options, "smallint", i16::MAX as i64, uses("SMALLINT"))?,
+        int: range(options, "int", i32::MAX as i64, uses("INT"))?,
+        bigint: range(options, "bigint", i64::MAX, uses("BIGINT"))?,
+        float: range(options, "float", f32::MAX as f64, uses("FLOAT"))?,
+        double: range(options, "double", f64::MAX, uses("DOUBLE"))?,
         string_template: template(options, "string.template", |v| Some(json_text(v)))?,
-        tinyint_template: template_i64(options, "tinyint.template")?,
-        smallint_template: template_i64(options, "smallint.template")?,
-        int_template: template_i64(options, "int.template")?,
-        bigint_template: template_i64(options, "bigint.template")?,
-        float_template: template_f64(options, "float.template")?,
-        double_template: template_f64(options, "double.template")?,
+        tinyint_template: number_template(options, "tinyint.template")?,
+        smallint_template: number_template(options, "smallint.template")?,
+        int_template: number_template(options, "int.template")?,
+        bigint_template: number_template(options, "bigint.template")?,
+        float_template: number_template(options, "float.template")?,
+        double_template: number_template(options, "double.template")?,
         year: Local::now().year(),
         year_template: templates_in("date.year.template", 1, 9999)?,
         month_template: templates_in("date.month.template", 1, 12)?,
@@ -375,6 +379,13 @@ mod tests {
         assert_eq!(
             e,
             "plugin FakeSource: option 'tinyint.min' should be >= 0 and <= 127, got -1"
+        );
+        let e = tables(with_schema(json!({"double.max": "-0.5"})))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "plugin FakeSource: option 'double.max' should be >= 0 and <= 1.7976931348623157e308, got -0.5"
         );
         let e = tables(with_schema(json!({"int.min": 9, "int.max": 3})))
             .unwrap_err()

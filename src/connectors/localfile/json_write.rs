@@ -6,7 +6,8 @@
 use base64::Engine as _;
 
 use super::numfmt::{write_double, write_float};
-use super::temporal::{compact, write_iso_date, write_iso_datetime, write_iso_time};
+use super::temporal::{write_iso_date, write_iso_datetime, write_iso_time};
+use crate::data::temporal::{days_to_date, nanos_to_time, nanos_to_timestamp};
 use crate::data::{Batch, DataType, Datum, Value};
 
 pub struct JsonEncoder {
@@ -71,11 +72,9 @@ impl JsonEncoder {
             Datum::Decimal(s) => out.extend_from_slice(batch.bytes(s)),
             Datum::String(s) => write_str(out, batch.str(s)),
             Datum::Bytes(s) => write_base64(out, batch.bytes(s)),
-            Datum::Date(days) => quoted(out, |o| write_iso_date(o, compact::days_to_date(days))),
-            Datum::Time(n) => quoted(out, |o| write_iso_time(o, compact::nanos_to_time(n))),
-            Datum::Timestamp(n) => quoted(out, |o| {
-                write_iso_datetime(o, compact::nanos_to_timestamp(n))
-            }),
+            Datum::Date(days) => quoted(out, |o| write_iso_date(o, days_to_date(days))),
+            Datum::Time(n) => quoted(out, |o| write_iso_time(o, nanos_to_time(n))),
+            Datum::Timestamp(n) => quoted(out, |o| write_iso_datetime(o, nanos_to_timestamp(n))),
             Datum::Nested(i) => encode_value(batch.nested(i), Some(ty), out),
         }
     }

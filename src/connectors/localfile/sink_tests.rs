@@ -37,24 +37,28 @@ fn writer_ctx(subtask: usize) -> WriterContext {
     }
 }
 
-fn sink(options: serde_json::Value) -> Arc<dyn Sink> {
+fn options(v: serde_json::Value) -> Options {
+    Options::new("LocalFile", v.as_object().unwrap().clone())
+}
+
+fn sink(v: serde_json::Value) -> Arc<dyn Sink> {
     LocalFileSinkFactory
-        .create(
-            &plugin_ctx(),
-            &Options::new("LocalFile", options.as_object().unwrap().clone()),
-        )
+        .create(&plugin_ctx(), &options(v))
         .unwrap()
 }
 
-fn sink_err(options: serde_json::Value) -> String {
-    LocalFileSinkFactory
-        .create(
-            &plugin_ctx(),
-            &Options::new("LocalFile", options.as_object().unwrap().clone()),
-        )
-        .err()
-        .unwrap()
-        .to_string()
+fn sink_err(v: serde_json::Value) -> String {
+    match LocalFileSinkFactory.create(&plugin_ctx(), &options(v)) {
+        Ok(_) => panic!("the sink accepted its options"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// `extra` with `path` and `tmp_path` set to the given directories.
+fn at(out: &Path, tmp: &Path, mut extra: serde_json::Value) -> serde_json::Value {
+    extra["path"] = json!(out.to_str().unwrap());
+    extra["tmp_path"] = json!(tmp.to_str().unwrap());
+    extra
 }
 
 fn people(table: &str) -> Arc<TableSchema> {
@@ -94,6 +98,23 @@ fn run(sink: &Arc<dyn Sink>, tables: &[Arc<TableSchema>], batches: &[Batch]) {
     sink.commit(infos).unwrap();
 }
 
+/// [`run`] with one batch of `rows` into the table `fake`.
+fn run_rows(sink: &Arc<dyn Sink>, rows: &[(&str, i32, &str)]) {
+    let schema = people("fake");
+    run(sink, std::slice::from_ref(&schema), &[batch(&schema, rows)]);
+}
+
+/// The text of an lzop file.
+fn read_lzo(path: &Path) -> String {
+    use std::io::Read;
+    let mut text = String::new();
+    LzopReader::new(fs::File::open(path).unwrap())
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    text
+}
+
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     collect(dir, &mut out);
@@ -122,15 +143,8 @@ fn name_of(p: &Path) -> String {
 fn text_files_are_named_and_laid_out_like_seatunnel() {
     let dir = tempfile::tempdir().unwrap();
     let (out, tmp) = (dir.path().join("out"), dir.path().join("tmp"));
-    let s = sink(
-        json!({"path": out.to_str().unwrap(), "tmp_path": tmp.to_str().unwrap(), "file_format_type": "text"}),
-    );
-    let schema = people("fake");
-    run(
-        &s,
-        std::slice::from_ref(&schema),
-        &[batch(&schema, &[("ann", 30, "x"), ("bob", 7, "")])],
-    );
+    let s = sink(at(&out, &tmp, json!({"file_format_type": "text"})));
+    run_rows(&s, &[("ann", 30, "x"), ("bob", 7, "")]);
     let files = files_under(&out);
     assert_eq!(files.len(), 1);
     let name = name_of(&files[0]);
@@ -150,20 +164,14 @@ fn text_files_are_named_and_laid_out_like_seatunnel() {
 fn partitions_columns_and_expressions() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let s = sink(json!({
-        "path": out.to_str().unwrap(), "tmp_path": dir.path().join("tmp").to_str().unwrap(),
-        "file_format_type": "csv", "partition_by": ["city"], "partition_dir_expression": "${k0}=${v0}",
-        "sink_columns": ["age", "name", "city"]
-    }));
-    let schema = people("fake");
-    run(
-        &s,
-        std::slice::from_ref(&schema),
-        &[batch(
-            &schema,
-            &[("a", 1, "x"), ("b", 2, "y"), ("c", 3, "x")],
-        )],
-    );
+    let tmp = dir.path().join("tmp");
+    let s = sink(at(
+        &out,
+        &tmp,
+        json!({"file_format_type": "csv", "partition_by": ["city"],
+               "partition_dir_expression": "${k0}=${v0}", "sink_columns": ["age", "name", "city"]}),
+    ));
+    run_rows(&s, &[("a", 1, "x"), ("b", 2, "y"), ("c", 3, "x")]);
     let files = files_under(&out);
     assert_eq!(files.len(), 2);
     assert!(files[0].parent().unwrap().ends_with("city=x"));
@@ -172,16 +180,13 @@ fn partitions_columns_and_expressions() {
     assert_eq!(fs::read_to_string(&files[1]).unwrap(), "2,b");
     // Without an expression the directory is `name=value`; kept columns stay in the file.
     let out2 = dir.path().join("out2");
-    let s = sink(json!({
-        "path": out2.to_str().unwrap(), "tmp_path": dir.path().join("tmp").to_str().unwrap(),
-        "file_format_type": "text", "partition_by": ["city", "age"], "is_partition_field_write_in_file": true,
-        "field_delimiter": "\t"
-    }));
-    run(
-        &s,
-        std::slice::from_ref(&schema),
-        &[batch(&schema, &[("a", 1, "x")])],
-    );
+    let s = sink(at(
+        &out2,
+        &tmp,
+        json!({"file_format_type": "text", "partition_by": ["city", "age"],
+               "is_partition_field_write_in_file": true, "field_delimiter": "\t"}),
+    ));
+    run_rows(&s, &[("a", 1, "x")]);
     let files = files_under(&out2);
     assert!(
         files[0].parent().unwrap().ends_with("city=x/age=1"),
@@ -194,19 +199,12 @@ fn partitions_columns_and_expressions() {
 fn batch_size_rolls_files_and_headers_open_each() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let s = sink(json!({
-        "path": out.to_str().unwrap(), "tmp_path": dir.path().join("tmp").to_str().unwrap(),
-        "file_format_type": "csv", "batch_size": 2, "enable_header_write": "true"
-    }));
-    let schema = people("fake");
-    run(
-        &s,
-        std::slice::from_ref(&schema),
-        &[batch(
-            &schema,
-            &[("a", 1, "x"), ("b", 2, "y"), ("c", 3, "z")],
-        )],
-    );
+    let s = sink(at(
+        &out,
+        &dir.path().join("tmp"),
+        json!({"file_format_type": "csv", "batch_size": 2, "enable_header_write": "true"}),
+    ));
+    run_rows(&s, &[("a", 1, "x"), ("b", 2, "y"), ("c", 3, "z")]);
     let files = files_under(&out);
     let mut suffixes: Vec<String> = files
         .iter()
@@ -229,16 +227,12 @@ fn batch_size_rolls_files_and_headers_open_each() {
 fn text_header_uses_the_field_delimiter() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let s = sink(
-        json!({"path": out.to_str().unwrap(), "tmp_path": dir.path().join("t").to_str().unwrap(),
-        "file_format_type": "text", "enable_header_write": true}),
-    );
-    let schema = people("fake");
-    run(
-        &s,
-        std::slice::from_ref(&schema),
-        &[batch(&schema, &[("a", 1, "x")])],
-    );
+    let s = sink(at(
+        &out,
+        &dir.path().join("t"),
+        json!({"file_format_type": "text", "enable_header_write": true}),
+    ));
+    run_rows(&s, &[("a", 1, "x")]);
     let text = fs::read_to_string(&files_under(&out)[0]).unwrap();
     assert_eq!(text.lines().next(), Some("name\u{1}age\u{1}city"));
 }
@@ -269,36 +263,29 @@ fn without_transaction_files_are_written_in_place() {
 fn gbk_and_lzo_output() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("gbk");
-    let s = sink(
-        json!({"path": out.to_str().unwrap(), "tmp_path": dir.path().join("t").to_str().unwrap(),
-        "file_format_type": "text", "encoding": "gbk"}),
-    );
-    let schema = people("fake");
-    run(
-        &s,
-        std::slice::from_ref(&schema),
-        &[batch(&schema, &[("海底隧道", 1, "\u{1F600}")])],
-    );
+    let tmp = dir.path().join("t");
+    let s = sink(at(
+        &out,
+        &tmp,
+        json!({"file_format_type": "text", "encoding": "gbk"}),
+    ));
+    run_rows(&s, &[("海底隧道", 1, "\u{1F600}")]);
     let bytes = fs::read(&files_under(&out)[0]).unwrap();
     let (gbk, _, _) = encoding_rs::GBK.encode("海底隧道\u{1}1\u{1}?");
     assert_eq!(bytes, gbk.as_ref());
 
     let out = dir.path().join("lzo");
-    let s = sink(
-        json!({"path": out.to_str().unwrap(), "tmp_path": dir.path().join("t").to_str().unwrap(),
-        "file_format_type": "text", "compress_codec": "lzo"}),
-    );
+    let s = sink(at(
+        &out,
+        &tmp,
+        json!({"file_format_type": "text", "compress_codec": "lzo"}),
+    ));
     let rows: Vec<(String, i32, &str)> = (0..5000).map(|i| (format!("n{i}"), i, "c")).collect();
     let rows: Vec<(&str, i32, &str)> = rows.iter().map(|(n, a, c)| (n.as_str(), *a, *c)).collect();
-    run(&s, std::slice::from_ref(&schema), &[batch(&schema, &rows)]);
+    run_rows(&s, &rows);
     let files = files_under(&out);
     assert!(name_of(&files[0]).ends_with("_0.lzo.txt"));
-    let mut text = String::new();
-    use std::io::Read;
-    LzopReader::new(fs::File::open(&files[0]).unwrap())
-        .unwrap()
-        .read_to_string(&mut text)
-        .unwrap();
+    let text = read_lzo(&files[0]);
     assert_eq!(text.lines().count(), 5000);
     assert_eq!(text.lines().nth(4999), Some("n4999\u{1}4999\u{1}c"));
 }
@@ -314,12 +301,7 @@ fn save_modes_and_table_placeholders() {
     });
     let schema = people("fake");
     for _ in 0..2 {
-        let s = sink(opts.clone());
-        run(
-            &s,
-            std::slice::from_ref(&schema),
-            &[batch(&schema, &[("1", 1, "a"), ("2", 2, "b")])],
-        );
+        run_rows(&sink(opts.clone()), &[("1", 1, "a"), ("2", 2, "b")]);
         assert_eq!(
             files_under(&base.join("fake")).len(),
             1,
@@ -434,12 +416,9 @@ fn config_errors_are_clear() {
 }
 
 /// Reads every row of a LocalFile source over `options`.
-fn read_back(options: serde_json::Value) -> Vec<Vec<Value>> {
+fn read_back(v: serde_json::Value) -> Vec<Vec<Value>> {
     let src = LocalFileSourceFactory
-        .create(
-            &plugin_ctx(),
-            &Options::new("LocalFile", options.as_object().unwrap().clone()),
-        )
+        .create(&plugin_ctx(), &options(v))
         .unwrap();
     let ctx = ReaderContext {
         job_id: JOB,
@@ -470,16 +449,12 @@ fn every_format_round_trips_through_the_source() {
     ] {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
-        let s = sink(
-            json!({"path": out.to_str().unwrap(), "tmp_path": dir.path().join("t").to_str().unwrap(),
-            "file_format_type": format, "compress_codec": codec, "encoding": "gbk"}),
-        );
-        let schema = people("fake");
-        run(
-            &s,
-            std::slice::from_ref(&schema),
-            &[batch(&schema, &[("言,\"q\"", 1, "x"), ("b", -2, "")])],
-        );
+        let s = sink(at(
+            &out,
+            &dir.path().join("t"),
+            json!({"file_format_type": format, "compress_codec": codec, "encoding": "gbk"}),
+        ));
+        run_rows(&s, &[("言,\"q\"", 1, "x"), ("b", -2, "")]);
         let rows = read_back(
             json!({"path": out.to_str().unwrap(), "file_format_type": format,
             "compress_codec": codec, "encoding": "gbk", "schema": schema_opts}),
@@ -508,10 +483,11 @@ fn every_format_round_trips_through_the_source() {
 fn each_checkpoint_is_a_new_transaction_and_writers_never_collide() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let s = sink(
-        json!({"path": out.to_str().unwrap(), "tmp_path": dir.path().join("t").to_str().unwrap(),
-        "file_format_type": "text"}),
-    );
+    let s = sink(at(
+        &out,
+        &dir.path().join("t"),
+        json!({"file_format_type": "text"}),
+    ));
     let schema = people("fake");
     s.setup(std::slice::from_ref(&schema)).unwrap();
     let mut infos = Vec::new();
@@ -546,22 +522,16 @@ fn each_checkpoint_is_a_new_transaction_and_writers_never_collide() {
 fn many_partitions_stay_within_descriptor_and_memory_limits() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let s = sink(
-        json!({"path": out.to_str().unwrap(), "tmp_path": dir.path().join("t").to_str().unwrap(),
-        "file_format_type": "text", "partition_by": ["name"], "compress_codec": "lzo"}),
-    );
-    let schema = people("fake");
+    let s = sink(at(
+        &out,
+        &dir.path().join("t"),
+        json!({"file_format_type": "text", "partition_by": ["name"], "compress_codec": "lzo"}),
+    ));
     // More partitions than MANY_FILES, each written through its own lzop stream.
     let names: Vec<String> = (0..400).map(|i| format!("p{i}")).collect();
     let rows: Vec<(&str, i32, &str)> = names.iter().map(|n| (n.as_str(), 1, "c")).collect();
-    run(&s, std::slice::from_ref(&schema), &[batch(&schema, &rows)]);
+    run_rows(&s, &rows);
     let files = files_under(&out);
     assert_eq!(files.len(), 400);
-    let mut text = String::new();
-    use std::io::Read;
-    LzopReader::new(fs::File::open(&files[0]).unwrap())
-        .unwrap()
-        .read_to_string(&mut text)
-        .unwrap();
-    assert_eq!(text, "1\u{1}c");
+    assert_eq!(read_lzo(&files[0]), "1\u{1}c");
 }

@@ -17,39 +17,6 @@ pub const DEFAULT_TIME: &str = "HH:mm:ss";
 const MAX_FRACTION_DIGITS: usize = 9;
 const NANOS_PER_DAY: i64 = 86_400_000_000_000;
 
-/// The compact forms a `Datum` stores (see `crate::data::Datum`): days since 1970-01-01,
-/// nanoseconds since midnight, nanoseconds since 1970-01-01T00:00.
-pub mod compact {
-    use super::*;
-
-    fn epoch() -> NaiveDate {
-        NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date")
-    }
-    pub fn date_to_days(d: NaiveDate) -> i32 {
-        (d - epoch()).num_days() as i32
-    }
-    pub fn days_to_date(days: i32) -> NaiveDate {
-        epoch() + chrono::Duration::days(days as i64)
-    }
-    pub fn time_to_nanos(t: NaiveTime) -> i64 {
-        t.num_seconds_from_midnight() as i64 * 1_000_000_000 + t.nanosecond() as i64
-    }
-    pub fn nanos_to_time(n: i64) -> NaiveTime {
-        let n = n.rem_euclid(NANOS_PER_DAY);
-        NaiveTime::from_num_seconds_from_midnight_opt(
-            (n / 1_000_000_000) as u32,
-            (n % 1_000_000_000) as u32,
-        )
-        .expect("in range")
-    }
-    pub fn timestamp_to_nanos(ts: NaiveDateTime) -> i64 {
-        date_to_days(ts.date()) as i64 * NANOS_PER_DAY + time_to_nanos(ts.time())
-    }
-    pub fn nanos_to_timestamp(n: i64) -> NaiveDateTime {
-        days_to_date(n.div_euclid(NANOS_PER_DAY) as i32).and_time(nanos_to_time(n))
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Item {
     Year(usize),
@@ -496,6 +463,7 @@ pub fn write_iso_datetime(out: &mut Vec<u8>, ts: NaiveDateTime) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::temporal;
 
     fn ts(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").unwrap()
@@ -584,15 +552,15 @@ mod tests {
             let ts = ts(t);
             let (mut a, mut b) = (Vec::new(), Vec::new());
             p.format_datetime(ts, &mut a);
-            p.format_timestamp_nanos(compact::timestamp_to_nanos(ts), &mut b);
+            p.format_timestamp_nanos(temporal::timestamp_to_nanos(ts), &mut b);
             assert_eq!(a, b, "{t}");
             let (mut a, mut b) = (Vec::new(), Vec::new());
             p.format_date(ts.date(), &mut a);
-            p.format_days(compact::date_to_days(ts.date()), &mut b);
+            p.format_days(temporal::date_to_days(ts.date()), &mut b);
             assert_eq!(a, b, "{t}");
             let (mut a, mut b) = (Vec::new(), Vec::new());
             p.format_time(ts.time(), &mut a);
-            p.format_time_nanos(compact::time_to_nanos(ts.time()), &mut b);
+            p.format_time_nanos(temporal::time_to_nanos(ts.time()), &mut b);
             assert_eq!(a, b, "{t}");
         }
     }

@@ -14,7 +14,8 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::csv::split_record;
 use super::options::{Formats, Splitter, TEXT_SEPARATORS};
-use super::temporal::{self, compact as days};
+use super::temporal;
+use crate::data::temporal::{date_to_days, time_to_nanos, timestamp_to_nanos};
 use crate::data::{Batch, DataType, Datum, Field, RowKind, Value};
 
 /// How one line becomes the projected columns of a row.
@@ -152,13 +153,13 @@ pub fn push_field(
         DataType::BigInt => Datum::BigInt(f.parse().map_err(|_| bad(f, ty))?),
         DataType::Float => Datum::Float(parse_f32(f).ok_or_else(|| bad(f, ty))?),
         DataType::Double => Datum::Double(parse_float(f).ok_or_else(|| bad(f, ty))?),
-        DataType::Date => Datum::Date(days::date_to_days(
+        DataType::Date => Datum::Date(date_to_days(
             parse_date(f, formats).ok_or_else(|| bad(f, ty))?,
         )),
-        DataType::Time => Datum::Time(days::time_to_nanos(
+        DataType::Time => Datum::Time(time_to_nanos(
             parse_time(f, formats).ok_or_else(|| bad(f, ty))?,
         )),
-        DataType::Timestamp => Datum::Timestamp(days::timestamp_to_nanos(
+        DataType::Timestamp => Datum::Timestamp(timestamp_to_nanos(
             parse_datetime(f, formats).ok_or_else(|| bad(f, ty))?,
         )),
     };

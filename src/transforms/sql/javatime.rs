@@ -12,7 +12,8 @@ use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
 use super::cast::{date_of, time_of};
 use super::error::EvalError;
 
-const MONTHS: [&str; 12] = [
+/// Java's English month names, January first.
+pub const MONTH_NAMES: [&str; 12] = [
     "January",
     "February",
     "March",
@@ -26,8 +27,8 @@ const MONTHS: [&str; 12] = [
     "November",
     "December",
 ];
-/// Monday first, as chrono's `weekday().num_days_from_monday()` counts.
-const WEEKDAYS: [&str; 7] = [
+/// Java's English day names, Monday first, as chrono's `weekday().num_days_from_monday()` counts.
+pub const DAY_NAMES: [&str; 7] = [
     "Monday",
     "Tuesday",
     "Wednesday",
@@ -246,9 +247,9 @@ fn format_field(
             let m = need_date(parts, "MonthOfYear")?.month() as usize;
             match count {
                 1 | 2 => pad(out, m as i64, count),
-                3 => out.push_str(&MONTHS[m - 1][..3]),
-                4 => out.push_str(MONTHS[m - 1]),
-                _ => out.push_str(&MONTHS[m - 1][..1]),
+                3 => out.push_str(&MONTH_NAMES[m - 1][..3]),
+                4 => out.push_str(MONTH_NAMES[m - 1]),
+                _ => out.push_str(&MONTH_NAMES[m - 1][..1]),
             }
         }
         'Q' | 'q' => {
@@ -269,7 +270,7 @@ fn format_field(
         'd' => pad(out, need_date(parts, "DayOfMonth")?.day() as i64, count),
         'D' => pad(out, need_date(parts, "DayOfYear")?.ordinal() as i64, count),
         'E' => {
-            let name = WEEKDAYS[need_date(parts, "DayOfWeek")?
+            let name = DAY_NAMES[need_date(parts, "DayOfWeek")?
                 .weekday()
                 .num_days_from_monday() as usize];
             match count {
@@ -396,12 +397,12 @@ fn parse_field(
     };
     let (value, used) = match (letter, count) {
         ('M' | 'L', 3 | 4) => {
-            let (i, n) = name_index(s, &MONTHS, count == 3)?;
+            let (i, n) = name_index(s, &MONTH_NAMES, count == 3)?;
             f.month = Some(i as i64 + 1);
             return Some(n);
         }
         ('E', _) => {
-            let (_, n) = name_index(s, &WEEKDAYS, count != 4)?;
+            let (_, n) = name_index(s, &DAY_NAMES, count != 4)?;
             return Some(n);
         }
         ('a', _) => {

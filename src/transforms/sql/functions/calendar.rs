@@ -10,29 +10,6 @@ use chrono::{
 use crate::transforms::sql::error::EvalError;
 use crate::transforms::sql::scalar::Scalar;
 
-pub const MONTH_NAMES: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-pub const DAY_NAMES: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
 const NANOS_PER_SECOND: i128 = 1_000_000_000;
 /// Java's `ZoneOffset` range, in hours.
 const MAX_OFFSET_HOURS: i32 = 18;

@@ -9,12 +9,12 @@ use chrono::{Datelike, Timelike};
 use crate::data::DataType;
 use crate::transforms::sql::error::{EvalError, SqlError};
 use crate::transforms::sql::expr::{Expr, Row};
-use crate::transforms::sql::javatime::{format_parts, JavaPattern, Resolve};
+use crate::transforms::sql::javatime::{
+    format_parts, JavaPattern, Resolve, DAY_NAMES, MONTH_NAMES,
+};
 use crate::transforms::sql::scalar::Scalar;
 
-use super::calendar::{
-    date_add, date_diff, date_trunc, extract, locale_week_of_year, parts, DAY_NAMES, MONTH_NAMES,
-};
+use super::calendar::{date_add, date_diff, date_trunc, extract, locale_week_of_year, parts};
 pub use super::calendar::{Field, Unit, Zone};
 use super::{check_args, literal_str, or_null, text, Arg, Call, Prep};
 
