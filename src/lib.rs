@@ -31,4 +31,6 @@ pub mod job;
 pub mod node;
 pub mod scheduler;
 pub mod telemetry;
+#[doc(hidden)]
+pub mod test_support;
 pub mod transforms;

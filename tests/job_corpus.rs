@@ -12,21 +12,17 @@ use seatunnel::connector::JobMode;
 use seatunnel::job::load::load_job_text_with_env;
 use seatunnel::job::{load_job_file, JobConfig, JobFormat, Variables};
 
-/// Where the corpus lives on the build machines.
-const CORPUS: &str = "/work/shared/compat-corpus/jobs";
 /// Manifests listing each file's plugins and job mode (tab-separated, header first).
 const MANIFESTS: [&str; 2] = ["MANIFEST.tsv", "extra/MANIFEST-extra.tsv"];
 /// The one file whose documented outcome is a load failure, with the variables that cause it.
 const RESERVED_FILE: &str = "extra/core-starter/config_variables_with_reserved_placeholder.conf";
 
 fn corpus() -> Option<PathBuf> {
-    let p = PathBuf::from(CORPUS);
-    if p.is_dir() {
-        Some(p)
-    } else {
-        println!("note: {CORPUS} is absent; corpus checks skipped");
-        None
+    let jobs = seatunnel::test_support::compat_corpus().map(|c| c.join("jobs"));
+    if jobs.is_none() {
+        println!("note: ../shared/compat-corpus is absent (a plain clone); corpus checks skipped");
     }
+    jobs
 }
 
 /// The `-i` variables the upstream tests pass (from the manifests' expected_outcome column).

@@ -3,8 +3,9 @@
 //! the facts its Assert sink checks.
 //!
 //! Needs the compat corpus (`SEATUNNEL_CORPUS`, else `../shared/compat-corpus` beside the
-//! repository, else `/work/shared/compat-corpus`) and the tools the staging script uses (lzop,
-//! zip, tar, gzip). Without them the test fails and says what is missing.
+//! repository) and the tools the staging script uses (lzop, zip, tar, gzip). Without the corpus
+//! (a user's plain clone) it skips and says so; without the tools it fails and says what is
+//! missing.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,25 +17,16 @@ use seatunnel::connector::{JobMode, Options, PluginContext, Poll, ReaderContext,
 use seatunnel::connectors::localfile::LocalFileSourceFactory;
 use seatunnel::data::{Batch, TableSchema, Value};
 
-fn corpus() -> PathBuf {
-    let candidates = [
-        std::env::var("SEATUNNEL_CORPUS").ok().map(PathBuf::from),
-        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/compat-corpus")),
-        Some(PathBuf::from("/work/shared/compat-corpus")),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .find(|p| p.join("jobs/MANIFEST.tsv").is_file())
-        .expect("compat corpus not found: set SEATUNNEL_CORPUS to the compat-corpus directory")
+fn corpus() -> Option<PathBuf> {
+    seatunnel::test_support::compat_corpus()
 }
 
-fn stage() -> tempfile::TempDir {
+fn stage(corpus: &Path) -> tempfile::TempDir {
     let root = tempfile::tempdir().unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/stage_fixtures.sh");
     let out = Command::new("bash")
         .arg(&script)
-        .arg(corpus())
+        .arg(corpus)
         .env("STAGE_ROOT", root.path())
         .output()
         .expect("bash runs");
@@ -176,7 +168,11 @@ fn all_non_null(values: &[&Value]) -> bool {
 
 #[test]
 fn corpus_text_and_json_jobs_read_their_fixtures() {
-    let staged = stage();
+    let Some(corpus) = corpus() else {
+        println!("skipping: ../shared/compat-corpus is not present (a plain clone)");
+        return;
+    };
+    let staged = stage(&corpus);
     let root = staged.path();
 
     // local_file_text_to_assert.conf: at most 5 rows; these columns never null.

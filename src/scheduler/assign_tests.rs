@@ -519,16 +519,8 @@ fn the_contract_check_catches_each_violation() {
         .contains("adopted"));
 }
 
-/// The corpus root, found like the config corpus tests find it.
 fn corpus() -> Option<PathBuf> {
-    [
-        std::env::var_os("SEATUNNEL_CORPUS").map(PathBuf::from),
-        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/compat-corpus")),
-        Some(PathBuf::from("/work/shared/compat-corpus")),
-    ]
-    .into_iter()
-    .flatten()
-    .find(|p| p.join("jobs/MANIFEST.tsv").is_file())
+    crate::test_support::compat_corpus()
 }
 
 const E2E_RESOURCES: &str =

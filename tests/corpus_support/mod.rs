@@ -104,12 +104,8 @@ pub enum Plan {
 
 impl Corpus {
     pub fn locate() -> Option<Corpus> {
-        let root = std::env::var_os("SEATUNNEL_CORPUS")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/compat-corpus")
-            });
-        root.join("jobs/MANIFEST.tsv").is_file().then(|| Corpus {
+        let root = seatunnel::test_support::compat_corpus()?;
+        Some(Corpus {
             root,
             bin: PathBuf::from(env!("CARGO_BIN_EXE_seatunnel")),
         })

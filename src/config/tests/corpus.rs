@@ -5,18 +5,8 @@ use std::time::Duration;
 
 use super::*;
 
-/// The corpus root: `$SEATUNNEL_CORPUS`, else `../shared/compat-corpus` beside the checkout,
-/// else the shared workspace copy.
 fn corpus() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var_os("SEATUNNEL_CORPUS").map(PathBuf::from),
-        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/compat-corpus")),
-        Some(PathBuf::from("/work/shared/compat-corpus")),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .find(|p| p.join("config/seatunnel.yaml").is_file())
+    crate::test_support::compat_corpus()
 }
 
 fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
