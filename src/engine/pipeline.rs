@@ -111,11 +111,7 @@ pub async fn run_pipeline(
         ),
     }
     let group_count = tasks.len();
-    let mut committer = Committer {
-        plan: plan.clone(),
-        sinks: sinks.clone(),
-        next_id: 1,
-    };
+    let mut committer = Committer::new(plan.clone(), sinks.clone());
     let mut ticker = checkpoint
         .interval
         .filter(|_| plan.config.env.job_mode == JobMode::Streaming)
@@ -166,13 +162,16 @@ pub async fn run_pipeline(
         }
     }
     if let Some(msg) = failure {
-        committer.abort(finals);
+        committer.abort_with_pending(finals);
         return PipelineOutcome::Failed(msg);
     }
     if canceled || cancel.is_cancelled() {
-        committer.abort(finals);
+        committer.abort_with_pending(finals);
         return PipelineOutcome::Canceled;
     }
+    // Every group ended cleanly, so what a checkpoint that could not complete prepared (a group
+    // had already finished) is final output too: it commits with the end-of-run infos.
+    finals.extend(committer.take_orphaned());
     match committer.commit(finals).and_then(|_| committer.finish()) {
         Ok(()) => PipelineOutcome::Finished,
         Err(msg) => PipelineOutcome::Failed(msg),
@@ -242,9 +241,29 @@ struct Committer {
     plan: Arc<JobPlan>,
     sinks: Vec<usize>,
     next_id: u64,
+    /// Every task group answers checkpoint requests here. Kept for the whole pipeline, so an
+    /// answer that arrives after its checkpoint was given up (timeout, cancel) is still seen and
+    /// aborted rather than lost: once a writer prepared output, only commit or abort may end it.
+    ack_tx: mpsc::UnboundedSender<(u64, Vec<(usize, CommitInfo)>)>,
+    ack_rx: mpsc::UnboundedReceiver<(u64, Vec<(usize, CommitInfo)>)>,
+    /// Prepared infos of checkpoints that did not complete; the pipeline's end commits or aborts
+    /// them.
+    orphaned: Vec<(usize, CommitInfo)>,
 }
 
 impl Committer {
+    fn new(plan: Arc<JobPlan>, sinks: Vec<usize>) -> Committer {
+        let (ack_tx, ack_rx) = mpsc::unbounded_channel();
+        Committer {
+            plan,
+            sinks,
+            next_id: 1,
+            ack_tx,
+            ack_rx,
+            orphaned: Vec::new(),
+        }
+    }
+
     fn by_sink(&self, infos: Vec<(usize, CommitInfo)>) -> BTreeMap<usize, Vec<CommitInfo>> {
         let mut grouped: BTreeMap<usize, Vec<CommitInfo>> =
             self.sinks.iter().map(|s| (*s, Vec::new())).collect();
@@ -262,7 +281,8 @@ impl Committer {
     }
 
     /// One periodic checkpoint: every task group prepares, then each sink commits what all of
-    /// them prepared.
+    /// them prepared. Anything short of "all groups answered in time" leaves the prepared infos
+    /// to the pipeline's end: committed if every group finished cleanly, aborted otherwise.
     async fn checkpoint(
         &mut self,
         txs: &[mpsc::UnboundedSender<CheckpointRequest>],
@@ -271,47 +291,66 @@ impl Committer {
     ) -> Result<(), String> {
         let id = self.next_id;
         self.next_id += 1;
-        let (ack_tx, mut ack_rx) = mpsc::unbounded_channel();
+        let mut asked = 0;
         for tx in txs {
             if tx
                 .send(CheckpointRequest {
                     id,
-                    ack: ack_tx.clone(),
+                    ack: self.ack_tx.clone(),
                 })
-                .is_err()
+                .is_ok()
             {
-                return Ok(()); // a task group already ended; the end-of-run commit covers it
+                asked += 1;
             }
         }
-        drop(ack_tx);
         let mut infos = Vec::new();
-        let collect = async {
-            for _ in 0..txs.len() {
-                match ack_rx.recv().await {
-                    Some((_, i)) => infos.extend(i),
-                    None => return false,
+        let mut answered = 0;
+        let deadline = tokio::time::Instant::now() + timeout;
+        while answered < asked {
+            tokio::select! {
+                ack = self.ack_rx.recv() => match ack {
+                    Some((ack_id, i)) if ack_id == id => { answered += 1; infos.extend(i); }
+                    Some((_, stale)) => self.orphaned.extend(stale),
+                    None => unreachable!("the committer holds a sender"),
+                },
+                _ = tokio::time::sleep_until(deadline) => {
+                    self.orphaned.extend(infos);
+                    return Err(format!("checkpoint {id} expired before completing, timeout {} ms", timeout.as_millis()));
+                }
+                _ = cancel.cancelled() => {
+                    self.orphaned.extend(infos);
+                    return Ok(());
                 }
             }
-            true
-        };
-        let complete = tokio::select! {
-            r = tokio::time::timeout(timeout, collect) => match r {
-                Ok(c) => c,
-                Err(_) => return Err(format!("checkpoint {id} expired before completing, timeout {} ms", timeout.as_millis())),
-            },
-            _ = cancel.cancelled() => false,
-        };
-        if complete {
-            self.commit(infos)?;
-            tracing::debug!(
-                job_id = self.plan.job_id,
-                checkpoint = id,
-                "checkpoint completed"
-            );
-        } else {
-            self.abort(infos);
         }
+        if asked < txs.len() {
+            // A task group already ended (finished, failed or cancelled): this checkpoint cannot
+            // cover every writer, so the pipeline's end decides for these infos.
+            self.orphaned.extend(infos);
+            return Ok(());
+        }
+        self.commit(infos)?;
+        tracing::debug!(
+            job_id = self.plan.job_id,
+            checkpoint = id,
+            "checkpoint completed"
+        );
         Ok(())
+    }
+
+    /// Every prepared info no checkpoint committed, including answers still in the channel.
+    fn take_orphaned(&mut self) -> Vec<(usize, CommitInfo)> {
+        let mut infos = std::mem::take(&mut self.orphaned);
+        while let Ok((_, late)) = self.ack_rx.try_recv() {
+            infos.extend(late);
+        }
+        infos
+    }
+
+    /// Aborts `infos` and everything orphaned.
+    fn abort_with_pending(&mut self, mut infos: Vec<(usize, CommitInfo)>) {
+        infos.extend(self.take_orphaned());
+        self.abort(infos);
     }
 
     fn commit(&self, infos: Vec<(usize, CommitInfo)>) -> Result<(), String> {

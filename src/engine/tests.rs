@@ -87,11 +87,16 @@ struct CollectState {
     written: Mutex<Vec<i64>>,
     committed: Mutex<Vec<serde_json::Value>>,
     aborted: AtomicUsize,
+    aborted_infos: Mutex<Vec<serde_json::Value>>,
 }
 struct CollectSink {
     state: Arc<CollectState>,
     fail_on: Option<i64>,
     panic_on: Option<i64>,
+    /// Writer index whose first prepare takes `slow_prepare_ms`: a writer slower than the
+    /// checkpoint timeout.
+    slow_writer: Option<usize>,
+    slow_prepare_ms: u64,
 }
 struct CollectWriter {
     state: Arc<CollectState>,
@@ -99,6 +104,7 @@ struct CollectWriter {
     panic_on: Option<i64>,
     pending: usize,
     index: usize,
+    slow_prepare: Option<Duration>,
 }
 
 impl SinkFactory for Collect {
@@ -110,6 +116,8 @@ impl SinkFactory for Collect {
             state: self.state.clone(),
             fail_on: o.i64("fail_on")?,
             panic_on: o.i64("panic_on")?,
+            slow_writer: o.i64("slow_writer")?.map(|w| w as usize),
+            slow_prepare_ms: o.i64_or("slow_prepare_ms", 0)? as u64,
         }))
     }
 }
@@ -122,14 +130,17 @@ impl Sink for CollectSink {
             panic_on: self.panic_on,
             pending: 0,
             index: ctx.subtask_index,
+            slow_prepare: (self.slow_writer == Some(ctx.subtask_index))
+                .then(|| Duration::from_millis(self.slow_prepare_ms)),
         }))
     }
     fn commit(&self, infos: Vec<CommitInfo>) -> Result<(), ConnectorError> {
         self.state.committed.lock().unwrap().extend(infos);
         Ok(())
     }
-    fn abort(&self, _: Vec<CommitInfo>) {
+    fn abort(&self, infos: Vec<CommitInfo>) {
         self.state.aborted.fetch_add(1, Ordering::SeqCst);
+        self.state.aborted_infos.lock().unwrap().extend(infos);
     }
 }
 
@@ -151,6 +162,9 @@ impl SinkWriter for CollectWriter {
         Ok(())
     }
     fn prepare_commit(&mut self) -> Result<Option<CommitInfo>, ConnectorError> {
+        if let Some(delay) = self.slow_prepare.take() {
+            std::thread::sleep(delay);
+        }
         let info = json!({"writer": self.index, "rows": self.pending});
         self.pending = 0;
         Ok(Some(info))
@@ -301,5 +315,44 @@ async fn two_pipelines_are_independent() {
         state.committed.lock().unwrap().len(),
         1,
         "the healthy pipeline still committed"
+    );
+}
+
+#[tokio::test]
+async fn a_checkpoint_that_times_out_aborts_what_was_already_prepared() {
+    let state = Arc::new(CollectState::default());
+    let p = plan(
+        json!({
+            "env": {"job.mode": "STREAMING", "parallelism": 2},
+            "source": [{"plugin_name": "Counting", "rows": 20}],
+            "sink": [{"plugin_name": "Collect", "slow_writer": 1, "slow_prepare_ms": 300}]
+        }),
+        &state,
+    );
+    // The slow writer needs 300 ms for its first prepare; the checkpoint gives up after 50 ms.
+    let settings = CheckpointSettings {
+        interval: Some(Duration::from_millis(20)),
+        timeout: Duration::from_millis(50),
+    };
+    let out = run_job(p, settings, JobControl::new()).await;
+    assert_eq!(out.status, JobStatus::Failed);
+    assert!(out.error.unwrap().contains("expired"));
+    assert!(
+        state.committed.lock().unwrap().is_empty(),
+        "an incomplete checkpoint committed"
+    );
+    // Both writers prepared for checkpoint 1 (the slow one late): neither info may be lost.
+    let mut writers: Vec<u64> = state
+        .aborted_infos
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|i| i["writer"].as_u64().unwrap())
+        .collect();
+    writers.sort();
+    assert_eq!(
+        writers,
+        vec![0, 1],
+        "prepared output was neither committed nor aborted"
     );
 }
