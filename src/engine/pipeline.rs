@@ -307,20 +307,27 @@ impl Committer {
         let mut answered = 0;
         let deadline = tokio::time::Instant::now() + timeout;
         while answered < asked {
-            tokio::select! {
-                ack = self.ack_rx.recv() => match ack {
-                    Some((ack_id, i)) if ack_id == id => { answered += 1; infos.extend(i); }
-                    Some((_, stale)) => self.orphaned.extend(stale),
-                    None => unreachable!("the committer holds a sender"),
-                },
-                _ = tokio::time::sleep_until(deadline) => {
-                    self.orphaned.extend(infos);
-                    return Err(format!("checkpoint {id} expired before completing, timeout {} ms", timeout.as_millis()));
-                }
+            let expired = tokio::select! {
+                biased;
                 _ = cancel.cancelled() => {
                     self.orphaned.extend(infos);
                     return Ok(());
                 }
+                _ = tokio::time::sleep_until(deadline) => true,
+                ack = self.ack_rx.recv() => match ack {
+                    Some((ack_id, i)) if ack_id == id => { answered += 1; infos.extend(i); false }
+                    Some((_, stale)) => { self.orphaned.extend(stale); false }
+                    None => unreachable!("the committer holds a sender"),
+                },
+            };
+            // The clock, not the timer, decides: a writer that blocked its thread past the
+            // deadline answers before the timer fires, and that answer is still too late.
+            if expired || tokio::time::Instant::now() >= deadline {
+                self.orphaned.extend(infos);
+                return Err(format!(
+                    "checkpoint {id} expired before completing, timeout {} ms",
+                    timeout.as_millis()
+                ));
             }
         }
         if asked < txs.len() {

@@ -334,7 +334,14 @@ async fn a_checkpoint_that_times_out_aborts_what_was_already_prepared() {
         interval: Some(Duration::from_millis(20)),
         timeout: Duration::from_millis(50),
     };
-    let out = run_job(p, settings, JobControl::new()).await;
+    // A streaming job ends only by failing here; the deadline turns a regression into a failure
+    // instead of a hang.
+    let out = tokio::time::timeout(
+        Duration::from_secs(60),
+        run_job(p, settings, JobControl::new()),
+    )
+    .await
+    .expect("the expired checkpoint did not fail the job");
     assert_eq!(out.status, JobStatus::Failed);
     assert!(out.error.unwrap().contains("expired"));
     assert!(
