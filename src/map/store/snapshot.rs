@@ -11,7 +11,8 @@
 //! The CRC covers every byte before it. A chunk is only ever constructed verified: every key
 //! decodes, belongs to the chunk's partition (by prefix and by hash), and keys strictly ascend.
 //! A [`VerifiedSnapshot`] has all 271 chunks exactly once, so installing one can never leave a
-//! partition out.
+//! partition out. Stores write keys only through a [`MapId`](crate::map::MapId), so the one
+//! prefix per known map that makes up a partition range covers every stored key.
 
 use super::{AppliedState, LogId, SnapshotReader, StoreError};
 use crate::map::codec::{self, KeyError};
