@@ -25,11 +25,14 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/seatunnel-rs/target}"
 mkdir -p "$CARGO_TARGET_DIR"
 
 # --- system packages the tests need -------------------------------------------------------------
-# lzop/zip/tar build the corpus's compressed fixtures.
+# lzop/zip/tar build the corpus's compressed fixtures. The rocksdb crate compiles RocksDB (C++,
+# g++) and generates its bindings with bindgen, which loads libclang.
 need_pkgs=()
 command -v lzop >/dev/null || need_pkgs+=(lzop)
 command -v zip >/dev/null || need_pkgs+=(zip)
 command -v tar >/dev/null || need_pkgs+=(tar)
+command -v g++ >/dev/null || need_pkgs+=(g++)
+dpkg -s libclang-dev >/dev/null 2>&1 || need_pkgs+=(libclang-dev)
 if ((${#need_pkgs[@]})); then
   echo "installing: ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -14,6 +14,7 @@
 //! - [`config`]: SeaTunnel's server and client configuration files, layered.
 //! - [`telemetry`]: logging (journald or stderr) and systemd notifications.
 //! - [`cluster`]: the separated cluster layer (member failure detection so far).
+//! - [`map`]: the masters' state store: SeaTunnel's `engine_*` IMaps over RocksDB, shaped for Raft.
 //! - [`scheduler`]: slot accounting and task placement (pure decisions).
 //!
 //! See `docs/ARCHITECTURE.md` for the layering rule and the invariants.
@@ -28,6 +29,7 @@ pub mod coordinator;
 pub mod data;
 pub mod engine;
 pub mod job;
+pub mod map;
 pub mod node;
 pub mod scheduler;
 pub mod telemetry;
