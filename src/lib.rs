@@ -15,6 +15,7 @@
 //! - [`telemetry`]: logging (journald or stderr) and systemd notifications.
 //! - [`cluster`]: the separated cluster layer (member failure detection so far).
 //! - [`map`]: the masters' state store: SeaTunnel's `engine_*` IMaps over RocksDB, shaped for Raft.
+//! - [`raft`]: Raft among the masters (openraft over gRPC), replicating the map.
 //! - [`scheduler`]: slot accounting and task placement (pure decisions).
 //!
 //! See `docs/ARCHITECTURE.md` for the layering rule and the invariants.
@@ -31,6 +32,7 @@ pub mod engine;
 pub mod job;
 pub mod map;
 pub mod node;
+pub mod raft;
 pub mod scheduler;
 pub mod telemetry;
 #[doc(hidden)]

@@ -81,6 +81,9 @@ pub struct ServerArgs {
     /// Override one key, e.g. --set seatunnel.engine.http.port=8081 (repeatable, applied last)
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Where a master keeps its state (default: $STATE_DIRECTORY, else /var/lib/seatunnel/<role>)
+    #[arg(long = "data-dir", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
 }
 
 impl ServerArgs {

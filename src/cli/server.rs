@@ -39,13 +39,13 @@ pub fn run(role: Role, args: ServerArgs) -> ExitCode {
             return ExitCode::from(EXIT_SOFTWARE);
         }
     };
-    match runtime.block_on(server::run(role, loaded, sources)) {
+    match runtime.block_on(server::run(role, loaded, sources, args.data_dir.clone())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");
             let code = match e {
                 server::NodeError::RoleNotAvailable(_) => EXIT_UNAVAILABLE,
-                server::NodeError::Api(_) => EXIT_CONFIG,
+                server::NodeError::Api(_) | server::NodeError::Identity(_) => EXIT_CONFIG,
                 _ => EXIT_SOFTWARE,
             };
             ExitCode::from(code)

@@ -5,5 +5,11 @@
 //! - [`failure_detector`]: Hazelcast's member failure detectors (deadline and phi-accrual) and
 //!   its connection-fault fast path, with the silence each configuration needs before a member
 //!   is suspected.
+//! - [`identity`]: a master's Raft node id, kept in its data dir.
+//! - [`greet`]: members introduce themselves (role, Raft id) on the member port.
+//! - [`bootstrap`]: how masters form the Raft group from the member list, deterministically.
 
+pub mod bootstrap;
 pub mod failure_detector;
+pub mod greet;
+pub mod identity;

@@ -1,6 +1,7 @@
 //! Process wiring and lifecycle: the only place that knows every subsystem. Starts them in order,
 //! stops them in reverse, and talks to systemd.
 
+pub mod master;
 pub mod server;
 pub mod shutdown;
 pub mod signals;

@@ -27,7 +27,7 @@ const HYBRID_NODE_ID: u16 = 0;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
-    #[error("not supported yet: `seatunnel {0}` (separated cluster mode) arrives with the replicated master state; run `seatunnel hybrid` to serve jobs on one machine")]
+    #[error("not supported yet: `seatunnel {0}` (separated cluster mode) arrives with job deployment to workers; run `seatunnel hybrid` to serve jobs on one machine")]
     RoleNotAvailable(&'static str),
     #[error("cannot bind the REST port {port}: {source}; free the port or set seatunnel.engine.http.port")]
     Bind { port: u16, source: std::io::Error },
@@ -35,6 +35,17 @@ pub enum NodeError {
     Api(#[from] api::ApiConfigError),
     #[error("cannot listen for signals: {0}")]
     Signals(std::io::Error),
+    #[error("cannot create the data dir {dir}: {source}; create it for the service user or pass --data-dir")]
+    DataDir {
+        dir: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot bind the member port {port}: {source}; free the port or set hazelcast.network.port.port")]
+    MemberPort { port: u16, source: std::io::Error },
+    #[error(transparent)]
+    Identity(#[from] crate::cluster::identity::IdentityError),
+    #[error(transparent)]
+    Raft(#[from] crate::raft::RaftStartError),
 }
 
 /// What a running node can change without a restart.
@@ -47,9 +58,13 @@ pub async fn run(
     role: Role,
     loaded: LoadedConfig,
     sources: ConfigSources,
+    data_dir: Option<std::path::PathBuf>,
 ) -> Result<(), NodeError> {
     let name = match role {
-        Role::Master => return Err(NodeError::RoleNotAvailable("master")),
+        Role::Master => {
+            let dir = super::master::data_dir(data_dir.as_deref(), "master");
+            return super::master::run(loaded, sources, dir).await;
+        }
         Role::Worker => return Err(NodeError::RoleNotAvailable("worker")),
         Role::Hybrid => "hybrid",
     };

@@ -12,8 +12,9 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::EnvFilter;
 
-/// Filter used when `RUST_LOG` is unset.
-const DEFAULT_FILTER: &str = "info";
+/// Filter used when `RUST_LOG` is unset. openraft logs every vote and log step at info, which
+/// would bury the node's own lines in the journal; its warnings and errors still show.
+const DEFAULT_FILTER: &str = "info,openraft=warn";
 
 #[derive(Debug, thiserror::Error)]
 pub enum TelemetryError {

@@ -1,0 +1,367 @@
+//! A master process (separated cluster mode): Raft over the member port, the group formed from
+//! the member list, readiness and status for systemd.
+//!
+//! Start order: data dir and node id → member port bound → Raft opened from disk (no load step)
+//! → gRPC served → READY=1 → the group is formed or joined in the background. Stop order:
+//! STOPPING=1 → Raft shut down (a follower takes over within an election timeout) → gRPC drained.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use openraft::async_runtime::WatchReceiver;
+use openraft::{BasicNode, ServerState};
+use tokio::net::TcpListener;
+
+use crate::cluster::bootstrap::{self, Decision, Greeting};
+use crate::cluster::greet::{self, GreetService, ROLE_MASTER};
+use crate::cluster::identity;
+use crate::config::{ConfigSources, LoadedConfig};
+use crate::raft::proto::Hello;
+use crate::raft::{MasterRaft, NodeId, RaftGrpc, RaftTimings};
+use crate::telemetry::sd_notify;
+
+use super::server::NodeError;
+use super::signals::{self, SignalEvent};
+use super::{Shutdown, DRAIN_DEADLINE};
+
+/// Interface the member port binds: every interface, as Hazelcast does.
+const MEMBER_BIND_HOST: &str = "0.0.0.0";
+/// How often an unformed master greets the member-list entries that have not answered.
+const GREET_EVERY: Duration = Duration::from_millis(500);
+/// How long one greeting may take: a live member on a LAN answers in milliseconds.
+const GREET_TIMEOUT: Duration = Duration::from_secs(2);
+/// How often the "still waiting for" line repeats while the group cannot form.
+const WAIT_LOG_EVERY: Duration = Duration::from_secs(10);
+/// How often the systemd status line is refreshed.
+const STATUS_EVERY: Duration = Duration::from_secs(2);
+
+/// The data dir: `--data-dir`, else systemd's `$STATE_DIRECTORY`, else the packaged default.
+pub fn data_dir(flag: Option<&Path>, role: &str) -> PathBuf {
+    if let Some(dir) = flag {
+        return dir.to_path_buf();
+    }
+    if let Some(dir) = std::env::var_os("STATE_DIRECTORY").filter(|d| !d.is_empty()) {
+        // systemd may pass several, colon-separated; the unit names one.
+        let first = dir
+            .to_string_lossy()
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        return PathBuf::from(first);
+    }
+    PathBuf::from("/var/lib/seatunnel").join(role)
+}
+
+pub async fn run(
+    loaded: LoadedConfig,
+    _sources: ConfigSources,
+    dir: PathBuf,
+) -> Result<(), NodeError> {
+    sd_notify::status("starting");
+    let mut signal_events = signals::listen().map_err(NodeError::Signals)?;
+    let shutdown = Shutdown::new();
+    let hz = &loaded.server.hazelcast;
+    let cluster = hz.cluster_name.clone();
+    std::fs::create_dir_all(&dir).map_err(|source| NodeError::DataDir {
+        dir: dir.clone(),
+        source,
+    })?;
+    let node_id = identity::load_or_create(&dir)?;
+    let listener = bind_member_port(hz.port.candidates()).await?;
+    let member_port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+    let raft =
+        MasterRaft::open(node_id, &dir.join("raft"), &cluster, RaftTimings::default()).await?;
+    tracing::info!(node_id, data_dir = %dir.display(), "master raft opened");
+
+    let advertised = format!(
+        "{}:{member_port}",
+        hz.public_address.clone().unwrap_or_else(local_host)
+    );
+    let hello_raft = raft.clone();
+    let greeter = GreetService::new(move || Hello {
+        cluster_name: String::new(),
+        role: ROLE_MASTER.into(),
+        node_id,
+        address: advertised.clone(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        raft_initialized: formed(&hello_raft),
+    });
+    let grpc = RaftGrpc::new(raft.raft.clone(), node_id);
+    let token = shutdown.token();
+    let server_cluster = cluster.clone();
+    shutdown.tracker().spawn(async move {
+        let served = tonic::transport::Server::builder()
+            .add_service(grpc.into_server(&server_cluster))
+            .add_service(greeter.into_server(&server_cluster))
+            .serve_with_incoming_shutdown(
+                tonic::transport::server::TcpIncoming::from(listener),
+                token.cancelled_owned(),
+            )
+            .await;
+        if let Err(e) = served {
+            tracing::error!("member port stopped serving: {e}");
+        }
+    });
+
+    let targets = member_targets(&loaded);
+    let tolerate = loaded.server.engine.backup_count as usize;
+    let former = raft.clone();
+    let form_cluster = cluster.clone();
+    let form_token = shutdown.token();
+    shutdown.tracker().spawn(async move {
+        tokio::select! {
+            _ = form(former, form_cluster, targets, tolerate) => {}
+            _ = form_token.cancelled() => {}
+        }
+    });
+
+    let ready = format!("master {node_id} ready: member port {member_port}");
+    sd_notify::ready(&ready);
+    tracing::info!("{ready}");
+    let mut watchdog = sd_notify::watchdog_period()
+        .map(|p| tokio::time::interval(p.max(Duration::from_millis(10))));
+    let mut status_tick = tokio::time::interval(STATUS_EVERY);
+    loop {
+        tokio::select! {
+            event = signal_events.recv() => match event {
+                Some(SignalEvent::Reload) => tracing::info!("reload: a master re-reads its configuration on restart; nothing applied"),
+                Some(SignalEvent::Shutdown) | None => break,
+            },
+            _ = async { watchdog.as_mut().expect("guarded").tick().await }, if watchdog.is_some() => sd_notify::watchdog(),
+            _ = status_tick.tick() => sd_notify::status(&status_line(&raft, member_port)),
+        }
+    }
+    sd_notify::stopping("stopping: leaving the raft group");
+    tracing::info!(
+        "shutting down: stopping raft, draining within {} s",
+        DRAIN_DEADLINE.as_secs()
+    );
+    if let Err(e) = raft.raft.shutdown().await {
+        tracing::warn!("raft did not stop cleanly: {e}");
+    }
+    shutdown.start();
+    shutdown.drain(DRAIN_DEADLINE).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Whether this master's Raft holds a membership (the group was formed, here or elsewhere).
+fn formed(raft: &MasterRaft) -> bool {
+    raft.raft
+        .metrics()
+        .borrow_watched()
+        .membership_config
+        .membership()
+        .voter_ids()
+        .next()
+        .is_some()
+}
+
+fn status_line(raft: &MasterRaft, port: u16) -> String {
+    let m = raft.raft.metrics().borrow_watched().clone();
+    let state = match m.state {
+        ServerState::Leader => "ACTIVE MASTER",
+        ServerState::Follower | ServerState::Candidate => "standby master",
+        ServerState::Learner => "standby master (learner)",
+        ServerState::Shutdown => "stopped",
+    };
+    let leader = m
+        .current_leader
+        .map_or("none".to_string(), |l| l.to_string());
+    format!(
+        "{state}, member port {port}, raft term {}, leader {leader}",
+        m.vote.leader_id().term
+    )
+}
+
+async fn bind_member_port(ports: std::ops::RangeInclusive<u16>) -> Result<TcpListener, NodeError> {
+    let first = *ports.start();
+    let mut last_error = None;
+    for port in ports {
+        match TcpListener::bind((MEMBER_BIND_HOST, port)).await {
+            Ok(l) => return Ok(l),
+            Err(e) => last_error = Some(e),
+        }
+    }
+    Err(NodeError::MemberPort {
+        port: first,
+        source: last_error.unwrap_or_else(|| std::io::Error::other("no port to try")),
+    })
+}
+
+/// Every member-list entry with the concrete addresses to try for it, in order.
+fn member_targets(loaded: &LoadedConfig) -> Vec<(String, Vec<String>)> {
+    let hz = &loaded.server.hazelcast;
+    hz.join
+        .members
+        .iter()
+        .map(|m| {
+            let candidates =
+                m.candidates(hz.port.port, hz.port.auto_increment, hz.join.port_try_count);
+            let entry = candidates
+                .first()
+                .map(|t| t.to_string())
+                .unwrap_or_default();
+            (entry, candidates.iter().map(|t| t.to_string()).collect())
+        })
+        .collect()
+}
+
+/// Greets the member list until the group can be formed or joined, then acts on the decision.
+async fn form(
+    raft: MasterRaft,
+    cluster: String,
+    targets: Vec<(String, Vec<String>)>,
+    backup_count: usize,
+) {
+    let mut answers: BTreeMap<String, Greeting> = BTreeMap::new();
+    let mut me: Option<Greeting> = None;
+    let mut last_wait_log = tokio::time::Instant::now() - WAIT_LOG_EVERY;
+    loop {
+        if formed(&raft) {
+            tracing::info!("raft group already formed; this master rejoins it from its data dir");
+            return;
+        }
+        for (entry, candidates) in &targets {
+            if answers.contains_key(entry) {
+                continue;
+            }
+            for target in candidates {
+                let hello = Hello {
+                    cluster_name: cluster.clone(),
+                    ..Hello::default()
+                };
+                match greet::greet(target, &cluster, hello, GREET_TIMEOUT).await {
+                    Ok(h) => {
+                        let g = Greeting {
+                            address: target.clone(),
+                            is_master: h.role == ROLE_MASTER,
+                            node_id: h.node_id,
+                            raft_initialized: h.raft_initialized,
+                        };
+                        if h.node_id == raft.node_id {
+                            me = Some(g.clone());
+                        }
+                        answers.insert(entry.clone(), g);
+                        break;
+                    }
+                    Err(e) if e.wrong_cluster => {
+                        tracing::error!(
+                            "{e}; this member is ignored until its hazelcast.cluster-name matches"
+                        );
+                    }
+                    Err(_) => {}
+                }
+            }
+        }
+        let Some(me_now) = me.clone() else {
+            if last_wait_log.elapsed() >= WAIT_LOG_EVERY {
+                tracing::warn!("this master is not reachable through any member-list entry yet; add its address (host:member port) to hazelcast.network.join.tcp-ip.member-list");
+                last_wait_log = tokio::time::Instant::now();
+            }
+            tokio::time::sleep(GREET_EVERY).await;
+            continue;
+        };
+        let entries: Vec<(String, Option<Greeting>)> = targets
+            .iter()
+            .map(|(entry, _)| (entry.clone(), answers.get(entry).cloned()))
+            .collect();
+        let masters = answers.values().filter(|g| g.is_master).count();
+        let tolerate = bootstrap::tolerated_failures(backup_count, masters);
+        match bootstrap::decide(&me_now, &entries, tolerate) {
+            Decision::Wait { unanswered } => {
+                if last_wait_log.elapsed() >= WAIT_LOG_EVERY {
+                    tracing::info!(
+                        "forming the raft group: waiting for member-list entries to answer: {}",
+                        unanswered.join(", ")
+                    );
+                    last_wait_log = tokio::time::Instant::now();
+                }
+                tokio::time::sleep(GREET_EVERY).await;
+            }
+            Decision::Follow { initializer } => {
+                warn_master_count(masters);
+                match initializer {
+                    Some(i) => tracing::info!(
+                        "raft group will be formed by the master at {i}; waiting for its leader"
+                    ),
+                    None => tracing::info!(
+                        "raft group exists; waiting for its leader to replicate to this master"
+                    ),
+                }
+                return;
+            }
+            Decision::Initialize { voters, learners } => {
+                warn_master_count(masters);
+                initialize(&raft, voters, learners).await;
+                return;
+            }
+        }
+    }
+}
+
+fn warn_master_count(masters: usize) {
+    if masters == 2 {
+        tracing::warn!("2 masters cannot fail over automatically: losing either stops all cluster changes; run 3 masters (a small third master process is enough)");
+    } else if masters == 1 {
+        tracing::warn!("a single master runs standalone: nothing survives the loss of its data dir; run 3 masters for failover");
+    }
+}
+
+async fn initialize(
+    raft: &MasterRaft,
+    voters: BTreeMap<NodeId, String>,
+    learners: BTreeMap<NodeId, String>,
+) {
+    let members: BTreeMap<NodeId, BasicNode> = voters
+        .iter()
+        .map(|(id, a)| (*id, BasicNode::new(a)))
+        .collect();
+    tracing::info!(voters = ?voters, "forming the raft group");
+    if let Err(e) = raft.raft.initialize(members).await {
+        tracing::error!("cannot form the raft group: {e}");
+        return;
+    }
+    if learners.is_empty() {
+        return;
+    }
+    // Learners are added by the leader; wait until this master knows who leads.
+    let mut metrics = raft.raft.metrics();
+    loop {
+        let (state, leader) = {
+            let m = metrics.borrow_watched();
+            (m.state, m.current_leader)
+        };
+        if leader.is_some() {
+            if state != ServerState::Leader {
+                tracing::info!("another master leads; it adds the remaining masters as learners when it learns of them");
+                return;
+            }
+            break;
+        }
+        if metrics.changed().await.is_err() {
+            return;
+        }
+    }
+    for (id, addr) in learners {
+        match raft
+            .raft
+            .add_learner(id, BasicNode::new(&addr), false)
+            .await
+        {
+            Ok(_) => {
+                tracing::info!(node_id = id, %addr, "added master as a learner (beyond 2f+1 voters)")
+            }
+            Err(e) => tracing::warn!(node_id = id, %addr, "cannot add master as a learner: {e}"),
+        }
+    }
+}
+
+fn local_host() -> String {
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "localhost".to_string())
+}

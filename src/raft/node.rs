@@ -1,0 +1,66 @@
+//! Opening one master's Raft: its RocksDB (log, vote and maps in one database), the state
+//! machine over the map store, and the openraft instance wired to the gRPC transport.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::network::NetworkFactory;
+use super::settings::{RaftTimings, TimingError};
+use super::{LogStore, NodeId, Raft, StateMachine};
+use crate::map::{RocksDb, RocksStore, RocksStoreOptions, StoreError};
+
+/// Why a master's Raft could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RaftStartError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Timing(#[from] TimingError),
+    #[error("raft did not start on data dir {dir}: {message}")]
+    Raft { dir: String, message: String },
+}
+
+/// One master's Raft and the maps it replicates.
+#[derive(Clone)]
+pub struct MasterRaft {
+    pub node_id: NodeId,
+    pub raft: Raft,
+    pub state: StateMachine,
+}
+
+impl MasterRaft {
+    /// Opens (or creates) the data dir for `cluster_name` and starts Raft as `node_id`. Nothing is
+    /// loaded: the log and the applied maps are on disk, and Raft resumes from them.
+    pub async fn open(
+        node_id: NodeId,
+        dir: &Path,
+        cluster_name: &str,
+        timings: RaftTimings,
+    ) -> Result<MasterRaft, RaftStartError> {
+        let config = timings.openraft_config(cluster_name)?;
+        let db = RocksDb::open(dir, cluster_name)?;
+        // The log append fsyncs the shared WAL, and Raft re-applies anything past the durable
+        // `last_applied`, so the apply itself need not sync (map store module doc).
+        let options = RocksStoreOptions {
+            sync_on_apply: false,
+        };
+        let state = StateMachine::new(Arc::new(RocksStore::new(db.clone(), options)));
+        let raft = Raft::new(
+            node_id,
+            config,
+            NetworkFactory::new(cluster_name),
+            LogStore::new(db),
+            state.clone(),
+        )
+        .await
+        .map_err(|e| RaftStartError::Raft {
+            dir: dir.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Ok(MasterRaft {
+            node_id,
+            raft,
+            state,
+        })
+    }
+}

@@ -1,0 +1,186 @@
+//! The Raft state machine: applies committed entries to the masters' maps.
+//!
+//! Each entry is one [`WriteBatch`](crate::map::WriteBatch) carrying its log id as the new
+//! `last_applied` (and the membership, for membership entries), so after a crash the store is
+//! exactly "every entry up to `last_applied`" and Raft re-applies only what follows. Snapshots are
+//! the map's point-in-time, 271-partition verified snapshots, built on demand: metadata is small,
+//! and a snapshot built now is always at least as new as one built earlier.
+
+use std::io;
+use std::sync::Arc;
+
+use futures_util::{Stream, StreamExt};
+use openraft::alias::{SnapshotMetaOf, SnapshotOf, StoredMembershipOf};
+use openraft::storage::{EntryResponder, RaftStateMachine};
+use openraft::{EntryPayload, OptionalSend, RaftSnapshotBuilder, SnapshotMeta, StoredMembership};
+
+use super::command::{self, CommandResult};
+use super::{codec, Entry, LogId, TypeConfig};
+use crate::map::store::{decode_snapshot, encode_snapshot, read_snapshot};
+use crate::map::{LogId as StoreLogId, MapStore, StoreError, WriteBatch};
+
+/// The state machine over a shared map store; clones share it.
+#[derive(Clone)]
+pub struct StateMachine {
+    store: Arc<dyn MapStore>,
+}
+
+fn to_store(id: &LogId) -> StoreLogId {
+    StoreLogId {
+        term: id.leader_id.term,
+        index: id.index,
+    }
+}
+
+fn from_store(id: StoreLogId) -> LogId {
+    LogId::new_term_index(id.term, id.index)
+}
+
+fn store_io(e: StoreError) -> io::Error {
+    io::Error::other(e)
+}
+
+/// Runs blocking store work off the async runtime.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, io::Error> + Send + 'static,
+) -> Result<T, io::Error> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(io::Error::other)?
+}
+
+impl StateMachine {
+    pub fn new(store: Arc<dyn MapStore>) -> StateMachine {
+        StateMachine { store }
+    }
+
+    /// The maps, for reads. Writes go through Raft only.
+    pub fn store(&self) -> &Arc<dyn MapStore> {
+        &self.store
+    }
+
+    /// Applies one entry; blocking.
+    fn apply_entry(store: &dyn MapStore, entry: &Entry) -> Result<CommandResult, io::Error> {
+        let log_id = to_store(&entry.log_id);
+        let (batch, result) = match entry.payload {
+            EntryPayload::Blank => (WriteBatch::new(log_id), CommandResult::default()),
+            EntryPayload::Normal(ref cmd) => {
+                command::plan(cmd, log_id, |map, key| store.get(map, key)).map_err(store_io)?
+            }
+            EntryPayload::Membership(ref membership) => {
+                let stored = StoredMembership::new(Some(entry.log_id.clone()), membership.clone());
+                let mut batch = WriteBatch::new(log_id);
+                batch.set_membership(codec::encode("raft membership", &stored)?);
+                (batch, CommandResult::default())
+            }
+        };
+        store.apply(batch).map_err(store_io)?;
+        Ok(result)
+    }
+
+    /// A snapshot of everything applied so far (possibly nothing yet).
+    fn build(store: &dyn MapStore) -> Result<SnapshotOf<TypeConfig, Vec<u8>>, io::Error> {
+        let reader = store.snapshot().map_err(store_io)?;
+        let snapshot = read_snapshot(reader.as_ref()).map_err(store_io)?;
+        let state = snapshot.applied_state().clone();
+        let meta = SnapshotMeta {
+            last_log_id: state.last_applied.map(from_store),
+            last_membership: decode_membership(state.membership.as_deref())?,
+        };
+        Ok(SnapshotOf::<TypeConfig, Vec<u8>> {
+            meta,
+            snapshot: encode_snapshot(&snapshot),
+        })
+    }
+}
+
+fn decode_membership(bytes: Option<&[u8]>) -> Result<StoredMembershipOf<TypeConfig>, io::Error> {
+    match bytes {
+        Some(bytes) => Ok(codec::decode("raft membership", bytes)?),
+        None => Ok(StoredMembership::default()),
+    }
+}
+
+impl RaftSnapshotBuilder<TypeConfig> for StateMachine {
+    type SnapshotData = Vec<u8>;
+
+    async fn build_snapshot(&mut self) -> Result<SnapshotOf<TypeConfig, Vec<u8>>, io::Error> {
+        let store = self.store.clone();
+        blocking(move || StateMachine::build(store.as_ref())).await
+    }
+}
+
+impl RaftStateMachine<TypeConfig> for StateMachine {
+    type SnapshotData = Vec<u8>;
+    type SnapshotBuilder = StateMachine;
+
+    async fn applied_state(
+        &mut self,
+    ) -> Result<(Option<LogId>, StoredMembershipOf<TypeConfig>), io::Error> {
+        let store = self.store.clone();
+        let state = blocking(move || store.applied_state().map_err(store_io)).await?;
+        Ok((
+            state.last_applied.map(from_store),
+            decode_membership(state.membership.as_deref())?,
+        ))
+    }
+
+    async fn apply<Strm>(&mut self, mut entries: Strm) -> Result<(), io::Error>
+    where
+        Strm: Stream<Item = Result<EntryResponder<TypeConfig>, io::Error>> + Unpin + OptionalSend,
+    {
+        let mut pending = Vec::new();
+        while let Some(item) = entries.next().await {
+            pending.push(item?);
+        }
+        let store = self.store.clone();
+        let (pending, results) = blocking(move || {
+            let mut results = Vec::with_capacity(pending.len());
+            for (entry, _) in &pending {
+                results.push(StateMachine::apply_entry(store.as_ref(), entry)?);
+            }
+            Ok((pending, results))
+        })
+        .await?;
+        for ((_, responder), result) in pending.into_iter().zip(results) {
+            if let Some(responder) = responder {
+                responder.send(result);
+            }
+        }
+        Ok(())
+    }
+
+    async fn get_snapshot_builder(&mut self) -> Self::SnapshotBuilder {
+        self.clone()
+    }
+
+    async fn install_snapshot(
+        &mut self,
+        meta: &SnapshotMetaOf<TypeConfig>,
+        snapshot: Vec<u8>,
+    ) -> Result<(), io::Error> {
+        let verified = decode_snapshot(&snapshot)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        let carried = verified.applied_state().last_applied.map(from_store);
+        if carried != meta.last_log_id {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "snapshot data is at {:?} but its metadata says {:?}; refusing to install it",
+                    carried, meta.last_log_id
+                ),
+            ));
+        }
+        let store = self.store.clone();
+        blocking(move || store.install_snapshot(&verified).map_err(store_io)).await
+    }
+
+    async fn get_current_snapshot(
+        &mut self,
+    ) -> Result<Option<SnapshotOf<TypeConfig, Vec<u8>>>, io::Error> {
+        let store = self.store.clone();
+        let snapshot = blocking(move || StateMachine::build(store.as_ref())).await?;
+        // Nothing applied: there is no snapshot to offer a lagging master.
+        Ok(snapshot.meta.last_log_id.is_some().then_some(snapshot))
+    }
+}

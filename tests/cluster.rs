@@ -1,0 +1,168 @@
+//! Separated cluster mode with real `seatunnel master` processes on loopback: the Raft group
+//! forms from SeaTunnel-style `hazelcast-master.yaml` files, survives `kill -9` of its leader and
+//! a restart of every master without losing a write, and refuses a member of another cluster.
+
+mod cluster_support;
+
+use std::time::{Duration, Instant};
+
+use cluster_support::{Masters, DEADLINE};
+use seatunnel::map::MapId;
+use seatunnel::raft::network::forward;
+use seatunnel::raft::{Command, CommandResult, ForwardError, Guard};
+
+/// Per-call budget for a forwarded write: longer than an election, so a call made during one
+/// waits for the result instead of failing at once.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Writes `command` through whichever master leads, following leader hints, until it commits.
+/// Returns the result and the address of the master that took it.
+fn write(
+    rt: &tokio::runtime::Runtime,
+    masters: &[String],
+    cluster: &str,
+    command: &Command,
+) -> (CommandResult, String) {
+    let start = Instant::now();
+    let mut next = 0;
+    let mut last = String::new();
+    loop {
+        assert!(
+            start.elapsed() < DEADLINE,
+            "no master took the write; last error: {last}"
+        );
+        let addr = masters[next % masters.len()].clone();
+        match rt.block_on(forward(&addr, cluster, command, WRITE_TIMEOUT)) {
+            Ok(result) => return (result, addr),
+            Err(ForwardError::NotLeader {
+                leader: Some((_, hint)),
+                ..
+            }) if masters.contains(&hint) => {
+                next = masters.iter().position(|m| *m == hint).unwrap();
+                last = format!("{addr} is not the leader");
+                continue;
+            }
+            Err(e) => last = e.to_string(),
+        }
+        next += 1;
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn job(id: &str) -> Command {
+    Command::default()
+        .guard(Guard::Absent {
+            map: MapId::RunningJobInfo,
+            key: id.as_bytes().to_vec(),
+        })
+        .put(MapId::RunningJobInfo, id.as_bytes(), b"info".to_vec())
+        .put(MapId::RunningJobState, id.as_bytes(), b"RUNNING".to_vec())
+}
+
+/// Applies only if the job is already there: a read of committed state through the log.
+fn present(id: &str) -> Command {
+    Command::default().guard(Guard::Present {
+        map: MapId::RunningJobInfo,
+        key: id.as_bytes().to_vec(),
+    })
+}
+
+#[test]
+fn three_masters_form_fail_over_on_kill_9_and_restart_without_loss() {
+    let rt = runtime();
+    let mut masters = Masters::new(3, "st-raft-test");
+    masters.start_all();
+    let addrs = masters.addresses();
+
+    let (first, leader) = write(&rt, &addrs, &masters.cluster, &job("1"));
+    assert!(first.applied());
+    let leader_index = addrs.iter().position(|a| *a == leader).unwrap();
+    for n in &masters.nodes {
+        n.wait_log("master raft opened");
+    }
+
+    // The active master dies without a word; a standby takes over and commits.
+    masters.nodes[leader_index].kill9();
+    let survivors: Vec<String> = addrs.iter().filter(|a| **a != leader).cloned().collect();
+    let (second, new_leader) = write(&rt, &survivors, &masters.cluster, &job("2"));
+    assert!(second.applied());
+    assert_ne!(new_leader, leader);
+    let (again, _) = write(&rt, &survivors, &masters.cluster, &job("1"));
+    assert_eq!(
+        again.failed_guard,
+        Some(0),
+        "job 1 was lost in the failover"
+    );
+
+    // Every master goes down hard and comes back on its data dir: nothing is lost.
+    for n in &mut masters.nodes {
+        n.kill9();
+    }
+    masters.start_all();
+    for id in ["1", "2"] {
+        let (read, _) = write(&rt, &addrs, &masters.cluster, &present(id));
+        assert!(
+            read.applied(),
+            "job {id} lost after restarting every master"
+        );
+    }
+    for n in &masters.nodes {
+        assert!(
+            !n.log_contains("forming the raft group"),
+            "{} formed a second group on restart:\n{}",
+            n.address(),
+            n.log_text()
+        );
+    }
+    for n in &mut masters.nodes {
+        let status = n.terminate().unwrap();
+        assert!(
+            status.success(),
+            "{} exited with {status} on SIGTERM",
+            n.address()
+        );
+    }
+}
+
+#[test]
+fn a_master_of_another_cluster_is_refused_with_a_clear_log_line() {
+    let rt = runtime();
+    let mut ours = Masters::new(1, "st-ours");
+    ours.start_all();
+    let (result, _) = write(&rt, &ours.addresses(), &ours.cluster, &job("1"));
+    assert!(result.applied());
+
+    // A stranger lists our master beside itself; neither side accepts the other.
+    let mut theirs = Masters::new(1, "st-theirs");
+    let mut list = theirs.addresses();
+    list.push(ours.addresses()[0].clone());
+    cluster_support::write_config(
+        &theirs.nodes[0].dir,
+        "master",
+        "st-theirs",
+        theirs.nodes[0].port,
+        &list,
+    );
+    theirs.start_all();
+    theirs.nodes[0].wait_log("this member is ignored until its hazelcast.cluster-name matches");
+    ours.nodes[0].wait_log("refused a call from cluster \"st-theirs\"");
+    let refused = rt
+        .block_on(forward(
+            &ours.addresses()[0],
+            "st-theirs",
+            &job("2"),
+            WRITE_TIMEOUT,
+        ))
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("cluster name mismatch"),
+        "{refused}"
+    );
+}

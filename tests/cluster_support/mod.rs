@@ -1,0 +1,190 @@
+//! A harness for real `seatunnel` cluster processes on loopback: reserved free ports, one temp
+//! config and data dir per node, SeaTunnel-style `hazelcast-master.yaml` files, log capture, and
+//! waits with deadlines.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+/// Generous: a loaded 2-core CI machine runs several processes and elections at once.
+pub const DEADLINE: Duration = Duration::from_secs(60);
+
+/// Free loopback ports, reserved by binding and releasing them (the OS does not hand a released
+/// ephemeral port out again at once).
+pub fn free_ports(n: usize) -> Vec<u16> {
+    let listeners: Vec<std::net::TcpListener> = (0..n)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    listeners
+        .iter()
+        .map(|l| l.local_addr().unwrap().port())
+        .collect()
+}
+
+/// One node's files and process.
+pub struct ClusterNode {
+    pub role: &'static str,
+    pub port: u16,
+    pub dir: PathBuf,
+    child: Option<Child>,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+/// Writes the config of a node: `seatunnel.yaml` (REST off for now) and the role's hazelcast file
+/// as SeaTunnel ships it, with this test's cluster name, ports and member list.
+pub fn write_config(dir: &Path, role: &str, cluster: &str, port: u16, members: &[String]) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(
+        dir.join("seatunnel.yaml"),
+        "seatunnel:\n  engine:\n    backup-count: 1\n    http:\n      enable-http: false\n",
+    )
+    .unwrap();
+    let list: String = members
+        .iter()
+        .map(|m| format!("          - {m}\n"))
+        .collect();
+    let file = format!("hazelcast-{role}.yaml");
+    std::fs::write(
+        dir.join(file),
+        format!(
+            "hazelcast:\n  cluster-name: {cluster}\n  network:\n    join:\n      tcp-ip:\n        enabled: true\n        member-list:\n{list}    port:\n      auto-increment: false\n      port: {port}\n  properties:\n    hazelcast.heartbeat.failuredetector.type: phi-accrual\n    hazelcast.heartbeat.interval.seconds: 2\n    hazelcast.max.no.heartbeat.seconds: 180\n"
+        ),
+    )
+    .unwrap();
+}
+
+impl ClusterNode {
+    pub fn new(role: &'static str, port: u16, dir: PathBuf) -> ClusterNode {
+        ClusterNode {
+            role,
+            port,
+            dir,
+            child: None,
+            log: Arc::default(),
+        }
+    }
+
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub fn start(&mut self) {
+        assert!(self.child.is_none(), "{} already running", self.address());
+        // Each start gets a fresh log, so a test can tell what this run said.
+        self.log = Arc::default();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_seatunnel"))
+            .arg(self.role)
+            .arg("--config")
+            .arg(self.dir.join("seatunnel.yaml"))
+            .arg("--data-dir")
+            .arg(self.dir.join("data"))
+            .env("SEATUNNEL_LOG_TARGET", "stderr")
+            .env("RUST_LOG", "info,openraft=warn")
+            .env_remove("SEATUNNEL_HOME")
+            .env_remove("NOTIFY_SOCKET")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let log = self.log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                log.lock().unwrap().push(line);
+            }
+        });
+        self.child = Some(child);
+    }
+
+    /// SIGKILL: a crash, no goodbye.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    /// SIGTERM and wait for the exit status.
+    pub fn terminate(&mut self) -> Option<std::process::ExitStatus> {
+        let mut child = self.child.take()?;
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        )
+        .unwrap();
+        Some(child.wait().unwrap())
+    }
+
+    pub fn log_contains(&self, needle: &str) -> bool {
+        self.log.lock().unwrap().iter().any(|l| l.contains(needle))
+    }
+
+    pub fn log_text(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+
+    pub fn wait_log(&self, needle: &str) {
+        let start = Instant::now();
+        while !self.log_contains(needle) {
+            assert!(
+                start.elapsed() < DEADLINE,
+                "{} never logged {needle:?}; log:\n{}",
+                self.address(),
+                self.log_text()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for ClusterNode {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// A set of masters sharing one member list, in one temp dir.
+pub struct Masters {
+    pub nodes: Vec<ClusterNode>,
+    pub cluster: String,
+    _root: TempDir,
+}
+
+impl Masters {
+    pub fn new(n: usize, cluster: &str) -> Masters {
+        let root = TempDir::new().unwrap();
+        let ports = free_ports(n);
+        let members: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+        let nodes = ports
+            .iter()
+            .enumerate()
+            .map(|(i, port)| {
+                let dir = root.path().join(format!("master-{i}"));
+                write_config(&dir, "master", cluster, *port, &members);
+                ClusterNode::new("master", *port, dir)
+            })
+            .collect();
+        Masters {
+            nodes,
+            cluster: cluster.to_string(),
+            _root: root,
+        }
+    }
+
+    pub fn start_all(&mut self) {
+        for n in &mut self.nodes {
+            n.start();
+        }
+    }
+
+    pub fn addresses(&self) -> Vec<String> {
+        self.nodes.iter().map(|n| n.address()).collect()
+    }
+}
