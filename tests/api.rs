@@ -50,12 +50,15 @@ async fn start(context_path: &str) -> Server {
             node: NodeInfo {
                 host: "127.0.0.1".into(),
                 port: addr.port(),
+                http_port: addr.port(),
                 is_master: true,
                 is_worker: true,
             },
             tags: BTreeMap::new(),
             max_body_bytes: api::DEFAULT_MAX_BODY_BYTES,
             basic_auth: None,
+            serve_v1: false,
+            log_dir: None,
         },
     );
     let task = tokio::spawn(api::serve(listener, state.clone(), shutdown.clone()));

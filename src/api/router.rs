@@ -4,8 +4,54 @@
 //! route matches its path exactly or followed by `/…`, the longest route wins
 //! (`/submit-job/upload` over `/submit-job`), and what follows is the route's parameter
 //! (`/job-info/123`).
+//!
+//! A listener serves REST V2 under the context path, REST V1 under [`V1_PREFIX`], or both
+//! ([`Routes`]). V1 is SeaTunnel's Hazelcast text-protocol API: it ignores the context path and
+//! knows fewer routes (no upload, no `/health`, no `/members`).
 
 use hyper::Method;
+
+/// SeaTunnel's V1 prefix (Hazelcast's `URI_MAPS`), fixed whatever the context path.
+pub const V1_PREFIX: &str = "/hazelcast/rest/maps";
+
+/// Which route families a listener serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routes {
+    /// `seatunnel.engine.http.context-path`, normalized ([`normalize_context_path`]).
+    pub context_path: String,
+    /// REST V2 under the context path.
+    pub v2: bool,
+    /// REST V1 under [`V1_PREFIX`] (`hazelcast.network.rest-api.enabled`).
+    pub v1: bool,
+}
+
+impl Routes {
+    /// V2 only, under `context_path` (normalized here).
+    pub fn v2(context_path: &str) -> Routes {
+        Routes {
+            context_path: normalize_context_path(context_path),
+            v2: true,
+            v1: false,
+        }
+    }
+}
+
+/// How `/logs` lists files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListFormat {
+    Html,
+    Json,
+}
+
+impl ListFormat {
+    /// SeaTunnel's `format` query value: `json` (any case), else HTML.
+    pub fn from_query(pairs: &[(String, String)]) -> ListFormat {
+        match pairs.iter().rev().find(|(k, _)| k == "format") {
+            Some((_, v)) if v.trim().eq_ignore_ascii_case("json") => ListFormat::Json,
+            _ => ListFormat::Html,
+        }
+    }
+}
 
 /// Every route, as served under the context path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +83,20 @@ pub enum Endpoint {
     StopJobs,
     EncryptConfig,
     UpdateTags,
+    /// `/logs` and `/logs/:jobId`: log files of every node; `job_id` empty means all.
+    Logs {
+        job_id: String,
+        format: ListFormat,
+    },
+    /// `/log`: this node's log files, as HTML.
+    NodeLogs,
+    /// `/logs/<name>` and `/log/<name>`: one file's content; the name is not validated yet.
+    LogFile {
+        name: String,
+    },
+    /// `/get-all-log-name`: this node's log file names.
+    AllLogNames,
+    Members,
     /// The path exists but not for this method.
     MethodNotAllowed {
         allowed: &'static str,
@@ -44,7 +104,7 @@ pub enum Endpoint {
     NotFound,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Route {
     Overview,
     RunningJobs,
@@ -60,25 +120,38 @@ enum Route {
     StopJobs,
     EncryptConfig,
     UpdateTags,
+    Logs,
+    Log,
+    AllLogNames,
+    Members,
 }
 
-/// Route paths, SeaTunnel's `RestConstant` names plus our `/health`.
-const ROUTES: &[(&str, Route)] = &[
-    ("/overview", Route::Overview),
-    ("/running-jobs", Route::RunningJobs),
-    ("/job-info", Route::JobInfo),
-    ("/running-job", Route::JobInfo),
-    ("/finished-jobs", Route::FinishedJobs),
-    ("/system-monitoring-information", Route::SystemMonitoring),
-    ("/thread-dump", Route::ThreadDump),
-    ("/health", Route::Health),
-    ("/submit-job", Route::SubmitJob),
-    ("/submit-job/upload", Route::SubmitJobUpload),
-    ("/submit-jobs", Route::SubmitJobs),
-    ("/stop-job", Route::StopJob),
-    ("/stop-jobs", Route::StopJobs),
-    ("/encrypt-config", Route::EncryptConfig),
-    ("/update-tags", Route::UpdateTags),
+/// Route paths, SeaTunnel's `RestConstant` names plus our `/health` and `/members`, and whether
+/// V1 serves them too.
+const ROUTES: &[(&str, Route, bool)] = &[
+    ("/overview", Route::Overview, true),
+    ("/running-jobs", Route::RunningJobs, true),
+    ("/job-info", Route::JobInfo, true),
+    ("/running-job", Route::JobInfo, true),
+    ("/finished-jobs", Route::FinishedJobs, true),
+    (
+        "/system-monitoring-information",
+        Route::SystemMonitoring,
+        true,
+    ),
+    ("/thread-dump", Route::ThreadDump, true),
+    ("/health", Route::Health, false),
+    ("/submit-job", Route::SubmitJob, true),
+    ("/submit-job/upload", Route::SubmitJobUpload, false),
+    ("/submit-jobs", Route::SubmitJobs, true),
+    ("/stop-job", Route::StopJob, true),
+    ("/stop-jobs", Route::StopJobs, true),
+    ("/encrypt-config", Route::EncryptConfig, true),
+    ("/update-tags", Route::UpdateTags, true),
+    ("/logs", Route::Logs, true),
+    ("/log", Route::Log, true),
+    ("/get-all-log-name", Route::AllLogNames, true),
+    ("/members", Route::Members, false),
 ];
 
 /// `""`, `"/"` → no prefix; otherwise one leading `/` and no trailing one.
@@ -91,12 +164,21 @@ pub fn normalize_context_path(context_path: &str) -> String {
     }
 }
 
-/// `context_path` must be normalized ([`normalize_context_path`]).
-pub fn route(method: &Method, path: &str, query: Option<&str>, context_path: &str) -> Endpoint {
-    let Some(path) = strip_context(path, context_path) else {
-        return Endpoint::NotFound;
+/// The endpoint `path` names on a listener serving `routes`.
+pub fn route(method: &Method, path: &str, query: Option<&str>, routes: &Routes) -> Endpoint {
+    let v1_path = if routes.v1 {
+        strip_context(path, V1_PREFIX)
+    } else {
+        None
     };
-    let Some((route, rest)) = longest_match(path) else {
+    let matched = match v1_path {
+        Some(p) => longest_match(p, true),
+        None if routes.v2 => {
+            strip_context(path, &routes.context_path).and_then(|p| longest_match(p, false))
+        }
+        None => None,
+    };
+    let Some((route, rest)) = matched else {
         return Endpoint::NotFound;
     };
     let get = |e: Endpoint| {
@@ -135,6 +217,29 @@ pub fn route(method: &Method, path: &str, query: Option<&str>, context_path: &st
         // SeaTunnel's own tests send PUT here through the V1 port; accept both.
         Route::UpdateTags if method == Method::PUT => Endpoint::UpdateTags,
         Route::UpdateTags => post(Endpoint::UpdateTags),
+        Route::Logs => {
+            let param = percent_decode(rest.trim_end_matches('/'), false);
+            // SeaTunnel reads a parameter containing ".log" as a file name; anything that could
+            // climb out of the directory is a file name too, so it is refused, not filtered on.
+            if param.contains(".log") || param.contains('/') || param.contains("..") {
+                get(Endpoint::LogFile { name: param })
+            } else {
+                get(Endpoint::Logs {
+                    job_id: param,
+                    format: ListFormat::from_query(&pairs()),
+                })
+            }
+        }
+        Route::Log => {
+            let param = percent_decode(rest.trim_end_matches('/'), false);
+            if param.is_empty() {
+                get(Endpoint::NodeLogs)
+            } else {
+                get(Endpoint::LogFile { name: param })
+            }
+        }
+        Route::AllLogNames => get(Endpoint::AllLogNames),
+        Route::Members => get(Endpoint::Members),
     }
 }
 
@@ -153,11 +258,13 @@ fn strip_context<'a>(path: &'a str, context_path: &str) -> Option<&'a str> {
     }
 }
 
-/// The longest route matching `path` as Jetty's `<route>/*`, and the text after `<route>/`.
-fn longest_match(path: &str) -> Option<(Route, &str)> {
+/// The longest route matching `path` as Jetty's `<route>/*`, and the text after `<route>/`;
+/// with `v1`, among the routes V1 serves.
+fn longest_match(path: &str, v1: bool) -> Option<(Route, &str)> {
     ROUTES
         .iter()
-        .filter_map(|&(prefix, route)| {
+        .filter(|&&(_, _, in_v1)| in_v1 || !v1)
+        .filter_map(|&(prefix, route, _)| {
             let rest = path.strip_prefix(prefix)?;
             if rest.is_empty() {
                 Some((prefix.len(), route, ""))
@@ -215,7 +322,7 @@ mod tests {
     use super::*;
 
     fn get(path: &str) -> Endpoint {
-        route(&Method::GET, path, None, "")
+        route(&Method::GET, path, None, &Routes::v2(""))
     }
 
     #[test]
@@ -259,7 +366,7 @@ mod tests {
 
     #[test]
     fn longest_route_wins() {
-        let post = |p: &str| route(&Method::POST, p, Some("jobId=1"), "");
+        let post = |p: &str| route(&Method::POST, p, Some("jobId=1"), &Routes::v2(""));
         let q = vec![("jobId".to_string(), "1".to_string())];
         assert_eq!(
             post("/submit-job/upload"),
@@ -272,7 +379,7 @@ mod tests {
         assert_eq!(post("/encrypt-config"), Endpoint::EncryptConfig);
         assert_eq!(post("/update-tags"), Endpoint::UpdateTags);
         assert_eq!(
-            route(&Method::PUT, "/update-tags", None, ""),
+            route(&Method::PUT, "/update-tags", None, &Routes::v2("")),
             Endpoint::UpdateTags
         );
     }
@@ -284,15 +391,15 @@ mod tests {
             Endpoint::MethodNotAllowed { allowed: "POST" }
         );
         assert_eq!(
-            route(&Method::POST, "/overview", None, ""),
+            route(&Method::POST, "/overview", None, &Routes::v2("")),
             Endpoint::MethodNotAllowed { allowed: "GET" }
         );
     }
 
     #[test]
     fn context_path_prefixes_every_route() {
-        let ctx = normalize_context_path("seatunnel/");
-        assert_eq!(ctx, "/seatunnel");
+        assert_eq!(normalize_context_path("seatunnel/"), "/seatunnel");
+        let ctx = Routes::v2("seatunnel/");
         assert_eq!(normalize_context_path("/"), "");
         assert_eq!(
             route(&Method::GET, "/seatunnel/running-jobs", None, &ctx),
@@ -309,6 +416,155 @@ mod tests {
         assert_eq!(
             route(&Method::GET, "/seatunnel", None, &ctx),
             Endpoint::NotFound
+        );
+    }
+
+    fn both(context_path: &str) -> Routes {
+        Routes {
+            v1: true,
+            ..Routes::v2(context_path)
+        }
+    }
+
+    fn v1_only() -> Routes {
+        Routes {
+            context_path: String::new(),
+            v2: false,
+            v1: true,
+        }
+    }
+
+    #[test]
+    fn v1_serves_seatunnels_v1_paths_whatever_the_context_path() {
+        let routes = both("/seatunnel");
+        let get = |p: &str| route(&Method::GET, p, Some("format=json"), &routes);
+        let post = |p: &str| route(&Method::POST, p, None, &routes);
+        let v1 = |p: &str| format!("{V1_PREFIX}{p}");
+        assert_eq!(
+            get(&v1("/overview")),
+            Endpoint::Overview {
+                tags: vec![("format".into(), "json".into())]
+            }
+        );
+        assert_eq!(get(&v1("/running-jobs")), Endpoint::RunningJobs);
+        for p in ["/job-info/7", "/running-job/7"] {
+            assert_eq!(get(&v1(p)), Endpoint::JobInfo { job_id: "7".into() });
+        }
+        assert_eq!(
+            get(&v1("/finished-jobs/FAILED")),
+            Endpoint::FinishedJobs {
+                state: "FAILED".into()
+            }
+        );
+        assert_eq!(
+            get(&v1("/system-monitoring-information")),
+            Endpoint::SystemMonitoring
+        );
+        assert_eq!(get(&v1("/thread-dump")), Endpoint::ThreadDump);
+        assert_eq!(
+            get(&v1("/logs")),
+            Endpoint::Logs {
+                job_id: "".into(),
+                format: ListFormat::Json
+            }
+        );
+        assert_eq!(
+            get(&v1("/logs/7")),
+            Endpoint::Logs {
+                job_id: "7".into(),
+                format: ListFormat::Json
+            }
+        );
+        assert_eq!(
+            get(&v1("/logs/job-7.log")),
+            Endpoint::LogFile {
+                name: "job-7.log".into()
+            }
+        );
+        assert_eq!(get(&v1("/log")), Endpoint::NodeLogs);
+        assert_eq!(get(&v1("/get-all-log-name")), Endpoint::AllLogNames);
+        assert_eq!(
+            post(&v1("/submit-job")),
+            Endpoint::SubmitJob { query: vec![] }
+        );
+        assert_eq!(post(&v1("/submit-jobs")), Endpoint::SubmitJobs);
+        assert_eq!(post(&v1("/stop-job")), Endpoint::StopJob);
+        assert_eq!(post(&v1("/stop-jobs")), Endpoint::StopJobs);
+        assert_eq!(post(&v1("/encrypt-config")), Endpoint::EncryptConfig);
+        assert_eq!(post(&v1("/update-tags")), Endpoint::UpdateTags);
+        assert_eq!(
+            get(&v1("/submit-job")),
+            Endpoint::MethodNotAllowed { allowed: "POST" }
+        );
+        // Routes V1 never had, and V2 paths under the V1 prefix, are unknown there.
+        assert_eq!(get(&v1("/health")), Endpoint::NotFound);
+        assert_eq!(get(&v1("/members")), Endpoint::NotFound);
+        assert_eq!(
+            post(&v1("/submit-job/upload")),
+            Endpoint::SubmitJob { query: vec![] },
+            "V1 matches by prefix, so upload is a plain submit there"
+        );
+        assert_eq!(get(V1_PREFIX), Endpoint::NotFound);
+        assert_eq!(
+            get(&format!("/seatunnel{V1_PREFIX}/overview")),
+            Endpoint::NotFound
+        );
+        // V2 keeps its context path beside V1.
+        assert_eq!(get("/seatunnel/running-jobs"), Endpoint::RunningJobs);
+        assert_eq!(get("/running-jobs"), Endpoint::NotFound);
+    }
+
+    #[test]
+    fn v1_is_off_unless_asked_and_v2_can_be_off() {
+        let path = format!("{V1_PREFIX}/running-jobs");
+        assert_eq!(
+            route(&Method::GET, &path, None, &Routes::v2("")),
+            Endpoint::NotFound
+        );
+        assert_eq!(
+            route(&Method::GET, &path, None, &v1_only()),
+            Endpoint::RunningJobs
+        );
+        assert_eq!(
+            route(&Method::GET, "/running-jobs", None, &v1_only()),
+            Endpoint::NotFound
+        );
+    }
+
+    #[test]
+    fn log_routes() {
+        let get = |p: &str, q: Option<&str>| route(&Method::GET, p, q, &Routes::v2(""));
+        let list = |job_id: &str, format| Endpoint::Logs {
+            job_id: job_id.into(),
+            format,
+        };
+        let file = |name: &str| Endpoint::LogFile { name: name.into() };
+        assert_eq!(get("/logs", None), list("", ListFormat::Html));
+        assert_eq!(
+            get("/logs/", Some("format=JSON")),
+            list("", ListFormat::Json)
+        );
+        assert_eq!(
+            get("/logs", Some("format=html")),
+            list("", ListFormat::Html)
+        );
+        assert_eq!(get("/logs/42", None), list("42", ListFormat::Html));
+        assert_eq!(get("/logs/job-42.log", None), file("job-42.log"));
+        assert_eq!(get("/log/job-42.log", None), file("job-42.log"));
+        assert_eq!(get("/log", None), Endpoint::NodeLogs);
+        assert_eq!(get("/log/", None), Endpoint::NodeLogs);
+        assert_eq!(get("/get-all-log-name", None), Endpoint::AllLogNames);
+        assert_eq!(get("/members", None), Endpoint::Members);
+        // Anything that could leave the directory is a file name, which the handler refuses.
+        assert_eq!(
+            get("/logs/../../etc/passwd", None),
+            file("../../etc/passwd")
+        );
+        assert_eq!(get("/logs/..%2Fsecret", None), file("../secret"));
+        assert_eq!(get("/log/a/b.log", None), file("a/b.log"));
+        assert_eq!(
+            route(&Method::POST, "/logs", None, &Routes::v2("")),
+            Endpoint::MethodNotAllowed { allowed: "GET" }
         );
     }
 
@@ -334,7 +590,7 @@ mod tests {
             serde_yaml::from_str(include_str!("../../docs/openapi.yaml")).unwrap();
         let paths = doc["paths"].as_mapping().unwrap();
         let documented: Vec<&str> = paths.keys().filter_map(|k| k.as_str()).collect();
-        for (route, _) in ROUTES {
+        for (route, _, _) in ROUTES {
             assert!(
                 documented
                     .iter()
@@ -343,14 +599,18 @@ mod tests {
             );
         }
         for path in &documented {
-            let concrete = path.replace("{jobId}", "1").replace("{state}", "FAILED");
+            let concrete = path
+                .replace("{jobId}", "1")
+                .replace("{state}", "FAILED")
+                .replace("{logName}", "job-1.log")
+                .replace("{jobIdOrLogName}", "job-1.log");
             let method = if paths[*path].get("get").is_some() {
                 Method::GET
             } else {
                 Method::POST
             };
             assert_ne!(
-                route(&method, &concrete, None, ""),
+                route(&method, &concrete, None, &Routes::v2("")),
                 Endpoint::NotFound,
                 "{path} is documented but not routed"
             );
@@ -358,7 +618,7 @@ mod tests {
     }
 
     fn get_overview(query: &str) -> Vec<(String, String)> {
-        match route(&Method::GET, "/overview", Some(query), "") {
+        match route(&Method::GET, "/overview", Some(query), &Routes::v2("")) {
             Endpoint::Overview { tags } => tags,
             e => panic!("{e:?}"),
         }

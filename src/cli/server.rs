@@ -39,7 +39,8 @@ pub fn run(role: Role, args: ServerArgs) -> ExitCode {
             return ExitCode::from(EXIT_SOFTWARE);
         }
     };
-    match runtime.block_on(server::run(role, loaded, sources)) {
+    let log_dir = args.log_dir();
+    match runtime.block_on(server::run(role, loaded, sources, log_dir)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");

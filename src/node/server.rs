@@ -6,6 +6,7 @@
 //! Stop order: STOPPING=1 → refuse new work and cancel jobs (coordinator) → REST drains → exit 0.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -43,10 +44,13 @@ struct Live {
     api: Option<Arc<ApiState>>,
 }
 
+/// Runs a node until SIGTERM. `log_dir` is the job log directory (`--log-dir`,
+/// `LogsDirectory=`) that `/logs` serves; the telemetry layer writing it is set up before.
 pub async fn run(
     role: Role,
     loaded: LoadedConfig,
     sources: ConfigSources,
+    log_dir: Option<PathBuf>,
 ) -> Result<(), NodeError> {
     let name = match role {
         Role::Master => return Err(NodeError::RoleNotAvailable("master")),
@@ -88,10 +92,14 @@ pub async fn run(
         let node = NodeInfo {
             host: local_host(),
             port,
+            http_port: port,
             is_master: true,
             is_worker: true,
         };
-        let settings = ApiSettings::from_http(http, node, tags(&loaded))?;
+        let settings = ApiSettings {
+            log_dir: log_dir.clone(),
+            ..ApiSettings::from_http(http, node, tags(&loaded))?
+        };
         let state = ApiState::new(jobs.clone(), settings);
         live.api = Some(state.clone());
         let token = shutdown.token();
