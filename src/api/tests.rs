@@ -693,3 +693,5 @@ async fn basic_auth_guards_every_route() {
         .unwrap();
     assert_eq!(handle(s.clone(), req).await.status(), 200);
 }
+
+mod v1_logs_members;
