@@ -8,9 +8,10 @@
 //! still reaches journald or stderr through the main layer.
 //!
 //! Files open on their first line (append mode, so a restarted node keeps adding to them), are
-//! flushed whenever the queue runs empty, and close after [`IDLE_CLOSE`] without a line (a job
-//! that ended writes nothing more) or when more than [`MAX_OPEN_FILES`] are open (the least
-//! recently written closes first). A later line simply reopens the file.
+//! flushed whenever the queue runs empty, and close when the job's owner says it ended
+//! ([`JobLogs::close`]), after [`IDLE_CLOSE`] without a line (a job that ended writes nothing
+//! more), or when more than [`MAX_OPEN_FILES`] are open (the least recently written closes
+//! first). A later line simply reopens the file.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -63,6 +64,8 @@ enum Msg {
         job_id: i64,
         line: String,
     },
+    /// The job ended: flush and close its file.
+    Close(i64),
     /// Answered once every earlier line is written and flushed.
     Sync(mpsc::Sender<()>),
 }
@@ -109,6 +112,12 @@ impl JobLogs {
     /// The layer that feeds this writer.
     pub fn layer(&self) -> JobLogLayer {
         JobLogLayer { logs: self.clone() }
+    }
+
+    /// Closes `job_id`'s file once its queued lines are written (the job reached a terminal
+    /// state). Never blocks; if the queue is full the idle timeout closes the file instead.
+    pub fn close(&self, job_id: i64) {
+        let _ = self.tx.try_send(Msg::Close(job_id));
     }
 
     /// Waits (at most `limit`) until every line sent before this call is on disk. For shutdown
@@ -178,6 +187,11 @@ impl Writer {
     fn handle(&mut self, msg: Msg) {
         match msg {
             Msg::Line { job_id, line } => self.write(job_id, &line, Instant::now()),
+            Msg::Close(job_id) => {
+                if let Some(mut f) = self.files.remove(&job_id) {
+                    let _ = f.out.flush();
+                }
+            }
             Msg::Sync(done) => {
                 self.flush();
                 let _ = done.send(());
@@ -445,6 +459,27 @@ mod tests {
             .collect();
         assert_eq!(names.len(), 3, "{names:?}");
         assert_eq!(logs.dropped(), 0);
+    }
+
+    #[test]
+    fn close_ends_a_jobs_file_after_its_queued_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let (logs, rx) = JobLogs::unstarted(dir.path(), 8);
+        logs.send(4, "before\n".into());
+        logs.close(4);
+        drop(logs);
+        let mut w = Writer::new(dir.path().to_path_buf(), IDLE_CLOSE, 8);
+        w.run(rx);
+        assert!(w.files.is_empty());
+        assert_eq!(read(dir.path(), 4), "before\n");
+    }
+
+    #[test]
+    fn an_unusable_directory_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("file");
+        std::fs::write(&file, "").unwrap();
+        assert!(JobLogs::start(&file.join("logs")).is_err());
     }
 
     #[test]
