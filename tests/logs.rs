@@ -210,6 +210,8 @@ fn job_log_files_are_listed_served_and_guarded() {
     );
     let (_, _, same) = http(node.port, "GET", &format!("/log/{name}"), "");
     assert!(same.contains("job ended"));
+    let monitoring = get_json(node.port, "/system-monitoring-information");
+    assert_eq!(monitoring[0]["jobLog.dropped"], "0");
 
     std::fs::write(dir.path().join("secret.log"), "secret").unwrap();
     for (path, shown) in [
@@ -294,4 +296,27 @@ fn members_and_the_cluster_members_command_describe_the_node() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("cannot reach {url}/members")));
+}
+
+#[test]
+fn an_unusable_log_dir_stops_the_node_with_exit_78() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_seatunnel"))
+        .args(["hybrid", "--log-dir"])
+        .arg(file.join("logs"))
+        .env("SEATUNNEL_LOG_TARGET", "stderr")
+        .env_remove("NOTIFY_SOCKET")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(78));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "cannot use the job log directory {}",
+            file.join("logs").display()
+        )),
+        "{stderr}"
+    );
 }

@@ -74,6 +74,10 @@ pub async fn run(
         jobs: jobs.clone(),
         api: None,
     };
+    match &log_dir {
+        Some(dir) => tracing::info!(dir = %dir.display(), "job logs are written to job-<jobId>.log in {}", dir.display()),
+        None => tracing::info!("no job log directory: /logs lists nothing; set --log-dir or LogsDirectory= for per-job files"),
+    }
     let mut http_port = None;
     if engine.http.enable_http {
         let http = &engine.http;
