@@ -15,7 +15,7 @@ use serde_json::{json, Value as Json};
 use crate::api::client;
 use crate::api::error::ApiError;
 use crate::api::log_files::{self, LogFileError};
-use crate::api::ApiState;
+use crate::api::{ApiState, BasicAuth};
 
 /// How long one peer may take to list its log names (SeaTunnel's connect and read timeouts).
 const PEER_TIMEOUT: Duration = Duration::from_secs(5);
@@ -59,13 +59,24 @@ fn local_names(state: &ApiState) -> Result<Vec<String>, ApiError> {
     })
 }
 
-/// This node's files, then every peer's.
+/// This node's files, then every peer's in the directory's order. Peers are asked at once, so
+/// a silent one costs [`PEER_TIMEOUT`] once, not once per peer.
 pub async fn list_all(state: &ApiState, job_id: &str) -> Result<Vec<LogEntry>, ApiError> {
     let node = format!("{}:{}", state.node.host, state.node.http_port);
     let mut out = entries(&state.base_url(), &node, &local_names(state)?, job_id);
-    for base in state.members.log_peers() {
+    let mut asks = tokio::task::JoinSet::new();
+    for (i, base) in state.members.log_peers().into_iter().enumerate() {
         let base = base.trim_end_matches('/').to_string();
-        match peer_names(state, &base).await {
+        let auth = state.basic_auth.clone();
+        asks.spawn(async move {
+            let names = peer_names(&base, auth.as_ref()).await;
+            (i, base, names)
+        });
+    }
+    let mut answers = asks.join_all().await;
+    answers.sort_by_key(|(i, _, _)| *i);
+    for (_, base, names) in answers {
+        match names {
             Ok(names) => {
                 let node = client::split_url(&base).map(|(a, _)| a).unwrap_or_default();
                 out.extend(entries(&base, &node, &names, job_id));
@@ -78,9 +89,9 @@ pub async fn list_all(state: &ApiState, job_id: &str) -> Result<Vec<LogEntry>, A
     Ok(out)
 }
 
-async fn peer_names(state: &ApiState, base: &str) -> Result<Vec<String>, String> {
+async fn peer_names(base: &str, auth: Option<&BasicAuth>) -> Result<Vec<String>, String> {
     let url = format!("{base}/get-all-log-name");
-    let (status, body) = client::get(&url, state.basic_auth.as_ref(), PEER_TIMEOUT)
+    let (status, body) = client::get(&url, auth, PEER_TIMEOUT)
         .await
         .map_err(|e| e.to_string())?;
     if status != 200 {
