@@ -1,4 +1,4 @@
-//! SeaTunnel's REST API V2 over hyper, without a framework: every route of §3 of the spec that a
+//! SeaTunnel's REST API (V2, and V1 where a listener serves it) over hyper, without a framework: every route of §3 of the spec that a
 //! single node can answer, with SeaTunnel's field names, string-typed numbers and error bodies.
 //!
 //! - [`server`]: the accept loop and the drain on shutdown.
