@@ -1,5 +1,6 @@
-//! SeaTunnel's REST API (V2, and V1 where a listener serves it) over hyper, without a framework: every route of §3 of the spec that a
-//! single node can answer, with SeaTunnel's field names, string-typed numbers and error bodies.
+//! SeaTunnel's REST API (V2, and V1 where a listener serves it) over hyper, without a framework:
+//! every route of §3 of the spec that a single node can answer, with SeaTunnel's field names,
+//! string-typed numbers and error bodies.
 //!
 //! - [`server`]: the accept loop and the drain on shutdown.
 //! - [`router`]: (method, path, query) → [`Endpoint`], pure; V2 under the context path, V1 under
