@@ -50,12 +50,15 @@ async fn start(context_path: &str) -> Server {
             node: NodeInfo {
                 host: "127.0.0.1".into(),
                 port: addr.port(),
+                http_port: addr.port(),
                 is_master: true,
                 is_worker: true,
             },
             tags: BTreeMap::new(),
             max_body_bytes: api::DEFAULT_MAX_BODY_BYTES,
             basic_auth: None,
+            serve_v1: false,
+            log_dir: None,
         },
     );
     let task = tokio::spawn(api::serve(listener, state.clone(), shutdown.clone()));
@@ -176,6 +179,59 @@ async fn node_endpoints_under_a_context_path_over_http() {
         .unwrap();
     assert!(open >= 1, "the asking connection is open");
     s.stop().await;
+}
+
+/// A member-port listener with V1 alone beside the V2 one, sharing the node's state.
+#[tokio::test]
+async fn a_v1_listener_serves_seatunnels_v1_paths_only() {
+    let s = start("/st").await;
+    let rest_api = seatunnel::config::RestApiConfig {
+        enabled: true,
+        endpoint_groups: [
+            ("CLUSTER_WRITE".to_string(), true),
+            ("DATA".to_string(), true),
+        ]
+        .into_iter()
+        .collect(),
+    };
+    let routes = api::Routes::member_port(&rest_api).expect("V1 is on");
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let v1 = listener.local_addr().unwrap();
+    let task = tokio::spawn(api::serve_routes(
+        listener,
+        s.state.clone(),
+        routes,
+        s.shutdown.clone(),
+    ));
+    let a = post(
+        v1,
+        "/hazelcast/rest/maps/submit-job?jobId=5150",
+        &job("BATCH", "v1_job").to_string(),
+    )
+    .await;
+    assert_eq!(a.json(), json!({"jobId": "5150", "jobName": "v1_job"}));
+    s.state.jobs.wait(5150).await.unwrap();
+    let info = get(v1, "/hazelcast/rest/maps/job-info/5150").await;
+    assert_eq!(info.json()["jobStatus"], "FINISHED");
+    assert_eq!(info.json(), get(s.addr, "/st/job-info/5150").await.json());
+    assert_fail(
+        &post(v1, "/hazelcast/rest/maps/stop-job", "{}").await,
+        400,
+        "jobId cannot be empty.",
+    );
+    assert_eq!(
+        get(v1, "/st/overview").await.status,
+        404,
+        "no V2 on the V1 listener"
+    );
+    assert_eq!(get(v1, "/overview").await.status, 404);
+    assert_eq!(
+        get(s.addr, "/hazelcast/rest/maps/overview").await.status,
+        404,
+        "no V1 on the V2 listener unless serve_v1"
+    );
+    s.stop().await;
+    task.await.unwrap();
 }
 
 /// SeaTunnel's `fakesource_to_console.conf`, as RestApiIT and ClusterSeaTunnelContainer submit it.

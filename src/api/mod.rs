@@ -1,18 +1,26 @@
-//! SeaTunnel's REST API V2 over hyper, without a framework: every route of §3 of the spec that a
-//! single node can answer, with SeaTunnel's field names, string-typed numbers and error bodies.
+//! SeaTunnel's REST API (V2, and V1 where a listener serves it) over hyper, without a framework:
+//! every route of §3 of the spec that a single node can answer, with SeaTunnel's field names,
+//! string-typed numbers and error bodies.
 //!
 //! - [`server`]: the accept loop and the drain on shutdown.
-//! - [`router`]: (method, path, query) → [`Endpoint`], pure.
+//! - [`router`]: (method, path, query) → [`Endpoint`], pure; V2 under the context path, V1 under
+//!   `/hazelcast/rest/maps`, per listener ([`Routes`]).
 //! - `handlers`: one file per endpoint family.
 //! - [`view`]: the job object as JSON, pure.
 //! - [`request`], [`format`], [`multipart`]: parsing requests at the edge.
 //! - [`error`]: [`ApiError`] → status and body.
 //! - `state`: [`ApiState`], what every handler can reach, and its settings.
 //! - [`procfs`]: this process as `/proc` shows it.
+//! - [`members`]: `/members` and the [`MemberDirectory`] it reads.
+//! - [`log_files`]: the job log directory as `/logs` serves it.
+//! - [`client`]: a small GET client for asking other nodes.
 
+pub mod client;
 pub mod error;
 pub mod format;
 mod handlers;
+pub mod log_files;
+pub mod members;
 pub mod multipart;
 pub mod procfs;
 pub mod request;
@@ -25,17 +33,34 @@ use std::sync::Arc;
 
 use hyper::body::{Body, Bytes};
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE};
-use hyper::Request;
+use hyper::{Request, StatusCode};
 
 pub use error::{ApiError, Reply};
-pub use router::Endpoint;
-pub use server::{bind, serve};
+pub use members::{MemberDirectory, MemberRole, MemberRow, SingleNode};
+pub use router::{Endpoint, Routes};
+pub use server::{bind, serve, serve_routes};
 pub use state::{
     ApiConfigError, ApiSettings, ApiState, BasicAuth, NodeInfo, DEFAULT_MAX_BODY_BYTES,
 };
 
-/// Serves one request: route, read what the endpoint needs, run its handler, shape the answer.
+/// Content type of the HTML log listings.
+const HTML_TYPE: &str = "text/html; charset=UTF-8";
+/// Content type of a log file's content.
+const LOG_TYPE: &str = "text/plain; charset=UTF-8";
+
+/// Serves one request on the listener of [`serve`] (the state's own [`Routes`]).
 pub async fn handle<B>(state: Arc<ApiState>, req: Request<B>) -> Reply
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let routes = state.routes().clone();
+    handle_routes(state, &routes, req).await
+}
+
+/// Serves one request on a listener answering `routes`: route, read what the endpoint needs,
+/// run its handler, shape the answer.
+pub async fn handle_routes<B>(state: Arc<ApiState>, routes: &Routes, req: Request<B>) -> Reply
 where
     B: Body<Data = Bytes>,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -49,12 +74,7 @@ where
             return ApiError::Unauthorized.into_reply();
         }
     }
-    let endpoint = router::route(
-        req.method(),
-        req.uri().path(),
-        req.uri().query(),
-        &state.context_path,
-    );
+    let endpoint = router::route(req.method(), req.uri().path(), req.uri().query(), routes);
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
     let content_type = req
@@ -65,54 +85,75 @@ where
         .to_string();
     let limit = state.max_body_bytes;
     let body = req.into_body();
-    let result = async {
+    let json = |j: serde_json::Value| error::json_reply(&j);
+    let text =
+        |content_type: &'static str, body: Bytes| error::reply(StatusCode::OK, content_type, body);
+    let result: Result<Reply, ApiError> = async {
         match endpoint {
             Endpoint::NotFound => Err(ApiError::NotFound(path)),
             Endpoint::MethodNotAllowed { allowed } => {
                 Err(ApiError::MethodNotAllowed { method, allowed })
             }
-            Endpoint::Overview { tags } => Ok(handlers::jobs_read::overview(&state, &tags)),
-            Endpoint::RunningJobs => Ok(handlers::jobs_read::running_jobs(&state)),
-            Endpoint::JobInfo { job_id } => handlers::jobs_read::job_info(&state, &job_id),
-            Endpoint::FinishedJobs { state: s } => {
-                Ok(handlers::jobs_read::finished_jobs(&state, &s))
+            Endpoint::Overview { tags } => Ok(json(handlers::jobs_read::overview(&state, &tags))),
+            Endpoint::RunningJobs => Ok(json(handlers::jobs_read::running_jobs(&state))),
+            Endpoint::JobInfo { job_id } => {
+                handlers::jobs_read::job_info(&state, &job_id).map(json)
             }
-            Endpoint::SystemMonitoring => Ok(handlers::system::monitoring(&state)),
-            Endpoint::ThreadDump => Ok(handlers::system::thread_dump()),
-            Endpoint::Health => Ok(handlers::health::health(&state)),
+            Endpoint::FinishedJobs { state: s } => {
+                Ok(json(handlers::jobs_read::finished_jobs(&state, &s)))
+            }
+            Endpoint::SystemMonitoring => Ok(json(handlers::system::monitoring(&state))),
+            Endpoint::ThreadDump => Ok(json(handlers::system::thread_dump())),
+            Endpoint::Health => Ok(json(handlers::health::health(&state))),
             Endpoint::SubmitJob { query } => {
                 let body = request::read_body(body, limit).await?;
-                handlers::jobs_write::submit_job(&state, &query, &body)
+                handlers::jobs_write::submit_job(&state, &query, &body).map(json)
             }
             Endpoint::SubmitJobUpload { query } => {
                 let body = request::read_body(body, limit).await?;
                 handlers::jobs_write::submit_job_upload(&state, &query, &content_type, &body)
+                    .map(json)
             }
             Endpoint::SubmitJobs => {
                 let body = request::read_body(body, limit).await?;
-                handlers::jobs_write::submit_jobs(&state, &body)
+                handlers::jobs_write::submit_jobs(&state, &body).map(json)
             }
             Endpoint::StopJob => {
                 let body = request::read_body(body, limit).await?;
-                handlers::jobs_write::stop_job(&state, &body)
+                handlers::jobs_write::stop_job(&state, &body).map(json)
             }
             Endpoint::StopJobs => {
                 let body = request::read_body(body, limit).await?;
-                handlers::jobs_write::stop_jobs(&state, &body)
+                handlers::jobs_write::stop_jobs(&state, &body).map(json)
             }
             Endpoint::EncryptConfig => {
                 let body = request::read_body(body, limit).await?;
-                handlers::config::encrypt_config(&body)
+                handlers::config::encrypt_config(&body).map(json)
             }
             Endpoint::UpdateTags => {
                 let body = request::read_body(body, limit).await?;
-                handlers::config::update_tags(&state, &body)
+                handlers::config::update_tags(&state, &body).map(json)
             }
+            Endpoint::Logs { job_id, format } => {
+                let entries = handlers::logs::list_all(&state, &job_id).await?;
+                Ok(match format {
+                    router::ListFormat::Json => json(handlers::logs::entries_json(&entries)),
+                    router::ListFormat::Html => {
+                        text(HTML_TYPE, handlers::logs::entries_html(&entries).into())
+                    }
+                })
+            }
+            Endpoint::NodeLogs => Ok(text(HTML_TYPE, handlers::logs::node_page(&state)?.into())),
+            Endpoint::LogFile { name } => {
+                Ok(text(LOG_TYPE, handlers::logs::log_file(&state, &name)?))
+            }
+            Endpoint::AllLogNames => handlers::logs::all_log_names(&state).map(json),
+            Endpoint::Members => Ok(json(members::members_json(state.members.as_ref()))),
         }
     }
     .await;
     match result {
-        Ok(json) => error::json_reply(&json),
+        Ok(reply) => reply,
         Err(e) => {
             if e.status().is_server_error() {
                 tracing::warn!(error = %e, "REST request failed");

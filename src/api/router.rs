@@ -4,8 +4,81 @@
 //! route matches its path exactly or followed by `/…`, the longest route wins
 //! (`/submit-job/upload` over `/submit-job`), and what follows is the route's parameter
 //! (`/job-info/123`).
+//!
+//! A listener serves REST V2 under the context path, REST V1 under [`V1_PREFIX`], or both
+//! ([`Routes`]). V1 is SeaTunnel's Hazelcast text-protocol API: it ignores the context path and
+//! knows fewer routes (no upload, no `/health`, no `/members`).
 
 use hyper::Method;
+
+use crate::config::RestApiConfig;
+
+/// SeaTunnel's V1 prefix (Hazelcast's `URI_MAPS`), fixed whatever the context path.
+pub const V1_PREFIX: &str = "/hazelcast/rest/maps";
+/// The Hazelcast REST endpoint group that `/hazelcast/rest/maps` belongs to; without it
+/// Hazelcast refuses every V1 path.
+const V1_ENDPOINT_GROUP: &str = "DATA";
+
+/// Which route families a listener serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routes {
+    /// `seatunnel.engine.http.context-path`, normalized ([`normalize_context_path`]).
+    pub context_path: String,
+    /// REST V2 under the context path.
+    pub v2: bool,
+    /// REST V1 under [`V1_PREFIX`] (`hazelcast.network.rest-api.enabled`).
+    pub v1: bool,
+}
+
+impl Routes {
+    /// What a member-port listener serves: V1 alone, when the member's hazelcast yaml has
+    /// `network.rest-api.enabled: true` with the `DATA` endpoint group on (SeaTunnel's shipped
+    /// configs enable `CLUSTER_WRITE` and `DATA`); otherwise nothing, and no listener is needed.
+    /// Pure.
+    pub fn member_port(rest_api: &RestApiConfig) -> Option<Routes> {
+        let data = rest_api
+            .endpoint_groups
+            .iter()
+            .any(|(group, on)| *on && group.eq_ignore_ascii_case(V1_ENDPOINT_GROUP));
+        (rest_api.enabled && data).then(|| Routes {
+            context_path: String::new(),
+            v2: false,
+            v1: true,
+        })
+    }
+
+    /// `rest-api.enabled: true` without the `DATA` group: V1 is configured but would refuse
+    /// every path; worth a warning at start.
+    pub fn v1_without_data_group(rest_api: &RestApiConfig) -> bool {
+        rest_api.enabled && Routes::member_port(rest_api).is_none()
+    }
+
+    /// V2 only, under `context_path` (normalized here).
+    pub fn v2(context_path: &str) -> Routes {
+        Routes {
+            context_path: normalize_context_path(context_path),
+            v2: true,
+            v1: false,
+        }
+    }
+}
+
+/// How `/logs` lists files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListFormat {
+    Html,
+    Json,
+}
+
+impl ListFormat {
+    /// SeaTunnel's `format` query value: `json` (any case), else HTML.
+    pub fn from_query(pairs: &[(String, String)]) -> ListFormat {
+        match pairs.iter().rev().find(|(k, _)| k == "format") {
+            Some((_, v)) if v.trim().eq_ignore_ascii_case("json") => ListFormat::Json,
+            _ => ListFormat::Html,
+        }
+    }
+}
 
 /// Every route, as served under the context path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +110,20 @@ pub enum Endpoint {
     StopJobs,
     EncryptConfig,
     UpdateTags,
+    /// `/logs` and `/logs/:jobId`: log files of every node; `job_id` empty means all.
+    Logs {
+        job_id: String,
+        format: ListFormat,
+    },
+    /// `/log`: this node's log files, as HTML.
+    NodeLogs,
+    /// `/logs/<name>` and `/log/<name>`: one file's content; the name is not validated yet.
+    LogFile {
+        name: String,
+    },
+    /// `/get-all-log-name`: this node's log file names.
+    AllLogNames,
+    Members,
     /// The path exists but not for this method.
     MethodNotAllowed {
         allowed: &'static str,
@@ -44,7 +131,7 @@ pub enum Endpoint {
     NotFound,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Route {
     Overview,
     RunningJobs,
@@ -60,25 +147,38 @@ enum Route {
     StopJobs,
     EncryptConfig,
     UpdateTags,
+    Logs,
+    Log,
+    AllLogNames,
+    Members,
 }
 
-/// Route paths, SeaTunnel's `RestConstant` names plus our `/health`.
-const ROUTES: &[(&str, Route)] = &[
-    ("/overview", Route::Overview),
-    ("/running-jobs", Route::RunningJobs),
-    ("/job-info", Route::JobInfo),
-    ("/running-job", Route::JobInfo),
-    ("/finished-jobs", Route::FinishedJobs),
-    ("/system-monitoring-information", Route::SystemMonitoring),
-    ("/thread-dump", Route::ThreadDump),
-    ("/health", Route::Health),
-    ("/submit-job", Route::SubmitJob),
-    ("/submit-job/upload", Route::SubmitJobUpload),
-    ("/submit-jobs", Route::SubmitJobs),
-    ("/stop-job", Route::StopJob),
-    ("/stop-jobs", Route::StopJobs),
-    ("/encrypt-config", Route::EncryptConfig),
-    ("/update-tags", Route::UpdateTags),
+/// Route paths, SeaTunnel's `RestConstant` names plus our `/health` and `/members`, and whether
+/// V1 serves them too.
+const ROUTES: &[(&str, Route, bool)] = &[
+    ("/overview", Route::Overview, true),
+    ("/running-jobs", Route::RunningJobs, true),
+    ("/job-info", Route::JobInfo, true),
+    ("/running-job", Route::JobInfo, true),
+    ("/finished-jobs", Route::FinishedJobs, true),
+    (
+        "/system-monitoring-information",
+        Route::SystemMonitoring,
+        true,
+    ),
+    ("/thread-dump", Route::ThreadDump, true),
+    ("/health", Route::Health, false),
+    ("/submit-job", Route::SubmitJob, true),
+    ("/submit-job/upload", Route::SubmitJobUpload, false),
+    ("/submit-jobs", Route::SubmitJobs, true),
+    ("/stop-job", Route::StopJob, true),
+    ("/stop-jobs", Route::StopJobs, true),
+    ("/encrypt-config", Route::EncryptConfig, true),
+    ("/update-tags", Route::UpdateTags, true),
+    ("/logs", Route::Logs, true),
+    ("/log", Route::Log, true),
+    ("/get-all-log-name", Route::AllLogNames, true),
+    ("/members", Route::Members, false),
 ];
 
 /// `""`, `"/"` → no prefix; otherwise one leading `/` and no trailing one.
@@ -91,12 +191,21 @@ pub fn normalize_context_path(context_path: &str) -> String {
     }
 }
 
-/// `context_path` must be normalized ([`normalize_context_path`]).
-pub fn route(method: &Method, path: &str, query: Option<&str>, context_path: &str) -> Endpoint {
-    let Some(path) = strip_context(path, context_path) else {
-        return Endpoint::NotFound;
+/// The endpoint `path` names on a listener serving `routes`.
+pub fn route(method: &Method, path: &str, query: Option<&str>, routes: &Routes) -> Endpoint {
+    let v1_path = if routes.v1 {
+        strip_context(path, V1_PREFIX)
+    } else {
+        None
     };
-    let Some((route, rest)) = longest_match(path) else {
+    let matched = match v1_path {
+        Some(p) => longest_match(p, true),
+        None if routes.v2 => {
+            strip_context(path, &routes.context_path).and_then(|p| longest_match(p, false))
+        }
+        None => None,
+    };
+    let Some((route, rest)) = matched else {
         return Endpoint::NotFound;
     };
     let get = |e: Endpoint| {
@@ -135,6 +244,29 @@ pub fn route(method: &Method, path: &str, query: Option<&str>, context_path: &st
         // SeaTunnel's own tests send PUT here through the V1 port; accept both.
         Route::UpdateTags if method == Method::PUT => Endpoint::UpdateTags,
         Route::UpdateTags => post(Endpoint::UpdateTags),
+        Route::Logs => {
+            let param = percent_decode(rest.trim_end_matches('/'), false);
+            // SeaTunnel reads a parameter containing ".log" as a file name; anything that could
+            // climb out of the directory is a file name too, so it is refused, not filtered on.
+            if param.contains(".log") || param.contains('/') || param.contains("..") {
+                get(Endpoint::LogFile { name: param })
+            } else {
+                get(Endpoint::Logs {
+                    job_id: param,
+                    format: ListFormat::from_query(&pairs()),
+                })
+            }
+        }
+        Route::Log => {
+            let param = percent_decode(rest.trim_end_matches('/'), false);
+            if param.is_empty() {
+                get(Endpoint::NodeLogs)
+            } else {
+                get(Endpoint::LogFile { name: param })
+            }
+        }
+        Route::AllLogNames => get(Endpoint::AllLogNames),
+        Route::Members => get(Endpoint::Members),
     }
 }
 
@@ -153,11 +285,13 @@ fn strip_context<'a>(path: &'a str, context_path: &str) -> Option<&'a str> {
     }
 }
 
-/// The longest route matching `path` as Jetty's `<route>/*`, and the text after `<route>/`.
-fn longest_match(path: &str) -> Option<(Route, &str)> {
+/// The longest route matching `path` as Jetty's `<route>/*`, and the text after `<route>/`;
+/// with `v1`, among the routes V1 serves.
+fn longest_match(path: &str, v1: bool) -> Option<(Route, &str)> {
     ROUTES
         .iter()
-        .filter_map(|&(prefix, route)| {
+        .filter(|&&(_, _, in_v1)| in_v1 || !v1)
+        .filter_map(|&(prefix, route, _)| {
             let rest = path.strip_prefix(prefix)?;
             if rest.is_empty() {
                 Some((prefix.len(), route, ""))
@@ -211,156 +345,4 @@ fn hex(b: u8) -> Option<u8> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn get(path: &str) -> Endpoint {
-        route(&Method::GET, path, None, "")
-    }
-
-    #[test]
-    fn routes_match_like_jetty_prefix_mappings() {
-        assert_eq!(get("/running-jobs"), Endpoint::RunningJobs);
-        assert_eq!(get("/running-jobs/"), Endpoint::RunningJobs);
-        assert_eq!(get("/running-jobsx"), Endpoint::NotFound);
-        assert_eq!(
-            get("/job-info/733584788375666689"),
-            Endpoint::JobInfo {
-                job_id: "733584788375666689".into()
-            }
-        );
-        assert_eq!(
-            get("/running-job/123"),
-            Endpoint::JobInfo {
-                job_id: "123".into()
-            }
-        );
-        assert_eq!(get("/job-info/"), Endpoint::JobInfo { job_id: "".into() });
-        assert_eq!(get("/job-info"), Endpoint::JobInfo { job_id: "".into() });
-        assert_eq!(
-            get("/finished-jobs/FINISHED"),
-            Endpoint::FinishedJobs {
-                state: "FINISHED".into()
-            }
-        );
-        assert_eq!(
-            get("/finished-jobs"),
-            Endpoint::FinishedJobs { state: "".into() }
-        );
-        assert_eq!(get("/"), Endpoint::NotFound);
-        assert_eq!(get("/nope"), Endpoint::NotFound);
-        assert_eq!(get("/health"), Endpoint::Health);
-        assert_eq!(get("/thread-dump"), Endpoint::ThreadDump);
-        assert_eq!(
-            get("/system-monitoring-information"),
-            Endpoint::SystemMonitoring
-        );
-    }
-
-    #[test]
-    fn longest_route_wins() {
-        let post = |p: &str| route(&Method::POST, p, Some("jobId=1"), "");
-        let q = vec![("jobId".to_string(), "1".to_string())];
-        assert_eq!(
-            post("/submit-job/upload"),
-            Endpoint::SubmitJobUpload { query: q.clone() }
-        );
-        assert_eq!(post("/submit-job"), Endpoint::SubmitJob { query: q });
-        assert_eq!(post("/submit-jobs"), Endpoint::SubmitJobs);
-        assert_eq!(post("/stop-jobs"), Endpoint::StopJobs);
-        assert_eq!(post("/stop-job"), Endpoint::StopJob);
-        assert_eq!(post("/encrypt-config"), Endpoint::EncryptConfig);
-        assert_eq!(post("/update-tags"), Endpoint::UpdateTags);
-        assert_eq!(
-            route(&Method::PUT, "/update-tags", None, ""),
-            Endpoint::UpdateTags
-        );
-    }
-
-    #[test]
-    fn wrong_method_is_not_allowed() {
-        assert_eq!(
-            get("/submit-job"),
-            Endpoint::MethodNotAllowed { allowed: "POST" }
-        );
-        assert_eq!(
-            route(&Method::POST, "/overview", None, ""),
-            Endpoint::MethodNotAllowed { allowed: "GET" }
-        );
-    }
-
-    #[test]
-    fn context_path_prefixes_every_route() {
-        let ctx = normalize_context_path("seatunnel/");
-        assert_eq!(ctx, "/seatunnel");
-        assert_eq!(normalize_context_path("/"), "");
-        assert_eq!(
-            route(&Method::GET, "/seatunnel/running-jobs", None, &ctx),
-            Endpoint::RunningJobs
-        );
-        assert_eq!(
-            route(&Method::GET, "/running-jobs", None, &ctx),
-            Endpoint::NotFound
-        );
-        assert_eq!(
-            route(&Method::GET, "/seatunnelx/running-jobs", None, &ctx),
-            Endpoint::NotFound
-        );
-        assert_eq!(
-            route(&Method::GET, "/seatunnel", None, &ctx),
-            Endpoint::NotFound
-        );
-    }
-
-    #[test]
-    fn query_pairs_are_decoded() {
-        assert_eq!(
-            get_overview("node=node1&zone=a%2Fb+c&flag"),
-            vec![
-                ("node".to_string(), "node1".to_string()),
-                ("zone".to_string(), "a/b c".to_string()),
-                ("flag".to_string(), String::new())
-            ]
-        );
-        assert_eq!(percent_decode("100%", true), "100%");
-        assert_eq!(percent_decode("%zz%4", true), "%zz%4");
-        assert_eq!(percent_decode("a+b", false), "a+b");
-    }
-
-    /// The OpenAPI document lists every route we serve, so the two cannot drift apart.
-    #[test]
-    fn openapi_documents_every_route() {
-        let doc: serde_yaml::Value =
-            serde_yaml::from_str(include_str!("../../docs/openapi.yaml")).unwrap();
-        let paths = doc["paths"].as_mapping().unwrap();
-        let documented: Vec<&str> = paths.keys().filter_map(|k| k.as_str()).collect();
-        for (route, _) in ROUTES {
-            assert!(
-                documented
-                    .iter()
-                    .any(|d| d == route || d.starts_with(&format!("{route}/{{"))),
-                "{route} is not in docs/openapi.yaml"
-            );
-        }
-        for path in &documented {
-            let concrete = path.replace("{jobId}", "1").replace("{state}", "FAILED");
-            let method = if paths[*path].get("get").is_some() {
-                Method::GET
-            } else {
-                Method::POST
-            };
-            assert_ne!(
-                route(&method, &concrete, None, ""),
-                Endpoint::NotFound,
-                "{path} is documented but not routed"
-            );
-        }
-    }
-
-    fn get_overview(query: &str) -> Vec<(String, String)> {
-        match route(&Method::GET, "/overview", Some(query), "") {
-            Endpoint::Overview { tags } => tags,
-            e => panic!("{e:?}"),
-        }
-    }
-}
+mod tests;

@@ -14,7 +14,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::{handle, ApiState};
+use super::{handle_routes, ApiState, Routes};
 
 /// How long in-flight requests may run once shutdown starts. Below the process drain deadline
 /// (30 s), so the API is quiet before jobs are asked to stop.
@@ -58,15 +58,34 @@ pub async fn bind(
 /// Serves the API on `listener` until `shutdown`, then drains. The listener is bound by the
 /// caller, so port conflicts surface before anything starts and tests can bind port 0.
 pub async fn serve(listener: TcpListener, state: Arc<ApiState>, shutdown: CancellationToken) {
+    let routes = state.routes().clone();
+    serve_routes(listener, state, routes, shutdown).await
+}
+
+/// [`serve`] for a listener of its own answering `routes`, e.g. REST V1 alone on the member
+/// port (`hazelcast.network.rest-api.enabled`), sharing the node's state.
+pub async fn serve_routes(
+    listener: TcpListener,
+    state: Arc<ApiState>,
+    routes: Routes,
+    shutdown: CancellationToken,
+) {
     match listener.local_addr() {
+        Ok(addr) if routes.v2 => tracing::info!(
+            %addr,
+            context_path = routes.context_path.as_str(),
+            v1 = routes.v1,
+            "SeaTunnel REST service will start on port {}",
+            addr.port()
+        ),
         Ok(addr) => tracing::info!(
             %addr,
-            context_path = state.context_path(),
-            "SeaTunnel REST service will start on port {}",
+            "SeaTunnel REST V1 service will start on port {}",
             addr.port()
         ),
         Err(e) => tracing::warn!(error = %e, "REST listener has no local address"),
     }
+    let routes = Arc::new(routes);
     let connections = TaskTracker::new();
     loop {
         let accepted = tokio::select! {
@@ -79,6 +98,7 @@ pub async fn serve(listener: TcpListener, state: Arc<ApiState>, shutdown: Cancel
                     stream,
                     peer,
                     state.clone(),
+                    routes.clone(),
                     shutdown.clone(),
                 ));
             }
@@ -124,12 +144,14 @@ async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
     state: Arc<ApiState>,
+    routes: Arc<Routes>,
     shutdown: CancellationToken,
 ) {
     let _open = OpenConnection::new(state.clone());
     let service = service_fn(move |req| {
         let state = state.clone();
-        async move { Ok::<_, Infallible>(handle(state, req).await) }
+        let routes = routes.clone();
+        async move { Ok::<_, Infallible>(handle_routes(state, &routes, req).await) }
     });
     let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);

@@ -1,6 +1,7 @@
 //! What every request handler can reach ([`ApiState`]), and the settings it is built from.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
@@ -12,7 +13,8 @@ use crate::config::HttpConfig;
 use crate::coordinator::JobManager;
 
 use super::handlers::system::CpuSample;
-use super::router;
+use super::members::{MemberDirectory, SingleNode};
+use super::router::Routes;
 
 /// SeaTunnel's `http.upload-max-request-size-mb` default, applied to every request body.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
@@ -31,6 +33,8 @@ pub struct NodeInfo {
     pub host: String,
     /// The member (cluster) port; the HTTP port until the node joins a cluster.
     pub port: u16,
+    /// The REST V2 port, which log links (`/logs`) point at.
+    pub http_port: u16,
     /// Whether this node is the active master.
     pub is_master: bool,
     /// Whether this node runs tasks (a worker or a hybrid node).
@@ -87,6 +91,11 @@ pub struct ApiSettings {
     /// Largest request body accepted.
     pub max_body_bytes: usize,
     pub basic_auth: Option<BasicAuth>,
+    /// Serve REST V1 (`/hazelcast/rest/maps/…`) beside V2 on the listener [`serve`](super::serve)
+    /// runs; a listener of its own is [`serve_routes`](super::serve_routes).
+    pub serve_v1: bool,
+    /// The job log directory `/logs` lists and serves (`--log-dir`, `LogsDirectory=`).
+    pub log_dir: Option<PathBuf>,
 }
 
 impl ApiSettings {
@@ -109,6 +118,8 @@ impl ApiSettings {
                 username: http.basic_auth_username.clone(),
                 password: http.basic_auth_password.clone(),
             }),
+            serve_v1: false,
+            log_dir: None,
         })
     }
 }
@@ -125,10 +136,13 @@ fn max_body_bytes(mb: i32) -> usize {
 /// Everything a request handler can reach. Shared by every connection.
 pub struct ApiState {
     pub jobs: JobManager,
-    pub(super) context_path: String,
+    /// What the listener of [`serve`](super::serve) answers.
+    pub(super) routes: Routes,
     pub(super) node: NodeInfo,
     pub(super) max_body_bytes: usize,
     pub(super) basic_auth: Option<BasicAuth>,
+    pub(super) log_dir: Option<PathBuf>,
+    pub(super) members: Arc<dyn MemberDirectory>,
     tags: RwLock<BTreeMap<String, String>>,
     pub(super) started: Instant,
     pub(super) cpu: Mutex<CpuSample>,
@@ -136,13 +150,30 @@ pub struct ApiState {
 }
 
 impl ApiState {
+    /// A node alone: `/members` describes it as a hybrid node ([`SingleNode::hybrid`], member id
+    /// `"0"` until the cluster assigns ids).
     pub fn new(jobs: JobManager, settings: ApiSettings) -> Arc<ApiState> {
+        let address = format!("{}:{}", settings.node.host, settings.node.port);
+        ApiState::with_members(jobs, settings, Arc::new(SingleNode::hybrid("0", address)))
+    }
+
+    /// With the cluster's member directory, which `/members` and cluster-wide `/logs` read.
+    pub fn with_members(
+        jobs: JobManager,
+        settings: ApiSettings,
+        members: Arc<dyn MemberDirectory>,
+    ) -> Arc<ApiState> {
         Arc::new(ApiState {
             jobs,
-            context_path: router::normalize_context_path(&settings.context_path),
+            routes: Routes {
+                v1: settings.serve_v1,
+                ..Routes::v2(&settings.context_path)
+            },
             node: settings.node,
             max_body_bytes: settings.max_body_bytes,
             basic_auth: settings.basic_auth,
+            log_dir: settings.log_dir,
+            members,
             tags: RwLock::new(settings.tags),
             started: Instant::now(),
             cpu: Mutex::new(CpuSample::now()),
@@ -150,8 +181,24 @@ impl ApiState {
         })
     }
 
+    /// The V2 context path, normalized.
     pub fn context_path(&self) -> &str {
-        &self.context_path
+        &self.routes.context_path
+    }
+
+    /// What [`serve`](super::serve) answers on its listener.
+    pub fn routes(&self) -> &Routes {
+        &self.routes
+    }
+
+    /// This node's REST V2 base URL, `http://host:port<context-path>`, as log links use it.
+    pub fn base_url(&self) -> String {
+        format!(
+            "http://{}:{}{}",
+            self.node.host,
+            self.node.http_port,
+            self.context_path()
+        )
     }
 
     pub fn tags(&self) -> BTreeMap<String, String> {
@@ -184,6 +231,7 @@ mod tests {
         NodeInfo {
             host: "h".into(),
             port: 1,
+            http_port: 1,
             is_master: true,
             is_worker: true,
         }

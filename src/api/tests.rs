@@ -33,6 +33,7 @@ fn state_full(context_path: &str, basic_auth: Option<BasicAuth>) -> Arc<ApiState
             node: NodeInfo {
                 host: "localhost".into(),
                 port: 5801,
+                http_port: 8080,
                 is_master: true,
                 is_worker: true,
             },
@@ -41,6 +42,8 @@ fn state_full(context_path: &str, basic_auth: Option<BasicAuth>) -> Arc<ApiState
                 .collect(),
             max_body_bytes: 64 * 1024,
             basic_auth,
+            serve_v1: false,
+            log_dir: None,
         },
     )
 }
@@ -690,3 +693,5 @@ async fn basic_auth_guards_every_route() {
         .unwrap();
     assert_eq!(handle(s.clone(), req).await.status(), 200);
 }
+
+mod v1_logs_members;

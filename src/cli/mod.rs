@@ -3,6 +3,7 @@
 //! Exit codes: 0 success; 1 a job that did not FINISH or a bad job file (SeaTunnel's client exits
 //! 1); 78 (`EX_CONFIG`) a bad server configuration; 2 a usage error (clap).
 
+mod cluster_cmd;
 mod config_cmd;
 mod report;
 mod run;
@@ -44,6 +45,9 @@ pub enum Command {
     /// Check or show the server configuration
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Ask a running node about its cluster
+    #[command(subcommand)]
+    Cluster(cluster_cmd::ClusterCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -84,9 +88,18 @@ pub struct ServerArgs {
     /// Where a master keeps its state (default: $STATE_DIRECTORY, else /var/lib/seatunnel/<role>)
     #[arg(long = "data-dir", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Write job-<jobId>.log per job here, served by /logs (default: $LOGS_DIRECTORY from systemd)
+    #[arg(long = "log-dir", value_name = "DIR")]
+    pub log_dir: Option<PathBuf>,
 }
 
 impl ServerArgs {
+    /// The job log directory: `--log-dir`, else `$LOGS_DIRECTORY`, else none.
+    pub fn log_dir(&self) -> Option<PathBuf> {
+        let env = std::env::var("LOGS_DIRECTORY").ok();
+        crate::telemetry::resolve_log_dir(self.log_dir.as_deref(), env.as_deref())
+    }
+
     /// The config sources these flags and the process environment describe.
     pub fn sources(&self) -> Result<crate::config::ConfigSources, String> {
         let mut sources = crate::config::ConfigSources::from_process_env();
@@ -159,7 +172,15 @@ impl Command {
             Command::Worker(_) => "seatunnel-worker",
             Command::Hybrid(_) => "seatunnel-server",
             Command::Run(_) => "seatunnel-client",
-            Command::Config(_) => "seatunnel",
+            Command::Config(_) | Command::Cluster(_) => "seatunnel",
+        }
+    }
+
+    /// Where this command writes per-job log files: server roles only.
+    pub fn job_log_dir(&self) -> Option<PathBuf> {
+        match self {
+            Command::Master(a) | Command::Worker(a) | Command::Hybrid(a) => a.log_dir(),
+            _ => None,
         }
     }
 }
@@ -171,5 +192,6 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Hybrid(args) => server::run(crate::config::Role::Hybrid, args),
         Command::Run(args) => run::run(args),
         Command::Config(cmd) => config_cmd::run(cmd),
+        Command::Cluster(cmd) => cluster_cmd::run(cmd),
     }
 }

@@ -39,7 +39,14 @@ pub fn run(role: Role, args: ServerArgs) -> ExitCode {
             return ExitCode::from(EXIT_SOFTWARE);
         }
     };
-    match runtime.block_on(server::run(role, loaded, sources, args.data_dir.clone())) {
+    let log_dir = args.log_dir();
+    match runtime.block_on(server::run(
+        role,
+        loaded,
+        sources,
+        args.data_dir.clone(),
+        log_dir,
+    )) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");

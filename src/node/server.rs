@@ -6,6 +6,7 @@
 //! Stop order: STOPPING=1 → refuse new work and cancel jobs (coordinator) → REST drains → exit 0.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -54,11 +55,14 @@ struct Live {
     api: Option<Arc<ApiState>>,
 }
 
+/// Runs a node until SIGTERM. `log_dir` is the job log directory (`--log-dir`,
+/// `LogsDirectory=`) that `/logs` serves; the telemetry layer writing it is set up before.
 pub async fn run(
     role: Role,
     loaded: LoadedConfig,
     sources: ConfigSources,
-    data_dir: Option<std::path::PathBuf>,
+    data_dir: Option<PathBuf>,
+    log_dir: Option<PathBuf>,
 ) -> Result<(), NodeError> {
     let name = match role {
         Role::Master => {
@@ -85,6 +89,10 @@ pub async fn run(
         jobs: jobs.clone(),
         api: None,
     };
+    match &log_dir {
+        Some(dir) => tracing::info!(dir = %dir.display(), "job logs are written to job-<jobId>.log in {}", dir.display()),
+        None => tracing::info!("no job log directory: /logs lists nothing; set --log-dir or LogsDirectory= for per-job files"),
+    }
     let mut http_port = None;
     if engine.http.enable_http {
         let http = &engine.http;
@@ -103,10 +111,14 @@ pub async fn run(
         let node = NodeInfo {
             host: local_host(),
             port,
+            http_port: port,
             is_master: true,
             is_worker: true,
         };
-        let settings = ApiSettings::from_http(http, node, tags(&loaded))?;
+        let settings = ApiSettings {
+            log_dir: log_dir.clone(),
+            ..ApiSettings::from_http(http, node, tags(&loaded))?
+        };
         let state = ApiState::new(jobs.clone(), settings);
         live.api = Some(state.clone());
         let token = shutdown.token();

@@ -4,9 +4,19 @@
 //! The filter follows `RUST_LOG` syntax (`info`, `seatunnel::engine=debug`); `SEATUNNEL_LOG_TARGET`
 //! forces `journald` or `stderr` (a forced journald that cannot connect is an error, so a
 //! misconfiguration shows instead of silently losing logs).
+//!
+//! With a job log directory, events carrying a `job_id` are also written to per-job files
+//! ([`job_log`]).
 
+pub mod job_log;
 mod journal_stream;
 pub mod sd_notify;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+pub use job_log::{job_log_file_name, resolve_log_dir, JobLogs};
 
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -24,6 +34,26 @@ pub enum TelemetryError {
     Journald(std::io::Error),
     #[error("invalid RUST_LOG filter: {0}")]
     Filter(String),
+    #[error("cannot use the job log directory {}: {source}; create it writable for this user, or change --log-dir / LogsDirectory=", .dir.display())]
+    JobLogDir {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// The per-job log writer of this process, once [`init`] started one.
+static JOB_LOGS: OnceLock<JobLogs> = OnceLock::new();
+
+/// The per-job log writer, if this process has a job log directory.
+pub fn job_logs() -> Option<&'static JobLogs> {
+    JOB_LOGS.get()
+}
+
+/// Waits (at most `limit`) until queued job log lines are on disk; call before exiting.
+pub fn flush_job_logs(limit: Duration) {
+    if let Some(logs) = job_logs() {
+        logs.sync(limit);
+    }
 }
 
 /// Where log lines go.
@@ -52,7 +82,8 @@ pub fn choose_target(
 
 /// Installs the global subscriber. `identifier` is the journal's `SYSLOG_IDENTIFIER`
 /// (`seatunnel-master`, `seatunnel-worker`, `seatunnel-server`, `seatunnel-client`).
-pub fn init(identifier: &str) -> Result<LogTarget, TelemetryError> {
+/// `job_log_dir` (created if missing) receives one file per job ([`job_log`]).
+pub fn init(identifier: &str, job_log_dir: Option<&Path>) -> Result<LogTarget, TelemetryError> {
     let filter = match std::env::var("RUST_LOG") {
         Ok(f) if !f.is_empty() => {
             EnvFilter::try_new(&f).map_err(|e| TelemetryError::Filter(e.to_string()))?
@@ -61,7 +92,19 @@ pub fn init(identifier: &str) -> Result<LogTarget, TelemetryError> {
     };
     let setting = std::env::var("SEATUNNEL_LOG_TARGET").ok();
     let target = choose_target(setting.as_deref(), journal_stream::stderr_is_journal())?;
-    let registry = tracing_subscriber::registry().with(filter);
+    let job_layer = match job_log_dir {
+        Some(dir) => {
+            let logs = JobLogs::start(dir).map_err(|source| TelemetryError::JobLogDir {
+                dir: dir.to_path_buf(),
+                source,
+            })?;
+            let layer = logs.layer();
+            let _ = JOB_LOGS.set(logs);
+            Some(layer)
+        }
+        None => None,
+    };
+    let registry = tracing_subscriber::registry().with(filter).with(job_layer);
     match target {
         LogTarget::Journald => {
             let layer = tracing_journald::layer()

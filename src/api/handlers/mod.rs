@@ -5,4 +5,5 @@ pub mod config;
 pub mod health;
 pub mod jobs_read;
 pub mod jobs_write;
+pub mod logs;
 pub mod system;

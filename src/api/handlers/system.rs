@@ -145,6 +145,9 @@ pub fn monitoring(state: &ApiState) -> Json {
         "http.connection.active.count",
         state.connections().to_string(),
     );
+    if let Some(logs) = crate::telemetry::job_logs() {
+        put("jobLog.dropped", logs.dropped().to_string());
+    }
     put("host", state.node.host.clone());
     put("port", state.node.port.to_string());
     put("isMaster", state.node.is_master.to_string());
