@@ -1,0 +1,272 @@
+//! A small REST V2 client over hyper: one connection per request to the first cluster member that
+//! accepts one. Members are tried in the order `hazelcast-client.yaml` lists them; the member
+//! that answered last is tried first next time, so a client following a job keeps talking to one
+//! node and moves on only when that node stops accepting connections.
+//!
+//! Only connection failures move to the next member: a request that reached a node and then
+//! failed is reported, never resent, so a submit is never doubled.
+
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::header::{CONTENT_TYPE, HOST};
+use hyper::{Method, Request};
+use hyper_util::rt::TokioIo;
+use serde_json::Value as Json;
+use tokio::net::TcpStream;
+
+use crate::config::Target;
+
+/// How long one member may take to accept a connection before the next is tried. Short: a
+/// member that does not accept within this is down or unreachable.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a member may take to answer one request once connected (a submit plans the job).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+#[derive(Debug, thiserror::Error)]
+pub enum RestError {
+    #[error("no cluster member accepted a connection; tried {tried}; the members come from {from}: start a node there or fix hazelcast-client.network.cluster-members")]
+    NoMember { tried: String, from: String },
+    #[error("{addr}: {method} {path} failed: {message}")]
+    Transport {
+        addr: String,
+        method: Method,
+        path: String,
+        message: String,
+    },
+    /// The node refused the request; `message` is SeaTunnel's `{"message": …}` when it sent one.
+    #[error("{message}")]
+    Refused {
+        addr: String,
+        status: u16,
+        message: String,
+    },
+    #[error("{addr}: {method} {path} answered something that is not JSON: {message}")]
+    NotJson {
+        addr: String,
+        method: Method,
+        path: String,
+        message: String,
+    },
+}
+
+/// The cluster as the client sees it: members to try and where that list came from.
+pub struct RestClient {
+    members: Vec<Target>,
+    from: String,
+    /// Index of the member that accepted the last connection.
+    current: usize,
+    connect_timeout: Duration,
+}
+
+impl RestClient {
+    /// `from` names where the member list came from, for the error when none answers.
+    pub fn new(members: Vec<Target>, from: String) -> RestClient {
+        RestClient {
+            members,
+            from,
+            current: 0,
+            connect_timeout: CONNECT_TIMEOUT,
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Result<Json, RestError> {
+        self.call(Method::GET, path, None).await
+    }
+
+    pub async fn post(&mut self, path: &str, body: &Json) -> Result<Json, RestError> {
+        self.call(Method::POST, path, Some(body.to_string().into_bytes()))
+            .await
+    }
+
+    /// Sends one request; a 2xx answer's JSON, otherwise [`RestError::Refused`].
+    pub async fn call(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<Json, RestError> {
+        let (target, stream) = self.connect().await?;
+        let addr = target.to_string();
+        let transport = |message: String| RestError::Transport {
+            addr: addr.clone(),
+            method: method.clone(),
+            path: path.to_string(),
+            message,
+        };
+        let exchange = async {
+            let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                .await
+                .map_err(|e| transport(e.to_string()))?;
+            tokio::spawn(conn);
+            let mut req = Request::builder()
+                .method(method.clone())
+                .uri(path)
+                .header(HOST, addr.as_str());
+            if body.is_some() {
+                req = req.header(CONTENT_TYPE, "application/json");
+            }
+            let req = req
+                .body(Full::new(Bytes::from(body.unwrap_or_default())))
+                .map_err(|e| transport(e.to_string()))?;
+            let resp = sender
+                .send_request(req)
+                .await
+                .map_err(|e| transport(e.to_string()))?;
+            let status = resp.status().as_u16();
+            let bytes = resp
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| transport(e.to_string()))?
+                .to_bytes();
+            Ok::<_, RestError>((status, bytes))
+        };
+        let (status, bytes) = tokio::time::timeout(REQUEST_TIMEOUT, exchange)
+            .await
+            .map_err(|_| transport(format!("no answer within {REQUEST_TIMEOUT:?}")))??;
+        interpret(&addr, &method, path, status, &bytes)
+    }
+
+    /// The first member, starting with the last one that answered, that accepts a connection.
+    async fn connect(&mut self) -> Result<(Target, TcpStream), RestError> {
+        let n = self.members.len();
+        let mut tried = Vec::with_capacity(n);
+        for i in 0..n {
+            let idx = (self.current + i) % n;
+            let target = &self.members[idx];
+            let attempt = tokio::time::timeout(
+                self.connect_timeout,
+                TcpStream::connect((target.host.as_str(), target.port)),
+            )
+            .await;
+            match attempt {
+                Ok(Ok(stream)) => {
+                    if idx != self.current {
+                        tracing::info!(member = %target, "using cluster member");
+                    }
+                    self.current = idx;
+                    return Ok((target.clone(), stream));
+                }
+                Ok(Err(e)) => tried.push(format!("{target} ({e})")),
+                Err(_) => tried.push(format!(
+                    "{target} (no connection within {:?})",
+                    self.connect_timeout
+                )),
+            }
+        }
+        Err(RestError::NoMember {
+            tried: if tried.is_empty() {
+                "no address".into()
+            } else {
+                tried.join(", ")
+            },
+            from: self.from.clone(),
+        })
+    }
+}
+
+/// An answer as the client reads it: JSON on 2xx; otherwise SeaTunnel's
+/// `{"status":"fail","message":…}` message, or the status and body text. Pure.
+pub fn interpret(
+    addr: &str,
+    method: &Method,
+    path: &str,
+    status: u16,
+    body: &[u8],
+) -> Result<Json, RestError> {
+    let parsed: Result<Json, _> = serde_json::from_slice(body);
+    if (200..300).contains(&status) {
+        return parsed.map_err(|e| RestError::NotJson {
+            addr: addr.into(),
+            method: method.clone(),
+            path: path.into(),
+            message: e.to_string(),
+        });
+    }
+    let message = match parsed.ok().as_ref().and_then(|j| j.get("message")) {
+        Some(Json::String(m)) => m.clone(),
+        _ => {
+            let text = String::from_utf8_lossy(body);
+            let text = text.trim();
+            if text.is_empty() {
+                format!("{addr}: {method} {path} answered HTTP {status}")
+            } else {
+                format!("{addr}: {method} {path} answered HTTP {status}: {text}")
+            }
+        }
+    };
+    Err(RestError::Refused {
+        addr: addr.into(),
+        status,
+        message,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_json_or_the_servers_message() {
+        let ok = interpret("h:1", &Method::GET, "/overview", 200, br#"{"a":"1"}"#).unwrap();
+        assert_eq!(ok["a"], "1");
+        let e = interpret(
+            "h:1",
+            &Method::POST,
+            "/stop-job",
+            500,
+            br#"{"status":"fail","message":"The job with id '1' not running, save point failed"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "The job with id '1' not running, save point failed"
+        );
+        let e = interpret("h:1", &Method::GET, "/x", 404, b"<html>nope</html>").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "h:1: GET /x answered HTTP 404: <html>nope</html>"
+        );
+        let e = interpret("h:1", &Method::GET, "/x", 401, b"").unwrap_err();
+        assert_eq!(e.to_string(), "h:1: GET /x answered HTTP 401");
+        let e = interpret("h:1", &Method::GET, "/x", 200, b"hello").unwrap_err();
+        assert!(e
+            .to_string()
+            .starts_with("h:1: GET /x answered something that is not JSON"));
+    }
+
+    #[tokio::test]
+    async fn no_member_names_every_address_and_the_file() {
+        // Port 1 on loopback: nothing listens there, the connection is refused at once.
+        let members = vec![
+            Target {
+                host: "127.0.0.1".into(),
+                port: 1,
+            },
+            Target {
+                host: "127.0.0.1".into(),
+                port: 1,
+            },
+        ];
+        let mut c = RestClient::new(members, "/etc/seatunnel/hazelcast-client.yaml:4".into());
+        let e = c.get("/overview").await.unwrap_err().to_string();
+        assert!(
+            e.starts_with("no cluster member accepted a connection; tried 127.0.0.1:1 ("),
+            "{e}"
+        );
+        assert!(e.contains("), 127.0.0.1:1 ("), "{e}");
+        assert!(
+            e.contains("; the members come from /etc/seatunnel/hazelcast-client.yaml:4: start"),
+            "{e}"
+        );
+        let mut empty = RestClient::new(vec![], "default".into());
+        assert!(empty
+            .get("/x")
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("tried no address"));
+    }
+}
