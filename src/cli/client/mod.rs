@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 pub use args::{parse, Action, ArgError, ClientArgs, JobSpec, Master, Submit, SubmitId, USAGE};
-pub use rest::{RestClient, RestError};
+pub use rest::{RestClient, RestError, RetryPolicy};
 
 use crate::config::{self, ConfigSources, EffectiveKey, LoadedClientConfig};
 
@@ -102,7 +102,11 @@ fn on_cluster(action: Action, location: &ConfigLocation) -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
-    let mut rest = RestClient::new(loaded.client.targets(), members_origin(&loaded, &sources));
+    let mut rest = RestClient::new(
+        loaded.client.targets(),
+        members_origin(&loaded, &sources),
+        RetryPolicy::from_config(&loaded.client),
+    );
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

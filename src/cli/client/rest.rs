@@ -51,6 +51,54 @@ pub enum RestError {
     },
 }
 
+/// How long to keep trying when no member accepts a connection: `hazelcast-client.yaml`'s
+/// `connection-strategy.connection-retry`, as Hazelcast's client applies it between rounds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryPolicy {
+    /// `None` keeps trying (`cluster-connect-timeout-millis: -1`); `Some(0)` tries one round.
+    pub give_up_after: Option<Duration>,
+    pub initial_backoff: Duration,
+    pub max_backoff: Duration,
+    pub multiplier: f64,
+}
+
+impl RetryPolicy {
+    /// One round over the members, no waiting.
+    pub fn once() -> RetryPolicy {
+        RetryPolicy {
+            give_up_after: Some(Duration::ZERO),
+            initial_backoff: Duration::ZERO,
+            max_backoff: Duration::ZERO,
+            multiplier: 1.0,
+        }
+    }
+
+    pub fn from_config(c: &crate::config::ClientConfig) -> RetryPolicy {
+        RetryPolicy {
+            give_up_after: c.connect_timeout,
+            initial_backoff: c.initial_backoff,
+            max_backoff: c.max_backoff,
+            multiplier: c.backoff_multiplier,
+        }
+    }
+
+    /// The pause before the next round, or `None` to give up, after `elapsed` since the first
+    /// round and a previous pause of `last`. Pure.
+    pub fn next_pause(&self, elapsed: Duration, last: Option<Duration>) -> Option<Duration> {
+        let pause = match last {
+            None => self.initial_backoff,
+            Some(d) => d.mul_f64(self.multiplier.max(1.0)),
+        }
+        .min(self.max_backoff);
+        match self.give_up_after {
+            None => Some(pause),
+            Some(limit) if elapsed >= limit => None,
+            // Never sleep past the limit: one last round at the limit.
+            Some(limit) => Some(pause.min(limit - elapsed)),
+        }
+    }
+}
+
 /// The cluster as the client sees it: members to try and where that list came from.
 pub struct RestClient {
     members: Vec<Target>,
@@ -58,16 +106,18 @@ pub struct RestClient {
     /// Index of the member that accepted the last connection.
     current: usize,
     connect_timeout: Duration,
+    retry: RetryPolicy,
 }
 
 impl RestClient {
     /// `from` names where the member list came from, for the error when none answers.
-    pub fn new(members: Vec<Target>, from: String) -> RestClient {
+    pub fn new(members: Vec<Target>, from: String, retry: RetryPolicy) -> RestClient {
         RestClient {
             members,
             from,
             current: 0,
             connect_timeout: CONNECT_TIMEOUT,
+            retry,
         }
     }
 
@@ -129,8 +179,37 @@ impl RestClient {
         interpret(&addr, &method, path, status, &bytes)
     }
 
-    /// The first member, starting with the last one that answered, that accepts a connection.
+    /// The first member that accepts a connection, in rounds paced by the retry policy.
     async fn connect(&mut self) -> Result<(Target, TcpStream), RestError> {
+        let start = tokio::time::Instant::now();
+        let mut pause = None;
+        loop {
+            let tried = match self.connect_round().await {
+                Ok(found) => return Ok(found),
+                Err(tried) => tried,
+            };
+            let Some(next) = self.retry.next_pause(start.elapsed(), pause) else {
+                return Err(RestError::NoMember {
+                    tried: if tried.is_empty() {
+                        "no address".into()
+                    } else {
+                        tried.join(", ")
+                    },
+                    from: self.from.clone(),
+                });
+            };
+            tracing::warn!(
+                "no cluster member accepted a connection ({}); trying again in {next:?}",
+                tried.join(", ")
+            );
+            tokio::time::sleep(next).await;
+            pause = Some(next);
+        }
+    }
+
+    /// One pass over the members, starting with the last one that answered; on failure, what
+    /// each attempt gave.
+    async fn connect_round(&mut self) -> Result<(Target, TcpStream), Vec<String>> {
         let n = self.members.len();
         let mut tried = Vec::with_capacity(n);
         for i in 0..n {
@@ -156,14 +235,7 @@ impl RestClient {
                 )),
             }
         }
-        Err(RestError::NoMember {
-            tried: if tried.is_empty() {
-                "no address".into()
-            } else {
-                tried.join(", ")
-            },
-            from: self.from.clone(),
-        })
+        Err(tried)
     }
 }
 
@@ -237,6 +309,30 @@ mod tests {
             .starts_with("h:1: GET /x answered something that is not JSON"));
     }
 
+    #[test]
+    fn retry_backs_off_until_the_limit() {
+        let p = RetryPolicy {
+            give_up_after: Some(Duration::from_millis(3000)),
+            initial_backoff: Duration::from_millis(1000),
+            max_backoff: Duration::from_millis(1500),
+            multiplier: 2.0,
+        };
+        let ms = Duration::from_millis;
+        assert_eq!(p.next_pause(ms(10), None), Some(ms(1000)));
+        assert_eq!(p.next_pause(ms(1010), Some(ms(1000))), Some(ms(1500)));
+        assert_eq!(p.next_pause(ms(2600), Some(ms(1500))), Some(ms(400)));
+        assert_eq!(p.next_pause(ms(3000), Some(ms(400))), None);
+        assert_eq!(RetryPolicy::once().next_pause(ms(0), None), None);
+        let forever = RetryPolicy {
+            give_up_after: None,
+            ..p
+        };
+        assert_eq!(
+            forever.next_pause(ms(1_000_000), Some(ms(1500))),
+            Some(ms(1500))
+        );
+    }
+
     #[tokio::test]
     async fn no_member_names_every_address_and_the_file() {
         // Port 1 on loopback: nothing listens there, the connection is refused at once.
@@ -250,7 +346,11 @@ mod tests {
                 port: 1,
             },
         ];
-        let mut c = RestClient::new(members, "/etc/seatunnel/hazelcast-client.yaml:4".into());
+        let mut c = RestClient::new(
+            members,
+            "/etc/seatunnel/hazelcast-client.yaml:4".into(),
+            RetryPolicy::once(),
+        );
         let e = c.get("/overview").await.unwrap_err().to_string();
         assert!(
             e.starts_with("no cluster member accepted a connection; tried 127.0.0.1:1 ("),
@@ -261,7 +361,7 @@ mod tests {
             e.contains("; the members come from /etc/seatunnel/hazelcast-client.yaml:4: start"),
             "{e}"
         );
-        let mut empty = RestClient::new(vec![], "default".into());
+        let mut empty = RestClient::new(vec![], "default".into(), RetryPolicy::once());
         assert!(empty
             .get("/x")
             .await
