@@ -6,8 +6,10 @@
 #[allow(dead_code)]
 mod http_support;
 
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
 use std::time::Duration;
 
 use http_support::node::{isolate, wait_for, HybridNode};
@@ -249,22 +251,58 @@ fn cluster_mode_submits_follows_lists_and_cancels() {
     let err = failure(&c.run(&["-c", &streaming, "-r", &id]));
     assert!(err.contains("not supported: restoring job"), "{err}");
 
-    // Interrupting a waiting client cancels its job (-cj true, the default).
+    // A waiting client prints progress; interrupting it cancels its job (-cj true, the default).
     let mut waiting = c
         .command(&["-c", &streaming, "--set-job-id", "5151"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    wait_status(&c, "5151", "RUNNING");
+    let (lines, stderr_text) = capture(&mut waiting);
+    let mut seen = Vec::new();
+    wait_for("a progress table", JOB_DEADLINE, || {
+        while let Ok(l) = lines.try_recv() {
+            seen.push(l);
+        }
+        seen.iter()
+            .any(|l| l.contains("Job Progress Information"))
+            .then_some(())
+    });
+    assert!(
+        seen.iter().any(|l| l.starts_with("Read Count So Far ")),
+        "{seen:?}"
+    );
     interrupt(&waiting);
-    let out = wait_exit(&mut waiting);
-    let err = failure(&out);
+    let status = wait_for("the client to exit", JOB_DEADLINE, || {
+        waiting.try_wait().unwrap()
+    });
+    let err = stderr_text.join().unwrap();
+    assert_eq!(status.code(), Some(1), "{err}");
     assert!(
         err.contains("interrupted: job 5151 cancelled, it ended CANCELED"),
         "{err}"
     );
     assert_eq!(status_of(&c, "5151"), "CANCELED");
+}
+
+/// Streams the child's stdout line by line and collects its stderr, so neither pipe fills.
+fn capture(child: &mut Child) -> (mpsc::Receiver<String>, std::thread::JoinHandle<String>) {
+    let stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let err = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    (rx, err)
 }
 
 fn interrupt(child: &Child) {
@@ -273,31 +311,6 @@ fn interrupt(child: &Child) {
         nix::sys::signal::Signal::SIGINT,
     )
     .unwrap();
-}
-
-fn wait_exit(child: &mut Child) -> Output {
-    wait_for("the client to exit", JOB_DEADLINE, || {
-        child.try_wait().unwrap()
-    });
-    let mut out = Output {
-        status: child.wait().unwrap(),
-        stdout: Vec::new(),
-        stderr: Vec::new(),
-    };
-    use std::io::Read;
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_end(&mut out.stdout)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_end(&mut out.stderr)
-        .unwrap();
-    out
 }
 
 #[test]
