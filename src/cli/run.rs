@@ -22,7 +22,7 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
 pub fn run(args: RunArgs) -> ExitCode {
     if !args.master.eq_ignore_ascii_case("local") {
         return fail(format!(
-            "not supported: --master {}; `seatunnel run` runs jobs locally, submit to a cluster with its REST API",
+            "not supported: --master {}; `seatunnel run` runs jobs locally, submit to a cluster with `seatunnel client -c FILE` (seatunnel.sh)",
             args.master
         ));
     }

@@ -105,13 +105,20 @@ pub enum Action {
     Check(JobSpec),
     Encrypt(JobSpec),
     Decrypt(JobSpec),
+    /// Inspect or stop jobs on the cluster.
+    Control(Control),
+    Submit(Submit),
+}
+
+/// The actions that only make sense against a cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Control {
     List,
     RunningJobMetrics,
     JobDetail(i64),
     Cancel(Vec<i64>),
     Metrics(i64),
     Savepoint(i64),
-    Submit(Submit),
 }
 
 /// A job file and what fills it.
@@ -335,36 +342,36 @@ impl ClientArgs {
             Ok(Action::Decrypt(spec("--decrypt")?))
         })?;
         let local = self.master == Master::Local;
-        let control = |flag: &'static str, action: Action| {
+        let control = |flag: &'static str, c: Control| {
             if local {
                 Err(ArgError::NotLocal { flag })
             } else {
-                Ok(action)
+                Ok(Action::Control(c))
             }
         };
-        choose("-l", self.list, &|| control("-l", Action::List))?;
+        choose("-l", self.list, &|| control("-l", Control::List))?;
         choose(
             "--get_running_job_metrics",
             self.running_job_metrics,
-            &|| control("--get_running_job_metrics", Action::RunningJobMetrics),
+            &|| control("--get_running_job_metrics", Control::RunningJobMetrics),
         )?;
         choose("-j", self.job_id.is_some(), &|| {
-            control("-j", Action::JobDetail(self.job_id.unwrap_or_default()))
+            control("-j", Control::JobDetail(self.job_id.unwrap_or_default()))
         })?;
         choose("-can", self.cancel.is_some(), &|| {
             control(
                 "-can",
-                Action::Cancel(self.cancel.clone().unwrap_or_default()),
+                Control::Cancel(self.cancel.clone().unwrap_or_default()),
             )
         })?;
         choose("--metrics", self.metrics.is_some(), &|| {
             control(
                 "--metrics",
-                Action::Metrics(self.metrics.unwrap_or_default()),
+                Control::Metrics(self.metrics.unwrap_or_default()),
             )
         })?;
         choose("-s", self.savepoint.is_some(), &|| {
-            control("-s", Action::Savepoint(self.savepoint.unwrap_or_default()))
+            control("-s", Control::Savepoint(self.savepoint.unwrap_or_default()))
         })?;
         if let Some((_, action)) = chosen {
             return Ok(Decided { action, warnings });
@@ -396,45 +403,6 @@ impl ClientArgs {
         })
     }
 }
-
-/// The text `-h` prints.
-pub const USAGE: &str = "\
-Usage: seatunnel.sh [options]
-  Options:
-    --async                         Run the job asynchronously: exit once it is submitted
-                                    (default: false)
-    -can, --cancel-job ID...        Cancel the jobs with these ids
-    --check                         Check the job file and build its plan; submit nothing
-                                    (default: false)
-    -cj, --close-job [true|false]   Cancel the job when the client is interrupted while it
-                                    waits (default: true)
-    -cn, --cluster NAME             The name of the cluster
-    -c, --config FILE               The job file: .conf/.config (HOCON) or .json
-    --decrypt                       Print the job file with sensitive options decoded; when
-                                    --encrypt is given too, only --encrypt takes effect
-    --encrypt                       Print the job file with sensitive options encoded by
-                                    env.shade.identifier
-    -m, --master, -e, --deploy-mode local|cluster
-                                    Where the job runs (default: cluster); -e and
-                                    --deploy-mode are deprecated
-    --get_running_job_metrics       Print the metrics of every running job
-    -h, --help                      Show this message
-    -j, --job-id ID                 Print the job's status as JSON
-    -l, --list                      List jobs, running and finished, newest first
-    --metrics ID                    Print the job's metrics as JSON
-    -n, --name NAME                 The job name (default: env.job.name, else SeaTunnel_Job)
-    -r, --restore ID                Resubmit -c FILE under job id ID, restoring its latest
-                                    checkpoint or savepoint
-    -s, --savepoint ID              Stop the job after taking a savepoint
-    --set-job-id ID                 Submit with this numeric job id
-    -i, --variable K=V              Fill ${K} in the job file (repeatable; K=V,K2=V2 allowed)
-  seatunnel-rs options:
-    --server-config FILE            The seatunnel.yaml to read; hazelcast-client.yaml is found
-                                    beside it (default: $SEATUNNEL_HOME/config, else
-                                    /etc/seatunnel; HAZELCAST_CLIENT_CONFIG names the file)
-    --config-dir DIR                The drop-in directory (default: seatunnel.d beside
-                                    seatunnel.yaml)
-";
 
 #[cfg(test)]
 mod tests {
@@ -577,7 +545,10 @@ mod tests {
             p(&["--cancel", "9", "-can", "10"]).unwrap().cancel,
             Some(vec![9, 10])
         );
-        assert_eq!(act(&["-can", "7", "8"]).action, Action::Cancel(vec![7, 8]));
+        assert_eq!(
+            act(&["-can", "7", "8"]).action,
+            Action::Control(Control::Cancel(vec![7, 8]))
+        );
         assert_eq!(
             p(&["-can"]).unwrap_err(),
             ArgError::MissingValue("-can".into())
@@ -687,23 +658,35 @@ mod tests {
             act(&["--decrypt", "-c", "j"]).action,
             Action::Decrypt(spec("j"))
         );
-        assert_eq!(act(&["-l", "-j", "1"]).action, Action::List);
+        assert_eq!(
+            act(&["-l", "-j", "1"]).action,
+            Action::Control(Control::List)
+        );
         assert_eq!(
             act(&["-j", "1", "--get_running_job_metrics"]).action,
-            Action::RunningJobMetrics
+            Action::Control(Control::RunningJobMetrics)
         );
-        assert_eq!(act(&["-can", "2", "-j", "1"]).action, Action::JobDetail(1));
+        assert_eq!(
+            act(&["-can", "2", "-j", "1"]).action,
+            Action::Control(Control::JobDetail(1))
+        );
         assert_eq!(
             act(&["--metrics", "3", "-can", "2"]).action,
-            Action::Cancel(vec![2])
+            Action::Control(Control::Cancel(vec![2]))
         );
         assert_eq!(
             act(&["-s", "4", "--metrics", "3"]).action,
-            Action::Metrics(3)
+            Action::Control(Control::Metrics(3))
         );
-        assert_eq!(act(&["-s", "4", "-c", "j"]).action, Action::Savepoint(4));
+        assert_eq!(
+            act(&["-s", "4", "-c", "j"]).action,
+            Action::Control(Control::Savepoint(4))
+        );
         // A file is not needed to inspect or control jobs.
-        assert_eq!(act(&["--metrics", "3"]).action, Action::Metrics(3));
+        assert_eq!(
+            act(&["--metrics", "3"]).action,
+            Action::Control(Control::Metrics(3))
+        );
         // Checks and conversions work locally; job control needs a cluster.
         assert_eq!(
             act(&["--check", "-c", "j", "-m", "local"]).action,

@@ -13,7 +13,7 @@ use crate::node::signals::{self, SignalEvent};
 
 use super::super::report::{job_list, job_progress, job_statistics, JobRow};
 use super::super::EXIT_JOB_FAILED;
-use super::args::{Action, Submit, SubmitId};
+use super::args::{Control, Submit, SubmitId};
 use super::rest::{RestClient, RestError};
 
 /// How often the client asks for the job's state while it waits for the end.
@@ -49,40 +49,47 @@ pub enum ClusterError {
     Interrupted(String),
 }
 
+/// What the client asks of a cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Remote {
+    Control(Control),
+    Submit(Submit),
+}
+
 /// Runs one cluster action; what it prints goes to stdout, errors are returned.
 pub async fn execute(
     rest: &mut RestClient,
-    action: Action,
+    remote: Remote,
     print_interval: Duration,
 ) -> Result<(), ClusterError> {
-    match action {
-        Action::List => {
+    let control = match remote {
+        Remote::Submit(s) => return submit(rest, s, print_interval).await,
+        Remote::Control(c) => c,
+    };
+    match control {
+        Control::List => {
             let running = rest.get("/running-jobs").await?;
             let finished = rest.get("/finished-jobs").await?;
             print!("{}", job_list(&job_rows(&running, &finished)));
         }
-        Action::RunningJobMetrics => {
+        Control::RunningJobMetrics => {
             let running = rest.get("/running-jobs").await?;
             println!("{}", pretty(&running_metrics(&running)));
         }
-        Action::JobDetail(id) => println!("{}", pretty(&job_info(rest, id).await?)),
-        Action::Metrics(id) => {
+        Control::JobDetail(id) => println!("{}", pretty(&job_info(rest, id).await?)),
+        Control::Metrics(id) => {
             let info = job_info(rest, id).await?;
             println!("{}", pretty(info.get("metrics").unwrap_or(&json!({}))));
         }
-        Action::Cancel(ids) => {
+        Control::Cancel(ids) => {
             for id in ids {
                 stop(rest, id, false).await?;
                 println!("Job {id} cancel requested");
             }
         }
-        Action::Savepoint(id) => {
+        Control::Savepoint(id) => {
             stop(rest, id, true).await?;
             println!("Job {id} savepoint requested");
-        }
-        Action::Submit(s) => submit(rest, s, print_interval).await?,
-        Action::Help | Action::Check(_) | Action::Encrypt(_) | Action::Decrypt(_) => {
-            unreachable!("handled without a cluster")
         }
     }
     Ok(())

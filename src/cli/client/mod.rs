@@ -8,12 +8,15 @@
 mod args;
 mod cluster;
 mod rest;
+mod usage;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-pub use args::{parse, Action, ArgError, ClientArgs, JobSpec, Master, Submit, SubmitId, USAGE};
+pub use args::{parse, Action, ArgError, ClientArgs, Control, JobSpec, Master, Submit, SubmitId};
+pub use cluster::Remote;
 pub use rest::{RestClient, RestError, RetryPolicy};
+pub use usage::USAGE;
 
 use crate::config::{self, ConfigSources, EffectiveKey, LoadedClientConfig};
 
@@ -61,13 +64,8 @@ pub fn run(raw: &[String]) -> ExitCode {
             };
             run::run(local_args(s.job, id, false, location))
         }
-        action => {
-            if let Some(name) = &parsed.cluster {
-                // REST V2 has no cluster name to check: the addresses pick the cluster.
-                tracing::debug!(cluster = %name, "-cn given; members come from the client config");
-            }
-            on_cluster(action, &location)
-        }
+        Action::Submit(s) => on_cluster(Remote::Submit(s), &parsed, &location),
+        Action::Control(c) => on_cluster(Remote::Control(c), &parsed, &location),
     }
 }
 
@@ -91,7 +89,11 @@ fn local_args(job: JobSpec, job_id: Option<i64>, check: bool, location: ConfigLo
     }
 }
 
-fn on_cluster(action: Action, location: &ConfigLocation) -> ExitCode {
+fn on_cluster(remote: Remote, parsed: &ClientArgs, location: &ConfigLocation) -> ExitCode {
+    if let Some(name) = &parsed.cluster {
+        // REST V2 has no cluster name to check: the addresses pick the cluster.
+        tracing::debug!(cluster = %name, "-cn given; members come from the client config");
+    }
     let mut sources = ConfigSources::from_process_env();
     sources.config_file = location.server_config.clone();
     sources.config_dir = location.config_dir.clone();
@@ -118,7 +120,7 @@ fn on_cluster(action: Action, location: &ConfigLocation) -> ExitCode {
         }
     };
     let interval = loaded.client.print_job_metrics_info_interval;
-    cluster::exit_code(runtime.block_on(cluster::execute(&mut rest, action, interval)))
+    cluster::exit_code(runtime.block_on(cluster::execute(&mut rest, remote, interval)))
 }
 
 /// Where the member list came from: the file and line, `ST_DOCKER_MEMBER_LIST`, or the default
