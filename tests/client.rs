@@ -28,10 +28,15 @@ struct ClientDir {
 
 impl ClientDir {
     fn new(members: &[String]) -> ClientDir {
+        ClientDir::with_engine(members, "")
+    }
+
+    /// `engine` is extra YAML under `seatunnel.engine`, indented by four spaces.
+    fn with_engine(members: &[String], engine: &str) -> ClientDir {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("seatunnel.yaml"),
-            "seatunnel:\n  engine:\n    print-job-metrics-info-interval: 1\n",
+            format!("seatunnel:\n  engine:\n    print-job-metrics-info-interval: 1\n{engine}"),
         )
         .unwrap();
         let list: String = members.iter().map(|m| format!("      - {m}\n")).collect();
@@ -311,6 +316,27 @@ fn interrupt(child: &Child) {
         nix::sys::signal::Signal::SIGINT,
     )
     .unwrap();
+}
+
+#[test]
+fn basic_auth_credentials_come_from_seatunnel_yaml() {
+    let node_dir = tempfile::tempdir().unwrap();
+    let auth = [
+        ("enable-basic-auth", "true"),
+        ("basic-auth-username", "admin"),
+        ("basic-auth-password", "s3cret"),
+    ];
+    let node = HybridNode::start_with(node_dir.path(), &auth);
+    let member = [format!("127.0.0.1:{}", node.port)];
+    let with = ClientDir::with_engine(
+        &member,
+        "    http:\n      enable-basic-auth: true\n      basic-auth-username: admin\n      basic-auth-password: s3cret\n",
+    );
+    assert!(success(&with.run(&["-l"])).starts_with("Job ID"));
+    let without = ClientDir::new(&member);
+    let err = failure(&without.run(&["-l"]));
+    assert!(err.contains("authentication required"), "{err}");
+    assert!(err.contains("basic-auth-username"), "{err}");
 }
 
 #[test]

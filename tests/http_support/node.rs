@@ -19,10 +19,19 @@ pub const REST_STARTED: &str = "REST service will start on port";
 
 /// A `seatunnel.yaml` with REST on an ephemeral port.
 pub fn write_node_config(dir: &Path) -> PathBuf {
+    write_node_config_with(dir, &[])
+}
+
+/// [`write_node_config`] plus `seatunnel.engine.http` keys (`("enable-basic-auth", "true")`).
+pub fn write_node_config_with(dir: &Path, http: &[(&str, &str)]) -> PathBuf {
     let path = dir.join("seatunnel.yaml");
+    let extra: String = http
+        .iter()
+        .map(|(k, v)| format!("      {k}: {v}\n"))
+        .collect();
     std::fs::write(
         &path,
-        "seatunnel:\n  engine:\n    print-job-metrics-info-interval: 1\n    http:\n      enable-http: true\n      port: 0\n",
+        format!("seatunnel:\n  engine:\n    print-job-metrics-info-interval: 1\n    http:\n      enable-http: true\n      port: 0\n{extra}"),
     )
     .unwrap();
     path
@@ -54,7 +63,12 @@ pub struct HybridNode {
 impl HybridNode {
     /// Starts `seatunnel hybrid --config <dir>/seatunnel.yaml` and waits for its REST port.
     pub fn start(dir: &Path) -> HybridNode {
-        let config = write_node_config(dir);
+        HybridNode::start_with(dir, &[])
+    }
+
+    /// [`HybridNode::start`] with extra `seatunnel.engine.http` keys.
+    pub fn start_with(dir: &Path, http: &[(&str, &str)]) -> HybridNode {
+        let config = write_node_config_with(dir, http);
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_seatunnel"));
         isolate(&mut cmd)
             .args(["hybrid", "--config"])

@@ -108,7 +108,8 @@ fn on_cluster(remote: Remote, parsed: &ClientArgs, location: &ConfigLocation) ->
         loaded.client.targets(),
         members_origin(&loaded, &sources),
         RetryPolicy::from_config(&loaded.client),
-    );
+    )
+    .with_credentials(loaded.client.http_basic_auth.as_ref());
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
