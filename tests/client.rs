@@ -319,6 +319,32 @@ fn interrupt(child: &Child) {
 }
 
 #[test]
+fn losing_the_cluster_while_waiting_says_the_job_may_still_run() {
+    let node_dir = tempfile::tempdir().unwrap();
+    let mut node = HybridNode::start(node_dir.path());
+    let c = ClientDir::new(&[format!("127.0.0.1:{}", node.port)]);
+    let streaming = c.write("streaming.conf", STREAMING);
+    let mut waiting = c
+        .command(&["-c", &streaming, "--set-job-id", "6161"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (_lines, stderr_text) = capture(&mut waiting);
+    wait_status(&c, "6161", "RUNNING");
+    node.kill();
+    let status = wait_for("the client to exit", JOB_DEADLINE, || {
+        waiting.try_wait().unwrap()
+    });
+    let err = stderr_text.join().unwrap();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("lost the cluster while waiting for job 6161, which may still be running"),
+        "{err}"
+    );
+}
+
+#[test]
 fn basic_auth_credentials_come_from_seatunnel_yaml() {
     let node_dir = tempfile::tempdir().unwrap();
     let auth = [

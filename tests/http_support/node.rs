@@ -117,6 +117,12 @@ impl HybridNode {
         );
     }
 
+    /// SIGKILL, as a crash or a lost machine would end it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     pub fn get(&self, path: &str) -> (u16, Json) {
         http_get(self.port, path)
     }

@@ -20,6 +20,9 @@ use super::rest::{RestClient, RestError};
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
 /// SeaTunnel's shutdown hook gives cancelling the job this long before the client exits.
 const CANCEL_BUDGET: Duration = Duration::from_secs(15);
+/// Failed state requests in a row (connection made, answer lost) tolerated while waiting: about
+/// ten seconds of polls, enough for a node to restart its listener.
+const MAX_POLL_FAILURES: u32 = 40;
 /// Shortest interval between two progress tables.
 const MIN_PROGRESS_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -47,6 +50,8 @@ pub enum ClusterError {
     },
     #[error("interrupted: {0}")]
     Interrupted(String),
+    #[error("lost the cluster while waiting for job {job_id}, which may still be running: {source}; check it with `seatunnel.sh -j {job_id}`")]
+    Lost { job_id: String, source: RestError },
 }
 
 /// What the client asks of a cluster.
@@ -249,29 +254,60 @@ async fn follow(
     };
     let print_interval = print_interval.max(MIN_PROGRESS_INTERVAL);
     let mut poll = tokio::time::interval(POLL_INTERVAL);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let (mut last_time, mut last_counts) = (started, (0, 0));
     let mut status = String::new();
     let path = format!("/job-info/{job_id}");
+    let mut failures = 0;
     let info = loop {
-        tokio::select! {
-            _ = poll.tick() => {
-                let info = rest.get(&path).await?;
-                let now = info.get("jobStatus").and_then(Json::as_str).unwrap_or("UNKNOWABLE");
-                if now != status {
-                    tracing::info!(job_id, "job status: {now}");
-                    status = now.to_string();
-                }
-                if JobStatus::parse(now).is_none_or(JobStatus::is_end_state) {
-                    break info;
-                }
-                last_counts = report_progress(&info, &mut last_time, last_counts, print_interval);
-            }
+        // The request races the signals, so an interrupt is never held up by a slow node.
+        let step = tokio::select! {
+            r = async {
+                poll.tick().await;
+                rest.get(&path).await
+            } => Step::Polled(r),
             Some(event) = async { signals.as_mut()?.recv().await }, if signals.is_some() => {
-                if event == SignalEvent::Shutdown {
-                    return Err(interrupted(rest, job_id, close_job).await);
-                }
+                Step::Signal(event)
             }
+        };
+        let info = match step {
+            Step::Signal(SignalEvent::Shutdown) => {
+                return Err(interrupted(rest, job_id, close_job, signals.as_mut()).await)
+            }
+            Step::Signal(SignalEvent::Reload) => continue,
+            Step::Polled(Ok(info)) => {
+                failures = 0;
+                info
+            }
+            // A node that accepted the connection and then failed: likely restarting. Asking
+            // again is harmless; a cluster that stays away ends the wait.
+            Step::Polled(Err(e @ RestError::Transport { .. })) if failures < MAX_POLL_FAILURES => {
+                failures += 1;
+                tracing::warn!(
+                    job_id,
+                    "asking for the job's state failed ({e}); asking again"
+                );
+                continue;
+            }
+            Step::Polled(Err(source)) => {
+                return Err(ClusterError::Lost {
+                    job_id: job_id.to_string(),
+                    source,
+                })
+            }
+        };
+        let now = info
+            .get("jobStatus")
+            .and_then(Json::as_str)
+            .unwrap_or("UNKNOWABLE");
+        if now != status {
+            tracing::info!(job_id, "job status: {now}");
+            status = now.to_string();
         }
+        if JobStatus::parse(now).is_none_or(JobStatus::is_end_state) {
+            break info;
+        }
+        last_counts = report_progress(&info, &mut last_time, last_counts, print_interval);
     };
     let (read, written) = counts(&info);
     print!("{}", job_statistics(&started, &Local::now(), read, written));
@@ -287,6 +323,12 @@ async fn follow(
         status,
         why,
     })
+}
+
+/// What woke the waiting client.
+enum Step {
+    Polled(Result<Json, RestError>),
+    Signal(SignalEvent),
 }
 
 /// Prints a progress table once `print_interval` has passed since the last one; returns the
@@ -312,7 +354,13 @@ fn report_progress(
 
 /// The client was told to stop while waiting: with `-cj true` (SeaTunnel's default) the job is
 /// cancelled within SeaTunnel's 15 s budget; with `-cj false` it keeps running.
-async fn interrupted(rest: &mut RestClient, job_id: &str, close_job: bool) -> ClusterError {
+/// A second interrupt while cancelling gives up waiting at once.
+async fn interrupted(
+    rest: &mut RestClient,
+    job_id: &str,
+    close_job: bool,
+    signals: Option<&mut tokio::sync::mpsc::UnboundedReceiver<SignalEvent>>,
+) -> ClusterError {
     if !close_job {
         return ClusterError::Interrupted(format!(
             "job {job_id} keeps running on the cluster (-cj false); cancel it with `seatunnel.sh -can {job_id}`"
@@ -335,7 +383,21 @@ async fn interrupted(rest: &mut RestClient, job_id: &str, close_job: bool) -> Cl
             tokio::time::sleep(POLL_INTERVAL).await;
         }
     };
-    ClusterError::Interrupted(match tokio::time::timeout(CANCEL_BUDGET, cancel).await {
+    let second_interrupt = async {
+        match signals {
+            Some(rx) => while rx.recv().await.is_some_and(|e| e != SignalEvent::Shutdown) {},
+            None => std::future::pending().await,
+        }
+    };
+    let outcome = tokio::select! {
+        r = tokio::time::timeout(CANCEL_BUDGET, cancel) => r,
+        _ = second_interrupt => {
+            return ClusterError::Interrupted(format!(
+                "interrupted again: not waiting for job {job_id} to end; check it with `seatunnel.sh -j {job_id}`"
+            ));
+        }
+    };
+    ClusterError::Interrupted(match outcome {
         Ok(Ok(status)) => format!("job {job_id} cancelled, it ended {status}"),
         Ok(Err(e)) => format!("cancelling job {job_id} failed: {e}"),
         Err(_) => format!(
