@@ -30,6 +30,8 @@ need_pkgs=()
 command -v lzop >/dev/null || need_pkgs+=(lzop)
 command -v zip >/dev/null || need_pkgs+=(zip)
 command -v tar >/dev/null || need_pkgs+=(tar)
+# shellcheck lints the packaging/bin wrapper scripts.
+command -v shellcheck >/dev/null || need_pkgs+=(shellcheck)
 if ((${#need_pkgs[@]})); then
   echo "installing: ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -41,5 +43,6 @@ if ! cargo nextest --version >/dev/null 2>&1; then
 fi
 
 # --- build once, then run every suite ----------------------------------------------------------
+shellcheck -s sh packaging/bin/*.sh
 cargo build --all-targets --locked
 cargo nextest run --locked --no-fail-fast
