@@ -33,6 +33,8 @@ command -v zip >/dev/null || need_pkgs+=(zip)
 command -v tar >/dev/null || need_pkgs+=(tar)
 command -v g++ >/dev/null || need_pkgs+=(g++)
 dpkg -s libclang-dev >/dev/null 2>&1 || need_pkgs+=(libclang-dev)
+# shellcheck lints the packaging/bin wrapper scripts.
+command -v shellcheck >/dev/null || need_pkgs+=(shellcheck)
 if ((${#need_pkgs[@]})); then
   echo "installing: ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -44,5 +46,6 @@ if ! cargo nextest --version >/dev/null 2>&1; then
 fi
 
 # --- build once, then run every suite ----------------------------------------------------------
+shellcheck -s sh packaging/bin/*.sh
 cargo build --all-targets --locked
 cargo nextest run --locked --no-fail-fast

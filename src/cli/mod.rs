@@ -3,6 +3,7 @@
 //! Exit codes: 0 success; 1 a job that did not FINISH or a bad job file (SeaTunnel's client exits
 //! 1); 78 (`EX_CONFIG`) a bad server configuration; 2 a usage error (clap).
 
+pub mod client;
 mod cluster_cmd;
 mod config_cmd;
 mod report;
@@ -42,12 +43,28 @@ pub enum Command {
     Hybrid(ServerArgs),
     /// Run a job in local mode: an embedded node runs it and the process exits with its result
     Run(RunArgs),
+    /// SeaTunnel's `seatunnel.sh` client: submit and manage jobs with its flags (`client -h`)
+    #[command(disable_help_flag = true)]
+    Client(ClientCliArgs),
     /// Check or show the server configuration
     #[command(subcommand)]
     Config(ConfigCommand),
     /// Ask a running node about its cluster
     #[command(subcommand)]
     Cluster(cluster_cmd::ClusterCommand),
+}
+
+/// `seatunnel client` takes `seatunnel.sh` flags verbatim; they are parsed by
+/// [`client::parse`], since clap cannot express `-can`, `-cn` or `-cj`.
+#[derive(Debug, Args)]
+pub struct ClientCliArgs {
+    #[arg(
+        num_args = 0..,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "SEATUNNEL.SH FLAGS"
+    )]
+    pub args: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -171,7 +188,7 @@ impl Command {
             Command::Master(_) => "seatunnel-master",
             Command::Worker(_) => "seatunnel-worker",
             Command::Hybrid(_) => "seatunnel-server",
-            Command::Run(_) => "seatunnel-client",
+            Command::Run(_) | Command::Client(_) => "seatunnel-client",
             Command::Config(_) | Command::Cluster(_) => "seatunnel",
         }
     }
@@ -191,6 +208,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Worker(args) => server::run(crate::config::Role::Worker, args),
         Command::Hybrid(args) => server::run(crate::config::Role::Hybrid, args),
         Command::Run(args) => run::run(args),
+        Command::Client(args) => client::run(&args.args),
         Command::Config(cmd) => config_cmd::run(cmd),
         Command::Cluster(cmd) => cluster_cmd::run(cmd),
     }

@@ -1,6 +1,7 @@
 //! `seatunnel run`: local mode. Loads the job, plans it, runs it on an embedded engine, prints
 //! SeaTunnel's statistics table, and exits 0 exactly when the job FINISHED.
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,7 +10,7 @@ use crate::engine::{run_job, CheckpointSettings, JobControl, JobPlan};
 use crate::job::{load_job_file, IdGenerator, JobConfig, JobStatus, Variables};
 use crate::node::signals::{self, SignalEvent};
 
-use crate::config::{self, Role};
+use crate::config::{self, EngineConfig, Role};
 
 use super::{job_statistics, RunArgs, EXIT_CONFIG, EXIT_JOB_FAILED};
 
@@ -21,7 +22,7 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
 pub fn run(args: RunArgs) -> ExitCode {
     if !args.master.eq_ignore_ascii_case("local") {
         return fail(format!(
-            "not supported: --master {}; `seatunnel run` runs jobs locally, submit to a cluster with its REST API",
+            "not supported: --master {}; `seatunnel run` runs jobs locally, submit to a cluster with `seatunnel client -c FILE` (seatunnel.sh)",
             args.master
         ));
     }
@@ -39,52 +40,20 @@ pub fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
-    let vars = match Variables::parse_args(&args.variables) {
-        Ok(v) => v,
-        Err(e) => return fail(e),
-    };
     if args.encrypt || args.decrypt {
-        // Secrets stay as written while converting: loading would decrypt them first.
-        let tree = match crate::job::load::parse_job_file(&args.config, &vars) {
-            Ok(t) => t,
-            Err(e) => return fail(e),
-        };
-        let converted = if args.encrypt {
-            crate::job::encrypt_job(&tree)
-        } else {
-            crate::job::decrypt_job(&tree)
-        };
-        return match converted {
-            Ok(t) => {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&t).expect("json values serialize")
-                );
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(e),
-        };
+        return convert(&args.config, &args.variables, args.encrypt);
     }
-    let tree = match load_job_file(&args.config, &vars) {
-        Ok(t) => t,
+    let (plan, checkpoint) = match build_plan(
+        &args.config,
+        &args.variables,
+        args.name.as_deref(),
+        args.job_id,
+        &engine,
+    ) {
+        Ok(p) => p,
         Err(e) => return fail(e),
     };
-    let config = match JobConfig::from_tree(&tree) {
-        Ok(c) => c,
-        Err(e) => return fail(e),
-    };
-    let job_id = args.job_id.unwrap_or_else(|| IdGenerator::new(0).next_id());
-    let job_name = config.job_name(args.name.as_deref());
-    let checkpoint = CheckpointSettings::for_job(
-        &config.env,
-        engine.checkpoint.interval,
-        engine.checkpoint.timeout,
-    );
-    let registry = crate::connectors::registry();
-    let plan = match JobPlan::build(job_id, job_name, config, &registry) {
-        Ok(p) => Arc::new(p),
-        Err(e) => return fail(e),
-    };
+    let job_id = plan.job_id;
     // The embedded node is the job's only worker: it must have the slots and tags the job asks for.
     if let Err(why) =
         crate::scheduler::local::admit(job_id, &plan.config, &plan.dag, &engine, &tags)
@@ -92,12 +61,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         return fail(format!("job {job_id} ended FAILED: {why}"));
     }
     if args.check {
-        println!(
-            "job file {} is valid: {} pipeline(s)",
-            args.config.display(),
-            plan.dag.pipeline_count
-        );
-        return ExitCode::SUCCESS;
+        return report_valid(&args.config, &plan);
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -111,6 +75,77 @@ pub fn run(args: RunArgs) -> ExitCode {
         checkpoint,
         engine.print_job_metrics_info_interval,
     ))
+}
+
+/// `--encrypt`/`--decrypt`: prints the job with its sensitive options (de)coded by
+/// `env.shade.identifier`. Variables are applied; nothing runs.
+pub(super) fn convert(file: &Path, variables: &[String], encrypt: bool) -> ExitCode {
+    let vars = match Variables::parse_args(variables) {
+        Ok(v) => v,
+        Err(e) => return fail(e),
+    };
+    // Secrets stay as written while converting: loading would decrypt them first.
+    let tree = match crate::job::load::parse_job_file(file, &vars) {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
+    let converted = if encrypt {
+        crate::job::encrypt_job(&tree)
+    } else {
+        crate::job::decrypt_job(&tree)
+    };
+    match converted {
+        Ok(t) => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&t).expect("json values serialize")
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// Loads the job file with its variables and plans it against the built-in connectors, as a
+/// node would on submit. Every error names the file, plugin or key.
+pub(super) fn build_plan(
+    file: &Path,
+    variables: &[String],
+    name: Option<&str>,
+    job_id: Option<i64>,
+    engine: &EngineConfig,
+) -> Result<(Arc<JobPlan>, CheckpointSettings), String> {
+    let vars = Variables::parse_args(variables).map_err(|e| e.to_string())?;
+    let tree = load_job_file(file, &vars).map_err(|e| e.to_string())?;
+    let config = JobConfig::from_tree(&tree).map_err(|e| e.to_string())?;
+    let job_id = job_id.unwrap_or_else(|| IdGenerator::new(0).next_id());
+    let job_name = config.job_name(name);
+    let checkpoint = CheckpointSettings::for_job(
+        &config.env,
+        engine.checkpoint.interval,
+        engine.checkpoint.timeout,
+    );
+    let registry = crate::connectors::registry();
+    let plan = JobPlan::build(job_id, job_name, config, &registry).map_err(|e| e.to_string())?;
+    Ok((Arc::new(plan), checkpoint))
+}
+
+/// `--check` against a cluster: the job must load and plan; which node has the slots and tags
+/// it asks for is the cluster's decision, so admission is not checked here.
+pub(super) fn check_plan(file: &Path, variables: &[String], name: Option<&str>) -> ExitCode {
+    match build_plan(file, variables, name, None, &EngineConfig::default()) {
+        Ok((plan, _)) => report_valid(file, &plan),
+        Err(e) => fail(e),
+    }
+}
+
+fn report_valid(file: &Path, plan: &JobPlan) -> ExitCode {
+    println!(
+        "job file {} is valid: {} pipeline(s)",
+        file.display(),
+        plan.dag.pipeline_count
+    );
+    ExitCode::SUCCESS
 }
 
 async fn execute(

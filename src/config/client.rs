@@ -95,6 +95,25 @@ pub struct ClientConfig {
     pub properties: BTreeMap<String, String>,
     /// How often the client prints job metrics while it follows a job.
     pub print_job_metrics_info_interval: Duration,
+    /// The REST API's basic-auth credentials when `seatunnel.yaml` enables them: the client
+    /// reads the same file as the servers, so it can answer their challenge.
+    pub http_basic_auth: Option<HttpCredentials>,
+}
+
+/// A user name and password for the REST API (`seatunnel.engine.http.basic-auth-*`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpCredentials {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for HttpCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpCredentials")
+            .field("username", &self.username)
+            .field("password", &"<hidden>")
+            .finish()
+    }
 }
 
 impl ClientConfig {
@@ -130,6 +149,7 @@ impl RawClient {
                 .map(|(k, v)| (k.clone(), v.to_string()))
                 .collect(),
             print_job_metrics_info_interval,
+            http_basic_auth: None,
         }
     }
 }

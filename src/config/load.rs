@@ -18,7 +18,7 @@ use figment::value::{Dict, Map, Value as FValue};
 use figment::{Figment, Metadata, Profile, Provider};
 use serde::{Deserialize, Serialize};
 
-use super::client::{LoadedClientConfig, RawClient};
+use super::client::{HttpCredentials, LoadedClientConfig, RawClient};
 use super::engine::EngineConfig;
 use super::errors::{ConfigError, ConfigWarning, Location, Problem, ProblemKind, Source};
 use super::hazelcast::RawHazelcast;
@@ -362,9 +362,14 @@ pub(crate) fn load_client(sources: &ConfigSources) -> Result<LoadedClientConfig,
         Ok(root) => root,
         Err(e) => return Err(ConfigError::Invalid(asm.extraction_problems(e))),
     };
-    let client = root
+    let http = &root.seatunnel.engine.http;
+    let mut client = root
         .client
         .build(root.seatunnel.engine.print_job_metrics_info_interval);
+    client.http_basic_auth = http.enable_basic_auth.then(|| HttpCredentials {
+        username: http.basic_auth_username.clone(),
+        password: http.basic_auth_password.clone(),
+    });
     let warnings = std::mem::take(&mut asm.diag.warnings);
     for w in &warnings {
         tracing::warn!("{w}");

@@ -23,7 +23,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
-pub use client::{ClientConfig, LoadedClientConfig, CLIENT_PORT_TRY_COUNT};
+pub use client::{ClientConfig, HttpCredentials, LoadedClientConfig, CLIENT_PORT_TRY_COUNT};
 pub use engine::{
     AllocateStrategy, CheckpointConfig, CheckpointStorageConfig, CheckpointStorageType,
     CoordinatorServiceConfig, EngineConfig, EventReportHttpConfig, HttpConfig, JarHaStorageConfig,

@@ -2,6 +2,8 @@
 //! parsed by hand, so the tests see exactly what a client on the wire sees (status line, headers,
 //! body) and nothing an HTTP library would smooth over.
 
+pub mod node;
+
 use std::net::SocketAddr;
 
 use serde_json::{json, Value as Json};

@@ -1,0 +1,700 @@
+//! `seatunnel.sh` flags, parsed by hand: SeaTunnel's client uses JCommander, whose multi-letter
+//! single-dash names (`-can`, `-cn`, `-cj`), variable-arity lists (`-can 1 2 3`) and booleans that
+//! take an optional `true`/`false` do not fit clap's derive. Parsing is pure; [`ClientArgs::action`]
+//! then decides what the command does, with SeaTunnel's precedence between action flags.
+
+use std::path::PathBuf;
+
+/// Booleans accept a following `true`/`false` as their value, as JCommander's do.
+const BOOL_VALUES: [&str; 2] = ["true", "false"];
+
+/// Where a job runs: `-m local|cluster`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Master {
+    Local,
+    #[default]
+    Cluster,
+}
+
+/// Every flag as given; defaults are SeaTunnel's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientArgs {
+    pub config: Option<PathBuf>,
+    pub master: Master,
+    /// `-e`/`--deploy-mode` was used (deprecated since SeaTunnel 2.3.1).
+    pub deprecated_deploy_mode: bool,
+    pub name: Option<String>,
+    /// Raw `-i` values; each may hold several `k=v` joined by `,`.
+    pub variables: Vec<String>,
+    pub check: bool,
+    pub encrypt: bool,
+    pub decrypt: bool,
+    pub async_submit: bool,
+    pub close_job: bool,
+    pub cluster: Option<String>,
+    pub list: bool,
+    pub job_id: Option<i64>,
+    pub metrics: Option<i64>,
+    pub running_job_metrics: bool,
+    /// `None` when `-can` is absent; `Some` holds at least one id.
+    pub cancel: Option<Vec<i64>>,
+    pub savepoint: Option<i64>,
+    pub restore: Option<i64>,
+    pub set_job_id: Option<i64>,
+    pub help: bool,
+    /// seatunnel-rs: the `seatunnel.yaml` whose directory holds `hazelcast-client.yaml`.
+    pub server_config: Option<PathBuf>,
+    /// seatunnel-rs: the drop-in directory (default `seatunnel.d` beside `seatunnel.yaml`).
+    pub config_dir: Option<PathBuf>,
+}
+
+impl Default for ClientArgs {
+    fn default() -> Self {
+        ClientArgs {
+            config: None,
+            master: Master::Cluster,
+            deprecated_deploy_mode: false,
+            name: None,
+            variables: Vec::new(),
+            check: false,
+            encrypt: false,
+            decrypt: false,
+            async_submit: false,
+            close_job: true,
+            cluster: None,
+            list: false,
+            job_id: None,
+            metrics: None,
+            running_job_metrics: false,
+            cancel: None,
+            savepoint: None,
+            restore: None,
+            set_job_id: None,
+            help: false,
+            server_config: None,
+            config_dir: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ArgError {
+    #[error("unknown option '{0}'; run `seatunnel.sh -h` for the list")]
+    Unknown(String),
+    #[error("unexpected argument '{0}'; options take one value each (quote values with spaces)")]
+    Unexpected(String),
+    #[error("option {0} needs a value")]
+    MissingValue(String),
+    #[error("option {flag} expects a numeric job id, got '{value}'")]
+    BadJobId { flag: String, value: String },
+    #[error("option {flag} supports only [local, cluster], got '{value}'")]
+    BadMaster { flag: String, value: String },
+    #[error("option {flag} takes no value, got '{value}'")]
+    NoValueExpected { flag: String, value: String },
+    #[error("{0} needs -c/--config with the job file")]
+    NeedsConfig(&'static str),
+    #[error("not supported: {flag} with -m local; local mode runs one job in this process, use -m cluster to manage jobs on a cluster")]
+    NotLocal { flag: &'static str },
+}
+
+/// What one invocation does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Help,
+    /// `--check`: parse the file and build the plan, submit nothing.
+    Check(JobSpec),
+    Encrypt(JobSpec),
+    Decrypt(JobSpec),
+    /// Inspect or stop jobs on the cluster.
+    Control(Control),
+    Submit(Submit),
+}
+
+/// The actions that only make sense against a cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Control {
+    List,
+    RunningJobMetrics,
+    JobDetail(i64),
+    Cancel(Vec<i64>),
+    Metrics(i64),
+    Savepoint(i64),
+}
+
+/// A job file and what fills it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobSpec {
+    pub file: PathBuf,
+    pub variables: Vec<String>,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submit {
+    pub job: JobSpec,
+    pub master: Master,
+    pub id: SubmitId,
+    /// Return once submitted (cluster mode only).
+    pub detach: bool,
+    /// Cancel the job when the client is interrupted while waiting.
+    pub close_job: bool,
+}
+
+/// Which id a submitted job gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmitId {
+    Generated,
+    /// `--set-job-id`.
+    Custom(i64),
+    /// `-r`: the same id again, restored from its latest checkpoint or savepoint.
+    Restore(i64),
+}
+
+/// An action plus what the user should know about flags it ignores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decided {
+    pub action: Action,
+    pub warnings: Vec<String>,
+}
+
+/// Parses `seatunnel.sh` arguments. No arguments means `-h`, as the script does.
+pub fn parse(args: &[String]) -> Result<ClientArgs, ArgError> {
+    let mut out = ClientArgs::default();
+    if args.is_empty() {
+        out.help = true;
+        return Ok(out);
+    }
+    let mut it = Cursor { args, pos: 0 };
+    while let Some(raw) = it.next() {
+        let (flag, inline) = match raw.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (raw.as_str(), None),
+        };
+        let value = |it: &mut Cursor| -> Result<String, ArgError> {
+            match &inline {
+                Some(v) => Ok(v.clone()),
+                None => it.value(flag),
+            }
+        };
+        match flag {
+            "-c" | "--config" => out.config = Some(PathBuf::from(value(&mut it)?)),
+            "-m" | "--master" | "-e" | "--deploy-mode" => {
+                out.deprecated_deploy_mode |= matches!(flag, "-e" | "--deploy-mode");
+                let v = value(&mut it)?;
+                out.master = match v.to_ascii_lowercase().as_str() {
+                    "local" => Master::Local,
+                    "cluster" => Master::Cluster,
+                    _ => {
+                        return Err(ArgError::BadMaster {
+                            flag: flag.into(),
+                            value: v,
+                        })
+                    }
+                };
+            }
+            "-n" | "--name" => out.name = Some(value(&mut it)?),
+            "-i" | "--variable" => out.variables.push(value(&mut it)?),
+            "-cn" | "--cluster" => out.cluster = Some(value(&mut it)?),
+            "-j" | "--job-id" => out.job_id = Some(job_id(flag, &value(&mut it)?)?),
+            "--metrics" => out.metrics = Some(job_id(flag, &value(&mut it)?)?),
+            "-s" | "--savepoint" | "--savepoint-job" => {
+                out.savepoint = Some(job_id(flag, &value(&mut it)?)?)
+            }
+            "-r" | "--restore" | "--restore-job" => {
+                out.restore = Some(job_id(flag, &value(&mut it)?)?)
+            }
+            "--set-job-id" => out.set_job_id = Some(job_id(flag, &value(&mut it)?)?),
+            "-can" | "--cancel" | "--cancel-job" => {
+                let mut ids = Vec::new();
+                if let Some(v) = &inline {
+                    ids.push(job_id(flag, v)?);
+                }
+                while let Some(v) = it.take_if(|a| !a.starts_with('-')) {
+                    ids.push(job_id(flag, v)?);
+                }
+                if ids.is_empty() {
+                    return Err(ArgError::MissingValue(flag.into()));
+                }
+                out.cancel.get_or_insert_with(Vec::new).extend(ids);
+            }
+            "--server-config" => out.server_config = Some(PathBuf::from(value(&mut it)?)),
+            "--config-dir" => out.config_dir = Some(PathBuf::from(value(&mut it)?)),
+            _ => {
+                let slot = match flag {
+                    "--check" => &mut out.check,
+                    "--encrypt" => &mut out.encrypt,
+                    "--decrypt" => &mut out.decrypt,
+                    "--async" => &mut out.async_submit,
+                    "-cj" | "--close" | "--close-job" => &mut out.close_job,
+                    "-l" | "--list" => &mut out.list,
+                    "--get_running_job_metrics" => &mut out.running_job_metrics,
+                    "-h" | "--help" => &mut out.help,
+                    _ if flag.starts_with('-') && flag.len() > 1 => {
+                        return Err(ArgError::Unknown(raw.clone()))
+                    }
+                    _ => return Err(ArgError::Unexpected(raw.clone())),
+                };
+                *slot = match inline {
+                    Some(v) => bool_value(flag, &v)?,
+                    None => it
+                        .take_if(|a| BOOL_VALUES.contains(&a.to_ascii_lowercase().as_str()))
+                        .map(|v| v.eq_ignore_ascii_case("true"))
+                        .unwrap_or(true),
+                };
+            }
+        }
+    }
+    Ok(out)
+}
+
+struct Cursor<'a> {
+    args: &'a [String],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn next(&mut self) -> Option<&'a String> {
+        let a = self.args.get(self.pos)?;
+        self.pos += 1;
+        Some(a)
+    }
+
+    /// The next argument as the value of `flag`. A value may start with `-` (a negative
+    /// number, a file named `-x`), as JCommander allows for single-value options.
+    fn value(&mut self, flag: &str) -> Result<String, ArgError> {
+        self.next()
+            .cloned()
+            .ok_or_else(|| ArgError::MissingValue(flag.into()))
+    }
+
+    fn take_if(&mut self, want: impl Fn(&str) -> bool) -> Option<&'a String> {
+        let a = self.args.get(self.pos).filter(|a| want(a))?;
+        self.pos += 1;
+        Some(a)
+    }
+}
+
+fn job_id(flag: &str, value: &str) -> Result<i64, ArgError> {
+    value.trim().parse().map_err(|_| ArgError::BadJobId {
+        flag: flag.into(),
+        value: value.into(),
+    })
+}
+
+fn bool_value(flag: &str, value: &str) -> Result<bool, ArgError> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(ArgError::NoValueExpected {
+            flag: flag.into(),
+            value: value.into(),
+        }),
+    }
+}
+
+impl ClientArgs {
+    /// SeaTunnel's order: `--check`, `--encrypt` (wins over `--decrypt`), `--decrypt`; then `-l`,
+    /// `--get_running_job_metrics`, `-j`, `-can`, `--metrics`, `-s`; otherwise submit (`-r`
+    /// restores, else `--set-job-id` or a new id). Flags a higher one makes pointless are named
+    /// in the warnings instead of being silently dropped.
+    pub fn action(&self) -> Result<Decided, ArgError> {
+        let mut warnings = Vec::new();
+        if self.deprecated_deploy_mode {
+            warnings.push(
+                "-e and --deploy-mode are deprecated since SeaTunnel 2.3.1; use -m and --master"
+                    .to_string(),
+            );
+        }
+        if self.help {
+            return Ok(Decided {
+                action: Action::Help,
+                warnings,
+            });
+        }
+        let spec = |what: &'static str| -> Result<JobSpec, ArgError> {
+            Ok(JobSpec {
+                file: self.config.clone().ok_or(ArgError::NeedsConfig(what))?,
+                variables: self.variables.clone(),
+                name: self.name.clone(),
+            })
+        };
+        let mut chosen: Option<(&'static str, Action)> = None;
+        let mut choose = |flag: &'static str,
+                          on: bool,
+                          make: &dyn Fn() -> Result<Action, ArgError>|
+         -> Result<(), ArgError> {
+            if !on {
+                return Ok(());
+            }
+            match &chosen {
+                Some((first, _)) => warnings.push(format!("{flag} is ignored: {first} is given")),
+                None => chosen = Some((flag, make()?)),
+            }
+            Ok(())
+        };
+        choose("--check", self.check, &|| {
+            Ok(Action::Check(spec("--check")?))
+        })?;
+        choose("--encrypt", self.encrypt, &|| {
+            Ok(Action::Encrypt(spec("--encrypt")?))
+        })?;
+        choose("--decrypt", self.decrypt, &|| {
+            Ok(Action::Decrypt(spec("--decrypt")?))
+        })?;
+        let local = self.master == Master::Local;
+        let control = |flag: &'static str, c: Control| {
+            if local {
+                Err(ArgError::NotLocal { flag })
+            } else {
+                Ok(Action::Control(c))
+            }
+        };
+        choose("-l", self.list, &|| control("-l", Control::List))?;
+        choose(
+            "--get_running_job_metrics",
+            self.running_job_metrics,
+            &|| control("--get_running_job_metrics", Control::RunningJobMetrics),
+        )?;
+        choose("-j", self.job_id.is_some(), &|| {
+            control("-j", Control::JobDetail(self.job_id.unwrap_or_default()))
+        })?;
+        choose("-can", self.cancel.is_some(), &|| {
+            control(
+                "-can",
+                Control::Cancel(self.cancel.clone().unwrap_or_default()),
+            )
+        })?;
+        choose("--metrics", self.metrics.is_some(), &|| {
+            control(
+                "--metrics",
+                Control::Metrics(self.metrics.unwrap_or_default()),
+            )
+        })?;
+        choose("-s", self.savepoint.is_some(), &|| {
+            control("-s", Control::Savepoint(self.savepoint.unwrap_or_default()))
+        })?;
+        if let Some((_, action)) = chosen {
+            return Ok(Decided { action, warnings });
+        }
+        let id = match (self.restore, self.set_job_id) {
+            (Some(_), _) if local => return Err(ArgError::NotLocal { flag: "-r" }),
+            (Some(r), custom) => {
+                if custom.is_some() {
+                    warnings
+                        .push("--set-job-id is ignored: -r resubmits under the restored id".into());
+                }
+                SubmitId::Restore(r)
+            }
+            (None, Some(c)) => SubmitId::Custom(c),
+            (None, None) => SubmitId::Generated,
+        };
+        if local && self.async_submit {
+            warnings.push("--async is ignored: the job is running in local mode".into());
+        }
+        Ok(Decided {
+            action: Action::Submit(Submit {
+                job: spec("submitting a job")?,
+                master: self.master,
+                id,
+                detach: self.async_submit && !local,
+                close_job: self.close_job,
+            }),
+            warnings,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(args: &[&str]) -> Result<ClientArgs, ArgError> {
+        parse(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    }
+
+    fn act(args: &[&str]) -> Decided {
+        p(args).unwrap().action().unwrap()
+    }
+
+    fn spec(file: &str) -> JobSpec {
+        JobSpec {
+            file: file.into(),
+            variables: vec![],
+            name: None,
+        }
+    }
+
+    #[test]
+    fn no_arguments_prints_help() {
+        assert_eq!(act(&[]).action, Action::Help);
+        assert_eq!(act(&["-h"]).action, Action::Help);
+        assert_eq!(act(&["--help", "-c", "x"]).action, Action::Help);
+    }
+
+    #[test]
+    fn every_value_flag_is_read() {
+        let a = p(&[
+            "-c",
+            "job.conf",
+            "-m",
+            "LOCAL",
+            "-n",
+            "demo",
+            "-i",
+            "a=1",
+            "--variable",
+            "b=2,c=3",
+            "-cn",
+            "prod",
+            "--set-job-id",
+            "42",
+            "--server-config",
+            "/etc/st/seatunnel.yaml",
+            "--config-dir",
+            "/etc/st/d",
+        ])
+        .unwrap();
+        assert_eq!(a.config, Some("job.conf".into()));
+        assert_eq!(a.master, Master::Local);
+        assert!(!a.deprecated_deploy_mode);
+        assert_eq!(a.name.as_deref(), Some("demo"));
+        assert_eq!(a.variables, vec!["a=1", "b=2,c=3"]);
+        assert_eq!(a.cluster.as_deref(), Some("prod"));
+        assert_eq!(a.set_job_id, Some(42));
+        assert_eq!(a.server_config, Some("/etc/st/seatunnel.yaml".into()));
+        assert_eq!(a.config_dir, Some("/etc/st/d".into()));
+        let a = p(&["-j", "1", "--metrics", "2", "-s", "3", "-r", "4"]).unwrap();
+        assert_eq!(
+            (a.job_id, a.metrics, a.savepoint, a.restore),
+            (Some(1), Some(2), Some(3), Some(4))
+        );
+        let a = p(&[
+            "--job-id",
+            "5",
+            "--savepoint-job",
+            "6",
+            "--restore-job",
+            "7",
+            "--config=f.json",
+        ])
+        .unwrap();
+        assert_eq!(
+            (a.job_id, a.savepoint, a.restore),
+            (Some(5), Some(6), Some(7))
+        );
+        assert_eq!(a.config, Some("f.json".into()));
+    }
+
+    #[test]
+    fn booleans_take_an_optional_true_or_false() {
+        let a = p(&[
+            "--check",
+            "--encrypt",
+            "--decrypt",
+            "--async",
+            "-l",
+            "--get_running_job_metrics",
+        ])
+        .unwrap();
+        assert!(
+            a.check && a.encrypt && a.decrypt && a.async_submit && a.list && a.running_job_metrics
+        );
+        assert!(p(&[]).unwrap().close_job, "close-job defaults to true");
+        assert!(!p(&["-cj", "false"]).unwrap().close_job);
+        assert!(!p(&["--close-job", "FALSE", "-c", "x"]).unwrap().close_job);
+        assert!(p(&["-cj", "-c", "x"]).unwrap().close_job);
+        assert!(!p(&["--close=false"]).unwrap().close_job);
+        assert!(!p(&["--async", "false"]).unwrap().async_submit);
+        assert_eq!(
+            p(&["--async=maybe"]).unwrap_err().to_string(),
+            "option --async takes no value, got 'maybe'"
+        );
+    }
+
+    #[test]
+    fn deploy_mode_alias_warns() {
+        let a = p(&["-e", "local", "-c", "j.conf"]).unwrap();
+        assert_eq!(a.master, Master::Local);
+        let d = a.action().unwrap();
+        assert!(
+            d.warnings[0].contains("-e and --deploy-mode are deprecated"),
+            "{:?}",
+            d.warnings
+        );
+        assert!(
+            p(&["--deploy-mode", "cluster"])
+                .unwrap()
+                .deprecated_deploy_mode
+        );
+        assert_eq!(
+            p(&["-m", "yarn"]).unwrap_err(),
+            ArgError::BadMaster {
+                flag: "-m".into(),
+                value: "yarn".into()
+            }
+        );
+    }
+
+    #[test]
+    fn cancel_takes_every_following_id() {
+        let a = p(&["-can", "1", "2", "3", "-cn", "x"]).unwrap();
+        assert_eq!(a.cancel, Some(vec![1, 2, 3]));
+        assert_eq!(a.cluster.as_deref(), Some("x"));
+        assert_eq!(p(&["--cancel-job", "9"]).unwrap().cancel, Some(vec![9]));
+        assert_eq!(
+            p(&["--cancel", "9", "-can", "10"]).unwrap().cancel,
+            Some(vec![9, 10])
+        );
+        assert_eq!(
+            act(&["-can", "7", "8"]).action,
+            Action::Control(Control::Cancel(vec![7, 8]))
+        );
+        assert_eq!(
+            p(&["-can"]).unwrap_err(),
+            ArgError::MissingValue("-can".into())
+        );
+        assert_eq!(
+            p(&["-can", "-l"]).unwrap_err(),
+            ArgError::MissingValue("-can".into())
+        );
+        assert_eq!(
+            p(&["-can", "12", "x1"]).unwrap_err().to_string(),
+            "option -can expects a numeric job id, got 'x1'"
+        );
+    }
+
+    #[test]
+    fn errors_name_the_flag() {
+        assert_eq!(
+            p(&["-c"]).unwrap_err().to_string(),
+            "option -c needs a value"
+        );
+        assert_eq!(
+            p(&["-j", "abc"]).unwrap_err().to_string(),
+            "option -j expects a numeric job id, got 'abc'"
+        );
+        assert_eq!(
+            p(&["--set-job-id", "1.5"]).unwrap_err(),
+            ArgError::BadJobId {
+                flag: "--set-job-id".into(),
+                value: "1.5".into()
+            }
+        );
+        assert_eq!(p(&["-x"]).unwrap_err(), ArgError::Unknown("-x".into()));
+        assert_eq!(
+            p(&["--nope=1"]).unwrap_err(),
+            ArgError::Unknown("--nope=1".into())
+        );
+        assert_eq!(
+            p(&["job.conf"]).unwrap_err(),
+            ArgError::Unexpected("job.conf".into())
+        );
+        assert_eq!(p(&["-"]).unwrap_err(), ArgError::Unexpected("-".into()));
+        assert_eq!(
+            p(&["--check"]).unwrap().action().unwrap_err().to_string(),
+            "--check needs -c/--config with the job file"
+        );
+        assert_eq!(
+            p(&["-n", "x"]).unwrap().action().unwrap_err(),
+            ArgError::NeedsConfig("submitting a job")
+        );
+    }
+
+    #[test]
+    fn submit_modes() {
+        let d = act(&["-c", "j.conf", "-i", "a=1", "-n", "n"]);
+        assert_eq!(
+            d.action,
+            Action::Submit(Submit {
+                job: JobSpec {
+                    file: "j.conf".into(),
+                    variables: vec!["a=1".into()],
+                    name: Some("n".into())
+                },
+                master: Master::Cluster,
+                id: SubmitId::Generated,
+                detach: false,
+                close_job: true,
+            })
+        );
+        assert!(d.warnings.is_empty());
+        let submit = |args: &[&str]| match act(args).action {
+            Action::Submit(s) => s,
+            other => panic!("{other:?}"),
+        };
+        assert!(submit(&["-c", "j", "--async"]).detach);
+        assert_eq!(
+            submit(&["-c", "j", "--set-job-id", "5"]).id,
+            SubmitId::Custom(5)
+        );
+        assert_eq!(submit(&["-c", "j", "-r", "6"]).id, SubmitId::Restore(6));
+        let d = act(&["-c", "j", "-r", "6", "--set-job-id", "5"]);
+        assert!(d.warnings[0].contains("--set-job-id is ignored"));
+        let d = act(&["-c", "j", "-m", "local", "--async"]);
+        match d.action {
+            Action::Submit(s) => assert!(!s.detach && s.master == Master::Local),
+            other => panic!("{other:?}"),
+        }
+        assert!(d.warnings[0].contains("--async is ignored"));
+        assert_eq!(
+            p(&["-c", "j", "-m", "local", "-r", "1"])
+                .unwrap()
+                .action()
+                .unwrap_err(),
+            ArgError::NotLocal { flag: "-r" }
+        );
+    }
+
+    #[test]
+    fn seatunnel_precedence_between_actions() {
+        assert_eq!(
+            act(&["--check", "--encrypt", "-c", "j"]).action,
+            Action::Check(spec("j"))
+        );
+        let d = act(&["--decrypt", "--encrypt", "-c", "j"]);
+        assert_eq!(d.action, Action::Encrypt(spec("j")));
+        assert_eq!(d.warnings, vec!["--decrypt is ignored: --encrypt is given"]);
+        assert_eq!(
+            act(&["--decrypt", "-c", "j"]).action,
+            Action::Decrypt(spec("j"))
+        );
+        assert_eq!(
+            act(&["-l", "-j", "1"]).action,
+            Action::Control(Control::List)
+        );
+        assert_eq!(
+            act(&["-j", "1", "--get_running_job_metrics"]).action,
+            Action::Control(Control::RunningJobMetrics)
+        );
+        assert_eq!(
+            act(&["-can", "2", "-j", "1"]).action,
+            Action::Control(Control::JobDetail(1))
+        );
+        assert_eq!(
+            act(&["--metrics", "3", "-can", "2"]).action,
+            Action::Control(Control::Cancel(vec![2]))
+        );
+        assert_eq!(
+            act(&["-s", "4", "--metrics", "3"]).action,
+            Action::Control(Control::Metrics(3))
+        );
+        assert_eq!(
+            act(&["-s", "4", "-c", "j"]).action,
+            Action::Control(Control::Savepoint(4))
+        );
+        // A file is not needed to inspect or control jobs.
+        assert_eq!(
+            act(&["--metrics", "3"]).action,
+            Action::Control(Control::Metrics(3))
+        );
+        // Checks and conversions work locally; job control needs a cluster.
+        assert_eq!(
+            act(&["--check", "-c", "j", "-m", "local"]).action,
+            Action::Check(spec("j"))
+        );
+        assert_eq!(
+            p(&["-l", "-m", "local"]).unwrap().action().unwrap_err().to_string(),
+            "not supported: -l with -m local; local mode runs one job in this process, use -m cluster to manage jobs on a cluster"
+        );
+    }
+}
