@@ -250,9 +250,9 @@ pub(crate) fn java_time(t: &NaiveTime) -> String {
         t.format("%H:%M").to_string()
     } else if nanos == 0 {
         t.format("%H:%M:%S").to_string()
-    } else if nanos % 1_000_000 == 0 {
+    } else if nanos.is_multiple_of(1_000_000) {
         format!("{}.{:03}", t.format("%H:%M:%S"), nanos / 1_000_000)
-    } else if nanos % 1_000 == 0 {
+    } else if nanos.is_multiple_of(1_000) {
         format!("{}.{:06}", t.format("%H:%M:%S"), nanos / 1_000)
     } else {
         format!("{}.{:09}", t.format("%H:%M:%S"), nanos)

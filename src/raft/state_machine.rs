@@ -68,7 +68,7 @@ impl StateMachine {
                 command::plan(cmd, log_id, |map, key| store.get(map, key)).map_err(store_io)?
             }
             EntryPayload::Membership(ref membership) => {
-                let stored = StoredMembership::new(Some(entry.log_id.clone()), membership.clone());
+                let stored = StoredMembership::new(Some(entry.log_id), membership.clone());
                 let mut batch = WriteBatch::new(log_id);
                 batch.set_membership(codec::encode("raft membership", &stored)?);
                 (batch, CommandResult::default())

@@ -72,7 +72,7 @@ pub fn bind(f: SystemFn, name: &str, args: &[Expr]) -> Result<(DataType, Prep), 
         }
         SystemFn::MultiIf => {
             check_args(name, args, 3, None, &[Arg::Any])?;
-            if args.len() % 2 == 0 {
+            if args.len().is_multiple_of(2) {
                 return Err(SqlError::Arity {
                     func: name.to_string(),
                     expected: "an odd number (condition, value pairs and a default) of".into(),

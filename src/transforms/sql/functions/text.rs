@@ -290,7 +290,7 @@ pub fn split(s: &str, re: &Regex) -> Vec<Value> {
 }
 
 pub fn hex_to_raw(s: &str) -> Result<String, EvalError> {
-    if s.len() % 4 != 0 {
+    if !s.len().is_multiple_of(4) {
         return Err(EvalError::IllegalArgument(format!(
             "argument '{s}' of HEXTORAW must have a multiple of 4 hex digits"
         )));
