@@ -127,7 +127,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         };
         let last_purged_log_id: Option<LogId> = self.meta(LAST_PURGED_KEY, "raft purged id")?;
         Ok(LogState {
-            last_log_id: last.or_else(|| last_purged_log_id),
+            last_log_id: last.or(last_purged_log_id),
             last_purged_log_id,
         })
     }
