@@ -354,7 +354,7 @@ fn bad_config_exits_78_naming_file_and_line() {
 }
 
 #[test]
-fn separated_roles_say_they_are_not_available_yet() {
+fn the_worker_role_says_it_is_not_available_yet() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("seatunnel.yaml"),
@@ -362,7 +362,7 @@ fn separated_roles_say_they_are_not_available_yet() {
     )
     .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_seatunnel"))
-        .args(["master", "--config"])
+        .args(["worker", "--config"])
         .arg(dir.path().join("seatunnel.yaml"))
         .env("SEATUNNEL_LOG_TARGET", "stderr")
         .output()
