@@ -96,7 +96,7 @@ pub async fn run(
             .add_service(grpc.into_server(&server_cluster))
             .add_service(greeter.into_server(&server_cluster))
             .serve_with_incoming_shutdown(
-                tonic::transport::server::TcpIncoming::from(listener),
+                tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
                 token.cancelled_owned(),
             )
             .await;

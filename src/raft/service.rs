@@ -86,7 +86,7 @@ pub async fn serve(
     tonic::transport::Server::builder()
         .add_service(grpc.into_server(cluster_name))
         .serve_with_incoming_shutdown(
-            tonic::transport::server::TcpIncoming::from(listener),
+            tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
             shutdown,
         )
         .await
