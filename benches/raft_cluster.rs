@@ -15,14 +15,12 @@ mod cluster_support;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use cluster_support::Masters;
+use cluster_support::WRITE_TIMEOUT;
+use cluster_support::{write_via_leader, Masters};
 use seatunnel::map::MapId;
 use seatunnel::raft::{Command, ForwardError, Forwarder};
 
 const CLUSTER: &str = "st-bench";
-/// Per-write budget: longer than an election, so a write during a failover waits rather than
-/// fails.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 /// The command body: about what a job-state transition writes.
 const VALUE_BYTES: usize = 200;
 
@@ -48,28 +46,10 @@ fn command(writer: usize, seq: usize) -> Command {
         )
 }
 
-/// Finds the leader by writing through each master and following leader hints.
+/// The leader, found by writing through the masters and following leader hints.
 async fn leader(addrs: &[String], deadline: Duration) -> Forwarder {
-    let start = Instant::now();
-    let mut i = 0;
-    loop {
-        assert!(start.elapsed() < deadline, "no leader within {deadline:?}");
-        let f = Forwarder::new(&addrs[i % addrs.len()], CLUSTER).unwrap();
-        match f.send(&command(usize::MAX, i), WRITE_TIMEOUT).await {
-            Ok(_) => return f,
-            Err(ForwardError::NotLeader {
-                leader: Some((_, hint)),
-                ..
-            }) => {
-                if let Some(p) = addrs.iter().position(|a| *a == hint) {
-                    i = p;
-                    continue;
-                }
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
-        }
-        i += 1;
-    }
+    let (_, addr) = write_via_leader(addrs, CLUSTER, &command(usize::MAX, 0), deadline).await;
+    Forwarder::new(&addr, CLUSTER).unwrap()
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -46,6 +46,6 @@ if ! cargo nextest --version >/dev/null 2>&1; then
 fi
 
 # --- build once, then run every suite ----------------------------------------------------------
-shellcheck -s sh packaging/bin/*.sh
+shellcheck -x -P SCRIPTDIR -s sh packaging/bin/*.sh
 cargo build --all-targets --locked
 cargo nextest run --locked --no-fail-fast

@@ -4,16 +4,10 @@
 
 mod cluster_support;
 
-use std::time::{Duration, Instant};
-
-use cluster_support::{Masters, DEADLINE};
+use cluster_support::{write_via_leader, Masters, DEADLINE, WRITE_TIMEOUT};
 use seatunnel::map::MapId;
 use seatunnel::raft::network::forward;
-use seatunnel::raft::{Command, CommandResult, ForwardError, Guard};
-
-/// Per-call budget for a forwarded write: longer than an election, so a call made during one
-/// waits for the result instead of failing at once.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+use seatunnel::raft::{Command, CommandResult, Guard};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -22,38 +16,14 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// Writes `command` through whichever master leads, following leader hints, until it commits.
-/// Returns the result and the address of the master that took it.
+/// Writes `command` through whichever master leads; the result and the master that took it.
 fn write(
     rt: &tokio::runtime::Runtime,
     masters: &[String],
     cluster: &str,
     command: &Command,
 ) -> (CommandResult, String) {
-    let start = Instant::now();
-    let mut next = 0;
-    let mut last = String::new();
-    loop {
-        assert!(
-            start.elapsed() < DEADLINE,
-            "no master took the write; last error: {last}"
-        );
-        let addr = masters[next % masters.len()].clone();
-        match rt.block_on(forward(&addr, cluster, command, WRITE_TIMEOUT)) {
-            Ok(result) => return (result, addr),
-            Err(ForwardError::NotLeader {
-                leader: Some((_, hint)),
-                ..
-            }) if masters.contains(&hint) => {
-                next = masters.iter().position(|m| *m == hint).unwrap();
-                last = format!("{addr} is not the leader");
-                continue;
-            }
-            Err(e) => last = e.to_string(),
-        }
-        next += 1;
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    rt.block_on(write_via_leader(masters, cluster, command, DEADLINE))
 }
 
 fn job(id: &str) -> Command {

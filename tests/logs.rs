@@ -2,130 +2,47 @@
 //! `job-<jobId>.log`, `/logs` lists and serves it, traversal is refused with SeaTunnel's fail
 //! body; `/members` and `seatunnel cluster members` describe the node.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+// Shared helpers; this crate uses the blocking node part only.
+#[allow(dead_code)]
+mod http_support;
 
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use http_support::node::{http, isolate, wait_for, HybridNode, Reply};
 use serde_json::{json, Value as Json};
 
-/// Generous deadlines: the machine may be a loaded 2-core CI box.
-const START_DEADLINE: Duration = Duration::from_secs(60);
+/// Generous: the machine may be a loaded 2-core CI box.
 const JOB_DEADLINE: Duration = Duration::from_secs(60);
-/// Pause between two polls of the node.
-const POLL: Duration = Duration::from_millis(50);
-
-struct Node {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Starts a hybrid node on an ephemeral REST port; `args` and `env` are added.
-fn start(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Node {
+fn start(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> HybridNode {
     std::fs::write(
         dir.join("seatunnel.yaml"),
         "seatunnel:\n  engine:\n    http:\n      enable-http: true\n      port: 0\n",
     )
     .unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_seatunnel"));
-    cmd.args(["hybrid", "--config"])
+    isolate(&mut cmd)
+        .args(["hybrid", "--config"])
         .arg(dir.join("seatunnel.yaml"))
         .args(args)
-        .env("SEATUNNEL_LOG_TARGET", "stderr")
-        .env("RUST_LOG", "info")
-        .env_remove("SEATUNNEL_HOME")
-        .env_remove("LOGS_DIRECTORY")
-        .env_remove("NOTIFY_SOCKET")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+        .env_remove("LOGS_DIRECTORY");
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut node = Node {
-        child: cmd.spawn().unwrap(),
-        port: 0,
-    };
-    let stderr = node.child.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let deadline = Instant::now() + START_DEADLINE;
-    let mut seen = Vec::new();
-    while Instant::now() < deadline {
-        let Ok(line) = rx.recv_timeout(Duration::from_millis(100)) else {
-            continue;
-        };
-        if let Some(rest) = line.split("REST service will start on port ").nth(1) {
-            node.port = rest.split_whitespace().next().unwrap().parse().unwrap();
-            return node;
-        }
-        seen.push(line);
-    }
-    panic!(
-        "the node did not start within {START_DEADLINE:?}:\n{}",
-        seen.join("\n")
-    );
-}
-
-/// One request; the status, the content type and the body.
-fn http(port: u16, method: &str, path: &str, body: &str) -> (u16, String, String) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).unwrap();
-    let (head, payload) = raw.split_once("\r\n\r\n").unwrap();
-    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let content_type = head
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-type")
-                .then(|| v.trim().to_string())
-        })
-        .unwrap_or_default();
-    (status, content_type, payload.to_string())
+    HybridNode::spawn(&mut cmd)
 }
 
 fn get_json(port: u16, path: &str) -> Json {
-    let (status, _, body) = http(port, "GET", path, "");
+    let Reply { status, body, .. } = http(port, "GET", path, "");
     assert_eq!(status, 200, "{path}: {body}");
     serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: {e}: {body}"))
 }
 
-/// Polls `check` until it gives a value or the deadline passes.
-fn poll<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + JOB_DEADLINE;
-    loop {
-        if let Some(v) = check() {
-            return v;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{what} not seen within {JOB_DEADLINE:?}"
-        );
-        std::thread::sleep(POLL);
-    }
+fn poll<T>(what: &str, check: impl FnMut() -> Option<T>) -> T {
+    wait_for(what, JOB_DEADLINE, check)
 }
 
 /// Submits a small batch job and waits until it FINISHED; its id.
@@ -137,7 +54,7 @@ fn run_job(port: u16) -> String {
         "sink": [{"plugin_name": "Assert", "plugin_input": "fake",
                   "rules": {"row_rules": [{"rule_type": "MAX_ROW", "rule_value": 10}]}}]
     });
-    let (status, _, body) = http(
+    let Reply { status, body, .. } = http(
         port,
         "POST",
         "/submit-job?jobName=log_test",
@@ -190,7 +107,11 @@ fn job_log_files_are_listed_served_and_guarded() {
 
     // The coordinator's and the engine's lines about the job, and nothing about other jobs.
     let content = poll("the job's end in its file", || {
-        let (status, content_type, body) = http(node.port, "GET", &format!("/logs/{name}"), "");
+        let Reply {
+            status,
+            content_type,
+            body,
+        } = http(node.port, "GET", &format!("/logs/{name}"), "");
         assert_eq!(status, 200, "{body}");
         assert_eq!(content_type, "text/plain; charset=UTF-8");
         body.contains("job ended").then_some(body)
@@ -208,7 +129,7 @@ fn job_log_files_are_listed_served_and_guarded() {
             .count(),
         content.lines().count()
     );
-    let (_, _, same) = http(node.port, "GET", &format!("/log/{name}"), "");
+    let same = http(node.port, "GET", &format!("/log/{name}"), "").body;
     assert!(same.contains("job ended"));
     let monitoring = get_json(node.port, "/system-monitoring-information");
     assert_eq!(monitoring[0]["jobLog.dropped"], "0");
@@ -219,7 +140,11 @@ fn job_log_files_are_listed_served_and_guarded() {
         ("/logs/..%2Fsecret.log", "../secret.log"),
         ("/log/..%2F..%2Fetc%2Fpasswd", "../../etc/passwd"),
     ] {
-        let (status, content_type, body) = http(node.port, "GET", path, "");
+        let Reply {
+            status,
+            content_type,
+            body,
+        } = http(node.port, "GET", path, "");
         assert_eq!(status, 400, "{path}: {body}");
         assert_eq!(content_type, "application/json;charset=UTF-8");
         assert_eq!(

@@ -2,14 +2,16 @@
 //! `NOTIFY_SOCKET`, a job submitted over REST V2 on an ephemeral port, config reload on SIGHUP,
 //! and a clean drain on SIGTERM.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+// Shared helpers; this crate uses the blocking node part only.
+#[allow(dead_code)]
+mod http_support;
+
 use std::os::unix::net::UnixDatagram;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use http_support::node::{http, isolate, HybridNode};
 use serde_json::{json, Value as Json};
 
 /// Generous deadlines: the machine may be a loaded 2-core CI box.
@@ -17,12 +19,10 @@ const START_DEADLINE: Duration = Duration::from_secs(60);
 const JOB_DEADLINE: Duration = Duration::from_secs(60);
 const STOP_DEADLINE: Duration = Duration::from_secs(40);
 
+/// A hybrid node that talks to a test-owned `NOTIFY_SOCKET`, as systemd would see it.
 struct Node {
-    child: Child,
-    port: u16,
+    node: HybridNode,
     notify: UnixDatagram,
-    log: mpsc::Receiver<String>,
-    seen: Vec<String>,
 }
 
 impl Node {
@@ -32,65 +32,20 @@ impl Node {
         notify
             .set_read_timeout(Some(Duration::from_millis(200)))
             .unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_seatunnel"))
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_seatunnel"));
+        isolate(&mut cmd)
             .args(["hybrid", "--config"])
             .arg(config_dir.join("seatunnel.yaml"))
             .env("NOTIFY_SOCKET", &socket_path)
-            .env("WATCHDOG_USEC", "200000")
-            .env("SEATUNNEL_LOG_TARGET", "stderr")
-            .env("RUST_LOG", "info")
-            .env_remove("SEATUNNEL_HOME")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (tx, log) = mpsc::channel();
-        let stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    return;
-                }
-            }
-        });
-        let mut node = Node {
-            child,
-            port: 0,
+            .env("WATCHDOG_USEC", "200000");
+        Node {
+            node: HybridNode::spawn(&mut cmd),
             notify,
-            log,
-            seen: Vec::new(),
-        };
-        let line = node.wait_log("REST service will start on port", START_DEADLINE);
-        node.port = line
-            .rsplit("port ")
-            .next()
-            .unwrap()
-            .split_whitespace()
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
-        node
+        }
     }
 
     fn wait_log(&mut self, needle: &str, limit: Duration) -> String {
-        if let Some(l) = self.seen.iter().find(|l| l.contains(needle)) {
-            return l.clone();
-        }
-        let deadline = Instant::now() + limit;
-        while Instant::now() < deadline {
-            if let Ok(line) = self.log.recv_timeout(Duration::from_millis(100)) {
-                self.seen.push(line.clone());
-                if line.contains(needle) {
-                    return line;
-                }
-            }
-        }
-        panic!(
-            "no log line containing {needle:?} within {limit:?}; log so far:\n{}",
-            self.seen.join("\n")
-        );
+        self.node.wait_log(needle, limit)
     }
 
     /// Reads notifications until one contains `needle`.
@@ -111,56 +66,17 @@ impl Node {
     }
 
     fn signal(&self, sig: nix::sys::signal::Signal) {
-        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.child.id() as i32), sig).unwrap();
+        self.node.signal(sig);
     }
 
     fn wait_exit(&mut self, limit: Duration) -> Option<i32> {
-        let deadline = Instant::now() + limit;
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code();
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        panic!("node did not exit within {limit:?}");
+        self.node.wait_exit(limit)
     }
 
     fn http(&self, method: &str, path: &str, body: Option<&str>) -> (u16, Json) {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .unwrap();
-        let body = body.unwrap_or("");
-        write!(
-            stream,
-            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut raw = String::new();
-        stream.read_to_string(&mut raw).unwrap();
-        let (head, payload) = raw.split_once("\r\n\r\n").unwrap();
-        let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-        // Responses are small; a chunked body is one chunk here.
-        let payload = if head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked")
-        {
-            payload
-                .split_once("\r\n")
-                .map(|(_, rest)| rest.rsplit_once("\r\n0\r\n").map_or(rest, |(b, _)| b))
-                .unwrap_or("")
-        } else {
-            payload
-        };
-        (status, serde_json::from_str(payload).unwrap_or(Json::Null))
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
+        let reply = http(self.node.port, method, path, body.unwrap_or(""));
+        assert_ne!(reply.status, 0, "{method} {path}: no answer");
+        (reply.status, reply.json())
     }
 }
 

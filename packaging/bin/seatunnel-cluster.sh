@@ -89,14 +89,8 @@ pid_file=$pid_dir/seatunnel${cluster:+-$cluster}-$role.pid
 out_file=$log_dir/$out_name.out
 mkdir -p -- "$log_dir" "$pid_dir"
 
-# A pid file names a live node when that process exists, is not a zombie and is seatunnel.
-is_our_node() {
-    kill -0 "$1" 2>/dev/null || return 1
-    [ -r "/proc/$1/stat" ] || return 0
-    state=$(sed 's/^.*) //' "/proc/$1/stat" | cut -c1)
-    [ "$state" != Z ] || return 1
-    tr '\000' ' ' <"/proc/$1/cmdline" | grep -q seatunnel
-}
+# shellcheck source=seatunnel-pidfile.sh
+. "$script_dir/seatunnel-pidfile.sh"
 
 if [ -f "$pid_file" ]; then
     old=$(cat -- "$pid_file")

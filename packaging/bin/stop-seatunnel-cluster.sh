@@ -53,14 +53,8 @@ case $timeout in
     '' | *[!0-9]*) die "SEATUNNEL_STOP_TIMEOUT must be a whole number of seconds, got '$timeout'" ;;
 esac
 
-# Same rule as seatunnel-cluster.sh: live, not a zombie, and a seatunnel process.
-is_our_node() {
-    kill -0 "$1" 2>/dev/null || return 1
-    [ -r "/proc/$1/stat" ] || return 0
-    state=$(sed 's/^.*) //' "/proc/$1/stat" | cut -c1)
-    [ "$state" != Z ] || return 1
-    tr '\000' ' ' <"/proc/$1/cmdline" | grep -q seatunnel
-}
+# shellcheck source=seatunnel-pidfile.sh
+. "$script_dir/seatunnel-pidfile.sh"
 
 if [ -n "$cluster" ]; then
     set -- "$pid_dir/seatunnel-$cluster-master.pid" "$pid_dir/seatunnel-$cluster-worker.pid" \

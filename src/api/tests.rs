@@ -20,30 +20,42 @@ fn state_with(context_path: &str) -> Arc<ApiState> {
     state_full(context_path, None)
 }
 
-fn state_full(context_path: &str, basic_auth: Option<BasicAuth>) -> Arc<ApiState> {
-    let jobs = JobManager::new(
+/// A real job manager on the test plugins.
+fn jobs() -> JobManager {
+    JobManager::new(
         registry(),
         CoordinatorSettings::default(),
         CancellationToken::new(),
-    );
+    )
+}
+
+/// The settings every in-process test starts from: V2 only, no auth, no job log directory.
+fn settings(context_path: &str) -> ApiSettings {
+    ApiSettings {
+        context_path: context_path.into(),
+        node: NodeInfo {
+            host: "localhost".into(),
+            port: 5801,
+            http_port: 8080,
+            is_master: true,
+            is_worker: true,
+        },
+        tags: [("node".to_string(), "node1".to_string())]
+            .into_iter()
+            .collect(),
+        max_body_bytes: 64 * 1024,
+        basic_auth: None,
+        serve_v1: false,
+        log_dir: None,
+    }
+}
+
+fn state_full(context_path: &str, basic_auth: Option<BasicAuth>) -> Arc<ApiState> {
     ApiState::new(
-        jobs,
+        jobs(),
         ApiSettings {
-            context_path: context_path.into(),
-            node: NodeInfo {
-                host: "localhost".into(),
-                port: 5801,
-                http_port: 8080,
-                is_master: true,
-                is_worker: true,
-            },
-            tags: [("node".to_string(), "node1".to_string())]
-                .into_iter()
-                .collect(),
-            max_body_bytes: 64 * 1024,
             basic_auth,
-            serve_v1: false,
-            log_dir: None,
+            ..settings(context_path)
         },
     )
 }

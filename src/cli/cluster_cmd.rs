@@ -38,15 +38,9 @@ pub enum ClusterCommand {
 
 pub fn run(cmd: ClusterCommand) -> ExitCode {
     let ClusterCommand::Members { url } = cmd;
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime(false, 1) {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     match runtime.block_on(fetch(&url)) {
         Ok(rows) => {

@@ -202,6 +202,19 @@ impl Command {
     }
 }
 
+/// A tokio runtime for a command; on failure prints why and gives the command's `exit` code.
+fn runtime(multi_thread: bool, exit: u8) -> Result<tokio::runtime::Runtime, ExitCode> {
+    let mut builder = if multi_thread {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    builder.enable_all().build().map_err(|e| {
+        eprintln!("error: cannot start the runtime: {e}");
+        ExitCode::from(exit)
+    })
+}
+
 pub fn dispatch(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Master(args) => server::run(crate::config::Role::Master, args),

@@ -63,12 +63,9 @@ pub fn run(args: RunArgs) -> ExitCode {
     if args.check {
         return report_valid(&args.config, &plan);
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime(true, EXIT_JOB_FAILED) {
         Ok(r) => r,
-        Err(e) => return fail(format!("cannot start the runtime: {e}")),
+        Err(code) => return code,
     };
     runtime.block_on(execute(
         plan,

@@ -29,15 +29,9 @@ pub fn run(role: Role, args: ServerArgs) -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime(true, EXIT_SOFTWARE) {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return ExitCode::from(EXIT_SOFTWARE);
-        }
+        Err(code) => return code,
     };
     let log_dir = args.log_dir();
     match runtime.block_on(server::run(

@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 use crate::cluster::bootstrap::{self, Decision, Greeting};
 use crate::cluster::greet::{self, GreetService, ROLE_MASTER};
 use crate::cluster::identity;
-use crate::config::{ConfigSources, LoadedConfig};
+use crate::config::LoadedConfig;
 use crate::raft::proto::Hello;
 use crate::raft::{MasterRaft, NodeId, RaftGrpc, RaftTimings};
 use crate::telemetry::sd_notify;
@@ -54,11 +54,7 @@ pub fn data_dir(flag: Option<&Path>, role: &str) -> PathBuf {
     PathBuf::from("/var/lib/seatunnel").join(role)
 }
 
-pub async fn run(
-    loaded: LoadedConfig,
-    _sources: ConfigSources,
-    dir: PathBuf,
-) -> Result<(), NodeError> {
+pub async fn run(loaded: LoadedConfig, dir: PathBuf) -> Result<(), NodeError> {
     sd_notify::status("starting");
     let mut signal_events = signals::listen().map_err(NodeError::Signals)?;
     let shutdown = Shutdown::new();
@@ -77,11 +73,14 @@ pub async fn run(
 
     let advertised = format!(
         "{}:{member_port}",
-        hz.public_address.clone().unwrap_or_else(local_host)
+        hz.public_address
+            .clone()
+            .unwrap_or_else(super::server::local_host)
     );
     let hello_raft = raft.clone();
+    let greeter_cluster = cluster.clone();
     let greeter = GreetService::new(move || Hello {
-        cluster_name: String::new(),
+        cluster_name: greeter_cluster.clone(),
         role: ROLE_MASTER.into(),
         node_id,
         address: advertised.clone(),
@@ -90,17 +89,12 @@ pub async fn run(
     });
     let grpc = RaftGrpc::new(raft.raft.clone(), node_id);
     let token = shutdown.token();
-    let server_cluster = cluster.clone();
+    let router = grpc
+        .router(&cluster)
+        .add_service(greeter.into_server(&cluster));
     shutdown.tracker().spawn(async move {
-        let served = tonic::transport::Server::builder()
-            .add_service(grpc.into_server(&server_cluster))
-            .add_service(greeter.into_server(&server_cluster))
-            .serve_with_incoming_shutdown(
-                tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
-                token.cancelled_owned(),
-            )
-            .await;
-        if let Err(e) = served {
+        if let Err(e) = crate::raft::service::serve(listener, router, token.cancelled_owned()).await
+        {
             tracing::error!("member port stopped serving: {e}");
         }
     });
@@ -357,11 +351,4 @@ async fn initialize(
             Err(e) => tracing::warn!(node_id = id, %addr, "cannot add master as a learner: {e}"),
         }
     }
-}
-
-fn local_host() -> String {
-    nix::unistd::gethostname()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_else(|| "localhost".to_string())
 }

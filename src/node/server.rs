@@ -67,7 +67,7 @@ pub async fn run(
     let name = match role {
         Role::Master => {
             let dir = super::master::data_dir(data_dir.as_deref(), "master");
-            return super::master::run(loaded, sources, dir).await;
+            return super::master::run(loaded, dir).await;
         }
         Role::Worker => return Err(NodeError::RoleNotAvailable("worker")),
         Role::Hybrid => "hybrid",
@@ -236,7 +236,8 @@ fn tags(loaded: &LoadedConfig) -> BTreeMap<String, String> {
     loaded.server.hazelcast.member_attributes.clone()
 }
 
-fn local_host() -> String {
+/// This machine's host name, the address other members and clients are told.
+pub(super) fn local_host() -> String {
     nix::unistd::gethostname()
         .ok()
         .and_then(|h| h.into_string().ok())

@@ -56,8 +56,8 @@ pub struct ClusterHeader(MetadataValue<tonic::metadata::Ascii>);
 
 impl ClusterHeader {
     pub fn new(cluster_name: &str) -> ClusterHeader {
-        // Cluster names come from yaml; anything not header-safe is sent percent-free as bytes
-        // would not be valid ASCII metadata, so fall back to a value that can never match.
+        // A cluster name that is not valid ASCII metadata cannot be sent as is; send a value no
+        // peer's name can equal, so the peer refuses the call and logs why.
         ClusterHeader(
             MetadataValue::try_from(cluster_name)
                 .unwrap_or_else(|_| MetadataValue::from_static("invalid-cluster-name")),

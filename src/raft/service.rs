@@ -76,15 +76,22 @@ impl RaftGrpc {
     }
 }
 
-/// Serves the Raft service on `listener` until `shutdown` completes.
+impl RaftGrpc {
+    /// The member port's gRPC router with this service on it; callers add their own services
+    /// (the greeting) before [`serve`].
+    pub fn router(self, cluster_name: &str) -> tonic::transport::server::Router {
+        tonic::transport::Server::builder().add_service(self.into_server(cluster_name))
+    }
+}
+
+/// Serves `router` on the member port `listener` until `shutdown` completes. Raft replies are
+/// small and latency-bound, so accepted connections get TCP_NODELAY.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    grpc: RaftGrpc,
-    cluster_name: &str,
+    router: tonic::transport::server::Router,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), tonic::transport::Error> {
-    tonic::transport::Server::builder()
-        .add_service(grpc.into_server(cluster_name))
+    router
         .serve_with_incoming_shutdown(
             tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
             shutdown,

@@ -59,7 +59,7 @@ impl Master {
         let grpc = RaftGrpc::new(raft.raft.clone(), id);
         let token = stop.clone();
         let server = tokio::spawn(async move {
-            serve(listener, grpc, CLUSTER, token.cancelled_owned())
+            serve(listener, grpc.router(CLUSTER), token.cancelled_owned())
                 .await
                 .expect("serve raft");
         });

@@ -10,7 +10,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use seatunnel::raft::{Command as RaftCommand, CommandResult, ForwardError, Forwarder};
 use tempfile::TempDir;
+
+/// Per-call budget for a forwarded write: longer than an election, so a call made during one
+/// waits for the result instead of failing at once.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Generous: a loaded 2-core CI machine runs several processes and elections at once.
 pub const DEADLINE: Duration = Duration::from_secs(60);
@@ -186,5 +191,43 @@ impl Masters {
 
     pub fn addresses(&self) -> Vec<String> {
         self.nodes.iter().map(|n| n.address()).collect()
+    }
+}
+
+/// Sends `command` to whichever of `masters` leads, following leader hints and retrying until it
+/// commits or `deadline` passes. Returns the result and the address of the master that took it.
+pub async fn write_via_leader(
+    masters: &[String],
+    cluster: &str,
+    command: &RaftCommand,
+    deadline: Duration,
+) -> (CommandResult, String) {
+    let start = Instant::now();
+    let mut next = 0;
+    let mut last = String::new();
+    loop {
+        assert!(
+            start.elapsed() < deadline,
+            "no master took the write within {deadline:?}; last error: {last}"
+        );
+        let addr = masters[next % masters.len()].clone();
+        let sent = match Forwarder::new(&addr, cluster) {
+            Ok(f) => f.send(command, WRITE_TIMEOUT).await,
+            Err(e) => Err(e),
+        };
+        match sent {
+            Ok(result) => return (result, addr),
+            Err(ForwardError::NotLeader {
+                leader: Some((_, hint)),
+                ..
+            }) if masters.contains(&hint) => {
+                next = masters.iter().position(|m| *m == hint).unwrap();
+                last = format!("{addr} is not the leader");
+                continue;
+            }
+            Err(e) => last = e.to_string(),
+        }
+        next += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

@@ -70,14 +70,20 @@ impl HybridNode {
     pub fn start_with(dir: &Path, http: &[(&str, &str)]) -> HybridNode {
         let config = write_node_config_with(dir, http);
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_seatunnel"));
-        isolate(&mut cmd)
-            .args(["hybrid", "--config"])
-            .arg(config)
+        isolate(&mut cmd).args(["hybrid", "--config"]).arg(config);
+        HybridNode::spawn(&mut cmd)
+    }
+
+    /// Runs `cmd` (a prepared `seatunnel hybrid` command line) with its log captured, and waits
+    /// until the node logs its REST port.
+    pub fn spawn(cmd: &mut Command) -> HybridNode {
+        let mut child = cmd
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().unwrap();
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
         let (tx, log) = mpsc::channel();
         let stderr = child.stderr.take().unwrap();
         std::thread::spawn(move || {
@@ -96,6 +102,23 @@ impl HybridNode {
         let line = node.wait_log(REST_STARTED, START_DEADLINE);
         node.port = rest_port(&line).expect("a port in the start-up line");
         node
+    }
+
+    pub fn signal(&self, sig: nix::sys::signal::Signal) {
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.child.id() as i32), sig).unwrap();
+    }
+
+    /// The exit code once the process ended; panics (after killing it) past `limit`.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<i32> {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        panic!("node did not exit within {limit:?}");
     }
 
     pub fn wait_log(&mut self, needle: &str, limit: Duration) -> String {
@@ -145,35 +168,59 @@ pub fn rest_port(line: &str) -> Option<u16> {
         .ok()
 }
 
-/// A blocking `GET` to loopback: status and JSON body (`Null` when the body is not JSON).
-/// `None` as status 0 when nothing accepts the connection.
-pub fn http_get(port: u16, path: &str) -> (u16, Json) {
+/// One blocking answer from loopback, as read off the wire.
+pub struct Reply {
+    /// 0 when nothing accepted the connection or the answer was cut off.
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+}
+
+impl Reply {
+    /// The body as JSON; `Null` when it is not JSON.
+    pub fn json(&self) -> Json {
+        serde_json::from_str(&self.body).unwrap_or(Json::Null)
+    }
+}
+
+/// One blocking request to loopback with a JSON body (empty for none).
+pub fn http(port: u16, method: &str, path: &str, body: &str) -> Reply {
+    let failed = Reply {
+        status: 0,
+        content_type: String::new(),
+        body: String::new(),
+    };
     let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
-        return (0, Json::Null);
+        return failed;
     };
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
     )
     .unwrap();
     let mut raw = String::new();
     if stream.read_to_string(&mut raw).is_err() {
-        return (0, Json::Null);
+        return failed;
     }
     let Some((head, payload)) = raw.split_once("\r\n\r\n") else {
-        return (0, Json::Null);
+        return failed;
     };
     let status = head
         .split_whitespace()
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let payload = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
+    let header = |name: &str| {
+        head.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+        })
+    };
+    let payload = if header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
     {
         // Answers here are small: one chunk.
         payload
@@ -183,7 +230,18 @@ pub fn http_get(port: u16, path: &str) -> (u16, Json) {
     } else {
         payload
     };
-    (status, serde_json::from_str(payload).unwrap_or(Json::Null))
+    Reply {
+        status,
+        content_type: header("content-type").unwrap_or_default(),
+        body: payload.to_string(),
+    }
+}
+
+/// A blocking `GET` to loopback: status and JSON body (`Null` when the body is not JSON);
+/// status 0 when nothing accepts the connection.
+pub fn http_get(port: u16, path: &str) -> (u16, Json) {
+    let reply = http(port, "GET", path, "");
+    (reply.status, reply.json())
 }
 
 /// Polls `check` every 50 ms until it returns `Some`, or panics naming `what` at the deadline.

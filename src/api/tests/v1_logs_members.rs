@@ -11,28 +11,11 @@ use crate::api::router::V1_PREFIX;
 
 fn settings(context_path: &str, serve_v1: bool, log_dir: Option<&Path>) -> ApiSettings {
     ApiSettings {
-        context_path: context_path.into(),
-        node: NodeInfo {
-            host: "localhost".into(),
-            port: 5801,
-            http_port: 8080,
-            is_master: true,
-            is_worker: true,
-        },
         tags: BTreeMap::new(),
-        max_body_bytes: 64 * 1024,
-        basic_auth: None,
         serve_v1,
         log_dir: log_dir.map(Path::to_path_buf),
+        ..super::settings(context_path)
     }
-}
-
-fn jobs() -> JobManager {
-    JobManager::new(
-        registry(),
-        CoordinatorSettings::default(),
-        CancellationToken::new(),
-    )
 }
 
 fn v1(path: &str) -> String {

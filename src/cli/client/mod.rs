@@ -110,15 +110,9 @@ fn on_cluster(remote: Remote, parsed: &ClientArgs, location: &ConfigLocation) ->
         RetryPolicy::from_config(&loaded.client),
     )
     .with_credentials(loaded.client.http_basic_auth.as_ref());
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime(false, super::EXIT_JOB_FAILED) {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return ExitCode::from(super::EXIT_JOB_FAILED);
-        }
+        Err(code) => return code,
     };
     let interval = loaded.client.print_job_metrics_info_interval;
     cluster::exit_code(runtime.block_on(cluster::execute(&mut rest, remote, interval)))
