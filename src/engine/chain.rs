@@ -135,6 +135,21 @@ pub(crate) fn build(
     Ok(stages)
 }
 
+/// Takes the writer indexes [`build`] would take for the chain fed by `from`, without creating
+/// writers: a worker running one task group alone numbers its writers as if every group before
+/// it in the pipeline had been built here.
+pub(crate) fn skip(plan: &JobPlan, from: usize, slots: &mut WriterSlots) {
+    for consumer in plan.dag.consumers(from) {
+        match &plan.vertex(consumer.id).operator {
+            Operator::Transform(_) => skip(plan, consumer.id, slots),
+            Operator::Sink(_) => {
+                slots.next(consumer.id);
+            }
+            Operator::Source { .. } => unreachable!("a source never consumes"),
+        }
+    }
+}
+
 /// Passes one batch through `stages`.
 pub(crate) fn deliver(
     stages: &mut [Stage],

@@ -1,16 +1,20 @@
 //! The execution engine: plan a job against the plugin registry and run it as tokio tasks.
 
 mod chain;
+pub mod group;
 pub mod job;
 pub mod metrics;
 pub mod pipeline;
 pub mod plan;
+pub mod sinks;
 mod task;
 
+pub use group::{run_task_group, GroupOutcome};
 pub use job::{run_job, JobControl, JobOutcome};
 pub use metrics::{JobMetrics, MetricsSnapshot};
 pub use pipeline::{CheckpointSettings, PipelineOutcome};
 pub use plan::{JobPlan, PlanError};
+pub use sinks::PipelineSinks;
 
 #[cfg(test)]
 mod tests;

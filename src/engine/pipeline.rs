@@ -5,7 +5,6 @@
 //! same checkpoint (or the final ones after every task group ended cleanly), so output becomes
 //! visible all at once per checkpoint and never half way.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,12 +12,14 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::connector::{CommitInfo, JobMode, ReaderContext};
+use crate::connector::{CommitInfo, JobMode};
 
-use super::chain::{self, WriterSlots};
+use super::chain::WriterSlots;
+use super::group;
 use super::metrics::JobMetrics;
-use super::plan::{JobPlan, Operator};
-use super::task::{self, CheckpointRequest, TaskStop};
+use super::plan::JobPlan;
+use super::sinks::PipelineSinks;
+use super::task::{CheckpointRequest, TaskStop};
 
 /// How a pipeline ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,18 +68,9 @@ pub async fn run_pipeline(
     checkpoint: CheckpointSettings,
     cancel: CancellationToken,
 ) -> PipelineOutcome {
-    let ids = plan.pipeline_vertex_ids(pipeline);
-    let sinks: Vec<usize> = ids
-        .iter()
-        .copied()
-        .filter(|id| matches!(plan.vertex(*id).operator, Operator::Sink(_)))
-        .collect();
-    for &id in &sinks {
-        if let Operator::Sink(sink) = &plan.vertex(id).operator {
-            if let Err(e) = sink.setup(&plan.vertex(id).tables) {
-                return PipelineOutcome::Failed(e.to_string());
-            }
-        }
+    let sinks = PipelineSinks::new(plan.clone(), pipeline);
+    if let Err(message) = sinks.setup() {
+        return PipelineOutcome::Failed(message);
     }
     let tasks_cancel = cancel.child_token();
     let mut tasks: JoinSet<TaskResult> = JoinSet::new();
@@ -87,7 +79,6 @@ pub async fn run_pipeline(
     if let Err(message) = start_tasks(
         &plan,
         pipeline,
-        &ids,
         &metrics,
         &tasks_cancel,
         &mut tasks,
@@ -111,7 +102,7 @@ pub async fn run_pipeline(
         ),
     }
     let group_count = tasks.len();
-    let mut committer = Committer::new(plan.clone(), sinks.clone());
+    let mut committer = Committer::new(sinks);
     let mut ticker = checkpoint
         .interval
         .filter(|_| plan.config.env.job_mode == JobMode::Streaming)
@@ -178,11 +169,9 @@ pub async fn run_pipeline(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn start_tasks(
     plan: &Arc<JobPlan>,
     pipeline: usize,
-    ids: &[usize],
     metrics: &Arc<JobMetrics>,
     cancel: &CancellationToken,
     tasks: &mut JoinSet<TaskResult>,
@@ -190,56 +179,23 @@ fn start_tasks(
     checkpoint_txs: &mut Vec<mpsc::UnboundedSender<CheckpointRequest>>,
 ) -> Result<(), String> {
     let mut slots = WriterSlots::for_pipeline(plan, pipeline);
-    let mode = plan.config.env.job_mode;
-    for &id in ids {
-        let pv = plan.vertex(id);
-        let Operator::Source {
-            source,
-            parallelism,
-        } = &pv.operator
-        else {
-            continue;
-        };
-        let Some(first_table) = pv.tables.first().cloned() else {
-            return Err(format!("source {} declares no table", pv.vertex.name));
-        };
-        for subtask_index in 0..*parallelism {
-            let ctx = ReaderContext {
-                job_id: plan.job_id,
-                job_mode: mode,
-                subtask_index,
-                parallelism: *parallelism,
-            };
-            let reader = source.create_reader(&ctx).map_err(|e| e.to_string())?;
-            let stages = chain::build(plan, id, &mut slots).map_err(|e| e.to_string())?;
-            let (tx, rx, recycle_tx, recycle_rx) = task::channel();
-            let (cp_tx, cp_rx) = mpsc::unbounded_channel();
-            checkpoint_txs.push(cp_tx);
-            let group = tasks.len();
-            // Each task group has its own token under the pipeline's, so one group can be
-            // stopped alone (a lost worker, later) while cancelling the pipeline stops all.
-            let group_cancel = cancel.child_token();
-            readers.spawn(task::run_reader(
-                reader,
-                first_table.clone(),
-                mode,
-                metrics.clone(),
-                tx,
-                recycle_rx,
-                group_cancel.clone(),
-            ));
-            let worker =
-                task::run_worker(stages, metrics.clone(), rx, recycle_tx, cp_rx, group_cancel);
-            tasks.spawn(async move { (group, worker.await) });
-        }
+    for address in group::groups(plan, pipeline) {
+        // Each task group has its own token under the pipeline's, so one group can be stopped
+        // alone while cancelling the pipeline stops all.
+        let group_cancel = cancel.child_token();
+        let parts = group::build(plan, &address, &mut slots, metrics, group_cancel)?;
+        checkpoint_txs.push(parts.checkpoints);
+        readers.spawn(parts.reader);
+        let index = tasks.len();
+        let worker = parts.worker;
+        tasks.spawn(async move { (index, worker.await) });
     }
     Ok(())
 }
 
 /// Commit bookkeeping for the sinks of one pipeline.
 struct Committer {
-    plan: Arc<JobPlan>,
-    sinks: Vec<usize>,
+    sinks: PipelineSinks,
     next_id: u64,
     /// Every task group answers checkpoint requests here. Kept for the whole pipeline, so an
     /// answer that arrives after its checkpoint was given up (timeout, cancel) is still seen and
@@ -252,31 +208,14 @@ struct Committer {
 }
 
 impl Committer {
-    fn new(plan: Arc<JobPlan>, sinks: Vec<usize>) -> Committer {
+    fn new(sinks: PipelineSinks) -> Committer {
         let (ack_tx, ack_rx) = mpsc::unbounded_channel();
         Committer {
-            plan,
             sinks,
             next_id: 1,
             ack_tx,
             ack_rx,
             orphaned: Vec::new(),
-        }
-    }
-
-    fn by_sink(&self, infos: Vec<(usize, CommitInfo)>) -> BTreeMap<usize, Vec<CommitInfo>> {
-        let mut grouped: BTreeMap<usize, Vec<CommitInfo>> =
-            self.sinks.iter().map(|s| (*s, Vec::new())).collect();
-        for (sink, info) in infos {
-            grouped.entry(sink).or_default().push(info);
-        }
-        grouped
-    }
-
-    fn sink(&self, id: usize) -> &dyn crate::connector::Sink {
-        match &self.plan.vertex(id).operator {
-            Operator::Sink(s) => s.as_ref(),
-            _ => unreachable!("committer holds sink ids only"),
         }
     }
 
@@ -338,7 +277,7 @@ impl Committer {
         }
         self.commit(infos)?;
         tracing::debug!(
-            job_id = self.plan.job_id,
+            job_id = self.sinks.job_id(),
             checkpoint = id,
             "checkpoint completed"
         );
@@ -361,24 +300,14 @@ impl Committer {
     }
 
     fn commit(&self, infos: Vec<(usize, CommitInfo)>) -> Result<(), String> {
-        for (sink, infos) in self.by_sink(infos) {
-            if !infos.is_empty() {
-                self.sink(sink).commit(infos).map_err(|e| e.to_string())?;
-            }
-        }
-        Ok(())
+        self.sinks.commit(infos)
     }
 
     fn finish(&self) -> Result<(), String> {
-        for &sink in &self.sinks {
-            self.sink(sink).finish().map_err(|e| e.to_string())?;
-        }
-        Ok(())
+        self.sinks.finish()
     }
 
     fn abort(&self, infos: Vec<(usize, CommitInfo)>) {
-        for (sink, infos) in self.by_sink(infos) {
-            self.sink(sink).abort(infos);
-        }
+        self.sinks.abort(infos)
     }
 }

@@ -363,3 +363,44 @@ async fn a_checkpoint_that_times_out_aborts_what_was_already_prepared() {
         "prepared output was neither committed nor aborted"
     );
 }
+
+/// A worker in separated mode runs task groups one by one: together they must write exactly
+/// what the whole pipeline writes, each writer index once, and the committer commits them all.
+#[tokio::test]
+async fn task_groups_run_alone_cover_the_pipeline_with_distinct_writer_indexes() {
+    let state = Arc::new(CollectState::default());
+    let p = plan(
+        json!({"env": {"parallelism": 2}, "source": [
+            {"plugin_name": "Counting", "rows": 20, "plugin_output": "a"},
+            {"plugin_name": "Counting", "rows": 30, "parallelism": 3, "plugin_output": "b"}
+        ], "sink": [{"plugin_name": "collect", "plugin_input": ["a", "b"]}]}),
+        &state,
+    );
+    let groups = group::groups(&p, 1);
+    assert_eq!(groups.len(), 5);
+    let sinks = PipelineSinks::new(p.clone(), 1);
+    sinks.setup().unwrap();
+    let mut infos = Vec::new();
+    for g in (0..groups.len()).rev() {
+        let metrics = Arc::new(JobMetrics::default());
+        match run_task_group(p.clone(), 1, g, metrics, Default::default()).await {
+            GroupOutcome::Finished(i) => infos.extend(i),
+            other => panic!("group {g}: {other:?}"),
+        }
+    }
+    assert_eq!(state.written.lock().unwrap().len(), 2 * 20 + 3 * 30);
+    let mut writers: Vec<i64> = infos
+        .iter()
+        .map(|(_, i)| i["writer"].as_i64().unwrap())
+        .collect();
+    writers.sort();
+    assert_eq!(
+        writers,
+        vec![0, 1, 2, 3, 4],
+        "every writer index exactly once"
+    );
+    sinks.commit(infos).unwrap();
+    assert_eq!(state.committed.lock().unwrap().len(), 5);
+    let missing = run_task_group(p, 1, 5, Arc::new(JobMetrics::default()), Default::default());
+    assert!(matches!(missing.await, GroupOutcome::Failed(m) if m.contains("has 5 task groups")));
+}
