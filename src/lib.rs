@@ -13,7 +13,9 @@
 //! - [`data`]: rows, batches, column types.
 //! - [`config`]: SeaTunnel's server and client configuration files, layered.
 //! - [`telemetry`]: logging (journald or stderr) and systemd notifications.
-//! - [`cluster`]: the separated cluster layer (member failure detection so far).
+//! - [`cluster`]: the separated cluster layer: failure detection, group formation, the
+//!   master↔worker messages.
+//! - [`worker`]: a worker's task execution, its gRPC service and heartbeat.
 //! - [`map`]: the masters' state store: SeaTunnel's `engine_*` IMaps over RocksDB, shaped for Raft.
 //! - [`raft`]: Raft among the masters (openraft over gRPC), replicating the map.
 //! - [`scheduler`]: slot accounting and task placement (pure decisions).
@@ -38,3 +40,4 @@ pub mod telemetry;
 #[doc(hidden)]
 pub mod test_support;
 pub mod transforms;
+pub mod worker;

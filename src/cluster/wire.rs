@@ -1,0 +1,344 @@
+//! What the active master and the workers say to each other (the `Worker` and `Coordinator`
+//! gRPC services of `proto/cluster.proto`), as typed messages carried postcard-encoded.
+//!
+//! Invariants:
+//! - every master→worker call carries the master's [`FencingToken`]; a worker acts on a call only
+//!   if its token is at least the highest it has seen, so a deposed leader can never act again
+//!   once any newer leader reached the worker;
+//! - a task group is named by [`GroupKey`] including the allocation epoch, so a deploy repeated
+//!   after a failover is recognised as the same group, not a second copy.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Channel, Endpoint};
+
+use crate::engine::MetricsSnapshot;
+use crate::raft::network::ClusterHeader;
+use crate::raft::proto::coordinator_client::CoordinatorClient;
+use crate::raft::proto::worker_client::WorkerClient;
+use crate::raft::proto::Payload;
+use crate::raft::{codec, NodeId};
+
+/// How long a TCP connect to a member may take before the call counts as a connection failure.
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+/// Upper bound on one call: a deploy or commit that takes longer is reported as failed and
+/// retried by the master's next round, never waited on forever.
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The leader's fencing token: its Raft term and node id. Ordered by term first; leader ids are
+/// one per term, so two leaders never share a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct FencingToken {
+    pub term: u64,
+    pub node_id: NodeId,
+}
+
+impl std::fmt::Display for FencingToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "(term {}, master {})", self.term, self.node_id)
+    }
+}
+
+/// One task group of one job, as deployed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct GroupKey {
+    pub job_id: i64,
+    /// 1-based, as in the DAG.
+    pub pipeline: usize,
+    pub group: usize,
+    /// The slot grant's epoch.
+    pub epoch: u64,
+}
+
+impl std::fmt::Display for GroupKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "job {} pipeline {} task group {} (epoch {})",
+            self.job_id, self.pipeline, self.group, self.epoch
+        )
+    }
+}
+
+/// Enough of a job for a worker to plan it: the loaded job tree as JSON text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobSpec {
+    pub job_id: i64,
+    pub job_name: String,
+    pub config_json: String,
+}
+
+/// `(sink vertex id, commit info as JSON text)` pairs.
+pub type WireInfos = Vec<(usize, String)>;
+
+/// A pipeline's committer operation, run on the worker holding the committer slot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum PipelineOp {
+    Setup,
+    /// Commit these infos, then run the sinks' end-of-job checks.
+    Commit(WireInfos),
+    Abort(WireInfos),
+}
+
+/// A call from the active master to a worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum WorkerCall {
+    Deploy {
+        job: JobSpec,
+        key: GroupKey,
+        slot: u32,
+    },
+    Cancel {
+        job_id: i64,
+    },
+    Pipeline {
+        job: JobSpec,
+        pipeline: usize,
+        op: PipelineOp,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkerRequest {
+    pub token: FencingToken,
+    pub call: WorkerCall,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum WorkerReply {
+    Done,
+    /// The caller's token is older than one this worker already obeyed.
+    StaleToken {
+        highest: FencingToken,
+    },
+    Failed(String),
+}
+
+/// How a task group ended on its worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum GroupEnd {
+    Finished(WireInfos),
+    Canceled,
+    Failed(String),
+}
+
+/// Serializable [`MetricsSnapshot`] (table → (rows, bytes)).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WireMetrics {
+    pub source: BTreeMap<String, (u64, u64)>,
+    pub sink: BTreeMap<String, (u64, u64)>,
+}
+
+impl From<&MetricsSnapshot> for WireMetrics {
+    fn from(m: &MetricsSnapshot) -> Self {
+        WireMetrics {
+            source: m.source.clone(),
+            sink: m.sink.clone(),
+        }
+    }
+}
+
+/// A task group's end with its final counters, kept by the worker until a master recorded it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupReport {
+    pub key: GroupKey,
+    pub end: GroupEnd,
+    pub metrics: WireMetrics,
+}
+
+/// A running task group as the worker reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunningGroup {
+    pub key: GroupKey,
+    pub slot: u32,
+    pub metrics: WireMetrics,
+}
+
+/// A worker's periodic report to the masters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Heartbeat {
+    /// New per process start: a restarted worker is a new worker.
+    pub worker_id: String,
+    /// Member address `host:port`, where the master calls the worker.
+    pub address: String,
+    pub tags: BTreeMap<String, String>,
+    pub dynamic_slot: bool,
+    pub slot_num: u32,
+    pub running: Vec<RunningGroup>,
+    pub ended: Vec<GroupReport>,
+    /// Stale-token calls this worker refused since it started.
+    pub rejected_calls: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum HeartbeatReply {
+    /// The active master took the heartbeat; `recorded` are the ended groups now in its state.
+    Accepted {
+        token: FencingToken,
+        recorded: Vec<GroupKey>,
+        /// The active master's REST V2 base (`host:port`), where job requests go.
+        http: Option<String>,
+    },
+    /// This master does not lead; try `leader` (member address), if known.
+    NotLeader { leader: Option<String> },
+}
+
+/// Why a call to another member failed.
+#[derive(Debug, thiserror::Error)]
+pub enum WireError {
+    #[error("cannot reach member {addr}: {message}")]
+    Unreachable { addr: String, message: String },
+    #[error("member {addr} refused the call: {message}")]
+    Refused { addr: String, message: String },
+    #[error(transparent)]
+    Codec(#[from] codec::CodecError),
+}
+
+impl WireError {
+    /// A connection-level failure (feeds the fast failure path of the detector).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, WireError::Unreachable { .. })
+    }
+}
+
+fn channel(
+    addr: &str,
+    cluster: &str,
+) -> Result<InterceptedService<Channel, ClusterHeader>, WireError> {
+    let endpoint = Endpoint::from_shared(format!("http://{addr}"))
+        .map_err(|e| WireError::Unreachable {
+            addr: addr.to_string(),
+            message: e.to_string(),
+        })?
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(CALL_TIMEOUT)
+        .tcp_nodelay(true);
+    Ok(InterceptedService::new(
+        endpoint.connect_lazy(),
+        ClusterHeader::new(cluster),
+    ))
+}
+
+fn status_error(addr: &str, s: tonic::Status) -> WireError {
+    match s.code() {
+        tonic::Code::Unavailable | tonic::Code::DeadlineExceeded | tonic::Code::Cancelled => {
+            WireError::Unreachable {
+                addr: addr.to_string(),
+                message: s.message().to_string(),
+            }
+        }
+        _ => WireError::Refused {
+            addr: addr.to_string(),
+            message: s.message().to_string(),
+        },
+    }
+}
+
+/// A lazily connected client for one member; cheap to clone.
+#[derive(Clone)]
+pub struct MemberClient {
+    addr: String,
+    channel: InterceptedService<Channel, ClusterHeader>,
+}
+
+impl MemberClient {
+    pub fn new(addr: &str, cluster: &str) -> Result<MemberClient, WireError> {
+        Ok(MemberClient {
+            addr: addr.to_string(),
+            channel: channel(addr, cluster)?,
+        })
+    }
+
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
+    /// A master→worker call.
+    pub async fn call_worker(&self, req: &WorkerRequest) -> Result<WorkerReply, WireError> {
+        let data = codec::encode("worker call", req)?;
+        let reply = WorkerClient::new(self.channel.clone())
+            .call(Payload { data })
+            .await
+            .map_err(|s| status_error(&self.addr, s))?;
+        Ok(codec::decode("worker reply", &reply.into_inner().data)?)
+    }
+
+    /// A worker→master heartbeat.
+    pub async fn heartbeat(&self, hb: &Heartbeat) -> Result<HeartbeatReply, WireError> {
+        let data = codec::encode("heartbeat", hb)?;
+        let reply = CoordinatorClient::new(self.channel.clone())
+            .heartbeat(Payload { data })
+            .await
+            .map_err(|s| status_error(&self.addr, s))?;
+        Ok(codec::decode("heartbeat reply", &reply.into_inner().data)?)
+    }
+}
+
+/// Converts wire infos back to the engine's JSON values; a malformed one is a bug in the sender.
+pub fn infos_from_wire(infos: WireInfos) -> Result<Vec<(usize, serde_json::Value)>, String> {
+    infos
+        .into_iter()
+        .map(|(sink, text)| {
+            serde_json::from_str(&text)
+                .map(|v| (sink, v))
+                .map_err(|e| format!("commit info of sink {sink} is not JSON: {e}"))
+        })
+        .collect()
+}
+
+pub fn infos_to_wire(infos: Vec<(usize, serde_json::Value)>) -> WireInfos {
+    infos
+        .into_iter()
+        .map(|(sink, v)| (sink, v.to_string()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_order_by_term_then_node() {
+        let t = |term, node_id| FencingToken { term, node_id };
+        assert!(t(2, 1) > t(1, 9));
+        assert!(t(2, 3) > t(2, 1));
+        assert_eq!(t(4, 2).max(t(3, 7)), t(4, 2));
+    }
+
+    #[test]
+    fn calls_and_infos_round_trip() {
+        let req = WorkerRequest {
+            token: FencingToken {
+                term: 3,
+                node_id: 77,
+            },
+            call: WorkerCall::Pipeline {
+                job: JobSpec {
+                    job_id: 5,
+                    job_name: "j".into(),
+                    config_json: r#"{"env":{}}"#.into(),
+                },
+                pipeline: 1,
+                op: PipelineOp::Commit(infos_to_wire(vec![(4, serde_json::json!({"a": [1]}))])),
+            },
+        };
+        let bytes = codec::encode("t", &req).unwrap();
+        let back: WorkerRequest = codec::decode("t", &bytes).unwrap();
+        assert_eq!(back, req);
+        let WorkerCall::Pipeline {
+            op: PipelineOp::Commit(infos),
+            ..
+        } = back.call
+        else {
+            panic!()
+        };
+        assert_eq!(
+            infos_from_wire(infos).unwrap(),
+            vec![(4, serde_json::json!({"a": [1]}))]
+        );
+        assert!(infos_from_wire(vec![(1, "{".into())]).is_err());
+    }
+}

@@ -1,0 +1,137 @@
+//! The worker's heartbeat: every `hazelcast.heartbeat.interval.seconds` (and at once when a task
+//! group ends) it reports its slots, running groups and unrecorded ends to the active master.
+//!
+//! The worker does not know which member-list entries are masters: SeaTunnel's lists mix roles.
+//! It tries entries in turn; a standby master answers with the leader's address, a worker entry
+//! refuses the call, and the worker sticks to the master that accepted until it stops answering.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::cluster::wire::{Heartbeat, HeartbeatReply, MemberClient};
+
+use super::runtime::WorkerRuntime;
+
+/// How often the "no active master" warning repeats while none answers.
+const NO_MASTER_LOG_EVERY: Duration = Duration::from_secs(10);
+
+/// Who this worker is, as its heartbeats say.
+#[derive(Debug, Clone)]
+pub struct WorkerIdentity {
+    pub worker_id: String,
+    pub address: String,
+    pub tags: BTreeMap<String, String>,
+    pub dynamic_slot: bool,
+    pub slot_num: u32,
+}
+
+/// What the worker last learned about the active master (for `/members`, status and REST).
+#[derive(Debug, Clone, Default)]
+pub struct MasterView {
+    /// Member address of the master that accepted the last heartbeat.
+    pub master: Option<String>,
+    /// Its REST address (`host:port`).
+    pub http: Option<String>,
+}
+
+pub async fn run(
+    runtime: Arc<WorkerRuntime>,
+    me: WorkerIdentity,
+    members: Vec<String>,
+    cluster: String,
+    interval: Duration,
+    view: Arc<Mutex<MasterView>>,
+    shutdown: CancellationToken,
+) {
+    let clients: Vec<MemberClient> = members
+        .iter()
+        .filter(|m| **m != me.address)
+        .filter_map(|m| match MemberClient::new(m, &cluster) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                tracing::error!("member-list entry {m} is not a usable address: {e}; fix hazelcast.network.join.tcp-ip.member-list");
+                None
+            }
+        })
+        .collect();
+    let mut current: usize = 0;
+    let mut last_warn = tokio::time::Instant::now() - NO_MASTER_LOG_EVERY;
+    loop {
+        let reached = beat(&runtime, &me, &clients, &mut current, &view).await;
+        if !reached && last_warn.elapsed() >= NO_MASTER_LOG_EVERY {
+            tracing::warn!(
+                "no active master answered this worker's heartbeat; tried {}; check that the masters run and are in the member list",
+                members.join(", ")
+            );
+            last_warn = tokio::time::Instant::now();
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(interval) => {}
+            _ = runtime.ended.notified() => {}
+        }
+    }
+}
+
+/// One heartbeat round: the current master first, then every other entry once. Returns whether
+/// an active master took it.
+async fn beat(
+    runtime: &WorkerRuntime,
+    me: &WorkerIdentity,
+    clients: &[MemberClient],
+    current: &mut usize,
+    view: &Mutex<MasterView>,
+) -> bool {
+    if clients.is_empty() {
+        return false;
+    }
+    let (running, ended) = runtime.report();
+    let hb = Heartbeat {
+        worker_id: me.worker_id.clone(),
+        address: me.address.clone(),
+        tags: me.tags.clone(),
+        dynamic_slot: me.dynamic_slot,
+        slot_num: me.slot_num,
+        running,
+        ended,
+        rejected_calls: runtime.rejected_calls(),
+    };
+    let mut tried = 0;
+    let mut next = *current % clients.len();
+    while tried < clients.len() {
+        let client = &clients[next];
+        tried += 1;
+        match client.heartbeat(&hb).await {
+            Ok(HeartbeatReply::Accepted {
+                token,
+                recorded,
+                http,
+            }) => {
+                if runtime.admit(token, "a heartbeat answer").is_err() {
+                    // A deposed master still answering: look for the new one.
+                } else {
+                    runtime.recorded(&recorded);
+                    *current = next;
+                    let mut v = view.lock().expect("master view lock poisoned");
+                    v.master = Some(client.addr().to_string());
+                    v.http = http;
+                    return true;
+                }
+            }
+            Ok(HeartbeatReply::NotLeader {
+                leader: Some(leader),
+            }) => {
+                if let Some(i) = clients.iter().position(|c| c.addr() == leader) {
+                    next = i;
+                    continue;
+                }
+            }
+            Ok(HeartbeatReply::NotLeader { leader: None }) | Err(_) => {}
+        }
+        next = (next + 1) % clients.len();
+    }
+    false
+}

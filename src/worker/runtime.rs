@@ -1,0 +1,390 @@
+//! A worker's task execution: the task groups it runs, the ends it has not handed to a master
+//! yet, and the fencing check on every master call.
+//!
+//! Invariants:
+//! - a call is obeyed only if its token is at least the highest seen; the highest only grows;
+//! - a deploy of a group this worker already runs or ran is a no-op, so a new leader repeating
+//!   its predecessor's deploys never starts a second copy;
+//! - a group's end stays in the outbox until a heartbeat reply says a master recorded it, so an
+//!   end is never lost to a master failover.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::cluster::wire::{
+    infos_from_wire, infos_to_wire, FencingToken, GroupEnd, GroupKey, GroupReport, JobSpec,
+    PipelineOp, RunningGroup, WireMetrics, WorkerCall, WorkerReply, WorkerRequest,
+};
+use crate::connector::Registry;
+use crate::engine::{run_task_group, GroupOutcome, JobMetrics, JobPlan, PipelineSinks};
+use crate::job::JobConfig;
+
+struct Running {
+    slot: u32,
+    metrics: Arc<JobMetrics>,
+    cancel: CancellationToken,
+}
+
+#[derive(Default)]
+struct Groups {
+    running: BTreeMap<GroupKey, Running>,
+    /// Ended, not yet recorded by a master.
+    outbox: BTreeMap<GroupKey, GroupReport>,
+    /// Plans by job id, shared by the job's groups and its committer calls on this worker.
+    plans: HashMap<i64, Arc<JobPlan>>,
+}
+
+/// Shared by the gRPC service, the heartbeat loop and the group tasks.
+pub struct WorkerRuntime {
+    registry: Arc<Registry>,
+    highest: Mutex<Option<FencingToken>>,
+    rejected: AtomicU64,
+    groups: Mutex<Groups>,
+    /// Wakes the heartbeat loop when a group ends, so its end reaches the master at once.
+    pub(super) ended: Notify,
+    tracker: TaskTracker,
+    shutdown: CancellationToken,
+}
+
+impl WorkerRuntime {
+    pub fn new(
+        registry: Arc<Registry>,
+        tracker: TaskTracker,
+        shutdown: CancellationToken,
+    ) -> Arc<WorkerRuntime> {
+        Arc::new(WorkerRuntime {
+            registry,
+            highest: Mutex::new(None),
+            rejected: AtomicU64::new(0),
+            groups: Mutex::new(Groups::default()),
+            ended: Notify::new(),
+            tracker,
+            shutdown,
+        })
+    }
+
+    fn groups(&self) -> MutexGuard<'_, Groups> {
+        self.groups.lock().expect("worker groups lock poisoned")
+    }
+
+    /// Stale-token calls refused since start.
+    pub fn rejected_calls(&self) -> u64 {
+        self.rejected.load(Ordering::Relaxed)
+    }
+
+    pub fn highest_token(&self) -> Option<FencingToken> {
+        *self.highest.lock().expect("token lock poisoned")
+    }
+
+    /// The fencing check: `true` (and the token remembered) if `token` is not older than any
+    /// token already obeyed.
+    pub fn admit(&self, token: FencingToken, what: &str) -> Result<(), FencingToken> {
+        let mut highest = self.highest.lock().expect("token lock poisoned");
+        match *highest {
+            Some(h) if token < h => {
+                self.rejected.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(
+                    %token, highest = %h,
+                    "refused {what} from a deposed master {token}: master {} leads now; nothing to do, the deposed master steps down",
+                    h.node_id
+                );
+                Err(h)
+            }
+            _ => {
+                if *highest != Some(token) {
+                    tracing::info!(%token, "following the active master {token}");
+                }
+                *highest = Some(token);
+                Ok(())
+            }
+        }
+    }
+
+    pub async fn handle(self: &Arc<Self>, req: WorkerRequest) -> WorkerReply {
+        let what = match &req.call {
+            WorkerCall::Deploy { .. } => "a deploy",
+            WorkerCall::Cancel { .. } => "a cancel",
+            WorkerCall::Pipeline { .. } => "a commit call",
+        };
+        if let Err(highest) = self.admit(req.token, what) {
+            return WorkerReply::StaleToken { highest };
+        }
+        let result = match req.call {
+            WorkerCall::Deploy { job, key, slot } => self.deploy(&job, key, slot),
+            WorkerCall::Cancel { job_id } => {
+                self.cancel(job_id);
+                Ok(())
+            }
+            WorkerCall::Pipeline { job, pipeline, op } => self.pipeline(&job, pipeline, op).await,
+        };
+        match result {
+            Ok(()) => WorkerReply::Done,
+            Err(e) => WorkerReply::Failed(e),
+        }
+    }
+
+    fn plan(&self, job: &JobSpec) -> Result<Arc<JobPlan>, String> {
+        if let Some(p) = self.groups().plans.get(&job.job_id) {
+            return Ok(p.clone());
+        }
+        let tree: serde_json::Value = serde_json::from_str(&job.config_json).map_err(|e| {
+            format!(
+                "job {} arrived with a config that is not JSON: {e}",
+                job.job_id
+            )
+        })?;
+        let config = JobConfig::from_tree(&tree).map_err(|e| e.to_string())?;
+        let plan = JobPlan::build(job.job_id, job.job_name.clone(), config, &self.registry)
+            .map_err(|e| e.to_string())?;
+        let plan = Arc::new(plan);
+        Ok(self
+            .groups()
+            .plans
+            .entry(job.job_id)
+            .or_insert(plan)
+            .clone())
+    }
+
+    fn deploy(self: &Arc<Self>, job: &JobSpec, key: GroupKey, slot: u32) -> Result<(), String> {
+        if self.shutdown.is_cancelled() {
+            return Err("this worker is shutting down; place the group elsewhere".into());
+        }
+        {
+            let g = self.groups();
+            if g.running.contains_key(&key) || g.outbox.contains_key(&key) {
+                return Ok(());
+            }
+        }
+        let plan = self.plan(job)?;
+        let metrics = Arc::new(JobMetrics::default());
+        let cancel = self.shutdown.child_token();
+        self.groups().running.insert(
+            key,
+            Running {
+                slot,
+                metrics: metrics.clone(),
+                cancel: cancel.clone(),
+            },
+        );
+        tracing::info!(
+            job_id = key.job_id,
+            pipeline = key.pipeline,
+            "deployed {key} in slot {slot}"
+        );
+        let runtime = self.clone();
+        self.tracker.spawn(async move {
+            let outcome =
+                run_task_group(plan, key.pipeline, key.group, metrics.clone(), cancel).await;
+            let end = match outcome {
+                GroupOutcome::Finished(infos) => GroupEnd::Finished(infos_to_wire(infos)),
+                GroupOutcome::Canceled => GroupEnd::Canceled,
+                GroupOutcome::Failed(msg) => {
+                    tracing::error!(
+                        job_id = key.job_id,
+                        pipeline = key.pipeline,
+                        "{key} failed: {msg}"
+                    );
+                    GroupEnd::Failed(msg)
+                }
+            };
+            tracing::info!(
+                job_id = key.job_id,
+                pipeline = key.pipeline,
+                "{key} ended: {}",
+                end_name(&end)
+            );
+            let report = GroupReport {
+                key,
+                end,
+                metrics: WireMetrics::from(&metrics.snapshot()),
+            };
+            {
+                let mut g = runtime.groups();
+                g.running.remove(&key);
+                g.outbox.insert(key, report);
+            }
+            runtime.ended.notify_one();
+        });
+        Ok(())
+    }
+
+    fn cancel(&self, job_id: i64) {
+        let g = self.groups();
+        for (key, r) in g.running.iter().filter(|(k, _)| k.job_id == job_id) {
+            tracing::info!(job_id, "cancelling {key}");
+            r.cancel.cancel();
+        }
+    }
+
+    async fn pipeline(&self, job: &JobSpec, pipeline: usize, op: PipelineOp) -> Result<(), String> {
+        let plan = self.plan(job)?;
+        let sinks = PipelineSinks::new(plan, pipeline);
+        let job_id = job.job_id;
+        // Sink operations touch files and external systems: keep them off the runtime threads.
+        let done = tokio::task::spawn_blocking(move || match op {
+            PipelineOp::Setup => sinks.setup(),
+            PipelineOp::Commit(infos) => {
+                let infos = infos_from_wire(infos)?;
+                sinks.commit(infos)?;
+                sinks.finish()
+            }
+            PipelineOp::Abort(infos) => {
+                sinks.abort(infos_from_wire(infos)?);
+                Ok(())
+            }
+        })
+        .await
+        .map_err(|e| format!("sink operation of job {job_id} pipeline {pipeline} panicked: {e}"))?;
+        self.forget_idle_plans();
+        done
+    }
+
+    /// Drops plans of jobs with nothing running or waiting to be reported here.
+    fn forget_idle_plans(&self) {
+        let mut g = self.groups();
+        let busy: Vec<i64> = g
+            .running
+            .keys()
+            .chain(g.outbox.keys())
+            .map(|k| k.job_id)
+            .collect();
+        g.plans.retain(|job, _| busy.contains(job));
+    }
+
+    /// What the next heartbeat reports.
+    pub fn report(&self) -> (Vec<RunningGroup>, Vec<GroupReport>) {
+        let g = self.groups();
+        let running = g
+            .running
+            .iter()
+            .map(|(key, r)| RunningGroup {
+                key: *key,
+                slot: r.slot,
+                metrics: WireMetrics::from(&r.metrics.snapshot()),
+            })
+            .collect();
+        (running, g.outbox.values().cloned().collect())
+    }
+
+    /// A master recorded these ends; they leave the outbox.
+    pub fn recorded(&self, keys: &[GroupKey]) {
+        let mut g = self.groups();
+        for k in keys {
+            g.outbox.remove(k);
+        }
+    }
+
+    /// Cancels every running group (shutdown).
+    pub fn cancel_all(&self) {
+        for r in self.groups().running.values() {
+            r.cancel.cancel();
+        }
+    }
+
+    pub fn running_count(&self) -> usize {
+        self.groups().running.len()
+    }
+}
+
+fn end_name(end: &GroupEnd) -> &'static str {
+    match end {
+        GroupEnd::Finished(_) => "FINISHED",
+        GroupEnd::Canceled => "CANCELED",
+        GroupEnd::Failed(_) => "FAILED",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runtime() -> Arc<WorkerRuntime> {
+        WorkerRuntime::new(
+            Arc::new(crate::connectors::registry()),
+            TaskTracker::new(),
+            CancellationToken::new(),
+        )
+    }
+
+    fn t(term: u64, node_id: u64) -> FencingToken {
+        FencingToken { term, node_id }
+    }
+
+    #[test]
+    fn an_older_token_is_refused_and_counted() {
+        let w = runtime();
+        assert!(w.admit(t(2, 1), "x").is_ok());
+        assert!(w.admit(t(2, 1), "x").is_ok(), "the same leader again");
+        assert_eq!(w.admit(t(1, 9), "x"), Err(t(2, 1)));
+        assert_eq!(w.rejected_calls(), 1);
+        assert!(w.admit(t(3, 0), "x").is_ok());
+        assert_eq!(w.admit(t(2, 1), "x"), Err(t(3, 0)));
+        assert_eq!(w.rejected_calls(), 2);
+        assert_eq!(w.highest_token(), Some(t(3, 0)));
+    }
+
+    #[tokio::test]
+    async fn a_deployed_group_runs_once_and_waits_in_the_outbox_until_recorded() {
+        let w = runtime();
+        let job = JobSpec {
+            job_id: 9,
+            job_name: "j".into(),
+            config_json: serde_json::json!({
+                "env": {"parallelism": 2, "job.mode": "BATCH"},
+                "source": [{"plugin_name": "FakeSource", "row.num": 5,
+                    "schema": {"fields": {"a": "int"}}}],
+                "sink": [{"plugin_name": "Console"}]
+            })
+            .to_string(),
+        };
+        let key = GroupKey {
+            job_id: 9,
+            pipeline: 1,
+            group: 1,
+            epoch: 4,
+        };
+        let deploy = |token| WorkerRequest {
+            token,
+            call: WorkerCall::Deploy {
+                job: job.clone(),
+                key,
+                slot: 0,
+            },
+        };
+        assert_eq!(w.handle(deploy(t(1, 1))).await, WorkerReply::Done);
+        assert_eq!(w.handle(deploy(t(1, 1))).await, WorkerReply::Done);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let reports = loop {
+            let (_, ended) = w.report();
+            if !ended.is_empty() {
+                break ended;
+            }
+            assert!(std::time::Instant::now() < deadline, "group never ended");
+            w.ended.notified().await;
+        };
+        assert_eq!(reports.len(), 1, "deployed twice, ran once");
+        assert!(
+            matches!(reports[0].end, GroupEnd::Finished(_)),
+            "{:?}",
+            reports[0].end
+        );
+        assert_eq!(
+            reports[0].metrics.source.values().map(|v| v.0).sum::<u64>(),
+            5
+        );
+        // Already ran: a repeated deploy (a new leader) does not start it again.
+        assert_eq!(w.handle(deploy(t(2, 3))).await, WorkerReply::Done);
+        assert_eq!(w.running_count(), 0);
+        w.recorded(&[key]);
+        assert!(w.report().1.is_empty());
+        assert!(matches!(
+            w.handle(deploy(t(1, 1))).await,
+            WorkerReply::StaleToken { highest } if highest == t(2, 3)
+        ));
+    }
+}
