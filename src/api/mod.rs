@@ -107,16 +107,21 @@ where
             Endpoint::Health => Ok(json(handlers::health::health(&state))),
             Endpoint::SubmitJob { query } => {
                 let body = request::read_body(body, limit).await?;
-                handlers::jobs_write::submit_job(&state, &query, &body).map(json)
+                handlers::jobs_write::submit_job(&state, &query, &body)
+                    .await
+                    .map(json)
             }
             Endpoint::SubmitJobUpload { query } => {
                 let body = request::read_body(body, limit).await?;
                 handlers::jobs_write::submit_job_upload(&state, &query, &content_type, &body)
+                    .await
                     .map(json)
             }
             Endpoint::SubmitJobs => {
                 let body = request::read_body(body, limit).await?;
-                handlers::jobs_write::submit_jobs(&state, &body).map(json)
+                handlers::jobs_write::submit_jobs(&state, &body)
+                    .await
+                    .map(json)
             }
             Endpoint::StopJob => {
                 let body = request::read_body(body, limit).await?;

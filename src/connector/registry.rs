@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use super::{SinkFactory, SourceFactory, TransformFactory};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PluginKind {
     Source,
     Transform,

@@ -4,13 +4,14 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 
 use crate::connector::PluginKind;
 use crate::engine::JobPlan;
 
 /// One vertex (`vertexInfoMap` entry).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VertexInfo {
     /// 1-based, as in the plan.
     pub id: usize,
@@ -21,7 +22,7 @@ pub struct VertexInfo {
     pub table_paths: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DagInfo {
     pub job_id: i64,
     /// The `env` block as written.

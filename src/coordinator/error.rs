@@ -23,6 +23,8 @@ pub enum CoordinatorError {
     Config(#[from] JobConfigError),
     #[error(transparent)]
     Plan(#[from] PlanError),
+    #[error("{0}; the active master may have changed, submit again")]
+    Store(super::store::JobStoreError),
 }
 
 impl CoordinatorError {

@@ -30,11 +30,14 @@ pub fn expired_ids(jobs: &[Arc<FinishedJob>], now_ms: i64, ttl: Duration) -> Vec
 }
 
 /// Drops every expired entry; returns the ids dropped.
-pub fn sweep_once(store: &dyn JobStore, now_ms: i64, ttl: Duration) -> Vec<i64> {
+pub async fn sweep_once(store: &dyn JobStore, now_ms: i64, ttl: Duration) -> Vec<i64> {
     let ids = expired_ids(&store.finished_jobs(), now_ms, ttl);
     if !ids.is_empty() {
-        store.remove_finished(&ids);
-        tracing::info!(jobs = ?ids, "job history expired");
+        match store.remove_finished(&ids).await {
+            Ok(()) => tracing::info!(jobs = ?ids, "job history expired"),
+            // Reads filter expired entries, so a failed sweep only delays freeing them.
+            Err(e) => tracing::warn!("{e}; expired history is dropped on the next sweep"),
+        }
     }
     ids
 }
@@ -55,7 +58,7 @@ pub async fn sweep(
             _ = tick.tick() => {
                 let ttl = *ttl.borrow();
                 if !ttl.is_zero() {
-                    sweep_once(store.as_ref(), now_ms(), ttl);
+                    sweep_once(store.as_ref(), now_ms(), ttl).await;
                 }
             }
         }
@@ -90,14 +93,20 @@ mod tests {
         );
     }
 
-    #[test]
-    fn sweep_drops_only_expired_entries() {
+    #[tokio::test]
+    async fn sweep_drops_only_expired_entries() {
         let store = MemoryJobStore::new();
-        store.finish(finished(1, JobStatus::Finished, 0));
-        store.finish(finished(2, JobStatus::Failed, 30_000));
-        assert_eq!(sweep_once(&store, 60_000, MINUTE), vec![1]);
+        store
+            .finish(finished(1, JobStatus::Finished, 0))
+            .await
+            .unwrap();
+        store
+            .finish(finished(2, JobStatus::Failed, 30_000))
+            .await
+            .unwrap();
+        assert_eq!(sweep_once(&store, 60_000, MINUTE).await, vec![1]);
         assert!(store.finished(1).is_none());
         assert!(store.finished(2).is_some());
-        assert!(sweep_once(&store, 60_000, MINUTE).is_empty());
+        assert!(sweep_once(&store, 60_000, MINUTE).await.is_empty());
     }
 }

@@ -17,13 +17,14 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::EngineConfig;
 use crate::connector::Registry;
-use crate::engine::{run_job, JobControl, JobPlan, MetricsSnapshot};
+use crate::engine::{JobControl, JobPlan, MetricsSnapshot};
 use crate::job::{IdGenerator, JobConfig, JobStatus};
 
 use super::dag_info::DagInfo;
 use super::error::CoordinatorError;
 use super::history::{self, now_ms};
 use super::rules::{self, Admission, CheckpointDefaults, JobCounts, StateFilter, StopAction};
+use super::runner::{JobRunner, LocalRunner};
 use super::store::{FinishedJob, JobStore, MemoryJobStore, RunningJob};
 
 /// SeaTunnel's `history-job-expire-minutes` default: one day.
@@ -103,12 +104,14 @@ struct LocalJob {
 
 struct Inner {
     store: Arc<dyn JobStore>,
+    runner: Arc<dyn JobRunner>,
     registry: Arc<Registry>,
     ids: IdGenerator,
     /// Current settings; replaced on a config reload, read at each use.
     settings: watch::Sender<CoordinatorSettings>,
-    /// Serializes the check-then-insert of submits, so one id cannot start twice.
-    submit: Mutex<()>,
+    /// Serializes the check-then-insert of submits, so one id cannot start twice. Held across
+    /// the store write, hence an async lock.
+    submit: tokio::sync::Mutex<()>,
     local: Mutex<HashMap<i64, LocalJob>>,
     runs: AtomicU64,
     shutdown: CancellationToken,
@@ -130,15 +133,18 @@ impl JobManager {
     ) -> JobManager {
         JobManager::with_store(
             Arc::new(MemoryJobStore::new()),
+            Arc::new(LocalRunner),
             registry,
             settings,
             shutdown,
         )
     }
 
-    /// A manager over a given job table (a replicated one, later).
+    /// A manager over a given job table and runner (separated mode: the replicated table and
+    /// the workers).
     pub fn with_store(
         store: Arc<dyn JobStore>,
+        runner: Arc<dyn JobRunner>,
         registry: Arc<Registry>,
         settings: CoordinatorSettings,
         shutdown: CancellationToken,
@@ -159,10 +165,11 @@ impl JobManager {
         JobManager {
             inner: Arc::new(Inner {
                 store,
+                runner,
                 registry,
                 ids: IdGenerator::new(settings.node_id),
                 settings: settings_tx,
-                submit: Mutex::new(()),
+                submit: tokio::sync::Mutex::new(()),
                 local: Mutex::new(HashMap::new()),
                 runs: AtomicU64::new(0),
                 shutdown,
@@ -190,7 +197,7 @@ impl JobManager {
 
     /// Admits, plans and starts a job; returns its id and name. Config and plugin errors come back
     /// here, before anything runs; the job's own failure later shows in its history.
-    pub fn submit(&self, req: SubmitRequest) -> Result<(i64, String), CoordinatorError> {
+    pub async fn submit(&self, req: SubmitRequest) -> Result<(i64, String), CoordinatorError> {
         if req.start_with_savepoint && req.job_id.is_none() {
             return Err(CoordinatorError::SavepointNeedsJobId);
         }
@@ -199,7 +206,7 @@ impl JobManager {
         }
         let config = JobConfig::from_tree(&req.tree)?;
         let job_name = config.job_name(req.job_name.as_deref());
-        let _submit = self.inner.submit.lock().expect("submit lock poisoned");
+        let _submit = self.inner.submit.lock().await;
         let job_id = req.job_id.unwrap_or_else(|| self.inner.ids.next_id());
         let admission = rules::admit(
             job_id,
@@ -212,37 +219,95 @@ impl JobManager {
             return Ok((job_id, job_name));
         }
         let plan = JobPlan::build(job_id, job_name.clone(), config, &self.inner.registry)?;
-        self.start(Arc::new(plan), req.tree, req.start_with_savepoint);
-        Ok((job_id, job_name))
-    }
-
-    fn start(&self, plan: Arc<JobPlan>, tree: Json, start_with_savepoint: bool) {
-        let job_id = plan.job_id;
-        let dag = Arc::new(DagInfo::from_plan(&plan));
-        let checkpoint = rules::checkpoint_settings(&plan.config.env, self.settings().checkpoint);
+        let plan = Arc::new(plan);
         let record = RunningJob {
             job_id,
             job_name: plan.job_name.clone(),
-            config: tree,
+            config: req.tree,
             env: plan.config.env.raw.clone(),
-            dag: dag.clone(),
+            dag: Arc::new(DagInfo::from_plan(&plan)),
             create_time_ms: now_ms(),
-            start_with_savepoint,
+            start_with_savepoint: req.start_with_savepoint,
         };
+        self.inner
+            .store
+            .insert_running(record.clone())
+            .await
+            .map_err(CoordinatorError::Store)?;
+        self.start(plan, Arc::new(record), false);
+        tracing::info!(job_id, "job submitted");
+        Ok((job_id, job_name))
+    }
+
+    /// Takes over every running job in the store that this manager does not run yet: what a new
+    /// active master does with the jobs its predecessor started. Jobs whose config no longer
+    /// plans (a plugin missing on this master) end FAILED with the reason.
+    pub fn restore(&self) -> usize {
+        let mut restored = 0;
+        for record in self.inner.store.running_jobs() {
+            if self.local().contains_key(&record.job_id) {
+                continue;
+            }
+            let planned = JobConfig::from_tree(&record.config)
+                .map_err(CoordinatorError::from)
+                .and_then(|config| {
+                    JobPlan::build(
+                        record.job_id,
+                        record.job_name.clone(),
+                        config,
+                        &self.inner.registry,
+                    )
+                    .map_err(CoordinatorError::from)
+                });
+            match planned {
+                Ok(plan) => {
+                    tracing::info!(job_id = record.job_id, "taking over running job");
+                    self.start(Arc::new(plan), record, true);
+                    restored += 1;
+                }
+                Err(e) => tracing::error!(
+                    job_id = record.job_id,
+                    "cannot take over running job: {e}; install the same plugins on every master"
+                ),
+            }
+        }
+        restored
+    }
+
+    /// Stops driving every job without recording anything: this master is no longer the active
+    /// one, and the next active master takes the jobs over from the store.
+    pub fn step_down(&self) {
+        let jobs: Vec<LocalJob> = self.local().drain().map(|(_, j)| j).collect();
+        for j in &jobs {
+            j.task.abort();
+        }
+        if !jobs.is_empty() {
+            tracing::info!(
+                jobs = jobs.len(),
+                "no longer the active master; handed running jobs over"
+            );
+        }
+    }
+
+    fn start(&self, plan: Arc<JobPlan>, record: Arc<RunningJob>, restore: bool) {
+        let job_id = plan.job_id;
+        let dag = record.dag.clone();
+        let checkpoint = rules::checkpoint_settings(&plan.config.env, self.settings().checkpoint);
         let create_time_ms = record.create_time_ms;
         let control = JobControl::new();
         let (recorded_tx, recorded) = watch::channel(false);
         let run = self.inner.runs.fetch_add(1, Ordering::Relaxed);
         // Holding `local` until the entry is in keeps the job's own cleanup from running first.
         let mut local = self.local();
-        self.inner.store.insert_running(record);
         let inner = self.inner.clone();
-        let job_control = control.clone();
+        let running = inner
+            .runner
+            .run(plan.clone(), checkpoint, control.clone(), restore);
         let task = tokio::spawn(async move {
             let job_name = plan.job_name.clone();
-            let outcome = run_job(plan, checkpoint, job_control).await;
+            let outcome = running.await;
             tracing::info!(job_id, job_name = %job_name, status = %outcome.status, "job ended");
-            inner.store.finish(FinishedJob {
+            let recorded = inner.store.finish(FinishedJob {
                 job_id,
                 job_name,
                 status: outcome.status,
@@ -252,6 +317,10 @@ impl JobManager {
                 dag,
                 metrics: outcome.metrics,
             });
+            if let Err(e) = recorded.await {
+                tracing::warn!("{e}; the next active master records the job's end");
+                return;
+            }
             let _ = recorded_tx.send(true);
             let mut local = inner.local.lock().expect("job table lock poisoned");
             if local.get(&job_id).is_some_and(|j| j.run == run) {
@@ -267,7 +336,6 @@ impl JobManager {
                 task,
             },
         );
-        tracing::info!(job_id, "job submitted");
     }
 
     /// Cancels a job, or with `savepoint` stops it after a savepoint. Stopping an unknown or

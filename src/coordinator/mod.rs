@@ -12,13 +12,15 @@ mod error;
 pub mod history;
 pub mod manager;
 pub mod rules;
+pub mod runner;
 pub mod store;
 
 pub use dag_info::{DagInfo, VertexInfo};
 pub use error::CoordinatorError;
 pub use manager::{CoordinatorSettings, JobInfo, JobManager, RunningJobView, SubmitRequest};
 pub use rules::{CheckpointDefaults, JobCounts, StateFilter};
-pub use store::{FinishedJob, JobStore, MemoryJobStore, RunningJob};
+pub use runner::{JobRunner, LocalRunner, RunFuture};
+pub use store::{FinishedJob, JobStore, JobStoreError, MemoryJobStore, RunningJob, StoreWrite};
 
 #[cfg(test)]
 pub(crate) mod test_plugins;

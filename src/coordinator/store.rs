@@ -10,8 +10,11 @@
 //! running to finished in one step, so a reader sees it in one table or the other, never neither.
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 
 use crate::engine::MetricsSnapshot;
@@ -20,7 +23,7 @@ use crate::job::JobStatus;
 use super::dag_info::DagInfo;
 
 /// A submitted job that has not ended (`engine_runningJobInfo`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunningJob {
     pub job_id: i64,
     pub job_name: String,
@@ -35,7 +38,7 @@ pub struct RunningJob {
 }
 
 /// An ended job as history keeps it (`engine_finishedJobState`, `…Metrics`, `…VertexInfo`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FinishedJob {
     pub job_id: i64,
     pub job_name: String,
@@ -48,17 +51,32 @@ pub struct FinishedJob {
     pub metrics: MetricsSnapshot,
 }
 
-/// Where job records live. Implementations must be safe to call from any task; each call is
-/// atomic on its own.
+/// Why a job record could not be written (a replicated store that lost its quorum or leadership).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot record job {job_id}: {message}")]
+pub struct JobStoreError {
+    pub job_id: i64,
+    pub message: String,
+}
+
+/// A write's completion: durable (in a replicated store, on a majority) once it resolves to `Ok`.
+pub type StoreWrite<'a> = Pin<Box<dyn Future<Output = Result<(), JobStoreError>> + Send + 'a>>;
+
+/// Where job records live. Reads are local and immediate; writes complete asynchronously.
+/// Implementations must be safe to call from any task; each call is atomic on its own.
 pub trait JobStore: Send + Sync + 'static {
-    fn insert_running(&self, job: RunningJob);
+    fn insert_running(&self, job: RunningJob) -> StoreWrite<'_>;
     fn running(&self, job_id: i64) -> Option<Arc<RunningJob>>;
     fn running_jobs(&self) -> Vec<Arc<RunningJob>>;
     /// Removes the running record of `job.job_id` and stores `job` in history, atomically.
-    fn finish(&self, job: FinishedJob);
+    fn finish(&self, job: FinishedJob) -> StoreWrite<'_>;
     fn finished(&self, job_id: i64) -> Option<Arc<FinishedJob>>;
     fn finished_jobs(&self) -> Vec<Arc<FinishedJob>>;
-    fn remove_finished(&self, job_ids: &[i64]);
+    fn remove_finished(&self, job_ids: &[i64]) -> StoreWrite<'_>;
+}
+
+fn done<'a>() -> StoreWrite<'a> {
+    Box::pin(std::future::ready(Ok(())))
 }
 
 #[derive(Default)]
@@ -84,10 +102,11 @@ impl MemoryJobStore {
 }
 
 impl JobStore for MemoryJobStore {
-    fn insert_running(&self, job: RunningJob) {
+    fn insert_running(&self, job: RunningJob) -> StoreWrite<'_> {
         let mut t = self.lock();
         t.finished.remove(&job.job_id);
         t.running.insert(job.job_id, Arc::new(job));
+        done()
     }
 
     fn running(&self, job_id: i64) -> Option<Arc<RunningJob>> {
@@ -98,10 +117,11 @@ impl JobStore for MemoryJobStore {
         self.lock().running.values().cloned().collect()
     }
 
-    fn finish(&self, job: FinishedJob) {
+    fn finish(&self, job: FinishedJob) -> StoreWrite<'_> {
         let mut t = self.lock();
         t.running.remove(&job.job_id);
         t.finished.insert(job.job_id, Arc::new(job));
+        done()
     }
 
     fn finished(&self, job_id: i64) -> Option<Arc<FinishedJob>> {
@@ -112,11 +132,12 @@ impl JobStore for MemoryJobStore {
         self.lock().finished.values().cloned().collect()
     }
 
-    fn remove_finished(&self, job_ids: &[i64]) {
+    fn remove_finished(&self, job_ids: &[i64]) -> StoreWrite<'_> {
         let mut t = self.lock();
         for id in job_ids {
             t.finished.remove(id);
         }
+        done()
     }
 }
 
@@ -149,24 +170,43 @@ pub(crate) mod tests {
         }
     }
 
-    #[test]
-    fn finish_moves_a_job_between_tables() {
-        let store = MemoryJobStore::new();
-        store.insert_running(running(7));
+    /// The contract every [`JobStore`] keeps; the replicated store runs it too.
+    pub(crate) async fn job_store_contract(store: &dyn JobStore) {
+        store.insert_running(running(7)).await.unwrap();
         assert!(store.running(7).is_some());
-        store.finish(finished(7, JobStatus::Finished, 2_000));
+        assert_eq!(store.running_jobs().len(), 1);
+        store
+            .finish(finished(7, JobStatus::Finished, 2_000))
+            .await
+            .unwrap();
         assert!(store.running(7).is_none());
         assert_eq!(store.finished(7).unwrap().status, JobStatus::Finished);
         assert!(store.running_jobs().is_empty());
-        store.remove_finished(&[7]);
+        store.remove_finished(&[7]).await.unwrap();
         assert!(store.finished_jobs().is_empty());
+        // Resubmitting a finished id clears its history: an id lives in one table only.
+        store
+            .finish(finished(8, JobStatus::SavepointDone, 2_000))
+            .await
+            .unwrap();
+        store.insert_running(running(8)).await.unwrap();
+        assert!(store.finished(8).is_none(), "an id lives in one table only");
+        assert!(store.running(8).is_some());
     }
 
-    #[test]
-    fn resubmitting_a_finished_id_clears_its_history() {
+    #[tokio::test]
+    async fn memory_store_keeps_the_contract() {
+        job_store_contract(&MemoryJobStore::new()).await;
+    }
+
+    #[tokio::test]
+    async fn resubmitting_a_finished_id_clears_its_history() {
         let store = MemoryJobStore::new();
-        store.finish(finished(7, JobStatus::SavepointDone, 2_000));
-        store.insert_running(running(7));
+        store
+            .finish(finished(7, JobStatus::SavepointDone, 2_000))
+            .await
+            .unwrap();
+        store.insert_running(running(7)).await.unwrap();
         assert!(store.finished(7).is_none(), "an id lives in one table only");
         assert!(store.running(7).is_some());
     }

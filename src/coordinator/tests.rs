@@ -53,7 +53,7 @@ async fn wait_running(m: &JobManager, id: i64) {
 #[tokio::test]
 async fn batch_job_runs_to_history_with_metrics_and_dag() {
     let m = manager();
-    let (id, name) = m.submit(req(batch(5))).unwrap();
+    let (id, name) = m.submit(req(batch(5))).await.unwrap();
     assert_eq!(name, "from_env");
     let done = m.wait(id).await.expect("recorded");
     assert_eq!(done.status, JobStatus::Finished, "{:?}", done.error);
@@ -83,20 +83,23 @@ async fn custom_id_and_name_and_the_resubmit_rules() {
     let mut r = req(batch(1));
     r.job_id = Some(123);
     r.job_name = Some("named".into());
-    assert_eq!(m.submit(r.clone()).unwrap(), (123, "named".to_string()));
+    assert_eq!(
+        m.submit(r.clone()).await.unwrap(),
+        (123, "named".to_string())
+    );
     m.wait(123).await.unwrap();
-    let e = m.submit(r.clone()).unwrap_err();
+    let e = m.submit(r.clone()).await.unwrap_err();
     assert_eq!(
         e.to_string(),
         "The job id 123 has already been submitted and is not starting with a savepoint."
     );
     r.start_with_savepoint = true;
     assert!(matches!(
-        m.submit(r.clone()).unwrap_err(),
+        m.submit(r.clone()).await.unwrap_err(),
         CoordinatorError::RestoreNotSupported(123)
     ));
     r.job_id = None;
-    let e = m.submit(r).unwrap_err();
+    let e = m.submit(r).await.unwrap_err();
     assert!(e.is_bad_request());
     assert_eq!(
         e.to_string(),
@@ -109,7 +112,7 @@ async fn streaming_job_runs_until_stopped() {
     let m = manager();
     let mut r = req(streaming());
     r.job_id = Some(77);
-    let (id, _) = m.submit(r.clone()).unwrap();
+    let (id, _) = m.submit(r.clone()).await.unwrap();
     wait_running(&m, id).await;
     let running = m.running_jobs();
     assert_eq!(running.len(), 1);
@@ -117,7 +120,7 @@ async fn streaming_job_runs_until_stopped() {
     assert_eq!(running[0].record.env["job.mode"], json!("STREAMING"));
     assert_eq!(m.counts().running, 1);
     // Resubmitting a running id is a silent success that starts nothing.
-    assert_eq!(m.submit(r).unwrap().0, 77);
+    assert_eq!(m.submit(r).await.unwrap().0, 77);
     assert_eq!(m.running_jobs().len(), 1);
     assert!(matches!(
         m.stop(id, true).unwrap_err(),
@@ -148,6 +151,7 @@ async fn config_and_plugin_errors_come_back_and_record_nothing() {
     let m = manager();
     let e = m
         .submit(req(json!({"source": [{"plugin_name": "Rows"}]})))
+        .await
         .unwrap_err();
     assert!(matches!(e, CoordinatorError::Config(_)), "{e}");
     let e = m
@@ -155,6 +159,7 @@ async fn config_and_plugin_errors_come_back_and_record_nothing() {
             "source": [{"plugin_name": "Nope"}],
             "sink": [{"plugin_name": "Discard"}]
         })))
+        .await
         .unwrap_err();
     assert_eq!(
         e.to_string(),
@@ -170,7 +175,7 @@ async fn failing_job_keeps_its_error() {
     let m = manager();
     let mut tree = batch(5);
     tree["source"][0]["fail_at"] = json!(2);
-    let (id, _) = m.submit(req(tree)).unwrap();
+    let (id, _) = m.submit(req(tree)).await.unwrap();
     let done = m.wait(id).await.unwrap();
     assert_eq!(done.status, JobStatus::Failed);
     assert_eq!(done.error.as_deref(), Some("rows source broke on purpose"));
@@ -180,7 +185,7 @@ async fn failing_job_keeps_its_error() {
 #[tokio::test]
 async fn shutdown_cancels_running_jobs_and_refuses_new_ones() {
     let m = manager();
-    let (id, _) = m.submit(req(streaming())).unwrap();
+    let (id, _) = m.submit(req(streaming())).await.unwrap();
     wait_running(&m, id).await;
     m.shutdown(Duration::from_secs(30)).await;
     assert_eq!(
@@ -188,7 +193,7 @@ async fn shutdown_cancels_running_jobs_and_refuses_new_ones() {
         JobStatus::Canceled
     );
     assert!(matches!(
-        m.submit(req(batch(1))).unwrap_err(),
+        m.submit(req(batch(1))).await.unwrap_err(),
         CoordinatorError::ShuttingDown
     ));
 }
@@ -202,7 +207,7 @@ async fn expired_history_frees_the_id() {
     let m = JobManager::new(registry(), settings, CancellationToken::new());
     let mut r = req(batch(1));
     r.job_id = Some(9);
-    m.submit(r.clone()).unwrap();
+    m.submit(r.clone()).await.unwrap();
     let mut status = m.watch_status(9).unwrap();
     status.wait_for(|s| s.is_end_state()).await.unwrap();
     // The end is recorded right after the status turns final; history then lives 1 ms.
@@ -215,7 +220,9 @@ async fn expired_history_frees_the_id() {
         tokio::task::yield_now().await;
     }
     assert!(m.finished_jobs(StateFilter::All).is_empty());
-    m.submit(r).expect("an expired id may be submitted again");
+    m.submit(r)
+        .await
+        .expect("an expired id may be submitted again");
 }
 
 #[test]

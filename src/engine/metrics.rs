@@ -67,7 +67,7 @@ impl Default for JobMetrics {
 }
 
 /// A point-in-time copy, with rates computed over `elapsed_secs`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MetricsSnapshot {
     pub elapsed_secs: f64,
     /// table → (rows, bytes)

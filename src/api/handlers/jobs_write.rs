@@ -26,28 +26,31 @@ fn check_savepoint(p: &SubmitParams) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn submit(state: &ApiState, tree: Json, p: SubmitParams) -> Result<Json, ApiError> {
-    let (job_id, job_name) = state.jobs.submit(SubmitRequest {
-        tree,
-        job_id: p.job_id,
-        job_name: p.job_name,
-        start_with_savepoint: p.start_with_savepoint,
-    })?;
+async fn submit(state: &ApiState, tree: Json, p: SubmitParams) -> Result<Json, ApiError> {
+    let (job_id, job_name) = state
+        .jobs
+        .submit(SubmitRequest {
+            tree,
+            job_id: p.job_id,
+            job_name: p.job_name,
+            start_with_savepoint: p.start_with_savepoint,
+        })
+        .await?;
     Ok(json!({"jobId": job_id.to_string(), "jobName": job_name}))
 }
 
-pub fn submit_job(
+pub async fn submit_job(
     state: &ApiState,
     query: &[(String, String)],
     body: &[u8],
 ) -> Result<Json, ApiError> {
     let p = params(query)?;
     let tree = format::load_job(body, p.format, "request body")?;
-    submit(state, tree, p)
+    submit(state, tree, p).await
 }
 
 /// The file's suffix picks its format; a `format` query value is ignored here, as in SeaTunnel.
-pub fn submit_job_upload(
+pub async fn submit_job_upload(
     state: &ApiState,
     query: &[(String, String)],
     content_type: &str,
@@ -58,12 +61,12 @@ pub fn submit_job_upload(
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let name = part.file_name.unwrap_or_default();
     let tree = format::load_job(&part.data, JobFormat::from_file_name(&name), &name)?;
-    submit(state, tree, p)
+    submit(state, tree, p).await
 }
 
 /// A JSON array of jobs, each with optional `"params"`; submitted in order. Like SeaTunnel, a
 /// failing element fails the request and the jobs before it stay submitted.
-pub fn submit_jobs(state: &ApiState, body: &[u8]) -> Result<Json, ApiError> {
+pub async fn submit_jobs(state: &ApiState, body: &[u8]) -> Result<Json, ApiError> {
     let Json::Array(items) = json_body(body)? else {
         return Err(ApiError::bad_request(
             "the body must be a JSON array of jobs, each with an optional \"params\" object",
@@ -91,7 +94,7 @@ pub fn submit_jobs(state: &ApiState, body: &[u8]) -> Result<Json, ApiError> {
             .collect();
         let p = SubmitParams::parse(texts.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
         check_savepoint(&p)?;
-        out.push(submit(state, Json::Object(job), p)?);
+        out.push(submit(state, Json::Object(job), p).await?);
     }
     Ok(Json::Array(out))
 }

@@ -1,0 +1,39 @@
+//! Where a job's tasks run: in this process ([`LocalRunner`], local mode and `hybrid`) or on the
+//! cluster's workers (the separated-mode runner in [`super::cluster`]). The [`JobManager`]
+//! (super::JobManager) records submits and ends the same way for both.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::engine::{run_job, CheckpointSettings, JobControl, JobOutcome, JobPlan};
+
+pub type RunFuture = Pin<Box<dyn Future<Output = JobOutcome> + Send>>;
+
+pub trait JobRunner: Send + Sync + 'static {
+    /// Runs `plan` to its end, moving `control.status` along the way and stopping on
+    /// `control.cancel`. `restore` is true when an active master takes over a job its
+    /// predecessor started: the runner adopts what still runs instead of starting it again.
+    fn run(
+        &self,
+        plan: Arc<JobPlan>,
+        checkpoint: CheckpointSettings,
+        control: JobControl,
+        restore: bool,
+    ) -> RunFuture;
+}
+
+/// Runs every task group in this process on the engine.
+pub struct LocalRunner;
+
+impl JobRunner for LocalRunner {
+    fn run(
+        &self,
+        plan: Arc<JobPlan>,
+        checkpoint: CheckpointSettings,
+        control: JobControl,
+        _restore: bool,
+    ) -> RunFuture {
+        Box::pin(run_job(plan, checkpoint, control))
+    }
+}
