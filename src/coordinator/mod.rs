@@ -7,6 +7,7 @@
 //! - [`history`]: expiry of finished jobs.
 //! - [`dag_info`]: the job DAG as reported to clients.
 
+pub mod cluster;
 pub mod dag_info;
 mod error;
 pub mod history;

@@ -46,7 +46,7 @@ impl JobControl {
     }
 
     /// Moves the status, but only forward (see [`advances`]).
-    fn set(&self, status: JobStatus) {
+    pub(crate) fn set(&self, status: JobStatus) {
         self.status.send_if_modified(|s| {
             let moved = advances(*s, status);
             if moved {

@@ -26,6 +26,11 @@ impl Counter {
     pub fn bytes(&self) -> u64 {
         self.bytes.load(Ordering::Relaxed)
     }
+    /// Replaces the totals (counters a master mirrors from its workers' reports).
+    pub fn set(&self, rows: u64, bytes: u64) {
+        self.rows.store(rows, Ordering::Relaxed);
+        self.bytes.store(bytes, Ordering::Relaxed);
+    }
 }
 
 /// Counters per table path for one side (source or sink).
@@ -104,6 +109,16 @@ impl JobMetrics {
             elapsed_secs: self.started.elapsed().as_secs_f64(),
             source: self.source.snapshot(),
             sink: self.sink.snapshot(),
+        }
+    }
+
+    /// Mirrors totals counted elsewhere (a job's workers, summed by the active master).
+    pub fn set_totals(&self, totals: &MetricsSnapshot) {
+        for (table, (rows, bytes)) in &totals.source {
+            self.source.counter(table).set(*rows, *bytes);
+        }
+        for (table, (rows, bytes)) in &totals.sink {
+            self.sink.counter(table).set(*rows, *bytes);
         }
     }
 }

@@ -3,6 +3,9 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
+
+use openraft::async_runtime::WatchReceiver;
 
 use super::network::NetworkFactory;
 use super::settings::{RaftTimings, TimingError};
@@ -26,6 +29,9 @@ pub struct MasterRaft {
     pub node_id: NodeId,
     pub raft: Raft,
     pub state: StateMachine,
+    /// How long a quorum's acknowledgement keeps this master's leadership valid (see
+    /// [`MasterRaft::lease_token`]).
+    pub lease: Duration,
 }
 
 impl MasterRaft {
@@ -61,6 +67,33 @@ impl MasterRaft {
             node_id,
             raft,
             state,
+            lease: timings.lease(),
         })
+    }
+
+    /// `(term, node id)` if this master leads and a quorum acknowledged it within the lease.
+    /// A leader that was paused (SIGSTOP, a long GC-like stall) finds its lease expired on
+    /// waking and does not act until a quorum confirms it again; by then a newer leader, if one
+    /// was elected, has deposed it.
+    pub fn lease_token(&self) -> Option<(u64, NodeId)> {
+        let m = self.raft.metrics().borrow_watched().clone();
+        if m.state != openraft::ServerState::Leader {
+            return None;
+        }
+        let acked = m.last_quorum_acked?;
+        let age = openraft::Instant::elapsed(&*acked);
+        (age < self.lease).then(|| (m.vote.leader_id().term, self.node_id))
+    }
+
+    /// The leader's member address, as this master knows it.
+    pub fn leader_address(&self) -> Option<(NodeId, String)> {
+        let m = self.raft.metrics().borrow_watched().clone();
+        let leader = m.current_leader?;
+        let addr = m
+            .membership_config
+            .membership()
+            .get_node(&leader)
+            .map(|n| n.addr.clone())?;
+        Some((leader, addr))
     }
 }

@@ -45,6 +45,13 @@ pub struct TimingError(String);
 
 impl RaftTimings {
     /// openraft's config for `cluster_name`, validated.
+    /// How long a quorum's acknowledgement keeps a leader's authority: below the shortest
+    /// election timeout by a heartbeat, so no follower can have started an election that a
+    /// quorum joined while the lease still holds.
+    pub fn lease(&self) -> Duration {
+        self.election_timeout_min.saturating_sub(self.heartbeat)
+    }
+
     pub fn openraft_config(
         &self,
         cluster_name: &str,

@@ -1,0 +1,18 @@
+//! The coordinator in separated cluster mode: the job table on the masters' Raft-replicated map,
+//! the active master's view of the workers, the job driver that runs jobs on them, and the
+//! `Coordinator` gRPC service workers heartbeat to.
+//!
+//! - [`raft_store`]: [`JobStore`](super::JobStore) over Raft and the per-job run records.
+//! - [`workers`]: worker profiles, liveness (failure detector) and what they run; soft state.
+//! - [`runner`]: the job driver (SeaTunnel's `JobMaster`) as a [`JobRunner`](super::JobRunner).
+//! - [`service`]: heartbeats in, recorded task-group ends and the fencing token out.
+
+pub mod raft_store;
+pub mod runner;
+pub mod service;
+pub mod workers;
+
+pub use raft_store::RaftJobStore;
+pub use runner::{ClusterContext, ClusterRunner};
+pub use service::CoordinatorGrpc;
+pub use workers::{WorkerRegistry, WorkerSummary};

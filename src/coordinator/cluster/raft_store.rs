@@ -1,0 +1,266 @@
+//! The job table on the masters' replicated map: [`JobStore`] over Raft, plus the records the
+//! cluster runner keeps per job (slot assignment, task-group ends, pipeline phases).
+//!
+//! Layout (values are JSON, so a record can be read with any tool and survives field additions):
+//! - `engine_runningJobInfo[job]` → [`RunningJob`];
+//! - `engine_finishedJobState[job]` → [`FinishedJob`];
+//! - `engine_ownedSlotProfilesIMap[job]` → [`StoredAssignment`];
+//! - `engine_runningJobState[job ‖ pipeline ‖ kind ‖ index]` → a group end or a pipeline phase.
+//!
+//! Invariant: `finish` removes every running-side record of the job and writes its history in one
+//! Raft entry, so after a failover a job is either running with all its records or finished.
+//! Reads come from this master's applied state; only the active master writes.
+
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::cluster::wire::{GroupEnd, GroupKey, WireMetrics};
+use crate::coordinator::store::{FinishedJob, JobStore, JobStoreError, RunningJob, StoreWrite};
+use crate::map::MapId;
+use crate::raft::{Command, MasterRaft};
+
+/// Record kinds under `engine_runningJobState`.
+const KIND_GROUP: u8 = 0;
+const KIND_PIPELINE: u8 = 1;
+
+/// One slot grant as stored: where a task of the job runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredGrant {
+    pub pipeline: usize,
+    /// `None` for a pipeline's coordinator task `index`, `Some(group)` for a task group.
+    pub group: Option<usize>,
+    pub index: usize,
+    pub worker_id: String,
+    pub worker_address: String,
+    pub slot: u32,
+    pub epoch: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredAssignment {
+    pub grants: Vec<StoredGrant>,
+}
+
+/// A task group's recorded end.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupRecord {
+    pub key: GroupKey,
+    pub end: GroupEnd,
+    pub metrics: WireMetrics,
+}
+
+/// How far a pipeline's committer got; each step is recorded before the next starts, so a new
+/// active master never repeats a save mode and repeats a commit only if it was not recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PipelinePhase {
+    SetUp,
+    Committed,
+    Aborted,
+    /// Ended with an error (kept for `errorMsg`) after setup.
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PipelineRecord {
+    pub phase: PipelinePhase,
+    pub error: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct RaftJobStore {
+    raft: MasterRaft,
+}
+
+fn job_key(job_id: i64) -> Vec<u8> {
+    job_id.to_be_bytes().to_vec()
+}
+
+fn state_key(job_id: i64, pipeline: usize, kind: u8, index: usize) -> Vec<u8> {
+    let mut k = job_key(job_id);
+    k.extend_from_slice(&(pipeline as u32).to_be_bytes());
+    k.push(kind);
+    k.extend_from_slice(&(index as u32).to_be_bytes());
+    k
+}
+
+fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).expect("job records serialize")
+}
+
+impl RaftJobStore {
+    pub fn new(raft: MasterRaft) -> RaftJobStore {
+        RaftJobStore { raft }
+    }
+
+    fn get<T: DeserializeOwned>(&self, map: MapId, key: &[u8]) -> Option<T> {
+        match self.raft.state.store().get(map, key) {
+            Ok(Some(bytes)) => decode(map, &bytes),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::error!("cannot read {map}: {e}");
+                None
+            }
+        }
+    }
+
+    fn scan<T: DeserializeOwned>(&self, map: MapId) -> Vec<(Vec<u8>, T)> {
+        match self.raft.state.store().scan_to_vec(map, None) {
+            Ok(entries) => entries
+                .into_iter()
+                .filter_map(|(k, v)| decode(map, &v).map(|v| (k, v)))
+                .collect(),
+            Err(e) => {
+                tracing::error!("cannot read {map}: {e}");
+                Vec::new()
+            }
+        }
+    }
+
+    /// Writes `command` through Raft on this (active) master.
+    pub async fn write(&self, job_id: i64, command: Command) -> Result<(), JobStoreError> {
+        self.raft
+            .raft
+            .client_write(command)
+            .await
+            .map(|_| ())
+            .map_err(|e| JobStoreError {
+                job_id,
+                message: e.to_string(),
+            })
+    }
+
+    pub fn assignment(&self, job_id: i64) -> Option<StoredAssignment> {
+        self.get(MapId::OwnedSlotProfiles, &job_key(job_id))
+    }
+
+    pub async fn save_assignment(
+        &self,
+        job_id: i64,
+        a: &StoredAssignment,
+    ) -> Result<(), JobStoreError> {
+        let cmd = Command::default().put(MapId::OwnedSlotProfiles, job_key(job_id), encode(a));
+        self.write(job_id, cmd).await
+    }
+
+    /// Records task-group ends reported by a worker in one entry; ends of jobs that are no longer
+    /// running are dropped (the job ended; the report is late).
+    pub async fn record_group_ends(&self, records: &[GroupRecord]) -> Result<(), JobStoreError> {
+        let mut cmd = Command::default();
+        for r in records {
+            if self.running(r.key.job_id).is_none() {
+                continue;
+            }
+            cmd = cmd.put(
+                MapId::RunningJobState,
+                state_key(r.key.job_id, r.key.pipeline, KIND_GROUP, r.key.group),
+                encode(r),
+            );
+        }
+        if cmd.ops.is_empty() {
+            return Ok(());
+        }
+        let job_id = records.first().map_or(0, |r| r.key.job_id);
+        self.write(job_id, cmd).await
+    }
+
+    /// The recorded ends of one job's groups.
+    pub fn group_records(&self, job_id: i64) -> Vec<GroupRecord> {
+        let prefix = job_key(job_id);
+        self.scan::<serde_json::Value>(MapId::RunningJobState)
+            .into_iter()
+            .filter(|(k, _)| k.starts_with(&prefix) && k.get(12) == Some(&KIND_GROUP))
+            .filter_map(|(_, v)| serde_json::from_value(v).ok())
+            .collect()
+    }
+
+    pub fn pipeline_record(&self, job_id: i64, pipeline: usize) -> Option<PipelineRecord> {
+        self.get(
+            MapId::RunningJobState,
+            &state_key(job_id, pipeline, KIND_PIPELINE, 0),
+        )
+    }
+
+    pub async fn save_pipeline(
+        &self,
+        job_id: i64,
+        pipeline: usize,
+        record: &PipelineRecord,
+    ) -> Result<(), JobStoreError> {
+        let cmd = Command::default().put(
+            MapId::RunningJobState,
+            state_key(job_id, pipeline, KIND_PIPELINE, 0),
+            encode(record),
+        );
+        self.write(job_id, cmd).await
+    }
+}
+
+fn decode<T: DeserializeOwned>(map: MapId, bytes: &[u8]) -> Option<T> {
+    match serde_json::from_slice(bytes) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            tracing::error!("unreadable record in {map}: {e}; it is skipped");
+            None
+        }
+    }
+}
+
+impl JobStore for RaftJobStore {
+    fn insert_running(&self, job: RunningJob) -> StoreWrite<'_> {
+        let job_id = job.job_id;
+        let cmd = Command::default()
+            .delete(MapId::FinishedJobState, job_key(job_id))
+            .put(MapId::RunningJobInfo, job_key(job_id), encode(&job));
+        Box::pin(self.write(job_id, cmd))
+    }
+
+    fn running(&self, job_id: i64) -> Option<Arc<RunningJob>> {
+        self.get(MapId::RunningJobInfo, &job_key(job_id))
+            .map(Arc::new)
+    }
+
+    fn running_jobs(&self) -> Vec<Arc<RunningJob>> {
+        self.scan(MapId::RunningJobInfo)
+            .into_iter()
+            .map(|(_, v)| Arc::new(v))
+            .collect()
+    }
+
+    fn finish(&self, job: FinishedJob) -> StoreWrite<'_> {
+        let job_id = job.job_id;
+        let prefix = job_key(job_id);
+        let mut cmd = Command::default()
+            .delete(MapId::RunningJobInfo, job_key(job_id))
+            .delete(MapId::OwnedSlotProfiles, job_key(job_id))
+            .put(MapId::FinishedJobState, job_key(job_id), encode(&job));
+        for (k, _) in self.scan::<serde_json::Value>(MapId::RunningJobState) {
+            if k.starts_with(&prefix) {
+                cmd = cmd.delete(MapId::RunningJobState, k);
+            }
+        }
+        Box::pin(self.write(job_id, cmd))
+    }
+
+    fn finished(&self, job_id: i64) -> Option<Arc<FinishedJob>> {
+        self.get(MapId::FinishedJobState, &job_key(job_id))
+            .map(Arc::new)
+    }
+
+    fn finished_jobs(&self) -> Vec<Arc<FinishedJob>> {
+        self.scan(MapId::FinishedJobState)
+            .into_iter()
+            .map(|(_, v)| Arc::new(v))
+            .collect()
+    }
+
+    fn remove_finished(&self, job_ids: &[i64]) -> StoreWrite<'_> {
+        let mut cmd = Command::default();
+        for id in job_ids {
+            cmd = cmd.delete(MapId::FinishedJobState, job_key(*id));
+        }
+        let first = job_ids.first().copied().unwrap_or_default();
+        Box::pin(self.write(first, cmd))
+    }
+}

@@ -1,0 +1,561 @@
+//! The active master's job driver in separated mode (SeaTunnel's `JobMaster`): places the job's
+//! tasks on workers, deploys them with the fencing token, waits for the workers to report every
+//! task group's end, and has the pipeline's committer worker commit or abort.
+//!
+//! Every step is recorded in the replicated map before the next begins (assignment → setup →
+//! group ends → commit), so a new active master resumes a job where its predecessor stopped:
+//! it re-adopts groups that still run, never repeats a setup, and repeats a commit only when the
+//! commit was not recorded (sink commits are idempotent).
+//!
+//! Scope: BATCH jobs. A STREAMING job needs checkpoint barriers across processes; until those
+//! exist it is refused with a clear error instead of running without checkpoints.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Local;
+
+use crate::cluster::wire::{
+    FencingToken, GroupEnd, GroupKey, JobSpec, MemberClient, PipelineOp, WireError, WireInfos,
+    WorkerCall, WorkerReply, WorkerRequest,
+};
+use crate::config::{AllocateStrategy, ScheduleStrategy};
+use crate::connector::JobMode;
+use crate::coordinator::runner::{JobRunner, RunFuture};
+use crate::coordinator::store::JobStore;
+use crate::engine::{CheckpointSettings, JobControl, JobOutcome, JobPlan, MetricsSnapshot};
+use crate::job::JobStatus;
+use crate::raft::MasterRaft;
+use crate::scheduler::{
+    assign, decide, Decision, Epoch, Problem, ResourceRequest, TaskRole, WAIT_RECHECK_INTERVAL,
+};
+
+use super::raft_store::{
+    GroupRecord, PipelinePhase, PipelineRecord, RaftJobStore, StoredAssignment, StoredGrant,
+};
+use super::workers::{add_metrics, WorkerRegistry};
+
+/// How often a waiting driver re-reads the recorded ends even without a heartbeat.
+const POLL_EVERY: Duration = Duration::from_millis(500);
+/// Pause between rounds of a master→worker call that could not be made (no lease, worker
+/// unreachable): long enough not to spin, short against failure detection.
+const RETRY_EVERY: Duration = Duration::from_millis(300);
+/// The coordinator task whose slot hosts the pipeline's sink committer (index 0 is the split
+/// enumerator's, which our sources do not need).
+const COMMITTER_INDEX: usize = 1;
+
+/// What the driver needs from the master.
+pub struct ClusterContext {
+    pub cluster: String,
+    pub raft: MasterRaft,
+    pub store: RaftJobStore,
+    pub workers: Arc<WorkerRegistry>,
+    pub strategy: AllocateStrategy,
+    pub schedule: ScheduleStrategy,
+}
+
+#[derive(Clone)]
+pub struct ClusterRunner {
+    ctx: Arc<ClusterContext>,
+}
+
+impl ClusterRunner {
+    pub fn new(ctx: Arc<ClusterContext>) -> ClusterRunner {
+        ClusterRunner { ctx }
+    }
+}
+
+impl JobRunner for ClusterRunner {
+    fn run(
+        &self,
+        plan: Arc<JobPlan>,
+        _checkpoint: CheckpointSettings,
+        control: JobControl,
+        restore: bool,
+    ) -> RunFuture {
+        let ctx = self.ctx.clone();
+        Box::pin(async move {
+            let started = Local::now();
+            let driver = Driver {
+                ctx: ctx.clone(),
+                plan: plan.clone(),
+                control: control.clone(),
+                began: Instant::now(),
+            };
+            let (status, error) = match driver.drive(restore).await {
+                Ok(status) => (status, None),
+                Err((status, e)) => (status, Some(e)),
+            };
+            let metrics = driver.metrics();
+            JobOutcome {
+                status,
+                error,
+                started,
+                finished: Local::now(),
+                metrics,
+            }
+        })
+    }
+}
+
+type Failure = (JobStatus, String);
+
+struct Driver {
+    ctx: Arc<ClusterContext>,
+    plan: Arc<JobPlan>,
+    control: JobControl,
+    began: Instant,
+}
+
+/// One pipeline's task groups with where they run.
+struct PipelineTasks {
+    pipeline: usize,
+    committer: StoredGrant,
+    groups: Vec<StoredGrant>,
+}
+
+impl Driver {
+    fn job_id(&self) -> i64 {
+        self.plan.job_id
+    }
+
+    fn spec(&self) -> Result<JobSpec, Failure> {
+        let record = self.ctx.store.running(self.job_id()).ok_or_else(|| {
+            (
+                JobStatus::Failed,
+                "the job's record vanished from the masters' state".to_string(),
+            )
+        })?;
+        Ok(JobSpec {
+            job_id: self.job_id(),
+            job_name: self.plan.job_name.clone(),
+            config_json: record.config.to_string(),
+        })
+    }
+
+    async fn drive(&self, restore: bool) -> Result<JobStatus, Failure> {
+        if self.plan.config.env.job_mode == JobMode::Streaming {
+            return Err((JobStatus::Failed, "not supported yet: STREAMING jobs in separated cluster mode (checkpoints across workers are not built yet); run the job with `seatunnel hybrid` or `seatunnel run`".into()));
+        }
+        let spec = self.spec()?;
+        let assignment = match self.ctx.store.assignment(self.job_id()) {
+            Some(a) => a,
+            None => {
+                if restore {
+                    tracing::info!(
+                        job_id = self.job_id(),
+                        "taken-over job had no slots yet; placing it"
+                    );
+                }
+                self.place().await?
+            }
+        };
+        self.control.set(JobStatus::Running);
+        let pipelines = split(&assignment);
+        let runs = pipelines.iter().map(|p| self.run_pipeline(&spec, p));
+        let results = futures_util::future::join_all(runs).await;
+        let mut error = None;
+        let mut canceled = false;
+        for r in results {
+            match r {
+                Ok(()) => {}
+                Err((JobStatus::Canceled, _)) => canceled = true,
+                Err((_, e)) => {
+                    error.get_or_insert(e);
+                }
+            }
+        }
+        match (error, canceled || self.control.cancel.is_cancelled()) {
+            (Some(e), _) => Err((JobStatus::Failed, e)),
+            (None, true) => Err((JobStatus::Canceled, String::new())),
+            (None, false) => Ok(JobStatus::Finished),
+        }
+    }
+
+    /// Places every task, waiting (PENDING) or failing as `job-schedule-strategy` says.
+    async fn place(&self) -> Result<StoredAssignment, Failure> {
+        let request = ResourceRequest::for_job(self.job_id(), &self.plan.config, &self.plan.dag)
+            .map_err(|e| (JobStatus::Failed, e.to_string()))?;
+        loop {
+            if self.control.cancel.is_cancelled() {
+                return Err((JobStatus::Canceled, String::new()));
+            }
+            let workers = self.ctx.workers.live();
+            let epoch = Epoch(chrono::Utc::now().timestamp_micros().max(0) as u64);
+            let problem = Problem {
+                request: &request,
+                workers: &workers,
+                strategy: self.ctx.strategy,
+                seed: self.job_id() as u64,
+                epoch,
+            };
+            match decide(self.ctx.schedule, assign(&problem, None)) {
+                Decision::Deploy(a) => {
+                    let stored = StoredAssignment {
+                        grants: a
+                            .grants
+                            .iter()
+                            .map(|(loc, g)| {
+                                let (group, index) = match loc.task {
+                                    TaskRole::Coordinator(i) => (None, i),
+                                    TaskRole::Group(i) => (Some(i), i),
+                                };
+                                StoredGrant {
+                                    pipeline: loc.pipeline,
+                                    group,
+                                    index,
+                                    worker_address: workers
+                                        .iter()
+                                        .find(|w| w.id == g.worker)
+                                        .map(|w| w.address.clone())
+                                        .unwrap_or_default(),
+                                    worker_id: g.worker.0.clone(),
+                                    slot: g.slot,
+                                    epoch: g.epoch.0,
+                                }
+                            })
+                            .collect(),
+                    };
+                    self.ctx
+                        .store
+                        .save_assignment(self.job_id(), &stored)
+                        .await
+                        .map_err(|e| (JobStatus::Failed, e.to_string()))?;
+                    self.control.set(JobStatus::Scheduled);
+                    return Ok(stored);
+                }
+                Decision::Reject(e) => return Err((JobStatus::Failed, e.to_string())),
+                Decision::Wait(e) => {
+                    self.control.set(JobStatus::Pending);
+                    tracing::info!(job_id = self.job_id(), "job waits for slots: {e}");
+                    tokio::select! {
+                        _ = tokio::time::sleep(WAIT_RECHECK_INTERVAL) => {}
+                        _ = self.control.cancel.cancelled() => {}
+                    }
+                }
+            }
+        }
+    }
+
+    async fn run_pipeline(&self, spec: &JobSpec, p: &PipelineTasks) -> Result<(), Failure> {
+        let job_id = self.job_id();
+        match self.ctx.store.pipeline_record(job_id, p.pipeline) {
+            Some(PipelineRecord {
+                phase: PipelinePhase::Committed,
+                ..
+            }) => return Ok(()),
+            Some(PipelineRecord {
+                phase: PipelinePhase::Aborted | PipelinePhase::Failed,
+                error,
+            }) => {
+                return Err(match error {
+                    Some(e) => (JobStatus::Failed, e),
+                    None => (JobStatus::Canceled, String::new()),
+                })
+            }
+            Some(PipelineRecord {
+                phase: PipelinePhase::SetUp,
+                ..
+            }) => {}
+            None => {
+                let setup = WorkerCall::Pipeline {
+                    job: spec.clone(),
+                    pipeline: p.pipeline,
+                    op: PipelineOp::Setup,
+                };
+                if let Err(e) = self.call_until_done(&p.committer, setup).await {
+                    return self.end_pipeline(p, PipelinePhase::Failed, Some(e)).await;
+                }
+                self.save(p.pipeline, PipelinePhase::SetUp, None).await?;
+            }
+        }
+        let ends = self.wait_for_groups(spec, p).await?;
+        let mut infos: WireInfos = Vec::new();
+        let mut failure: Option<String> = None;
+        let mut canceled = false;
+        for g in &p.groups {
+            match ends.get(&g.group.expect("task-group grant")) {
+                Some(GroupEnd::Finished(i)) => infos.extend(i.iter().cloned()),
+                Some(GroupEnd::Canceled) => canceled = true,
+                Some(GroupEnd::Failed(e)) => {
+                    failure.get_or_insert(e.clone());
+                }
+                None => unreachable!("wait_for_groups returns every group"),
+            }
+        }
+        if failure.is_none() && !canceled {
+            let commit = WorkerCall::Pipeline {
+                job: spec.clone(),
+                pipeline: p.pipeline,
+                op: PipelineOp::Commit(infos),
+            };
+            return match self.call_until_done(&p.committer, commit).await {
+                Ok(()) => self.end_pipeline(p, PipelinePhase::Committed, None).await,
+                Err(e) => self.end_pipeline(p, PipelinePhase::Failed, Some(e)).await,
+            };
+        }
+        let abort = WorkerCall::Pipeline {
+            job: spec.clone(),
+            pipeline: p.pipeline,
+            op: PipelineOp::Abort(infos),
+        };
+        if let Err(e) = self.call_until_done(&p.committer, abort).await {
+            tracing::warn!(
+                job_id,
+                pipeline = p.pipeline,
+                "cannot abort prepared output: {e}; remove the sink's temporary files by hand"
+            );
+        }
+        match failure {
+            Some(e) => self.end_pipeline(p, PipelinePhase::Failed, Some(e)).await,
+            None => self.end_pipeline(p, PipelinePhase::Aborted, None).await,
+        }
+    }
+
+    async fn save(
+        &self,
+        pipeline: usize,
+        phase: PipelinePhase,
+        error: Option<String>,
+    ) -> Result<(), Failure> {
+        self.ctx
+            .store
+            .save_pipeline(self.job_id(), pipeline, &PipelineRecord { phase, error })
+            .await
+            .map_err(|e| (JobStatus::Failed, e.to_string()))
+    }
+
+    async fn end_pipeline(
+        &self,
+        p: &PipelineTasks,
+        phase: PipelinePhase,
+        error: Option<String>,
+    ) -> Result<(), Failure> {
+        self.save(p.pipeline, phase, error.clone()).await?;
+        match (phase, error) {
+            (PipelinePhase::Committed, _) => Ok(()),
+            (_, Some(e)) => Err((JobStatus::Failed, e)),
+            (_, None) => Err((JobStatus::Canceled, String::new())),
+        }
+    }
+
+    /// Deploys what is neither running nor ended, then waits until every group of the pipeline
+    /// has a recorded end. A group whose worker died without reporting ends FAILED.
+    async fn wait_for_groups(
+        &self,
+        spec: &JobSpec,
+        p: &PipelineTasks,
+    ) -> Result<BTreeMap<usize, GroupEnd>, Failure> {
+        let job_id = self.job_id();
+        let mut deployed: BTreeSet<usize> = BTreeSet::new();
+        let mut lost: BTreeMap<usize, GroupEnd> = BTreeMap::new();
+        let mut cancel_sent = false;
+        loop {
+            let mut ends: BTreeMap<usize, GroupEnd> = self
+                .ctx
+                .store
+                .group_records(job_id)
+                .into_iter()
+                .filter(|r| r.key.pipeline == p.pipeline)
+                .map(|r| (r.key.group, r.end))
+                .collect();
+            for (g, e) in &lost {
+                ends.entry(*g).or_insert_with(|| e.clone());
+            }
+            if p.groups
+                .iter()
+                .all(|g| ends.contains_key(&g.group.expect("group")))
+            {
+                return Ok(ends);
+            }
+            let failed = ends.values().any(|e| !matches!(e, GroupEnd::Finished(_)));
+            if (failed || self.control.cancel.is_cancelled()) && !cancel_sent {
+                cancel_sent = true;
+                self.control.set(JobStatus::Canceling);
+                for w in workers_of(p) {
+                    let _ = self.call(w, WorkerCall::Cancel { job_id }).await;
+                }
+            }
+            let running = self.ctx.workers.running_groups();
+            for g in &p.groups {
+                let index = g.group.expect("group");
+                if ends.contains_key(&index) {
+                    continue;
+                }
+                let key = group_key(job_id, g);
+                if running.contains(&key) {
+                    deployed.insert(index);
+                    continue;
+                }
+                if self.worker_lost(&g.worker_id) {
+                    tracing::error!(
+                        job_id,
+                        "{key} is lost: worker {} at {} stopped answering",
+                        g.worker_id,
+                        g.worker_address
+                    );
+                    lost.insert(
+                        index,
+                        GroupEnd::Failed(format!(
+                            "worker {} ({}) was lost while running task group {} of pipeline {}",
+                            g.worker_id, g.worker_address, index, p.pipeline
+                        )),
+                    );
+                    continue;
+                }
+                if cancel_sent || deployed.contains(&index) {
+                    // Deployed but not yet in a heartbeat, or cancelled: its end will come.
+                    continue;
+                }
+                let deploy = WorkerCall::Deploy {
+                    job: spec.clone(),
+                    key,
+                    slot: g.slot,
+                };
+                match self.call(g, deploy).await {
+                    Ok(()) => {
+                        deployed.insert(index);
+                    }
+                    Err(CallError::Failed(e)) => {
+                        lost.insert(index, GroupEnd::Failed(e));
+                    }
+                    Err(e) => tracing::warn!(job_id, "cannot deploy {key}: {e}; retrying"),
+                }
+            }
+            self.refresh_metrics();
+            tokio::select! {
+                _ = self.ctx.workers.next_beat(POLL_EVERY) => {}
+                _ = self.control.cancel.cancelled(), if !cancel_sent => {}
+            }
+        }
+    }
+
+    /// A worker is lost once the detector says so; one this master has not heard from yet gets
+    /// the detection time from the start of this driver (a new active master waits for the
+    /// first heartbeats before it gives up on anything).
+    fn worker_lost(&self, worker_id: &str) -> bool {
+        if self.ctx.workers.is_alive(worker_id) {
+            return false;
+        }
+        self.ctx.workers.client(worker_id).is_some()
+            || self.began.elapsed() > self.ctx.workers.detection_time()
+    }
+
+    fn token(&self) -> Option<FencingToken> {
+        self.ctx
+            .raft
+            .lease_token()
+            .map(|(term, node_id)| FencingToken { term, node_id })
+    }
+
+    /// One call to the worker of `grant`, only while this master's lease holds.
+    async fn call(&self, grant: &StoredGrant, call: WorkerCall) -> Result<(), CallError> {
+        let Some(token) = self.token() else {
+            return Err(CallError::NoLease);
+        };
+        let client = match self.ctx.workers.client(&grant.worker_id) {
+            Some(c) => c,
+            None => MemberClient::new(&grant.worker_address, &self.ctx.cluster)
+                .map_err(|e| CallError::Unreachable(e.to_string()))?,
+        };
+        match client.call_worker(&WorkerRequest { token, call }).await {
+            Ok(WorkerReply::Done) => Ok(()),
+            Ok(WorkerReply::Failed(e)) => Err(CallError::Failed(e)),
+            Ok(WorkerReply::StaleToken { highest }) => Err(CallError::Deposed(highest)),
+            Err(e @ WireError::Unreachable { .. }) => {
+                self.ctx.workers.connection_failed(&grant.worker_id);
+                Err(CallError::Unreachable(e.to_string()))
+            }
+            Err(e) => Err(CallError::Failed(e.to_string())),
+        }
+    }
+
+    /// Repeats a call until it is done, the worker fails it, or the worker is lost. Without a
+    /// lease, or deposed, it keeps waiting: this driver is then stopped by the step-down.
+    async fn call_until_done(&self, grant: &StoredGrant, call: WorkerCall) -> Result<(), String> {
+        loop {
+            match self.call(grant, call.clone()).await {
+                Ok(()) => return Ok(()),
+                Err(CallError::Failed(e)) => return Err(e),
+                Err(e) if self.worker_lost(&grant.worker_id) => {
+                    return Err(format!(
+                        "worker {} ({}) holding the committer of pipeline {} was lost: {e}",
+                        grant.worker_id, grant.worker_address, grant.pipeline
+                    ))
+                }
+                Err(_) => tokio::time::sleep(RETRY_EVERY).await,
+            }
+        }
+    }
+
+    fn refresh_metrics(&self) {
+        self.control.metrics.set_totals(&self.metrics());
+    }
+
+    /// Counters of the recorded ends plus the running groups'.
+    fn metrics(&self) -> MetricsSnapshot {
+        let mut m = self.ctx.workers.running_metrics(self.job_id());
+        for GroupRecord { metrics, .. } in self.ctx.store.group_records(self.job_id()) {
+            add_metrics(&mut m, &metrics);
+        }
+        m.elapsed_secs = self.began.elapsed().as_secs_f64();
+        m
+    }
+}
+
+/// Why a master→worker call did not happen or did not succeed.
+#[derive(Debug, thiserror::Error)]
+enum CallError {
+    #[error("this master's leadership lease is not fresh; not acting until a quorum confirms it")]
+    NoLease,
+    #[error("a newer master {0} leads; this one steps down")]
+    Deposed(FencingToken),
+    #[error("{0}")]
+    Unreachable(String),
+    #[error("{0}")]
+    Failed(String),
+}
+
+fn group_key(job_id: i64, g: &StoredGrant) -> GroupKey {
+    GroupKey {
+        job_id,
+        pipeline: g.pipeline,
+        group: g.group.expect("task-group grant"),
+        epoch: g.epoch,
+    }
+}
+
+/// Every worker holding one of the pipeline's groups, once each.
+fn workers_of(p: &PipelineTasks) -> Vec<&StoredGrant> {
+    let mut seen = BTreeSet::new();
+    p.groups
+        .iter()
+        .filter(|g| seen.insert(g.worker_id.clone()))
+        .collect()
+}
+
+fn split(a: &StoredAssignment) -> Vec<PipelineTasks> {
+    let mut by: BTreeMap<usize, (Option<StoredGrant>, Vec<StoredGrant>)> = BTreeMap::new();
+    for g in &a.grants {
+        let e = by.entry(g.pipeline).or_default();
+        match g.group {
+            Some(_) => e.1.push(g.clone()),
+            None if g.index == COMMITTER_INDEX => e.0 = Some(g.clone()),
+            None => {}
+        }
+    }
+    by.into_iter()
+        .filter_map(|(pipeline, (committer, mut groups))| {
+            groups.sort_by_key(|g| g.group);
+            // A pipeline without a committer grant cannot come from `assign`, which places every
+            // coordinator task; fall back to the first group's worker rather than lose the job.
+            let committer = committer.or_else(|| groups.first().cloned())?;
+            Some(PipelineTasks {
+                pipeline,
+                committer,
+                groups,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,230 @@
+//! The active master's view of the workers: slot profiles from heartbeats, liveness from the
+//! failure detector (`hazelcast.heartbeat.*`), and what each worker says it runs.
+//!
+//! Soft state: it lives in memory only (heartbeats stay out of the Raft log) and a new active
+//! master rebuilds it from the next round of heartbeats.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+use crate::cluster::failure_detector::{
+    ConnectionFaults, ConnectionMonitorSettings, DetectorSettings, FailureDetector, FaultVerdict,
+};
+use crate::cluster::wire::{GroupKey, Heartbeat, MemberClient, WireMetrics};
+use crate::engine::MetricsSnapshot;
+use crate::scheduler::{Epoch, HeldSlot, SlotCapacity, WorkerId, WorkerProfile};
+
+struct Entry {
+    profile: WorkerProfile,
+    detector: FailureDetector,
+    faults: ConnectionFaults,
+    /// Declared dead by a burst of connection failures; only a new heartbeat revives it.
+    unreachable: bool,
+    running: BTreeMap<GroupKey, WireMetrics>,
+    rejected_calls: u64,
+    client: MemberClient,
+}
+
+/// One worker as `/members` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkerSummary {
+    pub id: String,
+    pub address: String,
+    pub alive: bool,
+    pub rejected_calls: u64,
+}
+
+pub struct WorkerRegistry {
+    settings: DetectorSettings,
+    connection: ConnectionMonitorSettings,
+    cluster: String,
+    origin: Instant,
+    workers: Mutex<BTreeMap<WorkerId, Entry>>,
+    /// Bumped on every heartbeat, so waiters re-check what they wait for.
+    beats: watch::Sender<u64>,
+}
+
+impl WorkerRegistry {
+    pub fn new(
+        settings: DetectorSettings,
+        connection: ConnectionMonitorSettings,
+        cluster: &str,
+    ) -> WorkerRegistry {
+        WorkerRegistry {
+            settings,
+            connection,
+            cluster: cluster.to_string(),
+            origin: Instant::now(),
+            workers: Mutex::new(BTreeMap::new()),
+            beats: watch::channel(0).0,
+        }
+    }
+
+    fn now(&self) -> Duration {
+        self.origin.elapsed()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<WorkerId, Entry>> {
+        self.workers.lock().expect("worker registry lock poisoned")
+    }
+
+    /// Takes a heartbeat. A worker that fails to give a usable address is refused with the reason.
+    pub fn heartbeat(&self, hb: &Heartbeat) -> Result<(), String> {
+        let now = self.now();
+        let id = WorkerId(hb.worker_id.clone());
+        let held: Vec<HeldSlot> = hb
+            .running
+            .iter()
+            .map(|r| HeldSlot {
+                slot: r.slot,
+                job_id: r.key.job_id,
+                epoch: Epoch(r.key.epoch),
+            })
+            .collect();
+        let mut workers = self.lock();
+        if !workers.contains_key(&id) {
+            let client =
+                MemberClient::new(&hb.address, &self.cluster).map_err(|e| e.to_string())?;
+            tracing::info!(worker = %id, address = %hb.address, "worker registered");
+            workers.insert(
+                id.clone(),
+                Entry {
+                    profile: WorkerProfile {
+                        id: id.clone(),
+                        address: hb.address.clone(),
+                        tags: BTreeMap::new(),
+                        capacity: SlotCapacity::Dynamic,
+                        held: Vec::new(),
+                        load: None,
+                    },
+                    detector: FailureDetector::new(self.settings, now),
+                    faults: ConnectionFaults::new(self.connection),
+                    unreachable: false,
+                    running: BTreeMap::new(),
+                    rejected_calls: 0,
+                    client,
+                },
+            );
+        }
+        let e = workers.get_mut(&id).expect("inserted above");
+        e.detector.heartbeat(now);
+        e.faults.reset();
+        e.unreachable = false;
+        e.profile.tags = hb.tags.clone();
+        e.profile.capacity = if hb.dynamic_slot {
+            SlotCapacity::Dynamic
+        } else {
+            SlotCapacity::Static(hb.slot_num)
+        };
+        e.profile.held = held;
+        e.running = hb
+            .running
+            .iter()
+            .map(|r| (r.key, r.metrics.clone()))
+            .collect();
+        e.rejected_calls = hb.rejected_calls;
+        drop(workers);
+        self.beats.send_modify(|n| *n += 1);
+        Ok(())
+    }
+
+    fn alive(&self, e: &Entry, now: Duration) -> bool {
+        !e.unreachable && e.detector.is_alive(now)
+    }
+
+    /// Profiles of the live workers, for placement.
+    pub fn live(&self) -> Vec<WorkerProfile> {
+        let now = self.now();
+        self.lock()
+            .values()
+            .filter(|e| self.alive(e, now))
+            .map(|e| e.profile.clone())
+            .collect()
+    }
+
+    pub fn is_alive(&self, id: &str) -> bool {
+        let now = self.now();
+        self.lock()
+            .get(&WorkerId(id.to_string()))
+            .is_some_and(|e| self.alive(e, now))
+    }
+
+    pub fn client(&self, id: &str) -> Option<MemberClient> {
+        self.lock()
+            .get(&WorkerId(id.to_string()))
+            .map(|e| e.client.clone())
+    }
+
+    /// A call to the worker failed at the connection level: the fast failure path.
+    pub fn connection_failed(&self, id: &str) {
+        let now = self.now();
+        if let Some(e) = self.lock().get_mut(&WorkerId(id.to_string())) {
+            if matches!(e.faults.on_error(now), FaultVerdict::Suspect(_)) && !e.unreachable {
+                tracing::warn!(worker = id, address = %e.profile.address, "worker declared dead after repeated connection failures");
+                e.unreachable = true;
+            }
+        }
+    }
+
+    /// Groups live workers report running.
+    pub fn running_groups(&self) -> BTreeSet<GroupKey> {
+        let now = self.now();
+        self.lock()
+            .values()
+            .filter(|e| self.alive(e, now))
+            .flat_map(|e| e.running.keys().copied())
+            .collect()
+    }
+
+    /// The job's counters summed over its running groups.
+    pub fn running_metrics(&self, job_id: i64) -> MetricsSnapshot {
+        let mut out = MetricsSnapshot::default();
+        for e in self.lock().values() {
+            for (_, m) in e.running.iter().filter(|(k, _)| k.job_id == job_id) {
+                add_metrics(&mut out, m);
+            }
+        }
+        out
+    }
+
+    pub fn summaries(&self) -> Vec<WorkerSummary> {
+        let now = self.now();
+        self.lock()
+            .values()
+            .map(|e| WorkerSummary {
+                id: e.profile.id.0.clone(),
+                address: e.profile.address.clone(),
+                alive: self.alive(e, now),
+                rejected_calls: e.rejected_calls,
+            })
+            .collect()
+    }
+
+    /// Waits for the next heartbeat from any worker, or `timeout`.
+    pub async fn next_beat(&self, timeout: Duration) {
+        let mut rx = self.beats.subscribe();
+        let _ = tokio::time::timeout(timeout, rx.changed()).await;
+    }
+
+    /// How long after its last heartbeat a silent worker is declared dead.
+    pub fn detection_time(&self) -> Duration {
+        crate::cluster::failure_detector::silence_until_suspect(&self.settings)
+    }
+}
+
+/// Adds a group's counters to a job's.
+pub fn add_metrics(into: &mut MetricsSnapshot, m: &WireMetrics) {
+    for (t, (r, b)) in &m.source {
+        let e = into.source.entry(t.clone()).or_default();
+        e.0 += r;
+        e.1 += b;
+    }
+    for (t, (r, b)) in &m.sink {
+        let e = into.sink.entry(t.clone()).or_default();
+        e.0 += r;
+        e.1 += b;
+    }
+}
