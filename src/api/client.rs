@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::header::{AUTHORIZATION, HOST};
 use hyper::Request;
@@ -67,7 +67,43 @@ pub async fn get(
     limit: Duration,
 ) -> Result<(u16, String), ClientError> {
     let (authority, path) = split_url(url)?;
-    match tokio::time::timeout(limit, exchange(url, &authority, &path, auth)).await {
+    let out = send(
+        url,
+        &authority,
+        Outgoing {
+            method: hyper::Method::GET,
+            path: &path,
+            content_type: None,
+            body: Bytes::new(),
+            extra: None,
+        },
+        auth,
+        limit,
+    )
+    .await?;
+    Ok((out.0, String::from_utf8_lossy(&out.2).into_owned()))
+}
+
+/// One request to send.
+pub struct Outgoing<'a> {
+    pub method: hyper::Method,
+    /// Path and query.
+    pub path: &'a str,
+    pub content_type: Option<&'a str>,
+    pub body: Bytes,
+    /// One more header (name, value).
+    pub extra: Option<(&'static str, &'a str)>,
+}
+
+/// Sends one request to `authority` (`host:port`); answers `(status, content type, body)`.
+pub async fn send(
+    url: &str,
+    authority: &str,
+    out: Outgoing<'_>,
+    auth: Option<&BasicAuth>,
+    limit: Duration,
+) -> Result<(u16, Option<String>, Bytes), ClientError> {
+    match tokio::time::timeout(limit, exchange(url, authority, out, auth)).await {
         Ok(r) => r,
         Err(_) => Err(ClientError::Timeout {
             url: url.to_string(),
@@ -79,9 +115,9 @@ pub async fn get(
 async fn exchange(
     url: &str,
     authority: &str,
-    path: &str,
+    out: Outgoing<'_>,
     auth: Option<&BasicAuth>,
-) -> Result<(u16, String), ClientError> {
+) -> Result<(u16, Option<String>, Bytes), ClientError> {
     let http = |source| ClientError::Http {
         url: url.to_string(),
         source,
@@ -98,21 +134,35 @@ async fn exchange(
     tokio::spawn(async move {
         let _ = conn.await;
     });
-    let mut req = Request::get(path).header(HOST, authority);
+    let mut req = Request::builder()
+        .method(out.method)
+        .uri(out.path)
+        .header(HOST, authority);
+    if let Some(ct) = out.content_type {
+        req = req.header(hyper::header::CONTENT_TYPE, ct);
+    }
+    if let Some((name, value)) = out.extra {
+        req = req.header(name, value);
+    }
     if let Some(a) = auth {
         let token = BASE64.encode(format!("{}:{}", a.username, a.password));
         req = req.header(AUTHORIZATION, format!("Basic {token}"));
     }
     let req = req
-        .body(Empty::<Bytes>::new())
+        .body(Full::new(out.body))
         .map_err(|_| ClientError::BadUrl {
             url: url.to_string(),
             reason: "the path is not a valid request target",
         })?;
     let resp = sender.send_request(req).await.map_err(http)?;
     let status = resp.status().as_u16();
+    let content_type = resp
+        .headers()
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let body = resp.into_body().collect().await.map_err(http)?.to_bytes();
-    Ok((status, String::from_utf8_lossy(&body).into_owned()))
+    Ok((status, content_type, body))
 }
 
 #[cfg(test)]

@@ -13,11 +13,13 @@
 //! - [`procfs`]: this process as `/proc` shows it.
 //! - [`members`]: `/members` and the [`MemberDirectory`] it reads.
 //! - [`log_files`]: the job log directory as `/logs` serves it.
-//! - [`client`]: a small GET client for asking other nodes.
+//! - [`client`]: a small HTTP client for asking other nodes.
+//! - [`forward`]: job requests on a node that is not the active master go to the one that is.
 
 pub mod client;
 pub mod error;
 pub mod format;
+pub mod forward;
 mod handlers;
 pub mod log_files;
 pub mod members;
@@ -36,6 +38,7 @@ use hyper::header::{AUTHORIZATION, CONTENT_TYPE};
 use hyper::{Request, StatusCode};
 
 pub use error::{ApiError, Reply};
+pub use forward::{ActiveMaster, JobRoute};
 pub use members::{MemberDirectory, MemberRole, MemberRow, SingleNode};
 pub use router::{Endpoint, Routes};
 pub use server::{bind, serve, serve_routes};
@@ -75,6 +78,46 @@ where
         }
     }
     let endpoint = router::route(req.method(), req.uri().path(), req.uri().query(), routes);
+    let forwarded = req.headers().contains_key(forward::FORWARDED_HEADER);
+    if let Some(active) = state.active_master() {
+        if forward::is_forwarded(&endpoint) {
+            match active.route().await {
+                JobRoute::Local => {}
+                JobRoute::Forward(_) if forwarded => {
+                    return ApiError::Failed("a forwarded job request reached a node that is not the active master (the active master changed); retry".into()).into_reply();
+                }
+                JobRoute::Forward(addr) => {
+                    let method = req.method().clone();
+                    let path_and_query = req
+                        .uri()
+                        .path_and_query()
+                        .map_or("/", |p| p.as_str())
+                        .to_string();
+                    let content_type = req
+                        .headers()
+                        .get(CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_string();
+                    let body = match request::read_body(req.into_body(), state.max_body_bytes).await {
+                        Ok(b) => b,
+                        Err(e) => return e.into_reply(),
+                    };
+                    let fwd = forward::Forwarded {
+                        method,
+                        path_and_query: &path_and_query,
+                        content_type: &content_type,
+                        body: Bytes::from(body),
+                    };
+                    return match forward::forward(&addr, fwd, state.basic_auth.as_ref()).await {
+                        Ok(reply) => reply,
+                        Err(e) => e.into_reply(),
+                    };
+                }
+                JobRoute::Unavailable(why) => return ApiError::Failed(why).into_reply(),
+            }
+        }
+    }
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
     let content_type = req

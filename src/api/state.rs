@@ -143,6 +143,8 @@ pub struct ApiState {
     pub(super) basic_auth: Option<BasicAuth>,
     pub(super) log_dir: Option<PathBuf>,
     pub(super) members: Arc<dyn MemberDirectory>,
+    /// Set on cluster nodes: where job requests go when this node is not the active master.
+    active: std::sync::OnceLock<Arc<dyn super::ActiveMaster>>,
     tags: RwLock<BTreeMap<String, String>>,
     pub(super) started: Instant,
     pub(super) cpu: Mutex<CpuSample>,
@@ -174,11 +176,21 @@ impl ApiState {
             basic_auth: settings.basic_auth,
             log_dir: settings.log_dir,
             members,
+            active: std::sync::OnceLock::new(),
             tags: RwLock::new(settings.tags),
             started: Instant::now(),
             cpu: Mutex::new(CpuSample::now()),
             connections: AtomicUsize::new(0),
         })
+    }
+
+    /// Makes this node forward job requests to the active master (cluster nodes). Set once.
+    pub fn set_active_master(&self, active: Arc<dyn super::ActiveMaster>) {
+        let _ = self.active.set(active);
+    }
+
+    pub(super) fn active_master(&self) -> Option<&Arc<dyn super::ActiveMaster>> {
+        self.active.get()
     }
 
     /// The V2 context path, normalized.

@@ -13,20 +13,29 @@ use openraft::async_runtime::WatchReceiver;
 use openraft::{BasicNode, ServerState};
 use tokio::net::TcpListener;
 
+use std::sync::Arc;
+
+use crate::api::{self, ApiSettings, ApiState, NodeInfo};
 use crate::cluster::bootstrap::{self, Decision, Greeting};
+use crate::cluster::failure_detector::{ConnectionMonitorSettings, DetectorSettings};
 use crate::cluster::greet::{self, GreetService, ROLE_MASTER};
 use crate::cluster::identity;
 use crate::config::LoadedConfig;
+use crate::coordinator::cluster::{
+    ClusterContext, ClusterRunner, CoordinatorGrpc, RaftJobStore, WorkerRegistry,
+};
+use crate::coordinator::{CoordinatorSettings, JobManager};
 use crate::raft::proto::Hello;
 use crate::raft::{MasterRaft, NodeId, RaftGrpc, RaftTimings};
 use crate::telemetry::sd_notify;
 
+use super::cluster_view::{self, MasterCluster};
 use super::server::NodeError;
 use super::signals::{self, SignalEvent};
 use super::{Shutdown, DRAIN_DEADLINE};
 
 /// Interface the member port binds: every interface, as Hazelcast does.
-const MEMBER_BIND_HOST: &str = "0.0.0.0";
+pub(super) const MEMBER_BIND_HOST: &str = "0.0.0.0";
 /// How often an unformed master greets the member-list entries that have not answered.
 const GREET_EVERY: Duration = Duration::from_millis(500);
 /// How long one greeting may take: a live member on a LAN answers in milliseconds.
@@ -71,14 +80,38 @@ pub async fn run(loaded: LoadedConfig, dir: PathBuf) -> Result<(), NodeError> {
         MasterRaft::open(node_id, &dir.join("raft"), &cluster, RaftTimings::default()).await?;
     tracing::info!(node_id, data_dir = %dir.display(), "master raft opened");
 
-    let advertised = format!(
-        "{}:{member_port}",
-        hz.public_address
-            .clone()
-            .unwrap_or_else(super::server::local_host)
+    let host = hz
+        .public_address
+        .clone()
+        .unwrap_or_else(super::server::local_host);
+    let advertised = format!("{host}:{member_port}");
+    let engine = &loaded.server.engine;
+    let detector = DetectorSettings::try_from(&hz.failure_detector).map_err(NodeError::Detector)?;
+    let connection =
+        ConnectionMonitorSettings::from_properties(&hz.properties).map_err(NodeError::Detector)?;
+    let workers = Arc::new(WorkerRegistry::new(detector, connection, &cluster));
+    let store = RaftJobStore::new(raft.clone());
+    let ctx = Arc::new(ClusterContext {
+        cluster: cluster.clone(),
+        raft: raft.clone(),
+        store: store.clone(),
+        workers: workers.clone(),
+        strategy: engine.slot_service.slot_allocate_strategy,
+        schedule: engine.job_schedule_strategy,
+    });
+    let jobs = JobManager::with_store(
+        Arc::new(store),
+        Arc::new(ClusterRunner::new(ctx.clone())),
+        Arc::new(crate::connectors::registry()),
+        // The low 16 bits of the Raft id keep job ids of two masters apart.
+        CoordinatorSettings::from_engine(engine, node_id as u16),
+        shutdown.token(),
     );
+    let view = Arc::new(MasterCluster::new(raft.clone(), cluster.clone(), workers.clone()));
+    let http_address = serve_rest(&loaded, &host, member_port, &jobs, &view, &shutdown).await?;
     let hello_raft = raft.clone();
     let greeter_cluster = cluster.clone();
+    let greet_http = http_address.clone().unwrap_or_default();
     let greeter = GreetService::new(move || Hello {
         cluster_name: greeter_cluster.clone(),
         role: ROLE_MASTER.into(),
@@ -86,12 +119,17 @@ pub async fn run(loaded: LoadedConfig, dir: PathBuf) -> Result<(), NodeError> {
         address: advertised.clone(),
         version: env!("CARGO_PKG_VERSION").into(),
         raft_initialized: formed(&hello_raft),
+        http_address: greet_http.clone(),
     });
     let grpc = RaftGrpc::new(raft.raft.clone(), node_id);
     let token = shutdown.token();
     let router = grpc
         .router(&cluster)
-        .add_service(greeter.into_server(&cluster));
+        .add_service(greeter.into_server(&cluster))
+        .add_service(CoordinatorGrpc::server(ctx.clone(), http_address.clone()));
+    shutdown
+        .tracker()
+        .spawn(cluster_view::follow_leadership(raft.clone(), jobs.clone()));
     shutdown.tracker().spawn(async move {
         if let Err(e) = crate::raft::service::serve(listener, router, token.cancelled_owned()).await
         {
@@ -124,10 +162,12 @@ pub async fn run(loaded: LoadedConfig, dir: PathBuf) -> Result<(), NodeError> {
                 Some(SignalEvent::Shutdown) | None => break,
             },
             _ = async { watchdog.as_mut().expect("guarded").tick().await }, if watchdog.is_some() => sd_notify::watchdog(),
-            _ = status_tick.tick() => sd_notify::status(&status_line(&raft, member_port)),
+            _ = status_tick.tick() => sd_notify::status(&format!("{}, {} workers", status_line(&raft, member_port), workers.live().len())),
         }
     }
     sd_notify::stopping("stopping: leaving the raft group");
+    // Jobs keep running on the workers; the next active master takes them over.
+    jobs.step_down();
     tracing::info!(
         "shutting down: stopping raft, draining within {} s",
         DRAIN_DEADLINE.as_secs()
@@ -139,6 +179,54 @@ pub async fn run(loaded: LoadedConfig, dir: PathBuf) -> Result<(), NodeError> {
     shutdown.drain(DRAIN_DEADLINE).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Binds and serves REST V2 when `http.enable-http`; job requests that reach a standby master
+/// are forwarded to the active one. Returns the REST address other members are told.
+async fn serve_rest(
+    loaded: &LoadedConfig,
+    host: &str,
+    member_port: u16,
+    jobs: &JobManager,
+    view: &Arc<MasterCluster>,
+    shutdown: &Shutdown,
+) -> Result<Option<String>, NodeError> {
+    let http = &loaded.server.engine.http;
+    if !http.enable_http {
+        tracing::info!("REST service disabled (seatunnel.engine.http.enable-http is false)");
+        return Ok(None);
+    }
+    let listener = api::bind(
+        MEMBER_BIND_HOST,
+        http.port,
+        http.enable_dynamic_port,
+        http.port_range,
+    )
+    .await
+    .map_err(|source| NodeError::Bind {
+        port: http.port,
+        source,
+    })?;
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(http.port);
+    let node = NodeInfo {
+        host: host.to_string(),
+        port: member_port,
+        http_port: port,
+        is_master: true,
+        is_worker: false,
+    };
+    let settings = ApiSettings::from_http(
+        http,
+        node,
+        loaded.server.hazelcast.member_attributes.clone(),
+    )?;
+    let state = ApiState::with_members(jobs.clone(), settings, view.clone());
+    state.set_active_master(view.clone());
+    shutdown
+        .tracker()
+        .spawn(api::serve(listener, state, shutdown.token()));
+    tracing::info!(port, "REST V2 on port {port}");
+    Ok(Some(format!("{host}:{port}")))
 }
 
 /// Whether this master's Raft holds a membership (the group was formed, here or elsewhere).
@@ -170,7 +258,7 @@ fn status_line(raft: &MasterRaft, port: u16) -> String {
     )
 }
 
-async fn bind_member_port(ports: std::ops::RangeInclusive<u16>) -> Result<TcpListener, NodeError> {
+pub(super) async fn bind_member_port(ports: std::ops::RangeInclusive<u16>) -> Result<TcpListener, NodeError> {
     let first = *ports.start();
     let mut last_error = None;
     for port in ports {
@@ -186,7 +274,7 @@ async fn bind_member_port(ports: std::ops::RangeInclusive<u16>) -> Result<TcpLis
 }
 
 /// Every member-list entry with the concrete addresses to try for it, in order.
-fn member_targets(loaded: &LoadedConfig) -> Vec<(String, Vec<String>)> {
+pub(super) fn member_targets(loaded: &LoadedConfig) -> Vec<(String, Vec<String>)> {
     let hz = &loaded.server.hazelcast;
     hz.join
         .members

@@ -1,10 +1,12 @@
 //! Process wiring and lifecycle: the only place that knows every subsystem. Starts them in order,
 //! stops them in reverse, and talks to systemd.
 
+mod cluster_view;
 pub mod master;
 pub mod server;
 pub mod shutdown;
 pub mod signals;
+pub mod worker;
 
 pub use server::NodeError;
 pub use shutdown::{Shutdown, DRAIN_DEADLINE};

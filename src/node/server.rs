@@ -47,6 +47,8 @@ pub enum NodeError {
     Identity(#[from] crate::cluster::identity::IdentityError),
     #[error(transparent)]
     Raft(#[from] crate::raft::RaftStartError),
+    #[error("{0}")]
+    Detector(crate::cluster::failure_detector::DetectorSettingsError),
 }
 
 /// What a running node can change without a restart.
@@ -69,7 +71,7 @@ pub async fn run(
             let dir = super::master::data_dir(data_dir.as_deref(), "master");
             return super::master::run(loaded, dir).await;
         }
-        Role::Worker => return Err(NodeError::RoleNotAvailable("worker")),
+        Role::Worker => return super::worker::run(loaded).await,
         Role::Hybrid => "hybrid",
     };
     match super::signals::raise_nofile_limit() {

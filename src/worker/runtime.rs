@@ -52,6 +52,13 @@ pub struct WorkerRuntime {
 }
 
 impl WorkerRuntime {
+    /// Asks the heartbeat loop to report now.
+    pub fn report_now(&self) {
+        self.ended.notify_one();
+    }
+}
+
+impl WorkerRuntime {
     pub fn new(
         registry: Arc<Registry>,
         tracker: TaskTracker,

@@ -1,0 +1,97 @@
+//! Job requests on a node that is not the active master: forwarded to the active master's REST
+//! listener, so every node answers the whole REST V2 with the same data (compat spec §3: any
+//! node can take a submit). The node learns where the active master is from an
+//! [`ActiveMaster`]; the API does not know how (Raft on a master, heartbeats on a worker).
+//!
+//! A forwarded request carries [`FORWARDED_HEADER`] and is never forwarded again, so two nodes
+//! with different views of the leader cannot bounce a request between them.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use hyper::body::Bytes;
+use hyper::{Method, StatusCode};
+
+use super::client::{self, Outgoing};
+use super::error::{self, ApiError, Reply};
+use super::router::Endpoint;
+use super::BasicAuth;
+
+/// Marks a request one node forwarded to another.
+pub const FORWARDED_HEADER: &str = "x-seatunnel-forwarded";
+/// How long a forwarded request may take: a submit waits for the job record to be replicated,
+/// which takes milliseconds; a leader election in between takes a few seconds.
+const FORWARD_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Where job requests go right now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobRoute {
+    /// This node is the active master.
+    Local,
+    /// The active master's REST address (`host:port`).
+    Forward(String),
+    /// No active master is known; the text says why and what to do.
+    Unavailable(String),
+}
+
+pub trait ActiveMaster: Send + Sync {
+    fn route(&self) -> Pin<Box<dyn Future<Output = JobRoute> + Send + '_>>;
+}
+
+/// Endpoints whose answer lives with the active master.
+pub fn is_forwarded(endpoint: &Endpoint) -> bool {
+    matches!(
+        endpoint,
+        Endpoint::Overview { .. }
+            | Endpoint::RunningJobs
+            | Endpoint::JobInfo { .. }
+            | Endpoint::FinishedJobs { .. }
+            | Endpoint::SubmitJob { .. }
+            | Endpoint::SubmitJobUpload { .. }
+            | Endpoint::SubmitJobs
+            | Endpoint::StopJob
+            | Endpoint::StopJobs
+            | Endpoint::Members
+    )
+}
+
+/// The parts of a request a forward needs.
+pub struct Forwarded<'a> {
+    pub method: Method,
+    pub path_and_query: &'a str,
+    pub content_type: &'a str,
+    pub body: Bytes,
+}
+
+/// Sends the request to the active master at `addr` and hands its answer back unchanged.
+pub async fn forward(
+    addr: &str,
+    req: Forwarded<'_>,
+    auth: Option<&BasicAuth>,
+) -> Result<Reply, ApiError> {
+    let url = format!("http://{addr}{}", req.path_and_query);
+    let out = Outgoing {
+        method: req.method,
+        path: req.path_and_query,
+        content_type: (!req.content_type.is_empty()).then_some(req.content_type),
+        body: req.body,
+        extra: Some((FORWARDED_HEADER, "1")),
+    };
+    let (status, content_type, body) = client::send(&url, addr, out, auth, FORWARD_TIMEOUT)
+        .await
+        .map_err(|e| {
+            ApiError::Failed(format!(
+                "cannot forward the request to the active master: {e}; retry in a few seconds"
+            ))
+        })?;
+    let mut reply = error::reply(
+        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
+        "application/json",
+        body,
+    );
+    if let Some(ct) = content_type.and_then(|c| hyper::header::HeaderValue::from_str(&c).ok()) {
+        reply.headers_mut().insert(hyper::header::CONTENT_TYPE, ct);
+    }
+    Ok(reply)
+}

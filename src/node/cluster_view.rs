@@ -1,0 +1,184 @@
+//! How a cluster node answers the API's two questions about the cluster: where the active
+//! master is (job requests go there) and who the members are (`/members`). Masters answer from
+//! Raft and the worker registry; workers from what their heartbeats learned.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use openraft::async_runtime::WatchReceiver;
+use openraft::ServerState;
+
+use crate::api::{ActiveMaster, JobRoute, MemberDirectory, MemberRole, MemberRow};
+use crate::cluster::greet;
+use crate::coordinator::cluster::WorkerRegistry;
+use crate::coordinator::JobManager;
+use crate::raft::proto::Hello;
+use crate::raft::{MasterRaft, NodeId};
+use crate::worker::MasterView;
+
+/// How long asking the leader for its REST address may take.
+const LEADER_HELLO_TIMEOUT: Duration = Duration::from_secs(2);
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// A master's view: Raft says who leads; the leader's greeting says where its REST listener is.
+pub struct MasterCluster {
+    pub raft: MasterRaft,
+    pub cluster: String,
+    pub workers: Arc<WorkerRegistry>,
+    /// Leader id → its REST address, learned by greeting it.
+    http_of: Mutex<BTreeMap<NodeId, String>>,
+}
+
+impl MasterCluster {
+    pub fn new(raft: MasterRaft, cluster: String, workers: Arc<WorkerRegistry>) -> MasterCluster {
+        MasterCluster {
+            raft,
+            cluster,
+            workers,
+            http_of: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    async fn leader_http(&self) -> JobRoute {
+        let m = self.raft.raft.metrics().borrow_watched().clone();
+        if m.state == ServerState::Leader {
+            return JobRoute::Local;
+        }
+        let Some((leader, addr)) = self.raft.leader_address() else {
+            return JobRoute::Unavailable("no active master: the masters are electing one or fewer than a majority run; retry in a few seconds".into());
+        };
+        if let Some(http) = self.http_of.lock().expect("lock").get(&leader) {
+            return JobRoute::Forward(http.clone());
+        }
+        let hello = Hello {
+            cluster_name: self.cluster.clone(),
+            ..Hello::default()
+        };
+        match greet::greet(&addr, &self.cluster, hello, LEADER_HELLO_TIMEOUT).await {
+            Ok(h) if !h.http_address.is_empty() => {
+                self.http_of
+                    .lock()
+                    .expect("lock")
+                    .insert(leader, h.http_address.clone());
+                JobRoute::Forward(h.http_address)
+            }
+            Ok(_) => JobRoute::Unavailable(format!("the active master at {addr} serves no REST API; set seatunnel.engine.http.enable-http: true on the masters")),
+            Err(e) => JobRoute::Unavailable(format!("{e}; retry in a few seconds")),
+        }
+    }
+}
+
+impl ActiveMaster for MasterCluster {
+    fn route(&self) -> Pin<Box<dyn Future<Output = JobRoute> + Send + '_>> {
+        Box::pin(self.leader_http())
+    }
+}
+
+impl MemberDirectory for MasterCluster {
+    fn members(&self) -> Vec<MemberRow> {
+        let m = self.raft.raft.metrics().borrow_watched().clone();
+        let term = m.vote.leader_id().term.to_string();
+        let membership = m.membership_config.membership().clone();
+        let voters: Vec<NodeId> = membership.voter_ids().collect();
+        let mut rows: Vec<MemberRow> = membership
+            .nodes()
+            .map(|(id, node)| {
+                let leads = m.current_leader == Some(*id);
+                let state = if leads {
+                    "LEADER"
+                } else if voters.contains(id) {
+                    "FOLLOWER"
+                } else {
+                    "LEARNER"
+                };
+                MemberRow {
+                    id: id.to_string(),
+                    address: node.addr.clone(),
+                    role: if leads {
+                        MemberRole::ActiveMaster
+                    } else {
+                        MemberRole::Master
+                    },
+                    version: VERSION.into(),
+                    raft_term: Some(term.clone()),
+                    raft_state: Some(state.into()),
+                }
+            })
+            .collect();
+        rows.extend(
+            self.workers
+                .summaries()
+                .into_iter()
+                .filter(|w| w.alive)
+                .map(|w| MemberRow {
+                    id: w.id,
+                    address: w.address,
+                    role: MemberRole::Worker,
+                    version: VERSION.into(),
+                    raft_term: None,
+                    raft_state: None,
+                }),
+        );
+        rows
+    }
+}
+
+/// A worker's view: the master that last took its heartbeat.
+pub struct WorkerCluster {
+    pub view: Arc<Mutex<MasterView>>,
+    pub me: MemberRow,
+}
+
+impl ActiveMaster for WorkerCluster {
+    fn route(&self) -> Pin<Box<dyn Future<Output = JobRoute> + Send + '_>> {
+        let v = self.view.lock().expect("master view lock").clone();
+        Box::pin(std::future::ready(match (v.master, v.http) {
+            (_, Some(http)) => JobRoute::Forward(http),
+            (Some(m), None) => JobRoute::Unavailable(format!("the active master at {m} serves no REST API; send job requests to a node with seatunnel.engine.http.enable-http: true")),
+            (None, None) => JobRoute::Unavailable("this worker has not reached an active master yet; check the masters and the member list, then retry".into()),
+        }))
+    }
+}
+
+impl MemberDirectory for WorkerCluster {
+    fn members(&self) -> Vec<MemberRow> {
+        vec![self.me.clone()]
+    }
+}
+
+/// Follows Raft leadership: a master that becomes leader takes over the running jobs once its
+/// state machine has caught up with everything committed; one that stops leading hands them back.
+pub async fn follow_leadership(raft: MasterRaft, jobs: JobManager) {
+    let mut metrics = raft.raft.metrics();
+    let mut leading = false;
+    loop {
+        let is_leader = metrics.borrow_watched().state == ServerState::Leader;
+        if is_leader && !leading {
+            leading = true;
+            match raft
+                .raft
+                .ensure_linearizable(openraft::raft::ReadPolicy::ReadIndex)
+                .await
+            {
+                Ok(_) => {
+                    let n = jobs.restore();
+                    tracing::info!(jobs = n, "this master is now the active master");
+                }
+                Err(e) => {
+                    tracing::warn!("became leader but could not confirm it: {e}");
+                    leading = false;
+                }
+            }
+        } else if !is_leader && leading {
+            leading = false;
+            jobs.step_down();
+        }
+        if metrics.changed().await.is_err() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! A worker process (separated cluster mode): serves the `Worker` and `Membership` gRPC services
+//! on the member port (5802 by default), heartbeats to the active master, runs the task groups
+//! it is given, and serves REST V2 by forwarding job requests to the active master. It holds no
+//! cluster state and never takes part in Raft, so it can never become master.
+//!
+//! Stop order: STOPPING=1 → running task groups cancelled (their sinks abort) and their ends
+//! reported → gRPC and REST drained.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::api::{self, ApiSettings, ApiState, MemberRole, MemberRow, NodeInfo};
+use crate::cluster::greet::{GreetService, ROLE_WORKER};
+use crate::config::LoadedConfig;
+use crate::coordinator::JobManager;
+use crate::raft::proto::Hello;
+use crate::telemetry::sd_notify;
+use crate::worker::{heartbeat, MasterView, WorkerGrpc, WorkerIdentity, WorkerRuntime};
+
+use super::cluster_view::WorkerCluster;
+use super::master::{bind_member_port, member_targets, MEMBER_BIND_HOST};
+use super::server::NodeError;
+use super::signals::{self, SignalEvent};
+use super::{Shutdown, DRAIN_DEADLINE};
+
+/// How often the systemd status line is refreshed.
+const STATUS_EVERY: Duration = Duration::from_secs(2);
+/// How long a stopping worker keeps reporting so its cancelled groups' ends reach the master.
+const FINAL_REPORT_WAIT: Duration = Duration::from_secs(5);
+
+pub async fn run(loaded: LoadedConfig) -> Result<(), NodeError> {
+    sd_notify::status("starting");
+    let mut signal_events = signals::listen().map_err(NodeError::Signals)?;
+    let shutdown = Shutdown::new();
+    let hz = &loaded.server.hazelcast;
+    let engine = &loaded.server.engine;
+    let cluster = hz.cluster_name.clone();
+    let listener = bind_member_port(hz.port.candidates()).await?;
+    let member_port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+    let host = hz
+        .public_address
+        .clone()
+        .unwrap_or_else(super::server::local_host);
+    let address = format!("{host}:{member_port}");
+    let me = WorkerIdentity {
+        worker_id: worker_id(&address),
+        address: address.clone(),
+        tags: hz.member_attributes.clone(),
+        dynamic_slot: engine.slot_service.dynamic_slot,
+        slot_num: engine.slot_service.slot_num,
+    };
+    let work_token = shutdown.token().child_token();
+    let runtime = WorkerRuntime::new(
+        Arc::new(crate::connectors::registry()),
+        shutdown.tracker().clone(),
+        work_token.clone(),
+    );
+    let view = Arc::new(Mutex::new(MasterView::default()));
+
+    let http_port = serve_rest(&loaded, &host, member_port, &me, &view, &shutdown).await?;
+    let greet_cluster = cluster.clone();
+    let greet_address = address.clone();
+    let greet_http = http_port.map(|p| format!("{host}:{p}")).unwrap_or_default();
+    let greeter = GreetService::new(move || Hello {
+        cluster_name: greet_cluster.clone(),
+        role: ROLE_WORKER.into(),
+        node_id: 0,
+        address: greet_address.clone(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        raft_initialized: false,
+        http_address: greet_http.clone(),
+    });
+    let router = tonic::transport::Server::builder()
+        .add_service(WorkerGrpc::server(runtime.clone(), &cluster))
+        .add_service(greeter.into_server(&cluster));
+    let serve_token = shutdown.token();
+    shutdown.tracker().spawn(async move {
+        if let Err(e) =
+            crate::raft::service::serve(listener, router, serve_token.cancelled_owned()).await
+        {
+            tracing::error!("member port stopped serving: {e}");
+        }
+    });
+
+    let members: Vec<String> = member_targets(&loaded)
+        .into_iter()
+        .flat_map(|(_, candidates)| candidates)
+        .collect();
+    let beat_token = tokio_util::sync::CancellationToken::new();
+    let beats = tokio::spawn(heartbeat::run(
+        runtime.clone(),
+        me.clone(),
+        members,
+        cluster.clone(),
+        hz.failure_detector.heartbeat_interval,
+        view.clone(),
+        beat_token.clone(),
+    ));
+
+    let ready = format!(
+        "worker {} ready: member port {member_port}",
+        me.worker_id
+    );
+    sd_notify::ready(&ready);
+    tracing::info!("{ready}");
+    let mut watchdog = sd_notify::watchdog_period()
+        .map(|p| tokio::time::interval(p.max(Duration::from_millis(10))));
+    let mut status_tick = tokio::time::interval(STATUS_EVERY);
+    loop {
+        tokio::select! {
+            event = signal_events.recv() => match event {
+                Some(SignalEvent::Reload) => tracing::info!("reload: a worker re-reads its configuration on restart; nothing applied"),
+                Some(SignalEvent::Shutdown) | None => break,
+            },
+            _ = async { watchdog.as_mut().expect("guarded").tick().await }, if watchdog.is_some() => sd_notify::watchdog(),
+            _ = status_tick.tick() => {
+                let master = view.lock().expect("master view lock").master.clone();
+                sd_notify::status(&format!(
+                    "worker, member port {member_port}, {} task groups running, active master {}",
+                    runtime.running_count(),
+                    master.as_deref().unwrap_or("unknown")
+                ));
+            }
+        }
+    }
+    sd_notify::stopping("stopping: cancelling task groups");
+    tracing::info!(
+        "shutting down: cancelling task groups, draining within {} s",
+        DRAIN_DEADLINE.as_secs()
+    );
+    runtime.cancel_all();
+    let until = tokio::time::Instant::now() + FINAL_REPORT_WAIT;
+    while runtime.running_count() > 0 && tokio::time::Instant::now() < until {
+        runtime.report_now();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    beat_token.cancel();
+    let _ = beats.await;
+    shutdown.start();
+    shutdown.drain(DRAIN_DEADLINE).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// New for every process start: a restarted worker is a new worker to the master.
+fn worker_id(address: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let salt = (nanos as u64) ^ ((std::process::id() as u64) << 32);
+    format!("{address}-{salt:016x}")
+}
+
+/// REST V2 on a worker: every job request is forwarded to the active master.
+async fn serve_rest(
+    loaded: &LoadedConfig,
+    host: &str,
+    member_port: u16,
+    me: &WorkerIdentity,
+    view: &Arc<Mutex<MasterView>>,
+    shutdown: &Shutdown,
+) -> Result<Option<u16>, NodeError> {
+    let http = &loaded.server.engine.http;
+    if !http.enable_http {
+        return Ok(None);
+    }
+    let listener = api::bind(
+        MEMBER_BIND_HOST,
+        http.port,
+        http.enable_dynamic_port,
+        http.port_range,
+    )
+    .await
+    .map_err(|source| NodeError::Bind {
+        port: http.port,
+        source,
+    })?;
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(http.port);
+    let node = NodeInfo {
+        host: host.to_string(),
+        port: member_port,
+        http_port: port,
+        is_master: false,
+        is_worker: true,
+    };
+    let settings = ApiSettings::from_http(http, node, me.tags.clone())?;
+    let cluster = Arc::new(WorkerCluster {
+        view: view.clone(),
+        me: MemberRow {
+            id: me.worker_id.clone(),
+            address: me.address.clone(),
+            role: MemberRole::Worker,
+            version: env!("CARGO_PKG_VERSION").into(),
+            raft_term: None,
+            raft_state: None,
+        },
+    });
+    // A worker's own job manager never runs a job: every job request is forwarded first. It
+    // exists because the API's non-job endpoints (health, logs) read through it.
+    let jobs = JobManager::new(
+        Arc::new(crate::connectors::registry()),
+        Default::default(),
+        shutdown.token(),
+    );
+    let state = ApiState::with_members(jobs, settings, cluster.clone());
+    state.set_active_master(cluster);
+    shutdown
+        .tracker()
+        .spawn(api::serve(listener, state, shutdown.token()));
+    tracing::info!(port, "REST V2 on port {port} (job requests go to the active master)");
+    Ok(Some(port))
+}
