@@ -37,11 +37,18 @@ pub async fn run(loaded: LoadedConfig) -> Result<(), NodeError> {
     let cluster = hz.cluster_name.clone();
     let listener = bind_member_port(hz.port.candidates()).await?;
     let member_port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
-    let host = hz
-        .public_address
-        .clone()
-        .unwrap_or_else(super::server::local_host);
-    let address = format!("{host}:{member_port}");
+    let members: Vec<String> = member_targets(&loaded)
+        .into_iter()
+        .flat_map(|(_, candidates)| candidates)
+        .collect();
+    let address = match &hz.public_address {
+        Some(public) => format!("{public}:{member_port}"),
+        None => own_entry(&members, member_port)
+            .unwrap_or_else(|| format!("{}:{member_port}", super::server::local_host())),
+    };
+    let host = address
+        .rsplit_once(':')
+        .map_or(address.clone(), |(h, _)| h.to_string());
     let me = WorkerIdentity {
         worker_id: worker_id(&address),
         address: address.clone(),
@@ -82,10 +89,6 @@ pub async fn run(loaded: LoadedConfig) -> Result<(), NodeError> {
         }
     });
 
-    let members: Vec<String> = member_targets(&loaded)
-        .into_iter()
-        .flat_map(|(_, candidates)| candidates)
-        .collect();
     let beat_token = tokio_util::sync::CancellationToken::new();
     let beats = tokio::spawn(heartbeat::run(
         runtime.clone(),
@@ -140,6 +143,22 @@ pub async fn run(loaded: LoadedConfig) -> Result<(), NodeError> {
     shutdown.drain(DRAIN_DEADLINE).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The member-list entry that names this worker: same port, and a host that is an address of
+/// this machine. Masters then reach the worker at the address the operator wrote down.
+fn own_entry(members: &[String], port: u16) -> Option<String> {
+    members.iter().find_map(|m| {
+        let (host, p) = m.rsplit_once(':')?;
+        if p.parse::<u16>().ok()? != port {
+            return None;
+        }
+        let ip: std::net::IpAddr = std::net::ToSocketAddrs::to_socket_addrs(&(host, 0))
+            .ok()?
+            .next()?
+            .ip();
+        std::net::TcpListener::bind((ip, 0)).is_ok().then(|| m.clone())
+    })
 }
 
 /// New for every process start: a restarted worker is a new worker to the master.

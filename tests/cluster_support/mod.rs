@@ -36,18 +36,36 @@ pub fn free_ports(n: usize) -> Vec<u16> {
 pub struct ClusterNode {
     pub role: &'static str,
     pub port: u16,
+    /// REST V2 port, when the node serves REST.
+    pub http_port: Option<u16>,
     pub dir: PathBuf,
     child: Option<Child>,
     log: Arc<Mutex<Vec<String>>>,
 }
 
-/// Writes the config of a node: `seatunnel.yaml` (REST off for now) and the role's hazelcast file
-/// as SeaTunnel ships it, with this test's cluster name, ports and member list.
+/// Writes the config of a node: `seatunnel.yaml` (REST off) and the role's hazelcast file as
+/// SeaTunnel ships it, with this test's cluster name, ports and member list.
 pub fn write_config(dir: &Path, role: &str, cluster: &str, port: u16, members: &[String]) {
+    write_config_http(dir, role, cluster, port, None, members);
+}
+
+/// [`write_config`] with REST V2 on `http_port` when given.
+pub fn write_config_http(
+    dir: &Path,
+    role: &str,
+    cluster: &str,
+    port: u16,
+    http_port: Option<u16>,
+    members: &[String],
+) {
     std::fs::create_dir_all(dir).unwrap();
+    let http = match http_port {
+        Some(p) => format!("      enable-http: true\n      port: {p}\n      enable-dynamic-port: false\n"),
+        None => "      enable-http: false\n".to_string(),
+    };
     std::fs::write(
         dir.join("seatunnel.yaml"),
-        "seatunnel:\n  engine:\n    backup-count: 1\n    http:\n      enable-http: false\n",
+        format!("seatunnel:\n  engine:\n    backup-count: 1\n    http:\n{http}"),
     )
     .unwrap();
     let list: String = members
@@ -69,6 +87,7 @@ impl ClusterNode {
         ClusterNode {
             role,
             port,
+            http_port: None,
             dir,
             child: None,
             log: Arc::default(),
@@ -106,6 +125,17 @@ impl ClusterNode {
             }
         });
         self.child = Some(child);
+    }
+
+    /// The process id while it runs.
+    pub fn pid(&self) -> Option<i32> {
+        self.child.as_ref().map(|c| c.id() as i32)
+    }
+
+    pub fn signal(&self, sig: nix::sys::signal::Signal) {
+        if let Some(pid) = self.pid() {
+            nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), sig).unwrap();
+        }
     }
 
     /// SIGKILL: a crash, no goodbye.
@@ -229,5 +259,56 @@ pub async fn write_via_leader(
         }
         next += 1;
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Masters and workers of one separated cluster, every node serving REST; the member list holds
+/// every node, as SeaTunnel's separated mode requires.
+pub struct Separated {
+    pub masters: Vec<ClusterNode>,
+    pub workers: Vec<ClusterNode>,
+    pub cluster: String,
+    pub root: TempDir,
+}
+
+impl Separated {
+    pub fn new(masters: usize, workers: usize, cluster: &str) -> Separated {
+        let root = TempDir::new().unwrap();
+        let ports = free_ports(2 * (masters + workers));
+        let (member_ports, http_ports) = ports.split_at(masters + workers);
+        let members: Vec<String> = member_ports
+            .iter()
+            .map(|p| format!("127.0.0.1:{p}"))
+            .collect();
+        let mut nodes: Vec<ClusterNode> = member_ports
+            .iter()
+            .zip(http_ports)
+            .enumerate()
+            .map(|(i, (port, http))| {
+                let role = if i < masters { "master" } else { "worker" };
+                let dir = root.path().join(format!("{role}-{i}"));
+                write_config_http(&dir, role, cluster, *port, Some(*http), &members);
+                let mut node = ClusterNode::new(role, *port, dir);
+                node.http_port = Some(*http);
+                node
+            })
+            .collect();
+        let workers = nodes.split_off(masters);
+        Separated {
+            masters: nodes,
+            workers,
+            cluster: cluster.to_string(),
+            root,
+        }
+    }
+
+    pub fn start_all(&mut self) {
+        for n in self.masters.iter_mut().chain(self.workers.iter_mut()) {
+            n.start();
+        }
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &ClusterNode> {
+        self.masters.iter().chain(self.workers.iter())
     }
 }

@@ -1,0 +1,310 @@
+//! Separated cluster mode with real processes: 3 `seatunnel master` and 2 `seatunnel worker`
+//! from SeaTunnel-style `hazelcast-master.yaml` / `hazelcast-worker.yaml`, REST on every node.
+//! Jobs go in through any node, run on the workers, and come out exactly once, across a crash
+//! of the active master, a paused leader and a restart of every master.
+
+mod cluster_support;
+#[allow(dead_code)]
+mod http_support;
+
+use std::path::Path;
+
+use cluster_support::{Separated, DEADLINE};
+use http_support::node::{http, http_get, wait_for};
+use nix::sys::signal::Signal;
+use seatunnel::cluster::wire::{FencingToken, MemberClient, WorkerCall, WorkerReply, WorkerRequest};
+use serde_json::Value as Json;
+
+/// A batch job from FakeSource into text files: `rows` rows per reader, `parallelism` readers;
+/// `interval_ms` between splits of one reader (`split.num` splits) makes it run that long.
+fn job(out: &Path, rows: u64, parallelism: u32, splits: u32, interval_ms: u64) -> String {
+    format!(
+        r#"{{
+  "env": {{"parallelism": {parallelism}, "job.mode": "BATCH", "job.name": "separated"}},
+  "source": [{{"plugin_name": "FakeSource", "plugin_output": "fake", "row.num": {rows},
+    "split.num": {splits}, "split.read-interval": {interval_ms},
+    "schema": {{"fields": {{"name": "string", "age": "int"}}}}}}],
+  "sink": [{{"plugin_name": "LocalFile", "plugin_input": "fake", "path": "{}",
+    "tmp_path": "{}", "file_format_type": "text"}}]
+}}"#,
+        out.join("data").display(),
+        out.join("tmp").display()
+    )
+}
+
+fn http_port(n: &cluster_support::ClusterNode) -> u16 {
+    n.http_port.expect("every node serves REST here")
+}
+
+/// `/members` as the node at `port` answers it: (role, address) pairs.
+fn members(port: u16) -> Option<Vec<(String, String)>> {
+    let (status, body) = http_get(port, "/members");
+    if status != 200 {
+        return None;
+    }
+    let rows = body.get("members").or(Some(&body))?.as_array()?.clone();
+    Some(
+        rows.iter()
+            .map(|r| {
+                (
+                    r["role"].as_str().unwrap_or_default().to_string(),
+                    r["address"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// Waits until `port` sees `masters` masters (one active) and `workers` workers.
+fn wait_formed(c: &Separated, port: u16, workers: usize) -> Vec<(String, String)> {
+    wait_for("cluster formed with its workers", DEADLINE, || {
+        let m = members(port)?;
+        let count = |role: &str| m.iter().filter(|(r, _)| r == role).count();
+        (count("ACTIVE MASTER") == 1
+            && count("ACTIVE MASTER") + count("MASTER") == c.masters.len()
+            && count("WORKER") == workers)
+            .then_some(m)
+    })
+}
+
+fn submit(port: u16, body: &str) -> i64 {
+    let reply = http(port, "POST", "/submit-job?format=json", body);
+    assert_eq!(reply.status, 200, "submit failed: {}", reply.body);
+    reply.json()["jobId"]
+        .as_str()
+        .expect("jobId")
+        .parse()
+        .unwrap()
+}
+
+fn job_status(port: u16, id: i64) -> Option<String> {
+    let (status, body) = http_get(port, &format!("/job-info/{id}"));
+    (status == 200)
+        .then(|| body["jobStatus"].as_str().map(str::to_string))
+        .flatten()
+}
+
+/// Waits for the job to end as seen through any of `ports` (the first that answers).
+fn wait_end(ports: &[u16], id: i64) -> (String, Json) {
+    wait_for("job end", DEADLINE * 2, || {
+        ports.iter().find_map(|p| {
+            let (status, body) = http_get(*p, &format!("/job-info/{id}"));
+            let s = body["jobStatus"].as_str()?.to_string();
+            (status == 200 && ["FINISHED", "FAILED", "CANCELED"].contains(&s.as_str()))
+                .then_some((s, body))
+        })
+    })
+}
+
+/// Lines in every committed file under `out/data`.
+fn lines_written(out: &Path) -> usize {
+    let mut n = 0;
+    for e in walk(&out.join("data")) {
+        n += std::fs::read_to_string(e).unwrap().lines().count();
+    }
+    n
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn active_master(c: &Separated) -> usize {
+    let m = wait_formed(c, http_port(&c.masters[0]), c.workers.len());
+    let active = m
+        .iter()
+        .find(|(r, _)| r == "ACTIVE MASTER")
+        .map(|(_, a)| a.clone())
+        .unwrap();
+    c.masters
+        .iter()
+        .position(|n| n.address() == active)
+        .expect("the active master is one of ours")
+}
+
+#[test]
+fn a_job_through_any_node_runs_on_the_workers_exactly_once() {
+    let mut c = Separated::new(3, 2, "st-separated");
+    c.start_all();
+    let seen = wait_formed(&c, http_port(&c.masters[1]), 2);
+    for w in &c.workers {
+        let row = seen.iter().find(|(_, a)| *a == w.address());
+        assert_eq!(
+            row.map(|(r, _)| r.as_str()),
+            Some("WORKER"),
+            "a worker is never a master: {seen:?}"
+        );
+    }
+    // The same view from a worker (forwarded to the active master).
+    wait_formed(&c, http_port(&c.workers[0]), 2);
+
+    let out = c.root.path().join("out-1");
+    let id = submit(http_port(&c.workers[0]), &job(&out, 1000, 2, 1, 0));
+    let ports: Vec<u16> = c.all().map(http_port).collect();
+    let (status, info) = wait_end(&ports[1..], id);
+    assert_eq!(status, "FINISHED", "{info}");
+    assert_eq!(lines_written(&out), 2000, "rows × parallelism lines");
+    assert!(walk(&out.join("tmp")).is_empty(), "nothing left uncommitted");
+    // Every node answers for the job.
+    for p in &ports {
+        assert_eq!(job_status(*p, id).as_deref(), Some("FINISHED"), "port {p}");
+    }
+    let worker_ran = c.workers.iter().any(|w| w.log_contains("deployed job"));
+    assert!(worker_ran, "task groups ran on the workers");
+    assert!(
+        !c.masters.iter().any(|m| m.log_contains("deployed job")),
+        "masters run no task groups"
+    );
+
+    // A bad job is refused with SeaTunnel's fail body and takes nothing down.
+    let reply = http(
+        http_port(&c.masters[2]),
+        "POST",
+        "/submit-job?format=json",
+        r#"{"source": [{"plugin_name": "Nope"}], "sink": [{"plugin_name": "Console"}]}"#,
+    );
+    assert_eq!(reply.json()["status"], "fail", "{}", reply.body);
+    assert!(reply.body.contains("Nope"), "{}", reply.body);
+    wait_formed(&c, http_port(&c.masters[0]), 2);
+}
+
+#[test]
+fn the_active_master_killed_mid_job_hands_the_job_to_a_standby() {
+    let mut c = Separated::new(3, 2, "st-failover");
+    c.start_all();
+    let active = active_master(&c);
+    let out = c.root.path().join("out-2");
+    // 4 splits per reader, 1.5 s apart: about 5 s of work.
+    let id = submit(
+        http_port(&c.workers[1]),
+        &job(&out, 400, 2, 4, 1500),
+    );
+    let others: Vec<u16> = (0..3)
+        .filter(|i| *i != active)
+        .map(|i| http_port(&c.masters[i]))
+        .collect();
+    wait_for("job running", DEADLINE, || {
+        (job_status(others[0], id).as_deref() == Some("RUNNING")).then_some(())
+    });
+    c.masters[active].kill9();
+    // A standby takes over; /job-info keeps answering through it.
+    let (status, info) = wait_end(&others, id);
+    assert_eq!(status, "FINISHED", "{info}");
+    assert_eq!(lines_written(&out), 800, "exactly once: rows × parallelism");
+    let took_over = c
+        .masters
+        .iter()
+        .enumerate()
+        .any(|(i, m)| i != active && m.log_contains("taking over running job"));
+    assert!(took_over, "a standby took the job over");
+}
+
+#[test]
+fn a_paused_leader_cannot_act_after_it_wakes() {
+    let mut c = Separated::new(3, 2, "st-paused");
+    c.start_all();
+    let active = active_master(&c);
+    let (status, body) = http_get(http_port(&c.masters[active]), "/members");
+    assert_eq!(status, 200);
+    let row = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["role"] == "ACTIVE MASTER")
+        .unwrap()
+        .clone();
+    let old_token = FencingToken {
+        term: row["raftTerm"].as_str().unwrap().parse().unwrap(),
+        node_id: row["id"].as_str().unwrap().parse().unwrap(),
+    };
+    let out = c.root.path().join("out-3");
+    let id = submit(http_port(&c.workers[0]), &job(&out, 200, 2, 4, 1000));
+    let others: Vec<usize> = (0..3).filter(|i| *i != active).collect();
+    wait_for("job running", DEADLINE, || {
+        (job_status(http_port(&c.masters[others[0]]), id).as_deref() == Some("RUNNING"))
+            .then_some(())
+    });
+    c.masters[active].signal(Signal::SIGSTOP);
+    wait_for("a new active master", DEADLINE, || {
+        let m = members(http_port(&c.masters[others[0]]))?;
+        m.iter()
+            .any(|(r, a)| r == "ACTIVE MASTER" && *a != c.masters[active].address())
+            .then_some(())
+    });
+    // The paused leader stays paused until the new one has taken the job over.
+    wait_for("the new active master takes the job over", DEADLINE, || {
+        others
+            .iter()
+            .any(|i| c.masters[*i].log_contains("taking over running job"))
+            .then_some(())
+    });
+    c.masters[active].signal(Signal::SIGCONT);
+    let ports: Vec<u16> = others.iter().map(|i| http_port(&c.masters[*i])).collect();
+    let (status, info) = wait_end(&ports, id);
+    assert_eq!(status, "FINISHED", "{info}");
+    assert_eq!(lines_written(&out), 400, "exactly once");
+    // The woken master does not lead and takes no heartbeat.
+    wait_for("old leader steps down", DEADLINE, || {
+        let m = members(http_port(&c.masters[others[0]]))?;
+        m.iter()
+            .any(|(r, a)| r == "MASTER" && *a == c.masters[active].address())
+            .then_some(())
+    });
+    // Whatever the old leader might still send carries its old token: every worker that
+    // followed the new leader refuses it and counts the refusal.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for w in &c.workers {
+        let client = MemberClient::new(&w.address(), &c.cluster).unwrap();
+        let reply = rt
+            .block_on(client.call_worker(&WorkerRequest {
+                token: old_token,
+                call: WorkerCall::Cancel { job_id: id },
+            }))
+            .unwrap();
+        assert!(
+            matches!(reply, WorkerReply::StaleToken { highest } if highest > old_token),
+            "{reply:?}"
+        );
+        w.wait_log("from a deposed master");
+    }
+}
+
+#[test]
+fn restarting_every_master_keeps_jobs_and_history() {
+    let mut c = Separated::new(3, 2, "st-restart");
+    c.start_all();
+    wait_formed(&c, http_port(&c.masters[0]), 2);
+    let out = c.root.path().join("out-4");
+    let id = submit(http_port(&c.masters[0]), &job(&out, 50, 2, 1, 0));
+    let ports: Vec<u16> = c.masters.iter().map(http_port).collect();
+    let (status, _) = wait_end(&ports, id);
+    assert_eq!(status, "FINISHED");
+    for m in &mut c.masters {
+        m.kill9();
+    }
+    for m in &mut c.masters {
+        m.start();
+    }
+    wait_formed(&c, http_port(&c.masters[2]), 2);
+    let (status, info) = wait_end(&ports, id);
+    assert_eq!(status, "FINISHED", "history kept: {info}");
+    let (code, finished) = http_get(http_port(&c.masters[1]), "/finished-jobs/FINISHED");
+    assert_eq!(code, 200);
+    assert!(
+        finished.to_string().contains(&id.to_string()),
+        "{finished}"
+    );
+    assert_eq!(lines_written(&out), 100, "no job ran twice");
+}
