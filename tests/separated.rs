@@ -12,7 +12,9 @@ use std::path::Path;
 use cluster_support::{Separated, DEADLINE};
 use http_support::node::{http, http_get, wait_for};
 use nix::sys::signal::Signal;
-use seatunnel::cluster::wire::{FencingToken, MemberClient, WorkerCall, WorkerReply, WorkerRequest};
+use seatunnel::cluster::wire::{
+    FencingToken, MemberClient, WorkerCall, WorkerReply, WorkerRequest,
+};
 use serde_json::Value as Json;
 
 /// A batch job from FakeSource into text files: `rows` rows per reader, `parallelism` readers;
@@ -156,7 +158,10 @@ fn a_job_through_any_node_runs_on_the_workers_exactly_once() {
     let (status, info) = wait_end(&ports[1..], id);
     assert_eq!(status, "FINISHED", "{info}");
     assert_eq!(lines_written(&out), 2000, "rows × parallelism lines");
-    assert!(walk(&out.join("tmp")).is_empty(), "nothing left uncommitted");
+    assert!(
+        walk(&out.join("tmp")).is_empty(),
+        "nothing left uncommitted"
+    );
     // Every node answers for the job.
     for p in &ports {
         assert_eq!(job_status(*p, id).as_deref(), Some("FINISHED"), "port {p}");
@@ -187,10 +192,7 @@ fn the_active_master_killed_mid_job_hands_the_job_to_a_standby() {
     let active = active_master(&c);
     let out = c.root.path().join("out-2");
     // 4 splits per reader, 1.5 s apart: about 5 s of work.
-    let id = submit(
-        http_port(&c.workers[1]),
-        &job(&out, 400, 2, 4, 1500),
-    );
+    let id = submit(http_port(&c.workers[1]), &job(&out, 400, 2, 4, 1500));
     let others: Vec<u16> = (0..3)
         .filter(|i| *i != active)
         .map(|i| http_port(&c.masters[i]))
@@ -266,12 +268,16 @@ fn a_paused_leader_cannot_act_after_it_wakes() {
     // followed the new leader refuses it and counts the refusal.
     let rt = tokio::runtime::Runtime::new().unwrap();
     for w in &c.workers {
-        let client = MemberClient::new(&w.address(), &c.cluster).unwrap();
         let reply = rt
-            .block_on(client.call_worker(&WorkerRequest {
-                token: old_token,
-                call: WorkerCall::Cancel { job_id: id },
-            }))
+            .block_on(async {
+                let client = MemberClient::new(&w.address(), &c.cluster).unwrap();
+                client
+                    .call_worker(&WorkerRequest {
+                        token: old_token,
+                        call: WorkerCall::Cancel { job_id: id },
+                    })
+                    .await
+            })
             .unwrap();
         assert!(
             matches!(reply, WorkerReply::StaleToken { highest } if highest > old_token),
@@ -302,9 +308,6 @@ fn restarting_every_master_keeps_jobs_and_history() {
     assert_eq!(status, "FINISHED", "history kept: {info}");
     let (code, finished) = http_get(http_port(&c.masters[1]), "/finished-jobs/FINISHED");
     assert_eq!(code, 200);
-    assert!(
-        finished.to_string().contains(&id.to_string()),
-        "{finished}"
-    );
+    assert!(finished.to_string().contains(&id.to_string()), "{finished}");
     assert_eq!(lines_written(&out), 100, "no job ran twice");
 }

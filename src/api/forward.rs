@@ -20,9 +20,12 @@ use super::BasicAuth;
 
 /// Marks a request one node forwarded to another.
 pub const FORWARDED_HEADER: &str = "x-seatunnel-forwarded";
-/// How long a forwarded request may take: a submit waits for the job record to be replicated,
-/// which takes milliseconds; a leader election in between takes a few seconds.
-const FORWARD_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a forwarded write (submit, stop) may take: it waits for the job record to be
+/// replicated, which takes milliseconds; a leader election in between takes a few seconds.
+const FORWARD_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a forwarded read may take: reads are answered from memory, so a master that does not
+/// answer within this is stalled (paused, overloaded) and the client is better told at once.
+const FORWARD_READ_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Where job requests go right now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +74,11 @@ pub async fn forward(
     auth: Option<&BasicAuth>,
 ) -> Result<Reply, ApiError> {
     let url = format!("http://{addr}{}", req.path_and_query);
+    let limit = if req.method == Method::GET {
+        FORWARD_READ_TIMEOUT
+    } else {
+        FORWARD_WRITE_TIMEOUT
+    };
     let out = Outgoing {
         method: req.method,
         path: req.path_and_query,
@@ -78,13 +86,14 @@ pub async fn forward(
         body: req.body,
         extra: Some((FORWARDED_HEADER, "1")),
     };
-    let (status, content_type, body) = client::send(&url, addr, out, auth, FORWARD_TIMEOUT)
-        .await
-        .map_err(|e| {
-            ApiError::Failed(format!(
-                "cannot forward the request to the active master: {e}; retry in a few seconds"
-            ))
-        })?;
+    let (status, content_type, body) =
+        client::send(&url, addr, out, auth, limit)
+            .await
+            .map_err(|e| {
+                ApiError::Failed(format!(
+                    "cannot forward the request to the active master: {e}; retry in a few seconds"
+                ))
+            })?;
     let mut reply = error::reply(
         StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
         "application/json",

@@ -99,7 +99,8 @@ where
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or("")
                         .to_string();
-                    let body = match request::read_body(req.into_body(), state.max_body_bytes).await {
+                    let body = match request::read_body(req.into_body(), state.max_body_bytes).await
+                    {
                         Ok(b) => b,
                         Err(e) => return e.into_reply(),
                     };

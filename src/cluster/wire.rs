@@ -28,6 +28,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 /// retried by the master's next round, never waited on forever.
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Upper bound on one heartbeat: a live master answers in milliseconds, and a paused or
+/// partitioned one must not hold a worker's reports (and task-group ends) back for long.
+const HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// The leader's fencing token: its Raft term and node id. Ordered by term first; leader ids are
 /// one per term, so two leaders never share a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -269,8 +273,10 @@ impl MemberClient {
     /// A worker→master heartbeat.
     pub async fn heartbeat(&self, hb: &Heartbeat) -> Result<HeartbeatReply, WireError> {
         let data = codec::encode("heartbeat", hb)?;
+        let mut request = tonic::Request::new(Payload { data });
+        request.set_timeout(HEARTBEAT_TIMEOUT);
         let reply = CoordinatorClient::new(self.channel.clone())
-            .heartbeat(Payload { data })
+            .heartbeat(request)
             .await
             .map_err(|s| status_error(&self.addr, s))?;
         Ok(codec::decode("heartbeat reply", &reply.into_inner().data)?)

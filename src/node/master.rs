@@ -107,7 +107,11 @@ pub async fn run(loaded: LoadedConfig, dir: PathBuf) -> Result<(), NodeError> {
         CoordinatorSettings::from_engine(engine, node_id as u16),
         shutdown.token(),
     );
-    let view = Arc::new(MasterCluster::new(raft.clone(), cluster.clone(), workers.clone()));
+    let view = Arc::new(MasterCluster::new(
+        raft.clone(),
+        cluster.clone(),
+        workers.clone(),
+    ));
     let http_address = serve_rest(&loaded, &host, member_port, &jobs, &view, &shutdown).await?;
     let hello_raft = raft.clone();
     let greeter_cluster = cluster.clone();
@@ -258,7 +262,9 @@ fn status_line(raft: &MasterRaft, port: u16) -> String {
     )
 }
 
-pub(super) async fn bind_member_port(ports: std::ops::RangeInclusive<u16>) -> Result<TcpListener, NodeError> {
+pub(super) async fn bind_member_port(
+    ports: std::ops::RangeInclusive<u16>,
+) -> Result<TcpListener, NodeError> {
     let first = *ports.start();
     let mut last_error = None;
     for port in ports {

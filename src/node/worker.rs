@@ -100,10 +100,7 @@ pub async fn run(loaded: LoadedConfig) -> Result<(), NodeError> {
         beat_token.clone(),
     ));
 
-    let ready = format!(
-        "worker {} ready: member port {member_port}",
-        me.worker_id
-    );
+    let ready = format!("worker {} ready: member port {member_port}", me.worker_id);
     sd_notify::ready(&ready);
     tracing::info!("{ready}");
     let mut watchdog = sd_notify::watchdog_period()
@@ -157,7 +154,9 @@ fn own_entry(members: &[String], port: u16) -> Option<String> {
             .ok()?
             .next()?
             .ip();
-        std::net::TcpListener::bind((ip, 0)).is_ok().then(|| m.clone())
+        std::net::TcpListener::bind((ip, 0))
+            .is_ok()
+            .then(|| m.clone())
     })
 }
 
@@ -227,6 +226,9 @@ async fn serve_rest(
     shutdown
         .tracker()
         .spawn(api::serve(listener, state, shutdown.token()));
-    tracing::info!(port, "REST V2 on port {port} (job requests go to the active master)");
+    tracing::info!(
+        port,
+        "REST V2 on port {port} (job requests go to the active master)"
+    );
     Ok(Some(port))
 }

@@ -60,7 +60,9 @@ pub fn write_config_http(
 ) {
     std::fs::create_dir_all(dir).unwrap();
     let http = match http_port {
-        Some(p) => format!("      enable-http: true\n      port: {p}\n      enable-dynamic-port: false\n"),
+        Some(p) => {
+            format!("      enable-http: true\n      port: {p}\n      enable-dynamic-port: false\n")
+        }
         None => "      enable-http: false\n".to_string(),
     };
     std::fs::write(
