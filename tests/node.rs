@@ -268,21 +268,3 @@ fn bad_config_exits_78_naming_file_and_line() {
         "{err}"
     );
 }
-
-#[test]
-fn the_worker_role_says_it_is_not_available_yet() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("seatunnel.yaml"),
-        "seatunnel:\n  engine: {}\n",
-    )
-    .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_seatunnel"))
-        .args(["worker", "--config"])
-        .arg(dir.path().join("seatunnel.yaml"))
-        .env("SEATUNNEL_LOG_TARGET", "stderr")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(69));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("run `seatunnel hybrid`"));
-}

@@ -311,3 +311,22 @@ fn restarting_every_master_keeps_jobs_and_history() {
     assert!(finished.to_string().contains(&id.to_string()), "{finished}");
     assert_eq!(lines_written(&out), 100, "no job ran twice");
 }
+
+#[test]
+fn a_worker_without_masters_waits_for_them_and_stops_cleanly() {
+    let mut c = Separated::new(0, 1, "st-alone");
+    c.start_all();
+    let w = &c.workers[0];
+    w.wait_log("ready: member port");
+    w.wait_log("no active master answered this worker's heartbeat");
+    // Job requests through it say why they cannot be served, in SeaTunnel's fail body.
+    let reply = http(http_port(w), "GET", "/running-jobs", "");
+    assert_eq!(reply.json()["status"], "fail", "{}", reply.body);
+    assert!(
+        reply.body.contains("has not reached an active master"),
+        "{}",
+        reply.body
+    );
+    let status = c.workers[0].terminate().unwrap();
+    assert!(status.success(), "{status:?}");
+}

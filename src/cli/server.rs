@@ -8,8 +8,6 @@ use crate::node::server;
 
 use super::{ServerArgs, EXIT_CONFIG};
 
-/// `EX_UNAVAILABLE` from sysexits.h: the role cannot run in this build.
-const EXIT_UNAVAILABLE: u8 = 69;
 /// `EX_SOFTWARE`: the node failed after its configuration was accepted.
 const EXIT_SOFTWARE: u8 = 70;
 
@@ -45,8 +43,9 @@ pub fn run(role: Role, args: ServerArgs) -> ExitCode {
         Err(e) => {
             tracing::error!("{e}");
             let code = match e {
-                server::NodeError::RoleNotAvailable(_) => EXIT_UNAVAILABLE,
-                server::NodeError::Api(_) | server::NodeError::Identity(_) => EXIT_CONFIG,
+                server::NodeError::Api(_)
+                | server::NodeError::Identity(_)
+                | server::NodeError::Detector(_) => EXIT_CONFIG,
                 _ => EXIT_SOFTWARE,
             };
             ExitCode::from(code)

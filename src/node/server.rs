@@ -28,8 +28,6 @@ const HYBRID_NODE_ID: u16 = 0;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
-    #[error("not supported yet: `seatunnel {0}` (separated cluster mode) arrives with job deployment to workers; run `seatunnel hybrid` to serve jobs on one machine")]
-    RoleNotAvailable(&'static str),
     #[error("cannot bind the REST port {port}: {source}; free the port or set seatunnel.engine.http.port")]
     Bind { port: u16, source: std::io::Error },
     #[error(transparent)]
