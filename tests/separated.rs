@@ -166,6 +166,12 @@ fn a_job_through_any_node_runs_on_the_workers_exactly_once() {
     for p in &ports {
         assert_eq!(job_status(*p, id).as_deref(), Some("FINISHED"), "port {p}");
     }
+    // /overview counts the cluster's workers and jobs, from any node.
+    let (code, overview) = http_get(http_port(&c.workers[1]), "/overview");
+    assert_eq!(code, 200);
+    assert_eq!(overview["workers"], "2", "{overview}");
+    assert_eq!(overview["finishedJobs"], "1", "{overview}");
+    assert_eq!(overview["runningJobs"], "0", "{overview}");
     let worker_ran = c.workers.iter().any(|w| w.log_contains("deployed job"));
     assert!(worker_ran, "task groups ran on the workers");
     assert!(
@@ -329,4 +335,31 @@ fn a_worker_without_masters_waits_for_them_and_stops_cleanly() {
     );
     let status = c.workers[0].terminate().unwrap();
     assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn a_job_cancelled_through_a_worker_stops_on_every_worker_and_commits_nothing() {
+    let mut c = Separated::new(3, 2, "st-cancel");
+    c.start_all();
+    wait_formed(&c, http_port(&c.masters[0]), 2);
+    let out = c.root.path().join("out-5");
+    // 20 splits per reader, 1 s apart: it would run about 20 s.
+    let id = submit(http_port(&c.masters[0]), &job(&out, 2000, 2, 20, 1000));
+    wait_for("job running", DEADLINE, || {
+        (job_status(http_port(&c.masters[1]), id).as_deref() == Some("RUNNING")).then_some(())
+    });
+    let reply = http(
+        http_port(&c.workers[1]),
+        "POST",
+        "/stop-job",
+        &format!(r#"{{"jobId": {id}, "isStopWithSavePoint": false}}"#),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let ports: Vec<u16> = c.all().map(http_port).collect();
+    let (status, info) = wait_end(&ports, id);
+    assert_eq!(status, "CANCELED", "{info}");
+    assert_eq!(lines_written(&out), 0, "a cancelled job commits nothing");
+    for w in &c.workers {
+        assert!(!w.log_contains("FINISHED") || w.log_contains("CANCELED"));
+    }
 }

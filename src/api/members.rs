@@ -69,6 +69,16 @@ pub trait MemberDirectory: Send + Sync {
     fn log_peers(&self) -> Vec<String> {
         Vec::new()
     }
+
+    /// `/overview`'s slot and worker numbers over the workers whose tags match `filter`, when
+    /// this node knows the cluster's workers (the active master). `None`: this node counts
+    /// itself (a hybrid node).
+    fn slot_overview(
+        &self,
+        _filter: &[(String, String)],
+    ) -> Option<crate::scheduler::SlotOverview> {
+        None
+    }
 }
 
 /// A node alone: a hybrid node, its own active master.

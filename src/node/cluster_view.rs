@@ -17,6 +17,7 @@ use crate::coordinator::cluster::WorkerRegistry;
 use crate::coordinator::JobManager;
 use crate::raft::proto::Hello;
 use crate::raft::{MasterRaft, NodeId};
+use crate::scheduler::{SlotOverview, TagFilter};
 use crate::worker::MasterView;
 
 /// How long asking the leader for its REST address may take.
@@ -124,6 +125,11 @@ impl MemberDirectory for MasterCluster {
                 }),
         );
         rows
+    }
+
+    fn slot_overview(&self, filter: &[(String, String)]) -> Option<SlotOverview> {
+        let filter = TagFilter(filter.iter().cloned().collect());
+        Some(crate::scheduler::overview(&self.workers.live(), &filter))
     }
 }
 

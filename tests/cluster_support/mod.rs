@@ -20,16 +20,28 @@ pub const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Generous: a loaded 2-core CI machine runs several processes and elections at once.
 pub const DEADLINE: Duration = Duration::from_secs(60);
 
-/// Free loopback ports, reserved by binding and releasing them (the OS does not hand a released
-/// ephemeral port out again at once).
+/// Lowest and highest port handed out: below Linux's ephemeral range (32768–60999), so no
+/// outgoing connection of any process can take a port between our probe and the node's bind.
+const PORT_LOW: u16 = 20_000;
+const PORT_HIGH: u16 = 32_000;
+
+/// Free loopback ports outside the ephemeral range. Each test process starts at its own offset
+/// (from its pid) and never hands a port out twice; a port is checked free by binding it.
 pub fn free_ports(n: usize) -> Vec<u16> {
-    let listeners: Vec<std::net::TcpListener> = (0..n)
-        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
-        .collect();
-    listeners
-        .iter()
-        .map(|l| l.local_addr().unwrap().port())
-        .collect()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let span = u32::from(PORT_HIGH - PORT_LOW);
+    let base = (std::process::id().wrapping_mul(7919)) % span;
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        let i = NEXT.fetch_add(1, Ordering::Relaxed);
+        assert!(i < span, "no free port left in {PORT_LOW}..{PORT_HIGH}");
+        let port = PORT_LOW + ((base + i) % span) as u16;
+        if std::net::TcpListener::bind(("0.0.0.0", port)).is_ok() {
+            out.push(port);
+        }
+    }
+    out
 }
 
 /// One node's files and process.

@@ -23,12 +23,23 @@ pub fn tags_match(filter: &[(String, String)], tags: &BTreeMap<String, String>) 
 
 pub fn overview(state: &ApiState, filter: &[(String, String)]) -> Json {
     let counts = state.jobs.counts();
-    let workers = usize::from(state.node.is_worker && tags_match(filter, &state.tags()));
+    let (total, unassigned, workers) = match state.members.slot_overview(filter) {
+        Some(o) => (
+            o.total_slot.to_string(),
+            o.unassigned_slot.to_string(),
+            o.workers,
+        ),
+        None => (
+            DYNAMIC_SLOTS.to_string(),
+            DYNAMIC_SLOTS.to_string(),
+            usize::from(state.node.is_worker && tags_match(filter, &state.tags())),
+        ),
+    };
     json!({
         "projectVersion": PROJECT_VERSION,
         "gitCommitAbbrev": GIT_COMMIT_ABBREV.unwrap_or("unknown"),
-        "totalSlot": DYNAMIC_SLOTS,
-        "unassignedSlot": DYNAMIC_SLOTS,
+        "totalSlot": total,
+        "unassignedSlot": unassigned,
         "workers": workers.to_string(),
         "runningJobs": counts.running.to_string(),
         "finishedJobs": counts.finished.to_string(),
