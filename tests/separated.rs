@@ -363,3 +363,33 @@ fn a_job_cancelled_through_a_worker_stops_on_every_worker_and_commits_nothing() 
         assert!(!w.log_contains("FINISHED") || w.log_contains("CANCELED"));
     }
 }
+
+#[test]
+fn a_worker_killed_mid_job_fails_the_job_with_the_reason_instead_of_hanging() {
+    let mut c = Separated::new(3, 2, "st-worker-lost");
+    c.start_all();
+    wait_formed(&c, http_port(&c.masters[0]), 2);
+    let out = c.root.path().join("out-6");
+    let id = submit(http_port(&c.masters[1]), &job(&out, 2000, 2, 20, 1000));
+    wait_for("job running", DEADLINE, || {
+        (job_status(http_port(&c.masters[2]), id).as_deref() == Some("RUNNING")).then_some(())
+    });
+    let victim = wait_for("a worker runs a task group", DEADLINE, || {
+        c.workers
+            .iter()
+            .position(|w| w.log_contains("deployed job"))
+    });
+    let victim_address = c.workers[victim].address();
+    c.workers[victim].kill9();
+    let ports: Vec<u16> = c.masters.iter().map(http_port).collect();
+    let (status, info) = wait_end(&ports, id);
+    assert_eq!(status, "FAILED", "{info}");
+    let message = info["errorMsg"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(&victim_address) && message.contains("lost"),
+        "the error names the lost worker: {message}"
+    );
+    assert_eq!(lines_written(&out), 0, "a failed job commits nothing");
+    // The survivor stays registered; the dead worker leaves /members.
+    wait_formed(&c, http_port(&c.masters[0]), 1);
+}

@@ -98,6 +98,9 @@ pub enum WorkerCall {
     Cancel {
         job_id: i64,
     },
+    /// Liveness probe while the worker runs the master's groups: a refused or reset connection
+    /// is the fast path of failure detection, long before heartbeats go silent long enough.
+    Ping,
     Pipeline {
         job: JobSpec,
         pipeline: usize,

@@ -116,6 +116,7 @@ impl WorkerRuntime {
         let what = match &req.call {
             WorkerCall::Deploy { .. } => "a deploy",
             WorkerCall::Cancel { .. } => "a cancel",
+            WorkerCall::Ping => "a ping",
             WorkerCall::Pipeline { .. } => "a commit call",
         };
         if let Err(highest) = self.admit(req.token, what) {
@@ -127,6 +128,7 @@ impl WorkerRuntime {
                 self.cancel(job_id);
                 Ok(())
             }
+            WorkerCall::Ping => Ok(()),
             WorkerCall::Pipeline { job, pipeline, op } => self.pipeline(&job, pipeline, op).await,
         };
         match result {

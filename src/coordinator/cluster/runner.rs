@@ -377,6 +377,7 @@ impl Driver {
                     let _ = self.call(w, WorkerCall::Cancel { job_id }).await;
                 }
             }
+            self.probe(p, &ends).await;
             let running = self.ctx.workers.running_groups();
             for g in &p.groups {
                 let index = g.group.expect("group");
@@ -428,6 +429,18 @@ impl Driver {
                 _ = self.ctx.workers.next_beat(POLL_EVERY) => {}
                 _ = self.control.cancel.cancelled(), if !cancel_sent => {}
             }
+        }
+    }
+
+    /// Pings each worker that holds a group without a recorded end, so a crashed worker (its
+    /// connections refused) is declared dead by the connection-fault fast path.
+    async fn probe(&self, p: &PipelineTasks, ends: &BTreeMap<usize, GroupEnd>) {
+        let mut seen = BTreeSet::new();
+        for g in &p.groups {
+            if ends.contains_key(&g.group.expect("group")) || !seen.insert(&g.worker_id) {
+                continue;
+            }
+            let _ = self.call(g, WorkerCall::Ping).await;
         }
     }
 
