@@ -20,7 +20,7 @@ use crate::cluster::bootstrap::{self, Decision, Greeting};
 use crate::cluster::failure_detector::{ConnectionMonitorSettings, DetectorSettings};
 use crate::cluster::greet::{self, GreetService, ROLE_MASTER};
 use crate::cluster::identity;
-use crate::config::LoadedConfig;
+use crate::config::{InitialLoadMode, LoadedConfig};
 use crate::coordinator::cluster::{
     ClusterContext, ClusterRunner, CoordinatorGrpc, RaftJobStore, WorkerRegistry,
 };
@@ -153,6 +153,24 @@ pub async fn run(loaded: LoadedConfig, dir: PathBuf) -> Result<(), NodeError> {
         }
     });
 
+    let eager = hz
+        .map_store
+        .as_ref()
+        .is_some_and(|m| m.initial_mode == InitialLoadMode::Eager);
+    if eager {
+        sd_notify::status("starting: applying the raft log (map-store initial-mode EAGER)");
+        tokio::select! {
+            _ = wait_applied(&raft) => {}
+            event = signal_events.recv() => {
+                tracing::info!("stopped before ready ({event:?})");
+                jobs.step_down();
+                let _ = raft.raft.shutdown().await;
+                shutdown.start();
+                shutdown.drain(DRAIN_DEADLINE).await;
+                return Ok(());
+            }
+        }
+    }
     let ready = format!("master {node_id} ready: member port {member_port}");
     sd_notify::ready(&ready);
     tracing::info!("{ready}");
@@ -231,6 +249,42 @@ async fn serve_rest(
         .spawn(api::serve(listener, state, shutdown.token()));
     tracing::info!(port, "REST V2 on port {port}");
     Ok(Some(format!("{host}:{port}")))
+}
+
+/// Whether an EAGER master may report ready: a master of an unformed group has nothing to load;
+/// otherwise it waits until it knows the leader and has applied everything it knows committed,
+/// so a ready master answers reads from the full state.
+pub fn caught_up(
+    formed: bool,
+    leader_known: bool,
+    applied: Option<u64>,
+    committed: Option<u64>,
+) -> bool {
+    !formed || (leader_known && applied >= committed)
+}
+
+async fn wait_applied(raft: &MasterRaft) {
+    let mut metrics = raft.raft.metrics();
+    loop {
+        let done = {
+            let m = metrics.borrow_watched().clone();
+            let formed = m
+                .membership_config
+                .membership()
+                .voter_ids()
+                .next()
+                .is_some();
+            caught_up(
+                formed,
+                m.current_leader.is_some(),
+                m.last_applied.map(|l| l.index),
+                m.cluster_committed.map(|l| l.index),
+            )
+        };
+        if done || metrics.changed().await.is_err() {
+            return;
+        }
+    }
 }
 
 /// Whether this master's Raft holds a membership (the group was formed, here or elsewhere).
@@ -444,5 +498,26 @@ async fn initialize(
             }
             Err(e) => tracing::warn!(node_id = id, %addr, "cannot add master as a learner: {e}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::caught_up;
+
+    #[test]
+    fn an_eager_master_is_ready_once_it_applied_what_is_committed() {
+        assert!(caught_up(false, false, None, None), "nothing to load yet");
+        assert!(!caught_up(true, false, Some(9), Some(9)), "no leader known");
+        assert!(
+            !caught_up(true, true, Some(7), Some(9)),
+            "log tail not applied"
+        );
+        assert!(caught_up(true, true, Some(9), Some(9)));
+        assert!(caught_up(true, true, Some(10), Some(9)));
+        assert!(
+            caught_up(true, true, None, None),
+            "a formed group with nothing committed"
+        );
     }
 }
