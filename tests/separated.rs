@@ -166,6 +166,12 @@ fn a_job_through_any_node_runs_on_the_workers_exactly_once() {
     for p in &ports {
         assert_eq!(job_status(*p, id).as_deref(), Some("FINISHED"), "port {p}");
     }
+    // REST V1 on every master's member port, forwarded to the active master's.
+    for m in &c.masters {
+        let (code, info) = http_get(m.port, &format!("/hazelcast/rest/maps/job-info/{id}"));
+        assert_eq!(code, 200, "V1 on {}: {info}", m.address());
+        assert_eq!(info["jobStatus"], "FINISHED", "{info}");
+    }
     // /overview counts the cluster's workers and jobs, from any node.
     let (code, overview) = http_get(http_port(&c.workers[1]), "/overview");
     assert_eq!(code, 200);

@@ -39,7 +39,13 @@ pub enum JobRoute {
 }
 
 pub trait ActiveMaster: Send + Sync {
+    /// Where REST V2 job requests go: the active master's REST listener.
     fn route(&self) -> Pin<Box<dyn Future<Output = JobRoute> + Send + '_>>;
+
+    /// Where REST V1 job requests (served on member ports) go: the active master's member port.
+    fn route_member(&self) -> Pin<Box<dyn Future<Output = JobRoute> + Send + '_>> {
+        self.route()
+    }
 }
 
 /// Endpoints whose answer lives with the active master.

@@ -41,7 +41,7 @@ pub use error::{ApiError, Reply};
 pub use forward::{ActiveMaster, JobRoute};
 pub use members::{MemberDirectory, MemberRole, MemberRow, SingleNode};
 pub use router::{Endpoint, Routes};
-pub use server::{bind, serve, serve_routes};
+pub use server::{bind, serve, serve_connection, serve_routes};
 pub use state::{
     ApiConfigError, ApiSettings, ApiState, BasicAuth, NodeInfo, DEFAULT_MAX_BODY_BYTES,
 };
@@ -81,7 +81,12 @@ where
     let forwarded = req.headers().contains_key(forward::FORWARDED_HEADER);
     if let Some(active) = state.active_master() {
         if forward::is_forwarded(&endpoint) {
-            match active.route().await {
+            let route = if routes.v2 {
+                active.route().await
+            } else {
+                active.route_member().await
+            };
+            match route {
                 JobRoute::Local => {}
                 JobRoute::Forward(_) if forwarded => {
                     return ApiError::Failed("a forwarded job request reached a node that is not the active master (the active master changed); retry".into()).into_reply();

@@ -140,7 +140,9 @@ impl Drop for OpenConnection {
     }
 }
 
-async fn serve_connection(
+/// Serves one accepted HTTP/1 connection with `routes` (the member port hands REST V1
+/// connections over here).
+pub async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
     state: Arc<ApiState>,

@@ -77,6 +77,19 @@ impl ActiveMaster for MasterCluster {
     fn route(&self) -> Pin<Box<dyn Future<Output = JobRoute> + Send + '_>> {
         Box::pin(self.leader_http())
     }
+
+    fn route_member(&self) -> Pin<Box<dyn Future<Output = JobRoute> + Send + '_>> {
+        let m = self.raft.raft.metrics().borrow_watched().clone();
+        let route = if m.state == ServerState::Leader {
+            JobRoute::Local
+        } else {
+            match self.raft.leader_address() {
+                Some((_, addr)) => JobRoute::Forward(addr),
+                None => JobRoute::Unavailable("no active master: the masters are electing one or fewer than a majority run; retry in a few seconds".into()),
+            }
+        };
+        Box::pin(std::future::ready(route))
+    }
 }
 
 impl MemberDirectory for MasterCluster {

@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 
 use std::sync::Arc;
 
-use crate::api::{self, ApiSettings, ApiState, NodeInfo};
+use crate::api::{self, ApiSettings, ApiState, NodeInfo, Routes};
 use crate::cluster::bootstrap::{self, Decision, Greeting};
 use crate::cluster::failure_detector::{ConnectionMonitorSettings, DetectorSettings};
 use crate::cluster::greet::{self, GreetService, ROLE_MASTER};
@@ -112,7 +112,15 @@ pub async fn run(loaded: LoadedConfig, dir: PathBuf) -> Result<(), NodeError> {
         cluster.clone(),
         workers.clone(),
     ));
-    let http_address = serve_rest(&loaded, &host, member_port, &jobs, &view, &shutdown).await?;
+    let (http_address, api_state) =
+        serve_rest(&loaded, &host, member_port, &jobs, &view, &shutdown).await?;
+    let v1 = Routes::member_port(&hz.rest_api).map(|routes| {
+        tracing::info!(
+            port = member_port,
+            "REST V1 (/hazelcast/rest/maps) on the member port {member_port}"
+        );
+        (api_state.clone(), routes)
+    });
     let hello_raft = raft.clone();
     let greeter_cluster = cluster.clone();
     let greet_http = http_address.clone().unwrap_or_default();
@@ -134,12 +142,9 @@ pub async fn run(loaded: LoadedConfig, dir: PathBuf) -> Result<(), NodeError> {
     shutdown
         .tracker()
         .spawn(cluster_view::follow_leadership(raft.clone(), jobs.clone()));
-    shutdown.tracker().spawn(async move {
-        if let Err(e) = crate::raft::service::serve(listener, router, token.cancelled_owned()).await
-        {
-            tracing::error!("member port stopped serving: {e}");
-        }
-    });
+    shutdown
+        .tracker()
+        .spawn(super::member_port::serve(listener, router, v1, token));
 
     let targets = member_targets(&loaded);
     let tolerate = loaded.server.engine.backup_count as usize;
@@ -203,8 +208,9 @@ pub async fn run(loaded: LoadedConfig, dir: PathBuf) -> Result<(), NodeError> {
     Ok(())
 }
 
-/// Binds and serves REST V2 when `http.enable-http`; job requests that reach a standby master
-/// are forwarded to the active one. Returns the REST address other members are told.
+/// The API state every REST listener of this master shares; REST V2 is bound and served when
+/// `http.enable-http`. Job requests that reach a standby master are forwarded to the active
+/// one. Returns the REST address other members are told (if any) and the state.
 async fn serve_rest(
     loaded: &LoadedConfig,
     host: &str,
@@ -212,11 +218,28 @@ async fn serve_rest(
     jobs: &JobManager,
     view: &Arc<MasterCluster>,
     shutdown: &Shutdown,
-) -> Result<Option<String>, NodeError> {
+) -> Result<(Option<String>, Arc<ApiState>), NodeError> {
     let http = &loaded.server.engine.http;
+    let node = |http_port| NodeInfo {
+        host: host.to_string(),
+        port: member_port,
+        http_port,
+        is_master: true,
+        is_worker: false,
+    };
+    let state = |http_port| -> Result<Arc<ApiState>, NodeError> {
+        let settings = ApiSettings::from_http(
+            http,
+            node(http_port),
+            loaded.server.hazelcast.member_attributes.clone(),
+        )?;
+        let state = ApiState::with_members(jobs.clone(), settings, view.clone());
+        state.set_active_master(view.clone());
+        Ok(state)
+    };
     if !http.enable_http {
         tracing::info!("REST service disabled (seatunnel.engine.http.enable-http is false)");
-        return Ok(None);
+        return Ok((None, state(http.port)?));
     }
     let listener = api::bind(
         MEMBER_BIND_HOST,
@@ -230,25 +253,12 @@ async fn serve_rest(
         source,
     })?;
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(http.port);
-    let node = NodeInfo {
-        host: host.to_string(),
-        port: member_port,
-        http_port: port,
-        is_master: true,
-        is_worker: false,
-    };
-    let settings = ApiSettings::from_http(
-        http,
-        node,
-        loaded.server.hazelcast.member_attributes.clone(),
-    )?;
-    let state = ApiState::with_members(jobs.clone(), settings, view.clone());
-    state.set_active_master(view.clone());
+    let state = state(port)?;
     shutdown
         .tracker()
-        .spawn(api::serve(listener, state, shutdown.token()));
+        .spawn(api::serve(listener, state.clone(), shutdown.token()));
     tracing::info!(port, "REST V2 on port {port}");
-    Ok(Some(format!("{host}:{port}")))
+    Ok((Some(format!("{host}:{port}")), state))
 }
 
 /// Whether an EAGER master may report ready: a master of an unformed group has nothing to load;

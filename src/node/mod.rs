@@ -3,6 +3,7 @@
 
 mod cluster_view;
 pub mod master;
+mod member_port;
 pub mod server;
 pub mod shutdown;
 pub mod signals;

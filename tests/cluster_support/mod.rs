@@ -87,10 +87,16 @@ pub fn write_config_http(
         .map(|m| format!("          - {m}\n"))
         .collect();
     let file = format!("hazelcast-{role}.yaml");
+    // SeaTunnel ships REST V1 on the masters' member port.
+    let rest_api = if role == "master" {
+        "    rest-api:\n      enabled: true\n      endpoint-groups:\n        CLUSTER_WRITE:\n          enabled: true\n        DATA:\n          enabled: true\n"
+    } else {
+        ""
+    };
     std::fs::write(
         dir.join(file),
         format!(
-            "hazelcast:\n  cluster-name: {cluster}\n  network:\n    join:\n      tcp-ip:\n        enabled: true\n        member-list:\n{list}    port:\n      auto-increment: false\n      port: {port}\n  properties:\n    hazelcast.heartbeat.failuredetector.type: phi-accrual\n    hazelcast.heartbeat.interval.seconds: 2\n    hazelcast.max.no.heartbeat.seconds: 180\n"
+            "hazelcast:\n  cluster-name: {cluster}\n  network:\n{rest_api}    join:\n      tcp-ip:\n        enabled: true\n        member-list:\n{list}    port:\n      auto-increment: false\n      port: {port}\n  properties:\n    hazelcast.heartbeat.failuredetector.type: phi-accrual\n    hazelcast.heartbeat.interval.seconds: 2\n    hazelcast.max.no.heartbeat.seconds: 180\n"
         ),
     )
     .unwrap();
