@@ -172,6 +172,20 @@ fn a_job_through_any_node_runs_on_the_workers_exactly_once() {
         assert_eq!(code, 200, "V1 on {}: {info}", m.address());
         assert_eq!(info["jobStatus"], "FINISHED", "{info}");
     }
+    // One monitoring entry per member, asked through a worker.
+    let entries = wait_for("one monitoring entry per member", DEADLINE, || {
+        let (code, body) = http_get(http_port(&c.workers[0]), "/system-monitoring-information");
+        let entries = body.as_array()?.clone();
+        (code == 200 && entries.len() == 5).then_some(entries)
+    });
+    let mut ports: Vec<String> = entries
+        .iter()
+        .map(|e| e["port"].as_str().unwrap_or_default().to_string())
+        .collect();
+    ports.sort();
+    let mut expected: Vec<String> = c.all().map(|n| n.port.to_string()).collect();
+    expected.sort();
+    assert_eq!(ports, expected, "every member's own entry: {entries:?}");
     // /overview counts the cluster's workers and jobs, from any node.
     let (code, overview) = http_get(http_port(&c.workers[1]), "/overview");
     assert_eq!(code, 200);

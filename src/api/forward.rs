@@ -20,6 +20,8 @@ use super::BasicAuth;
 
 /// Marks a request one node forwarded to another.
 pub const FORWARDED_HEADER: &str = "x-seatunnel-forwarded";
+/// Asks a member for its own part of a cluster-wide answer (`/system-monitoring-information`).
+pub const LOCAL_HEADER: &str = "x-seatunnel-local";
 /// How long a forwarded write (submit, stop) may take: it waits for the job record to be
 /// replicated, which takes milliseconds; a leader election in between takes a few seconds.
 const FORWARD_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -62,6 +64,8 @@ pub fn is_forwarded(endpoint: &Endpoint) -> bool {
             | Endpoint::StopJob
             | Endpoint::StopJobs
             | Endpoint::Members
+            | Endpoint::SystemMonitoring
+            | Endpoint::Logs { .. }
     )
 }
 

@@ -79,8 +79,9 @@ where
     }
     let endpoint = router::route(req.method(), req.uri().path(), req.uri().query(), routes);
     let forwarded = req.headers().contains_key(forward::FORWARDED_HEADER);
+    let local_only = req.headers().contains_key(forward::LOCAL_HEADER);
     if let Some(active) = state.active_master() {
-        if forward::is_forwarded(&endpoint) {
+        if forward::is_forwarded(&endpoint) && !local_only {
             let route = if routes.v2 {
                 active.route().await
             } else {
@@ -151,7 +152,9 @@ where
             Endpoint::FinishedJobs { state: s } => {
                 Ok(json(handlers::jobs_read::finished_jobs(&state, &s)))
             }
-            Endpoint::SystemMonitoring => Ok(json(handlers::system::monitoring(&state))),
+            Endpoint::SystemMonitoring => Ok(json(
+                handlers::system::monitoring_all(&state, local_only).await,
+            )),
             Endpoint::ThreadDump => Ok(json(handlers::system::thread_dump())),
             Endpoint::Health => Ok(json(handlers::health::health(&state))),
             Endpoint::SubmitJob { query } => {

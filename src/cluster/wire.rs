@@ -171,6 +171,8 @@ pub struct Heartbeat {
     pub worker_id: String,
     /// Member address `host:port`, where the master calls the worker.
     pub address: String,
+    /// The worker's REST V2 address (`host:port`), when it serves REST.
+    pub http: Option<String>,
     pub tags: BTreeMap<String, String>,
     pub dynamic_slot: bool,
     pub slot_num: u32,

@@ -30,17 +30,54 @@ pub struct MasterCluster {
     pub raft: MasterRaft,
     pub cluster: String,
     pub workers: Arc<WorkerRegistry>,
-    /// Leader id → its REST address, learned by greeting it.
+    /// Master id → its REST address, learned by greeting it.
     http_of: Mutex<BTreeMap<NodeId, String>>,
+    /// The REST V2 context path, the same on every member of one cluster.
+    pub context_path: String,
 }
 
 impl MasterCluster {
-    pub fn new(raft: MasterRaft, cluster: String, workers: Arc<WorkerRegistry>) -> MasterCluster {
+    pub fn new(
+        raft: MasterRaft,
+        cluster: String,
+        workers: Arc<WorkerRegistry>,
+        context_path: String,
+    ) -> MasterCluster {
         MasterCluster {
             raft,
             cluster,
             workers,
             http_of: Mutex::new(BTreeMap::new()),
+            context_path,
+        }
+    }
+
+    /// Greets every master of the membership whose REST address is not known yet. Run
+    /// periodically: `/logs` and `/system-monitoring-information` ask every member.
+    pub async fn learn_rest_addresses(&self) {
+        let m = self.raft.raft.metrics().borrow_watched().clone();
+        let nodes: Vec<(NodeId, String)> = m
+            .membership_config
+            .membership()
+            .nodes()
+            .map(|(id, n)| (*id, n.addr.clone()))
+            .collect();
+        for (id, addr) in nodes {
+            if self.http_of.lock().expect("lock").contains_key(&id) {
+                continue;
+            }
+            let hello = Hello {
+                cluster_name: self.cluster.clone(),
+                ..Hello::default()
+            };
+            if let Ok(h) = greet::greet(&addr, &self.cluster, hello, LEADER_HELLO_TIMEOUT).await {
+                if !h.http_address.is_empty() {
+                    self.http_of
+                        .lock()
+                        .expect("lock")
+                        .insert(id, h.http_address);
+                }
+            }
         }
     }
 
@@ -138,6 +175,29 @@ impl MemberDirectory for MasterCluster {
                 }),
         );
         rows
+    }
+
+    /// Every other member's REST base URL: masters learned by greeting, live workers from their
+    /// heartbeats (the active master knows them all).
+    fn log_peers(&self) -> Vec<String> {
+        let me = self.raft.node_id;
+        let mut out: Vec<String> = self
+            .http_of
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|(id, _)| **id != me)
+            .map(|(_, http)| format!("http://{http}{}", self.context_path))
+            .collect();
+        out.extend(
+            self.workers
+                .summaries()
+                .into_iter()
+                .filter(|w| w.alive)
+                .filter_map(|w| w.http)
+                .map(|http| format!("http://{http}{}", self.context_path)),
+        );
+        out
     }
 
     fn slot_overview(&self, filter: &[(String, String)]) -> Option<SlotOverview> {

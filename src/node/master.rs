@@ -42,6 +42,8 @@ const GREET_EVERY: Duration = Duration::from_millis(500);
 const GREET_TIMEOUT: Duration = Duration::from_secs(2);
 /// How often the "still waiting for" line repeats while the group cannot form.
 const WAIT_LOG_EVERY: Duration = Duration::from_secs(10);
+/// How often a master greets the masters whose REST address it does not know yet.
+const LEARN_REST_EVERY: Duration = Duration::from_secs(5);
 /// How often the systemd status line is refreshed.
 const STATUS_EVERY: Duration = Duration::from_secs(2);
 
@@ -111,7 +113,19 @@ pub async fn run(loaded: LoadedConfig, dir: PathBuf) -> Result<(), NodeError> {
         raft.clone(),
         cluster.clone(),
         workers.clone(),
+        crate::api::router::normalize_context_path(&engine.http.context_path),
     ));
+    let learner = view.clone();
+    let learn_token = shutdown.token();
+    shutdown.tracker().spawn(async move {
+        let mut tick = tokio::time::interval(LEARN_REST_EVERY);
+        loop {
+            tokio::select! {
+                _ = learn_token.cancelled() => return,
+                _ = tick.tick() => learner.learn_rest_addresses().await,
+            }
+        }
+    });
     let (http_address, api_state) =
         serve_rest(&loaded, &host, member_port, &jobs, &view, &shutdown).await?;
     let v1 = Routes::member_port(&hz.rest_api).map(|routes| {

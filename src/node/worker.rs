@@ -49,9 +49,10 @@ pub async fn run(loaded: LoadedConfig) -> Result<(), NodeError> {
     let host = address
         .rsplit_once(':')
         .map_or(address.clone(), |(h, _)| h.to_string());
-    let me = WorkerIdentity {
+    let mut me = WorkerIdentity {
         worker_id: worker_id(&address),
         address: address.clone(),
+        http: None,
         tags: hz.member_attributes.clone(),
         dynamic_slot: engine.slot_service.dynamic_slot,
         slot_num: engine.slot_service.slot_num,
@@ -65,6 +66,7 @@ pub async fn run(loaded: LoadedConfig) -> Result<(), NodeError> {
     let view = Arc::new(Mutex::new(MasterView::default()));
 
     let http_port = serve_rest(&loaded, &host, member_port, &me, &view, &shutdown).await?;
+    me.http = http_port.map(|p| format!("{host}:{p}"));
     let greet_cluster = cluster.clone();
     let greet_address = address.clone();
     let greet_http = http_port.map(|p| format!("{host}:{p}")).unwrap_or_default();

@@ -23,6 +23,8 @@ const NO_MASTER_LOG_EVERY: Duration = Duration::from_secs(10);
 pub struct WorkerIdentity {
     pub worker_id: String,
     pub address: String,
+    /// REST V2 address (`host:port`), when the worker serves REST.
+    pub http: Option<String>,
     pub tags: BTreeMap<String, String>,
     pub dynamic_slot: bool,
     pub slot_num: u32,
@@ -92,6 +94,7 @@ async fn beat(
     let hb = Heartbeat {
         worker_id: me.worker_id.clone(),
         address: me.address.clone(),
+        http: me.http.clone(),
         tags: me.tags.clone(),
         dynamic_slot: me.dynamic_slot,
         slot_num: me.slot_num,

@@ -7,8 +7,16 @@
 
 use serde_json::{json, Map, Value as Json};
 
+use std::time::Duration;
+
+use crate::api::client;
+use crate::api::forward::LOCAL_HEADER;
 use crate::api::procfs::{self, number_to_unit, percent, read};
-use crate::api::ApiState;
+use crate::api::{ApiState, BasicAuth};
+
+/// How long a member may take to report its own monitoring entry: it reads `/proc`, so a live
+/// member answers in milliseconds.
+const PEER_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// One reading of the CPU counters, to compute load between two requests.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -152,6 +160,62 @@ pub fn monitoring(state: &ApiState) -> Json {
     put("port", state.node.port.to_string());
     put("isMaster", state.node.is_master.to_string());
     Json::Array(vec![Json::Object(m)])
+}
+
+/// This node's entry, then every other member's (asked at once, each for its own part); a member
+/// that does not answer within [`PEER_TIMEOUT`] is left out and logged.
+pub async fn monitoring_all(state: &ApiState, local_only: bool) -> Json {
+    let mut out = match monitoring(state) {
+        Json::Array(a) => a,
+        other => vec![other],
+    };
+    if local_only {
+        return Json::Array(out);
+    }
+    let mut asks = tokio::task::JoinSet::new();
+    for (i, base) in state.members.log_peers().into_iter().enumerate() {
+        let auth = state.basic_auth.clone();
+        asks.spawn(async move {
+            let url = format!(
+                "{}/system-monitoring-information",
+                base.trim_end_matches('/')
+            );
+            let answer = peer_entries(&url, auth.as_ref()).await;
+            (i, url, answer)
+        });
+    }
+    let mut answers = asks.join_all().await;
+    answers.sort_by_key(|(i, _, _)| *i);
+    for (_, url, answer) in answers {
+        match answer {
+            Ok(entries) => out.extend(entries),
+            Err(e) => {
+                tracing::warn!(peer = %url, "leaving a member out of the monitoring answer: {e}")
+            }
+        }
+    }
+    Json::Array(out)
+}
+
+async fn peer_entries(url: &str, auth: Option<&BasicAuth>) -> Result<Vec<Json>, String> {
+    let (authority, path) = client::split_url(url).map_err(|e| e.to_string())?;
+    let out = client::Outgoing {
+        method: hyper::Method::GET,
+        path: &path,
+        content_type: None,
+        body: hyper::body::Bytes::new(),
+        extra: Some((LOCAL_HEADER, "1")),
+    };
+    let (status, _, body) = client::send(url, &authority, out, auth, PEER_TIMEOUT)
+        .await
+        .map_err(|e| e.to_string())?;
+    if status != 200 {
+        return Err(format!("answered HTTP {status}"));
+    }
+    match serde_json::from_slice::<Json>(&body) {
+        Ok(Json::Array(entries)) => Ok(entries),
+        _ => Err("did not answer a JSON array".into()),
+    }
 }
 
 /// Every OS thread of this process. There are no stack traces without a debugger, so

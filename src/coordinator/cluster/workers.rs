@@ -25,6 +25,7 @@ struct Entry {
     unreachable: bool,
     running: BTreeMap<GroupKey, WireMetrics>,
     rejected_calls: u64,
+    http: Option<String>,
     client: MemberClient,
 }
 
@@ -33,6 +34,8 @@ struct Entry {
 pub struct WorkerSummary {
     pub id: String,
     pub address: String,
+    /// REST V2 address, when the worker serves REST.
+    pub http: Option<String>,
     pub alive: bool,
     pub rejected_calls: u64,
 }
@@ -105,6 +108,7 @@ impl WorkerRegistry {
                     unreachable: false,
                     running: BTreeMap::new(),
                     rejected_calls: 0,
+                    http: None,
                     client,
                 },
             );
@@ -126,6 +130,7 @@ impl WorkerRegistry {
             .map(|r| (r.key, r.metrics.clone()))
             .collect();
         e.rejected_calls = hb.rejected_calls;
+        e.http = hb.http.clone();
         drop(workers);
         self.beats.send_modify(|n| *n += 1);
         Ok(())
@@ -197,6 +202,7 @@ impl WorkerRegistry {
             .map(|e| WorkerSummary {
                 id: e.profile.id.0.clone(),
                 address: e.profile.address.clone(),
+                http: e.http.clone(),
                 alive: self.alive(e, now),
                 rejected_calls: e.rejected_calls,
             })
