@@ -186,6 +186,11 @@ fn a_job_through_any_node_runs_on_the_workers_exactly_once() {
     let mut expected: Vec<String> = c.all().map(|n| n.port.to_string()).collect();
     expected.sort();
     assert_eq!(ports, expected, "every member's own entry: {entries:?}");
+    let masters = entries.iter().filter(|e| e["isMaster"] == "true").count();
+    assert_eq!(
+        masters, 1,
+        "only the active master says isMaster: {entries:?}"
+    );
     // /overview counts the cluster's workers and jobs, from any node.
     let (code, overview) = http_get(http_port(&c.workers[1]), "/overview");
     assert_eq!(code, 200);

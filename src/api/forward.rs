@@ -44,6 +44,9 @@ pub trait ActiveMaster: Send + Sync {
     /// Where REST V2 job requests go: the active master's REST listener.
     fn route(&self) -> Pin<Box<dyn Future<Output = JobRoute> + Send + '_>>;
 
+    /// Whether this node is the active master right now (`isMaster` in the monitoring answer).
+    fn is_active(&self) -> bool;
+
     /// Where REST V1 job requests (served on member ports) go: the active master's member port.
     fn route_member(&self) -> Pin<Box<dyn Future<Output = JobRoute> + Send + '_>> {
         self.route()

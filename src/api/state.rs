@@ -189,7 +189,7 @@ impl ApiState {
         let _ = self.active.set(active);
     }
 
-    pub(super) fn active_master(&self) -> Option<&Arc<dyn super::ActiveMaster>> {
+    pub(crate) fn active_master(&self) -> Option<&Arc<dyn super::ActiveMaster>> {
         self.active.get()
     }
 

@@ -111,6 +111,10 @@ impl MasterCluster {
 }
 
 impl ActiveMaster for MasterCluster {
+    fn is_active(&self) -> bool {
+        self.raft.raft.metrics().borrow_watched().state == ServerState::Leader
+    }
+
     fn route(&self) -> Pin<Box<dyn Future<Output = JobRoute> + Send + '_>> {
         Box::pin(self.leader_http())
     }
@@ -213,6 +217,10 @@ pub struct WorkerCluster {
 }
 
 impl ActiveMaster for WorkerCluster {
+    fn is_active(&self) -> bool {
+        false
+    }
+
     fn route(&self) -> Pin<Box<dyn Future<Output = JobRoute> + Send + '_>> {
         let v = self.view.lock().expect("master view lock").clone();
         Box::pin(std::future::ready(match (v.master, v.http) {

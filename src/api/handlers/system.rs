@@ -158,7 +158,10 @@ pub fn monitoring(state: &ApiState) -> Json {
     }
     put("host", state.node.host.clone());
     put("port", state.node.port.to_string());
-    put("isMaster", state.node.is_master.to_string());
+    let is_master = state
+        .active_master()
+        .map_or(state.node.is_master, |a| a.is_active());
+    put("isMaster", is_master.to_string());
     Json::Array(vec![Json::Object(m)])
 }
 
