@@ -255,7 +255,12 @@ impl JobStore for RaftJobStore {
             .collect()
     }
 
+    /// Expiry is the active master's job: on a standby this is a no-op, so every master can run
+    /// the same history sweep without standbys failing writes they may not make.
     fn remove_finished(&self, job_ids: &[i64]) -> StoreWrite<'_> {
+        if self.raft.lease_token().is_none() {
+            return Box::pin(std::future::ready(Ok(())));
+        }
         let mut cmd = Command::default();
         for id in job_ids {
             cmd = cmd.delete(MapId::FinishedJobState, job_key(*id));
