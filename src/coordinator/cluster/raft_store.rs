@@ -269,3 +269,110 @@ impl JobStore for RaftJobStore {
         Box::pin(self.write(first, cmd))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::time::{Duration, Instant};
+
+    use openraft::BasicNode;
+
+    use super::*;
+    use crate::coordinator::store::tests::job_store_contract;
+    use crate::raft::RaftTimings;
+
+    /// A single master on a real RocksDB in a temp dir, leading its own group.
+    async fn single_master(dir: &std::path::Path) -> MasterRaft {
+        let raft = MasterRaft::open(1, dir, "st-test", RaftTimings::default())
+            .await
+            .unwrap();
+        let members = BTreeMap::from([(1, BasicNode::new("127.0.0.1:1"))]);
+        raft.raft.initialize(members).await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while raft.lease_token().is_none() {
+            assert!(Instant::now() < deadline, "the single master never led");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        raft
+    }
+
+    #[tokio::test]
+    async fn the_replicated_job_table_keeps_the_job_store_contract() {
+        let dir = tempfile::tempdir().unwrap();
+        let raft = single_master(dir.path()).await;
+        job_store_contract(&RaftJobStore::new(raft.clone())).await;
+        raft.raft.shutdown().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn finishing_a_job_removes_every_run_record_in_one_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let raft = single_master(dir.path()).await;
+        let store = RaftJobStore::new(raft.clone());
+        store
+            .insert_running(crate::coordinator::store::tests::running(5))
+            .await
+            .unwrap();
+        let grant = StoredGrant {
+            pipeline: 1,
+            group: Some(0),
+            index: 0,
+            worker_id: "w".into(),
+            worker_address: "127.0.0.1:2".into(),
+            slot: 0,
+            epoch: 9,
+        };
+        store
+            .save_assignment(
+                5,
+                &StoredAssignment {
+                    grants: vec![grant],
+                },
+            )
+            .await
+            .unwrap();
+        let key = GroupKey {
+            job_id: 5,
+            pipeline: 1,
+            group: 0,
+            epoch: 9,
+        };
+        let record = GroupRecord {
+            key,
+            end: GroupEnd::Finished(vec![(3, "{\"f\":1}".into())]),
+            metrics: WireMetrics::default(),
+        };
+        store.record_group_ends(&[record.clone()]).await.unwrap();
+        let phase = PipelineRecord {
+            phase: PipelinePhase::SetUp,
+            error: None,
+        };
+        store.save_pipeline(5, 1, &phase).await.unwrap();
+        assert_eq!(store.group_records(5), vec![record]);
+        assert_eq!(store.pipeline_record(5, 1), Some(phase));
+        assert!(store.assignment(5).is_some());
+        // A late report for a job that is not running is dropped, not resurrected.
+        let late = GroupRecord {
+            key: GroupKey { job_id: 6, ..key },
+            end: GroupEnd::Canceled,
+            metrics: WireMetrics::default(),
+        };
+        store.record_group_ends(&[late]).await.unwrap();
+        assert!(store.group_records(6).is_empty());
+
+        store
+            .finish(crate::coordinator::store::tests::finished(
+                5,
+                crate::job::JobStatus::Finished,
+                2_000,
+            ))
+            .await
+            .unwrap();
+        assert!(store.running(5).is_none());
+        assert!(store.assignment(5).is_none());
+        assert!(store.group_records(5).is_empty());
+        assert_eq!(store.pipeline_record(5, 1), None);
+        assert!(store.finished(5).is_some());
+        raft.raft.shutdown().await.unwrap();
+    }
+}

@@ -234,3 +234,90 @@ pub fn add_metrics(into: &mut MetricsSnapshot, m: &WireMetrics) {
         e.1 += b;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::wire::RunningGroup;
+    use crate::config::{FailureDetectorConfig, FailureDetectorKind};
+
+    fn registry() -> WorkerRegistry {
+        let cfg = FailureDetectorConfig {
+            heartbeat_interval: Duration::from_secs(2),
+            max_no_heartbeat: Duration::from_secs(180),
+            kind: FailureDetectorKind::Deadline,
+        };
+        WorkerRegistry::new(
+            DetectorSettings::try_from(&cfg).unwrap(),
+            ConnectionMonitorSettings::default(),
+            "st",
+        )
+    }
+
+    fn beat(id: &str, running: Vec<RunningGroup>) -> Heartbeat {
+        Heartbeat {
+            worker_id: id.into(),
+            address: "127.0.0.1:5802".into(),
+            http: Some("127.0.0.1:8080".into()),
+            tags: BTreeMap::from([("zone".into(), "a".into())]),
+            dynamic_slot: false,
+            slot_num: 4,
+            running,
+            ended: Vec::new(),
+            rejected_calls: 2,
+        }
+    }
+
+    #[tokio::test]
+    async fn heartbeats_register_profiles_with_held_slots_and_metrics() {
+        let r = registry();
+        let key = GroupKey {
+            job_id: 7,
+            pipeline: 1,
+            group: 0,
+            epoch: 3,
+        };
+        let metrics = WireMetrics {
+            source: BTreeMap::from([("t".into(), (10, 100))]),
+            sink: BTreeMap::new(),
+        };
+        r.heartbeat(&beat(
+            "w1",
+            vec![RunningGroup {
+                key,
+                slot: 2,
+                metrics: metrics.clone(),
+            }],
+        ))
+        .unwrap();
+        r.heartbeat(&beat("w2", Vec::new())).unwrap();
+        let live = r.live();
+        assert_eq!(live.len(), 2);
+        let w1 = live.iter().find(|w| w.id.0 == "w1").unwrap();
+        assert_eq!(w1.capacity, SlotCapacity::Static(4));
+        assert!(w1.holds(2, 7, Epoch(3)));
+        assert_eq!(w1.tags["zone"], "a");
+        assert!(r.running_groups().contains(&key));
+        assert_eq!(r.running_metrics(7).source_rows(), 10);
+        assert_eq!(r.running_metrics(8).source_rows(), 0);
+        let s = r.summaries();
+        assert_eq!(s[0].rejected_calls, 2);
+        assert_eq!(s[0].http.as_deref(), Some("127.0.0.1:8080"));
+    }
+
+    #[tokio::test]
+    async fn repeated_connection_failures_declare_a_worker_dead_until_it_beats_again() {
+        let r = registry();
+        r.heartbeat(&beat("w1", Vec::new())).unwrap();
+        assert!(r.is_alive("w1"));
+        // Faults closer than the monitor interval count once: wait between them.
+        for _ in 0..=ConnectionMonitorSettings::default().max_faults {
+            r.connection_failed("w1");
+            tokio::time::sleep(Duration::from_millis(120)).await;
+        }
+        assert!(!r.is_alive("w1"), "declared dead by the fast path");
+        assert!(r.live().is_empty());
+        r.heartbeat(&beat("w1", Vec::new())).unwrap();
+        assert!(r.is_alive("w1"), "a heartbeat revives it");
+    }
+}
