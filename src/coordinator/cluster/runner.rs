@@ -572,3 +572,48 @@ fn split(a: &StoredAssignment) -> Vec<PipelineTasks> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant(pipeline: usize, group: Option<usize>, index: usize, worker: &str) -> StoredGrant {
+        StoredGrant {
+            pipeline,
+            group,
+            index,
+            worker_id: worker.into(),
+            worker_address: format!("{worker}:5802"),
+            slot: index as u32,
+            epoch: 1,
+        }
+    }
+
+    #[test]
+    fn an_assignment_splits_into_pipelines_with_their_committer_and_ordered_groups() {
+        let a = StoredAssignment {
+            grants: vec![
+                grant(2, Some(1), 1, "b"),
+                grant(1, None, 0, "a"),
+                grant(1, None, COMMITTER_INDEX, "b"),
+                grant(1, Some(1), 1, "a"),
+                grant(1, Some(0), 0, "b"),
+                grant(2, Some(0), 0, "a"),
+            ],
+        };
+        let p = split(&a);
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[0].pipeline, 1);
+        assert_eq!(p[0].committer.worker_id, "b", "the committer slot's worker");
+        let groups: Vec<Option<usize>> = p[0].groups.iter().map(|g| g.group).collect();
+        assert_eq!(groups, vec![Some(0), Some(1)]);
+        // Pipeline 2 had no committer grant: its first group's worker stands in.
+        assert_eq!(p[1].committer.worker_id, "a");
+        assert_eq!(workers_of(&p[0]).len(), 2);
+        let key = group_key(7, &p[0].groups[1]);
+        assert_eq!(
+            (key.job_id, key.pipeline, key.group, key.epoch),
+            (7, 1, 1, 1)
+        );
+    }
+}
