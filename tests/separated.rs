@@ -418,3 +418,52 @@ fn a_worker_killed_mid_job_fails_the_job_with_the_reason_instead_of_hanging() {
     // The survivor stays registered; the dead worker leaves /members.
     wait_formed(&c, http_port(&c.masters[0]), 1);
 }
+
+#[test]
+fn seatunnel_sh_with_the_stock_client_file_submits_to_the_masters_member_ports() {
+    let mut c = Separated::new(3, 2, "st-client");
+    c.start_all();
+    wait_formed(&c, http_port(&c.masters[0]), 2);
+    let client_dir = c.root.path().join("client");
+    std::fs::create_dir_all(&client_dir).unwrap();
+    std::fs::write(
+        client_dir.join("seatunnel.yaml"),
+        "seatunnel:\n  engine:\n    print-job-metrics-info-interval: 1\n",
+    )
+    .unwrap();
+    // As SeaTunnel ships it: the masters' member ports, standbys first.
+    let list: String = c
+        .masters
+        .iter()
+        .rev()
+        .map(|m| format!("      - {}\n", m.address()))
+        .collect();
+    std::fs::write(
+        client_dir.join("hazelcast-client.yaml"),
+        format!(
+            "hazelcast-client:\n  cluster-name: {}\n  network:\n    cluster-members:\n{list}",
+            c.cluster
+        ),
+    )
+    .unwrap();
+    let out = c.root.path().join("out-7");
+    let job_file = client_dir.join("job.json");
+    std::fs::write(&job_file, job(&out, 300, 2, 1, 0)).unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_seatunnel"));
+    let run = http_support::node::isolate(&mut cmd)
+        .arg("client")
+        .arg("-c")
+        .arg(&job_file)
+        .arg("--server-config")
+        .arg(client_dir.join("seatunnel.yaml"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "exit {:?}\n{stdout}\n{}",
+        run.status.code(),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(lines_written(&out), 600, "{stdout}");
+}

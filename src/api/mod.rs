@@ -82,10 +82,11 @@ where
     let local_only = req.headers().contains_key(forward::LOCAL_HEADER);
     if let Some(active) = state.active_master() {
         if forward::is_forwarded(&endpoint) && !local_only {
-            let route = if routes.v2 {
-                active.route().await
-            } else {
+            // V1 is served on member ports only, so V1 requests go to the active master's.
+            let route = if req.uri().path().starts_with(router::V1_PREFIX) {
                 active.route_member().await
+            } else {
+                active.route().await
             };
             match route {
                 JobRoute::Local => {}

@@ -128,13 +128,24 @@ pub async fn run(loaded: LoadedConfig, dir: PathBuf) -> Result<(), NodeError> {
     });
     let (http_address, api_state) =
         serve_rest(&loaded, &host, member_port, &jobs, &view, &shutdown).await?;
-    let v1 = Routes::member_port(&hz.rest_api).map(|routes| {
-        tracing::info!(
-            port = member_port,
-            "REST V1 (/hazelcast/rest/maps) on the member port {member_port}"
-        );
-        (api_state.clone(), routes)
-    });
+    // The member port answers HTTP/1 too: REST V2 for `seatunnel.sh`, whose
+    // hazelcast-client.yaml lists member ports (5801), and V1 where SeaTunnel ships it.
+    let v1 = Routes::member_port(&hz.rest_api).is_some();
+    let member_routes = Routes {
+        v1,
+        ..Routes::v2(&engine.http.context_path)
+    };
+    tracing::info!(
+        port = member_port,
+        v1,
+        "REST V2{} on the member port {member_port} for clients",
+        if v1 {
+            " and V1 (/hazelcast/rest/maps)"
+        } else {
+            ""
+        }
+    );
+    let member_rest = Some((api_state.clone(), member_routes));
     let hello_raft = raft.clone();
     let greeter_cluster = cluster.clone();
     let greet_http = http_address.clone().unwrap_or_default();
@@ -156,9 +167,12 @@ pub async fn run(loaded: LoadedConfig, dir: PathBuf) -> Result<(), NodeError> {
     shutdown
         .tracker()
         .spawn(cluster_view::follow_leadership(raft.clone(), jobs.clone()));
-    shutdown
-        .tracker()
-        .spawn(super::member_port::serve(listener, router, v1, token));
+    shutdown.tracker().spawn(super::member_port::serve(
+        listener,
+        router,
+        member_rest,
+        token,
+    ));
 
     let targets = member_targets(&loaded);
     let tolerate = loaded.server.engine.backup_count as usize;
