@@ -467,3 +467,49 @@ fn seatunnel_sh_with_the_stock_client_file_submits_to_the_masters_member_ports()
     );
     assert_eq!(lines_written(&out), 600, "{stdout}");
 }
+
+#[test]
+fn tag_filters_place_jobs_on_matching_workers_and_update_tags_moves_them() {
+    let mut c = Separated::new(3, 2, "st-tags");
+    c.start_all();
+    wait_formed(&c, http_port(&c.masters[0]), 2);
+    let out = c.root.path().join("out-8");
+    let tagged = |out: &Path| {
+        job(out, 100, 2, 1, 0).replacen(
+            r#""job.name": "separated""#,
+            r#""job.name": "separated", "tag_filter": {"zone": "x"}"#,
+            1,
+        )
+    };
+    // No worker is in zone x: REJECT ends the job with SeaTunnel's exception class.
+    let id = submit(http_port(&c.masters[0]), &tagged(&out));
+    let (status, info) = wait_end(&[http_port(&c.masters[1])], id);
+    assert_eq!(status, "FAILED", "{info}");
+    assert!(
+        info["errorMsg"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("NoEnoughResourceException"),
+        "{info}"
+    );
+    // Tag worker 1 through its own REST; the next heartbeat tells the master.
+    let reply = http(
+        http_port(&c.workers[1]),
+        "POST",
+        "/update-tags",
+        r#"{"zone": "x"}"#,
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    wait_for("the master sees the tag", DEADLINE, || {
+        let (_, o) = http_get(http_port(&c.masters[2]), "/overview?zone=x");
+        (o["workers"] == "1").then_some(())
+    });
+    let out2 = c.root.path().join("out-9");
+    let id = submit(http_port(&c.workers[0]), &tagged(&out2));
+    let (status, info) = wait_end(&[http_port(&c.masters[1])], id);
+    assert_eq!(status, "FINISHED", "{info}");
+    assert_eq!(lines_written(&out2), 200);
+    let ran = |w: &cluster_support::ClusterNode| w.log_contains(&format!("deployed job {id}"));
+    assert!(ran(&c.workers[1]), "the tagged worker ran the job");
+    assert!(!ran(&c.workers[0]), "the untagged worker ran nothing of it");
+}

@@ -53,7 +53,10 @@ pub async fn run(loaded: LoadedConfig) -> Result<(), NodeError> {
         worker_id: worker_id(&address),
         address: address.clone(),
         http: None,
-        tags: hz.member_attributes.clone(),
+        tags: {
+            let fixed = hz.member_attributes.clone();
+            Arc::new(move || fixed.clone())
+        },
         dynamic_slot: engine.slot_service.dynamic_slot,
         slot_num: engine.slot_service.slot_num,
     };
@@ -65,8 +68,13 @@ pub async fn run(loaded: LoadedConfig) -> Result<(), NodeError> {
     );
     let view = Arc::new(Mutex::new(MasterView::default()));
 
-    let http_port = serve_rest(&loaded, &host, member_port, &me, &view, &shutdown).await?;
+    let rest = serve_rest(&loaded, &host, member_port, &me, &view, &shutdown).await?;
+    let http_port = rest.as_ref().map(|(p, _)| *p);
     me.http = http_port.map(|p| format!("{host}:{p}"));
+    if let Some((_, state)) = rest {
+        // `/update-tags` on this worker reaches the master with the next heartbeat.
+        me.tags = Arc::new(move || state.tags());
+    }
     let greet_cluster = cluster.clone();
     let greet_address = address.clone();
     let greet_http = http_port.map(|p| format!("{host}:{p}")).unwrap_or_default();
@@ -180,7 +188,7 @@ async fn serve_rest(
     me: &WorkerIdentity,
     view: &Arc<Mutex<MasterView>>,
     shutdown: &Shutdown,
-) -> Result<Option<u16>, NodeError> {
+) -> Result<Option<(u16, Arc<ApiState>)>, NodeError> {
     let http = &loaded.server.engine.http;
     if !http.enable_http {
         return Ok(None);
@@ -204,7 +212,7 @@ async fn serve_rest(
         is_master: false,
         is_worker: true,
     };
-    let settings = ApiSettings::from_http(http, node, me.tags.clone())?;
+    let settings = ApiSettings::from_http(http, node, (me.tags)())?;
     let cluster = Arc::new(WorkerCluster {
         view: view.clone(),
         me: MemberRow {
@@ -227,10 +235,10 @@ async fn serve_rest(
     state.set_active_master(cluster);
     shutdown
         .tracker()
-        .spawn(api::serve(listener, state, shutdown.token()));
+        .spawn(api::serve(listener, state.clone(), shutdown.token()));
     tracing::info!(
         port,
         "REST V2 on port {port} (job requests go to the active master)"
     );
-    Ok(Some(port))
+    Ok(Some((port, state)))
 }

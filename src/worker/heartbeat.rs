@@ -18,14 +18,17 @@ use super::runtime::WorkerRuntime;
 /// How often the "no active master" warning repeats while none answers.
 const NO_MASTER_LOG_EVERY: Duration = Duration::from_secs(10);
 
+/// Where the worker's current tags come from: `/update-tags` changes them while it runs.
+pub type TagSource = Arc<dyn Fn() -> BTreeMap<String, String> + Send + Sync>;
+
 /// Who this worker is, as its heartbeats say.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WorkerIdentity {
     pub worker_id: String,
     pub address: String,
     /// REST V2 address (`host:port`), when the worker serves REST.
     pub http: Option<String>,
-    pub tags: BTreeMap<String, String>,
+    pub tags: TagSource,
     pub dynamic_slot: bool,
     pub slot_num: u32,
 }
@@ -95,7 +98,7 @@ async fn beat(
         worker_id: me.worker_id.clone(),
         address: me.address.clone(),
         http: me.http.clone(),
-        tags: me.tags.clone(),
+        tags: (me.tags)(),
         dynamic_slot: me.dynamic_slot,
         slot_num: me.slot_num,
         running,

@@ -10,6 +10,6 @@ pub mod heartbeat;
 pub mod runtime;
 pub mod service;
 
-pub use heartbeat::{MasterView, WorkerIdentity};
+pub use heartbeat::{MasterView, TagSource, WorkerIdentity};
 pub use runtime::WorkerRuntime;
 pub use service::WorkerGrpc;
