@@ -513,3 +513,33 @@ fn tag_filters_place_jobs_on_matching_workers_and_update_tags_moves_them() {
     assert!(ran(&c.workers[1]), "the tagged worker ran the job");
     assert!(!ran(&c.workers[0]), "the untagged worker ran nothing of it");
 }
+
+#[test]
+fn a_job_running_while_every_master_restarts_still_finishes_exactly_once() {
+    let mut c = Separated::new(3, 2, "st-restart-mid-job");
+    c.start_all();
+    wait_formed(&c, http_port(&c.masters[0]), 2);
+    let out = c.root.path().join("out-10");
+    // 4 splits per reader, 1.5 s apart: about 5 s of work.
+    let id = submit(http_port(&c.masters[0]), &job(&out, 300, 2, 4, 1500));
+    wait_for("job running", DEADLINE, || {
+        (job_status(http_port(&c.masters[1]), id).as_deref() == Some("RUNNING")).then_some(())
+    });
+    for m in &mut c.masters {
+        m.kill9();
+    }
+    for m in &mut c.masters {
+        m.start();
+    }
+    // The workers kept running; the new active master adopts their groups from the record.
+    let ports: Vec<u16> = c.masters.iter().map(http_port).collect();
+    let (status, info) = wait_end(&ports, id);
+    assert_eq!(status, "FINISHED", "{info}");
+    assert_eq!(lines_written(&out), 600, "exactly once across a full master restart");
+    let deploys: usize = c
+        .workers
+        .iter()
+        .map(|w| w.log_text().matches(&format!("deployed job {id}")).count())
+        .sum();
+    assert_eq!(deploys, 2, "adopted, not deployed again");
+}
