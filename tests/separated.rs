@@ -535,7 +535,11 @@ fn a_job_running_while_every_master_restarts_still_finishes_exactly_once() {
     let ports: Vec<u16> = c.masters.iter().map(http_port).collect();
     let (status, info) = wait_end(&ports, id);
     assert_eq!(status, "FINISHED", "{info}");
-    assert_eq!(lines_written(&out), 600, "exactly once across a full master restart");
+    assert_eq!(
+        lines_written(&out),
+        600,
+        "exactly once across a full master restart"
+    );
     let deploys: usize = c
         .workers
         .iter()
