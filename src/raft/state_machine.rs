@@ -133,13 +133,15 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         while let Some(item) = entries.next().await {
             pending.push(item?);
         }
-        // Applied on this task, not a blocking thread: an apply is a RocksDB write without fsync
-        // (the log append already made the entry durable), tens of microseconds, and the hop
-        // to a blocking thread and back cost more than the write on the commit path.
-        let mut results = Vec::with_capacity(pending.len());
-        for (entry, _) in &pending {
-            results.push(StateMachine::apply_entry(self.store.as_ref(), entry)?);
-        }
+        let store = self.store.clone();
+        let (pending, results) = blocking(move || {
+            let mut results = Vec::with_capacity(pending.len());
+            for (entry, _) in &pending {
+                results.push(StateMachine::apply_entry(store.as_ref(), entry)?);
+            }
+            Ok((pending, results))
+        })
+        .await?;
         for ((_, responder), result) in pending.into_iter().zip(results) {
             if let Some(responder) = responder {
                 responder.send(result);
