@@ -115,7 +115,7 @@ where
                         method,
                         path_and_query: &path_and_query,
                         content_type: &content_type,
-                        body: Bytes::from(body),
+                        body,
                     };
                     return match forward::forward(&addr, fwd, state.basic_auth.as_ref()).await {
                         Ok(reply) => reply,

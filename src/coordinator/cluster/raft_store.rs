@@ -342,7 +342,10 @@ mod tests {
             end: GroupEnd::Finished(vec![(3, "{\"f\":1}".into())]),
             metrics: WireMetrics::default(),
         };
-        store.record_group_ends(&[record.clone()]).await.unwrap();
+        store
+            .record_group_ends(std::slice::from_ref(&record))
+            .await
+            .unwrap();
         let phase = PipelineRecord {
             phase: PipelinePhase::SetUp,
             error: None,
