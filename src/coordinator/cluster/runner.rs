@@ -405,8 +405,14 @@ impl Driver {
                     );
                     continue;
                 }
-                if cancel_sent || deployed.contains(&index) {
-                    // Deployed but not yet in a heartbeat, or cancelled: its end will come.
+                if deployed.contains(&index) {
+                    // Deployed but not yet in a heartbeat: its end will come.
+                    continue;
+                }
+                if cancel_sent {
+                    // Cancelled before it was ever deployed: it ends here, or nothing would
+                    // ever report its end.
+                    lost.insert(index, GroupEnd::Canceled);
                     continue;
                 }
                 let deploy = WorkerCall::Deploy {
