@@ -86,6 +86,13 @@ fn job_status(port: u16, id: i64) -> Option<String> {
         .flatten()
 }
 
+/// Waits until the node at `port` reports the job RUNNING.
+fn wait_running(port: u16, id: i64) {
+    wait_for("job running", DEADLINE, || {
+        (job_status(port, id).as_deref() == Some("RUNNING")).then_some(())
+    });
+}
+
 /// Waits for the job to end as seen through any of `ports` (the first that answers).
 fn wait_end(ports: &[u16], id: i64) -> (String, Json) {
     wait_for("job end", DEADLINE * 2, || {
@@ -228,9 +235,7 @@ fn the_active_master_killed_mid_job_hands_the_job_to_a_standby() {
         .filter(|i| *i != active)
         .map(|i| http_port(&c.masters[i]))
         .collect();
-    wait_for("job running", DEADLINE, || {
-        (job_status(others[0], id).as_deref() == Some("RUNNING")).then_some(())
-    });
+    wait_running(others[0], id);
     c.masters[active].kill9();
     // A standby takes over; /job-info keeps answering through it.
     let (status, info) = wait_end(&others, id);
@@ -265,10 +270,7 @@ fn a_paused_leader_cannot_act_after_it_wakes() {
     let out = c.root.path().join("out-3");
     let id = submit(http_port(&c.workers[0]), &job(&out, 200, 2, 4, 1000));
     let others: Vec<usize> = (0..3).filter(|i| *i != active).collect();
-    wait_for("job running", DEADLINE, || {
-        (job_status(http_port(&c.masters[others[0]]), id).as_deref() == Some("RUNNING"))
-            .then_some(())
-    });
+    wait_running(http_port(&c.masters[others[0]]), id);
     c.masters[active].signal(Signal::SIGSTOP);
     wait_for("a new active master", DEADLINE, || {
         let m = members(http_port(&c.masters[others[0]]))?;
@@ -370,9 +372,7 @@ fn a_job_cancelled_through_a_worker_stops_on_every_worker_and_commits_nothing() 
     let out = c.root.path().join("out-5");
     // 20 splits per reader, 1 s apart: it would run about 20 s.
     let id = submit(http_port(&c.masters[0]), &job(&out, 2000, 2, 20, 1000));
-    wait_for("job running", DEADLINE, || {
-        (job_status(http_port(&c.masters[1]), id).as_deref() == Some("RUNNING")).then_some(())
-    });
+    wait_running(http_port(&c.masters[1]), id);
     let reply = http(
         http_port(&c.workers[1]),
         "POST",
@@ -396,9 +396,7 @@ fn a_worker_killed_mid_job_fails_the_job_with_the_reason_instead_of_hanging() {
     wait_formed(&c, http_port(&c.masters[0]), 2);
     let out = c.root.path().join("out-6");
     let id = submit(http_port(&c.masters[1]), &job(&out, 2000, 2, 20, 1000));
-    wait_for("job running", DEADLINE, || {
-        (job_status(http_port(&c.masters[2]), id).as_deref() == Some("RUNNING")).then_some(())
-    });
+    wait_running(http_port(&c.masters[2]), id);
     let victim = wait_for("a worker runs a task group", DEADLINE, || {
         c.workers
             .iter()
@@ -522,9 +520,7 @@ fn a_job_running_while_every_master_restarts_still_finishes_exactly_once() {
     let out = c.root.path().join("out-10");
     // 4 splits per reader, 1.5 s apart: about 5 s of work.
     let id = submit(http_port(&c.masters[0]), &job(&out, 300, 2, 4, 1500));
-    wait_for("job running", DEADLINE, || {
-        (job_status(http_port(&c.masters[1]), id).as_deref() == Some("RUNNING")).then_some(())
-    });
+    wait_running(http_port(&c.masters[1]), id);
     for m in &mut c.masters {
         m.kill9();
     }

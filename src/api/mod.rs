@@ -15,6 +15,7 @@
 //! - [`log_files`]: the job log directory as `/logs` serves it.
 //! - [`client`]: a small HTTP client for asking other nodes.
 //! - [`forward`]: job requests on a node that is not the active master go to the one that is.
+//! - [`peers`]: cluster-wide answers, every other member asked at once for its own part.
 
 pub mod client;
 pub mod error;
@@ -24,6 +25,7 @@ mod handlers;
 pub mod log_files;
 pub mod members;
 pub mod multipart;
+pub mod peers;
 pub mod procfs;
 pub mod request;
 pub mod router;
@@ -78,6 +80,12 @@ where
         }
     }
     let endpoint = router::route(req.method(), req.uri().path(), req.uri().query(), routes);
+    let content_type = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     let forwarded = req.headers().contains_key(forward::FORWARDED_HEADER);
     let local_only = req.headers().contains_key(forward::LOCAL_HEADER);
     if let Some(active) = state.active_master() {
@@ -99,12 +107,6 @@ where
                         .uri()
                         .path_and_query()
                         .map_or("/", |p| p.as_str())
-                        .to_string();
-                    let content_type = req
-                        .headers()
-                        .get(CONTENT_TYPE)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("")
                         .to_string();
                     let body = match request::read_body(req.into_body(), state.max_body_bytes).await
                     {
@@ -128,12 +130,6 @@ where
     }
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
-    let content_type = req
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
     let limit = state.max_body_bytes;
     let body = req.into_body();
     let json = |j: serde_json::Value| error::json_reply(&j);

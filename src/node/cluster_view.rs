@@ -24,6 +24,7 @@ use crate::worker::MasterView;
 const LEADER_HELLO_TIMEOUT: Duration = Duration::from_secs(2);
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
+const NO_ACTIVE_MASTER: &str = "no active master: the masters are electing one or fewer than a majority run; retry in a few seconds";
 
 /// A master's view: Raft says who leads; the leader's greeting says where its REST listener is.
 pub struct MasterCluster {
@@ -63,22 +64,30 @@ impl MasterCluster {
             .map(|(id, n)| (*id, n.addr.clone()))
             .collect();
         for (id, addr) in nodes {
-            if self.http_of.lock().expect("lock").contains_key(&id) {
-                continue;
-            }
-            let hello = Hello {
-                cluster_name: self.cluster.clone(),
-                ..Hello::default()
-            };
-            if let Ok(h) = greet::greet(&addr, &self.cluster, hello, LEADER_HELLO_TIMEOUT).await {
-                if !h.http_address.is_empty() {
-                    self.http_of
-                        .lock()
-                        .expect("lock")
-                        .insert(id, h.http_address);
-                }
-            }
+            let _ = self.rest_address(id, &addr).await;
         }
+    }
+
+    /// A master's REST address: cached, else asked by greeting it.
+    async fn rest_address(&self, id: NodeId, member_addr: &str) -> Result<String, String> {
+        if let Some(http) = self.http_of.lock().expect("lock").get(&id) {
+            return Ok(http.clone());
+        }
+        let hello = Hello {
+            cluster_name: self.cluster.clone(),
+            ..Hello::default()
+        };
+        let h = greet::greet(member_addr, &self.cluster, hello, LEADER_HELLO_TIMEOUT)
+            .await
+            .map_err(|e| format!("{e}; retry in a few seconds"))?;
+        if h.http_address.is_empty() {
+            return Err(format!("the master at {member_addr} serves no REST API; set seatunnel.engine.http.enable-http: true on the masters"));
+        }
+        self.http_of
+            .lock()
+            .expect("lock")
+            .insert(id, h.http_address.clone());
+        Ok(h.http_address)
     }
 
     async fn leader_http(&self) -> JobRoute {
@@ -87,25 +96,11 @@ impl MasterCluster {
             return JobRoute::Local;
         }
         let Some((leader, addr)) = self.raft.leader_address() else {
-            return JobRoute::Unavailable("no active master: the masters are electing one or fewer than a majority run; retry in a few seconds".into());
+            return JobRoute::Unavailable(NO_ACTIVE_MASTER.into());
         };
-        if let Some(http) = self.http_of.lock().expect("lock").get(&leader) {
-            return JobRoute::Forward(http.clone());
-        }
-        let hello = Hello {
-            cluster_name: self.cluster.clone(),
-            ..Hello::default()
-        };
-        match greet::greet(&addr, &self.cluster, hello, LEADER_HELLO_TIMEOUT).await {
-            Ok(h) if !h.http_address.is_empty() => {
-                self.http_of
-                    .lock()
-                    .expect("lock")
-                    .insert(leader, h.http_address.clone());
-                JobRoute::Forward(h.http_address)
-            }
-            Ok(_) => JobRoute::Unavailable(format!("the active master at {addr} serves no REST API; set seatunnel.engine.http.enable-http: true on the masters")),
-            Err(e) => JobRoute::Unavailable(format!("{e}; retry in a few seconds")),
+        match self.rest_address(leader, &addr).await {
+            Ok(http) => JobRoute::Forward(http),
+            Err(why) => JobRoute::Unavailable(why),
         }
     }
 }
@@ -126,7 +121,7 @@ impl ActiveMaster for MasterCluster {
         } else {
             match self.raft.leader_address() {
                 Some((_, addr)) => JobRoute::Forward(addr),
-                None => JobRoute::Unavailable("no active master: the masters are electing one or fewer than a majority run; retry in a few seconds".into()),
+                None => JobRoute::Unavailable(NO_ACTIVE_MASTER.into()),
             }
         };
         Box::pin(std::future::ready(route))

@@ -31,11 +31,11 @@ use crate::telemetry::sd_notify;
 
 use super::cluster_view::{self, MasterCluster};
 use super::server::NodeError;
-use super::signals::{self, SignalEvent};
+use super::signals;
 use super::{Shutdown, DRAIN_DEADLINE};
 
 /// Interface the member port binds: every interface, as Hazelcast does.
-pub(super) const MEMBER_BIND_HOST: &str = "0.0.0.0";
+const MEMBER_BIND_HOST: &str = "0.0.0.0";
 /// How often an unformed master greets the member-list entries that have not answered.
 const GREET_EVERY: Duration = Duration::from_millis(500);
 /// How long one greeting may take: a live member on a LAN answers in milliseconds.
@@ -207,19 +207,19 @@ pub async fn run(loaded: LoadedConfig, dir: PathBuf) -> Result<(), NodeError> {
     let ready = format!("master {node_id} ready: member port {member_port}");
     sd_notify::ready(&ready);
     tracing::info!("{ready}");
-    let mut watchdog = sd_notify::watchdog_period()
-        .map(|p| tokio::time::interval(p.max(Duration::from_millis(10))));
-    let mut status_tick = tokio::time::interval(STATUS_EVERY);
-    loop {
-        tokio::select! {
-            event = signal_events.recv() => match event {
-                Some(SignalEvent::Reload) => tracing::info!("reload: a master re-reads its configuration on restart; nothing applied"),
-                Some(SignalEvent::Shutdown) | None => break,
-            },
-            _ = async { watchdog.as_mut().expect("guarded").tick().await }, if watchdog.is_some() => sd_notify::watchdog(),
-            _ = status_tick.tick() => sd_notify::status(&format!("{}, {} workers", status_line(&raft, member_port), workers.live().len())),
-        }
-    }
+    super::idle::until_shutdown(
+        &mut signal_events,
+        "reload: a master re-reads its configuration on restart; nothing applied",
+        STATUS_EVERY,
+        || {
+            format!(
+                "{}, {} workers",
+                status_line(&raft, member_port),
+                workers.live().len()
+            )
+        },
+    )
+    .await;
     sd_notify::stopping("stopping: leaving the raft group");
     // Jobs keep running on the workers; the next active master takes them over.
     jobs.step_down();
@@ -269,17 +269,7 @@ async fn serve_rest(
         tracing::info!("REST service disabled (seatunnel.engine.http.enable-http is false)");
         return Ok((None, state(http.port)?));
     }
-    let listener = api::bind(
-        MEMBER_BIND_HOST,
-        http.port,
-        http.enable_dynamic_port,
-        http.port_range,
-    )
-    .await
-    .map_err(|source| NodeError::Bind {
-        port: http.port,
-        source,
-    })?;
+    let listener = super::server::bind_rest(http).await?;
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(http.port);
     let state = state(port)?;
     shutdown

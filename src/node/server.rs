@@ -96,17 +96,7 @@ pub async fn run(
     let mut http_port = None;
     if engine.http.enable_http {
         let http = &engine.http;
-        let listener = api::bind(
-            HTTP_BIND_HOST,
-            http.port,
-            http.enable_dynamic_port,
-            http.port_range,
-        )
-        .await
-        .map_err(|source| NodeError::Bind {
-            port: http.port,
-            source,
-        })?;
+        let listener = bind_rest(http).await?;
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(http.port);
         let node = NodeInfo {
             host: local_host(),
@@ -234,6 +224,23 @@ fn reload(role: Role, sources: &ConfigSources, current: LoadedConfig, live: &Liv
 
 fn tags(loaded: &LoadedConfig) -> BTreeMap<String, String> {
     loaded.server.hazelcast.member_attributes.clone()
+}
+
+/// Binds the REST listener of `seatunnel.engine.http` (every role uses the same rules).
+pub(super) async fn bind_rest(
+    http: &crate::config::HttpConfig,
+) -> Result<tokio::net::TcpListener, NodeError> {
+    api::bind(
+        HTTP_BIND_HOST,
+        http.port,
+        http.enable_dynamic_port,
+        http.port_range,
+    )
+    .await
+    .map_err(|source| NodeError::Bind {
+        port: http.port,
+        source,
+    })
 }
 
 /// This machine's host name, the address other members and clients are told.

@@ -18,9 +18,9 @@ use crate::telemetry::sd_notify;
 use crate::worker::{heartbeat, MasterView, WorkerGrpc, WorkerIdentity, WorkerRuntime};
 
 use super::cluster_view::WorkerCluster;
-use super::master::{bind_member_port, member_targets, MEMBER_BIND_HOST};
+use super::master::{bind_member_port, member_targets};
 use super::server::NodeError;
-use super::signals::{self, SignalEvent};
+use super::signals;
 use super::{Shutdown, DRAIN_DEADLINE};
 
 /// How often the systemd status line is refreshed.
@@ -113,37 +113,38 @@ pub async fn run(loaded: LoadedConfig) -> Result<(), NodeError> {
     let ready = format!("worker {} ready: member port {member_port}", me.worker_id);
     sd_notify::ready(&ready);
     tracing::info!("{ready}");
-    let mut watchdog = sd_notify::watchdog_period()
-        .map(|p| tokio::time::interval(p.max(Duration::from_millis(10))));
-    let mut status_tick = tokio::time::interval(STATUS_EVERY);
-    loop {
-        tokio::select! {
-            event = signal_events.recv() => match event {
-                Some(SignalEvent::Reload) => tracing::info!("reload: a worker re-reads its configuration on restart; nothing applied"),
-                Some(SignalEvent::Shutdown) | None => break,
-            },
-            _ = async { watchdog.as_mut().expect("guarded").tick().await }, if watchdog.is_some() => sd_notify::watchdog(),
-            _ = status_tick.tick() => {
-                let master = view.lock().expect("master view lock").master.clone();
-                sd_notify::status(&format!(
-                    "worker, member port {member_port}, {} task groups running, active master {}",
-                    runtime.running_count(),
-                    master.as_deref().unwrap_or("unknown")
-                ));
-            }
-        }
-    }
+    super::idle::until_shutdown(
+        &mut signal_events,
+        "reload: a worker re-reads its configuration on restart; nothing applied",
+        STATUS_EVERY,
+        || {
+            let master = view.lock().expect("master view lock").master.clone();
+            format!(
+                "worker, member port {member_port}, {} task groups running, active master {}",
+                runtime.running_count(),
+                master.as_deref().unwrap_or("unknown")
+            )
+        },
+    )
+    .await;
     sd_notify::stopping("stopping: cancelling task groups");
     tracing::info!(
         "shutting down: cancelling task groups, draining within {} s",
         DRAIN_DEADLINE.as_secs()
     );
     runtime.cancel_all();
-    let until = tokio::time::Instant::now() + FINAL_REPORT_WAIT;
-    while runtime.running_count() > 0 && tokio::time::Instant::now() < until {
-        runtime.report_now();
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    if tokio::time::timeout(FINAL_REPORT_WAIT, runtime.all_ended())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            running = runtime.running_count(),
+            "task groups still running after {} s; stopping anyway",
+            FINAL_REPORT_WAIT.as_secs()
+        );
     }
+    // The heartbeat loop reports once more as it stops, so the ends just recorded reach the
+    // active master.
     beat_token.cancel();
     let _ = beats.await;
     shutdown.start();
@@ -193,17 +194,7 @@ async fn serve_rest(
     if !http.enable_http {
         return Ok(None);
     }
-    let listener = api::bind(
-        MEMBER_BIND_HOST,
-        http.port,
-        http.enable_dynamic_port,
-        http.port_range,
-    )
-    .await
-    .map_err(|source| NodeError::Bind {
-        port: http.port,
-        source,
-    })?;
+    let listener = super::server::bind_rest(http).await?;
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(http.port);
     let node = NodeInfo {
         host: host.to_string(),

@@ -74,7 +74,11 @@ pub async fn run(
             last_warn = tokio::time::Instant::now();
         }
         tokio::select! {
-            _ = shutdown.cancelled() => return,
+            _ = shutdown.cancelled() => {
+                // A last report, so ends recorded while stopping reach the active master.
+                beat(&runtime, &me, &clients, &mut current, &view).await;
+                return;
+            }
             _ = tokio::time::sleep(interval) => {}
             _ = runtime.ended.notified() => {}
         }

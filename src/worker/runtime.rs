@@ -47,6 +47,8 @@ pub struct WorkerRuntime {
     groups: Mutex<Groups>,
     /// Wakes the heartbeat loop when a group ends, so its end reaches the master at once.
     pub(super) ended: Notify,
+    /// Wakes everyone waiting for running groups to end (a stopping worker).
+    group_done: Notify,
     tracker: TaskTracker,
     shutdown: CancellationToken,
 }
@@ -70,6 +72,7 @@ impl WorkerRuntime {
             rejected: AtomicU64::new(0),
             groups: Mutex::new(Groups::default()),
             ended: Notify::new(),
+            group_done: Notify::new(),
             tracker,
             shutdown,
         })
@@ -218,6 +221,7 @@ impl WorkerRuntime {
                 g.outbox.insert(key, report);
             }
             runtime.ended.notify_one();
+            runtime.group_done.notify_waiters();
         });
         Ok(())
     }
@@ -297,6 +301,18 @@ impl WorkerRuntime {
 
     pub fn running_count(&self) -> usize {
         self.groups().running.len()
+    }
+
+    /// Returns once no task group runs here.
+    pub async fn all_ended(&self) {
+        loop {
+            // Created before the check, so an end between the check and the await still wakes it.
+            let done = self.group_done.notified();
+            if self.running_count() == 0 {
+                return;
+            }
+            done.await;
+        }
     }
 }
 

@@ -7,18 +7,14 @@
 //! `/get-all-log-name`; a peer that does not answer is left out with a warning, as SeaTunnel
 //! skips it.
 
-use std::time::Duration;
-
 use hyper::body::Bytes;
 use serde_json::{json, Value as Json};
 
 use crate::api::client;
 use crate::api::error::ApiError;
 use crate::api::log_files::{self, LogFileError};
-use crate::api::{ApiState, BasicAuth};
+use crate::api::{peers, ApiState};
 
-/// How long one peer may take to list its log names (SeaTunnel's connect and read timeouts).
-const PEER_TIMEOUT: Duration = Duration::from_secs(5);
 /// The title of the HTML listing, as SeaTunnel's page shows it.
 const PAGE_TITLE: &str = "Seatunnel log";
 
@@ -60,22 +56,15 @@ fn local_names(state: &ApiState) -> Result<Vec<String>, ApiError> {
 }
 
 /// This node's files, then every peer's in the directory's order. Peers are asked at once, so
-/// a silent one costs [`PEER_TIMEOUT`] once, not once per peer.
+/// a silent one costs [`peers::PEER_TIMEOUT`] once, not once per peer.
 pub async fn list_all(state: &ApiState, job_id: &str) -> Result<Vec<LogEntry>, ApiError> {
     let node = format!("{}:{}", state.node.host, state.node.http_port);
     let mut out = entries(&state.base_url(), &node, &local_names(state)?, job_id);
-    let mut asks = tokio::task::JoinSet::new();
-    for (i, base) in state.members.log_peers().into_iter().enumerate() {
-        let base = base.trim_end_matches('/').to_string();
-        let auth = state.basic_auth.clone();
-        asks.spawn(async move {
-            let names = peer_names(&base, auth.as_ref()).await;
-            (i, base, names)
+    for (base, answer) in peers::ask_all(state, "/get-all-log-name").await {
+        let names = answer.and_then(|j| {
+            serde_json::from_value::<Vec<String>>(j)
+                .map_err(|e| format!("{base} did not answer a JSON array of names: {e}"))
         });
-    }
-    let mut answers = asks.join_all().await;
-    answers.sort_by_key(|(i, _, _)| *i);
-    for (_, base, names) in answers {
         match names {
             Ok(names) => {
                 let node = client::split_url(&base).map(|(a, _)| a).unwrap_or_default();
@@ -87,18 +76,6 @@ pub async fn list_all(state: &ApiState, job_id: &str) -> Result<Vec<LogEntry>, A
         }
     }
     Ok(out)
-}
-
-async fn peer_names(base: &str, auth: Option<&BasicAuth>) -> Result<Vec<String>, String> {
-    let url = format!("{base}/get-all-log-name");
-    let (status, body) = client::get(&url, auth, PEER_TIMEOUT)
-        .await
-        .map_err(|e| e.to_string())?;
-    if status != 200 {
-        return Err(format!("{url} answered HTTP {status}"));
-    }
-    serde_json::from_str::<Vec<String>>(&body)
-        .map_err(|e| format!("{url} did not answer a JSON array of names: {e}"))
 }
 
 pub fn entries_json(entries: &[LogEntry]) -> Json {

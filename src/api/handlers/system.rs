@@ -7,16 +7,9 @@
 
 use serde_json::{json, Map, Value as Json};
 
-use std::time::Duration;
-
-use crate::api::client;
-use crate::api::forward::LOCAL_HEADER;
+use crate::api::peers;
 use crate::api::procfs::{self, number_to_unit, percent, read};
-use crate::api::{ApiState, BasicAuth};
-
-/// How long a member may take to report its own monitoring entry: it reads `/proc`, so a live
-/// member answers in milliseconds.
-const PEER_TIMEOUT: Duration = Duration::from_secs(5);
+use crate::api::ApiState;
 
 /// One reading of the CPU counters, to compute load between two requests.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -166,7 +159,7 @@ pub fn monitoring(state: &ApiState) -> Json {
 }
 
 /// This node's entry, then every other member's (asked at once, each for its own part); a member
-/// that does not answer within [`PEER_TIMEOUT`] is left out and logged.
+/// that does not answer within [`peers::PEER_TIMEOUT`] is left out and logged.
 pub async fn monitoring_all(state: &ApiState, local_only: bool) -> Json {
     let mut out = match monitoring(state) {
         Json::Array(a) => a,
@@ -175,50 +168,18 @@ pub async fn monitoring_all(state: &ApiState, local_only: bool) -> Json {
     if local_only {
         return Json::Array(out);
     }
-    let mut asks = tokio::task::JoinSet::new();
-    for (i, base) in state.members.log_peers().into_iter().enumerate() {
-        let auth = state.basic_auth.clone();
-        asks.spawn(async move {
-            let url = format!(
-                "{}/system-monitoring-information",
-                base.trim_end_matches('/')
-            );
-            let answer = peer_entries(&url, auth.as_ref()).await;
-            (i, url, answer)
-        });
-    }
-    let mut answers = asks.join_all().await;
-    answers.sort_by_key(|(i, _, _)| *i);
-    for (_, url, answer) in answers {
+    for (base, answer) in peers::ask_all(state, "/system-monitoring-information").await {
         match answer {
-            Ok(entries) => out.extend(entries),
+            Ok(Json::Array(entries)) => out.extend(entries),
+            Ok(_) => {
+                tracing::warn!(peer = %base, "leaving a member out of the monitoring answer: it did not answer a JSON array")
+            }
             Err(e) => {
-                tracing::warn!(peer = %url, "leaving a member out of the monitoring answer: {e}")
+                tracing::warn!(peer = %base, "leaving a member out of the monitoring answer: {e}")
             }
         }
     }
     Json::Array(out)
-}
-
-async fn peer_entries(url: &str, auth: Option<&BasicAuth>) -> Result<Vec<Json>, String> {
-    let (authority, path) = client::split_url(url).map_err(|e| e.to_string())?;
-    let out = client::Outgoing {
-        method: hyper::Method::GET,
-        path: &path,
-        content_type: None,
-        body: hyper::body::Bytes::new(),
-        extra: Some((LOCAL_HEADER, "1")),
-    };
-    let (status, _, body) = client::send(url, &authority, out, auth, PEER_TIMEOUT)
-        .await
-        .map_err(|e| e.to_string())?;
-    if status != 200 {
-        return Err(format!("answered HTTP {status}"));
-    }
-    match serde_json::from_slice::<Json>(&body) {
-        Ok(Json::Array(entries)) => Ok(entries),
-        _ => Err("did not answer a JSON array".into()),
-    }
 }
 
 /// Every OS thread of this process. There are no stack traces without a debugger, so

@@ -24,6 +24,8 @@ use crate::raft::{Command, MasterRaft};
 /// Record kinds under `engine_runningJobState`.
 const KIND_GROUP: u8 = 0;
 const KIND_PIPELINE: u8 = 1;
+/// Where the kind byte sits in a run-state key: after the job id (8) and pipeline (4).
+const KIND_OFFSET: usize = 12;
 
 /// One slot grant as stored: where a task of the job runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,10 +170,23 @@ impl RaftJobStore {
     /// The recorded ends of one job's groups.
     pub fn group_records(&self, job_id: i64) -> Vec<GroupRecord> {
         let prefix = job_key(job_id);
-        self.scan::<serde_json::Value>(MapId::RunningJobState)
+        let entries = match self
+            .raft
+            .state
+            .store()
+            .scan_to_vec(MapId::RunningJobState, None)
+        {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::error!("cannot read {}: {e}", MapId::RunningJobState);
+                return Vec::new();
+            }
+        };
+        // Only this job's group records are decoded.
+        entries
             .into_iter()
-            .filter(|(k, _)| k.starts_with(&prefix) && k.get(12) == Some(&KIND_GROUP))
-            .filter_map(|(_, v)| serde_json::from_value(v).ok())
+            .filter(|(k, _)| k.starts_with(&prefix) && k.get(KIND_OFFSET) == Some(&KIND_GROUP))
+            .filter_map(|(_, v)| decode(MapId::RunningJobState, &v))
             .collect()
     }
 

@@ -352,10 +352,9 @@ impl Driver {
         let mut lost: BTreeMap<usize, GroupEnd> = BTreeMap::new();
         let mut cancel_sent = false;
         loop {
-            let mut ends: BTreeMap<usize, GroupEnd> = self
-                .ctx
-                .store
-                .group_records(job_id)
+            let records = self.ctx.store.group_records(job_id);
+            self.refresh_metrics(&records);
+            let mut ends: BTreeMap<usize, GroupEnd> = records
                 .into_iter()
                 .filter(|r| r.key.pipeline == p.pipeline)
                 .map(|r| (r.key.group, r.end))
@@ -430,7 +429,6 @@ impl Driver {
                     Err(e) => tracing::warn!(job_id, "cannot deploy {key}: {e}; retrying"),
                 }
             }
-            self.refresh_metrics();
             tokio::select! {
                 _ = self.ctx.workers.next_beat(POLL_EVERY) => {}
                 _ = self.control.cancel.cancelled(), if !cancel_sent => {}
@@ -508,15 +506,19 @@ impl Driver {
         }
     }
 
-    fn refresh_metrics(&self) {
-        self.control.metrics.set_totals(&self.metrics());
+    fn refresh_metrics(&self, records: &[GroupRecord]) {
+        self.control.metrics.set_totals(&self.metrics_with(records));
     }
 
     /// Counters of the recorded ends plus the running groups'.
     fn metrics(&self) -> MetricsSnapshot {
+        self.metrics_with(&self.ctx.store.group_records(self.job_id()))
+    }
+
+    fn metrics_with(&self, records: &[GroupRecord]) -> MetricsSnapshot {
         let mut m = self.ctx.workers.running_metrics(self.job_id());
-        for GroupRecord { metrics, .. } in self.ctx.store.group_records(self.job_id()) {
-            add_metrics(&mut m, &metrics);
+        for GroupRecord { metrics, .. } in records {
+            add_metrics(&mut m, metrics);
         }
         m.elapsed_secs = self.began.elapsed().as_secs_f64();
         m
