@@ -111,6 +111,14 @@ impl KeyRange {
         }
     }
 
+    /// What a scan of `map` covers: one partition, or all of them.
+    pub fn scan(map: MapId, partition: Option<PartitionId>) -> KeyRange {
+        match partition {
+            Some(partition) => KeyRange::map_partition(map, partition),
+            None => KeyRange::map(map),
+        }
+    }
+
     /// Every key of `map` in `partition`: the keys starting with [`prefix`].
     pub fn map_partition(map: MapId, partition: PartitionId) -> KeyRange {
         let id = map.id();

@@ -51,10 +51,7 @@ impl MapStore for MemoryStore {
         partition: Option<PartitionId>,
         visit: &mut dyn FnMut(&[u8], &[u8]),
     ) -> Result<(), StoreError> {
-        let range = match partition {
-            Some(partition) => KeyRange::map_partition(map, partition),
-            None => KeyRange::map(map),
-        };
+        let range = KeyRange::scan(map, partition);
         let state = self.current();
         for (stored, value) in range_of(&state.data, range) {
             visit(&stored[codec::PREFIX_LEN..], value);

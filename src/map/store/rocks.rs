@@ -312,10 +312,7 @@ impl MapStore for RocksStore {
         partition: Option<PartitionId>,
         visit: &mut dyn FnMut(&[u8], &[u8]),
     ) -> Result<(), StoreError> {
-        let range = match partition {
-            Some(partition) => KeyRange::map_partition(map, partition),
-            None => KeyRange::map(map),
-        };
+        let range = KeyRange::scan(map, partition);
         self.db.visit_range(None, range, &mut |stored, value| {
             visit(&stored[PREFIX_LEN..], value);
             Ok(())
