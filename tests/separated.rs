@@ -543,3 +543,55 @@ fn a_job_running_while_every_master_restarts_still_finishes_exactly_once() {
         .sum();
     assert_eq!(deploys, 2, "adopted, not deployed again");
 }
+
+#[test]
+fn a_streaming_job_commits_at_each_checkpoint_across_workers_and_a_failover() {
+    let mut c = Separated::new(3, 2, "st-streaming");
+    c.start_all();
+    let active = active_master(&c);
+    let out = c.root.path().join("out-streaming");
+    // 2 readers, 4 splits each 1.5 s apart: rows keep coming for about 5 s, checkpoints every
+    // second commit them while the job runs.
+    let body = job(&out, 400, 2, 4, 1500).replace(
+        r#""job.mode": "BATCH""#,
+        r#""job.mode": "STREAMING", "checkpoint.interval": 1000"#,
+    );
+    let id = submit(http_port(&c.workers[0]), &body);
+    let others: Vec<u16> = (0..3)
+        .filter(|i| *i != active)
+        .map(|i| http_port(&c.masters[i]))
+        .collect();
+    wait_running(others[0], id);
+    wait_for(
+        "a checkpoint commits rows while the job runs",
+        DEADLINE,
+        || (lines_written(&out) > 0).then_some(()),
+    );
+    assert_eq!(job_status(others[0], id).as_deref(), Some("RUNNING"));
+    c.masters[active].kill9();
+    // The new active master adopts the groups and its checkpoints commit the rest, exactly once.
+    wait_for("every row committed by checkpoints", DEADLINE * 2, || {
+        (lines_written(&out) >= 800).then_some(())
+    });
+    assert_eq!(job_status(others[0], id).as_deref(), Some("RUNNING"));
+    let checkpointed_after_failover = c.masters.iter().enumerate().any(|(i, m)| {
+        i != active
+            && m.log_text()
+                .lines()
+                .any(|l| l.contains("checkpoint ") && l.contains(" completed"))
+    });
+    assert!(
+        checkpointed_after_failover,
+        "a standby took over the checkpoints"
+    );
+    let reply = http(
+        others[1],
+        "POST",
+        "/stop-job",
+        &format!(r#"{{"jobId": {id}, "isStopWithSavePoint": false}}"#),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let (status, info) = wait_end(&others, id);
+    assert_eq!(status, "CANCELED", "{info}");
+    assert_eq!(lines_written(&out), 800, "exactly once: rows × parallelism");
+}

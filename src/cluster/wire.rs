@@ -25,8 +25,9 @@ use crate::raft::{codec, NodeId};
 /// How long a TCP connect to a member may take before the call counts as a connection failure.
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 /// Upper bound on one call: a deploy or commit that takes longer is reported as failed and
-/// retried by the master's next round, never waited on forever.
-const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// retried by the master's next round, never waited on forever. A checkpoint call waits for
+/// its own timeout instead ([`MemberClient::call_worker_within`]).
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Upper bound on one heartbeat: a live master answers in milliseconds, and a paused or
 /// partitioned one must not hold a worker's reports (and task-group ends) back for long.
@@ -84,6 +85,8 @@ pub enum PipelineOp {
     Setup,
     /// Commit these infos, then run the sinks' end-of-job checks.
     Commit(WireInfos),
+    /// Commit what one periodic checkpoint gathered; the pipeline goes on.
+    CommitCheckpoint(WireInfos),
     Abort(WireInfos),
 }
 
@@ -106,6 +109,16 @@ pub enum WorkerCall {
         pipeline: usize,
         op: PipelineOp,
     },
+    /// Checkpoint `id` of the worker's task groups of one pipeline: first forget what the master
+    /// committed (every checkpoint up to `committed_through`), then have every running group
+    /// prepare, waiting at most `timeout_ms`.
+    Checkpoint {
+        job_id: i64,
+        pipeline: usize,
+        id: u64,
+        committed_through: u64,
+        timeout_ms: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -122,6 +135,13 @@ pub enum WorkerReply {
         highest: FencingToken,
     },
     Failed(String),
+    /// A checkpoint's answer: the groups that prepared, and everything they hold that the
+    /// master has not confirmed committed (this checkpoint's output and any earlier one's that
+    /// a failed or unrecorded checkpoint left behind).
+    Prepared {
+        groups: Vec<usize>,
+        infos: WireInfos,
+    },
 }
 
 /// How a task group ended on its worker.
@@ -223,7 +243,6 @@ fn channel(
             message: e.to_string(),
         })?
         .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(CALL_TIMEOUT)
         .tcp_nodelay(true);
     Ok(InterceptedService::new(
         endpoint.connect_lazy(),
@@ -265,26 +284,46 @@ impl MemberClient {
         &self.addr
     }
 
-    /// A master→worker call.
+    /// A master→worker call, bounded by [`CALL_TIMEOUT`].
     pub async fn call_worker(&self, req: &WorkerRequest) -> Result<WorkerReply, WireError> {
+        self.call_worker_within(req, CALL_TIMEOUT).await
+    }
+
+    /// A master→worker call that may take up to `limit`. The limit is enforced here, on the
+    /// caller's clock: a stopped peer never answers, so a server-side deadline cannot help.
+    pub async fn call_worker_within(
+        &self,
+        req: &WorkerRequest,
+        limit: Duration,
+    ) -> Result<WorkerReply, WireError> {
         let data = codec::encode("worker call", req)?;
-        let reply = WorkerClient::new(self.channel.clone())
-            .call(Payload { data })
-            .await
-            .map_err(|s| status_error(&self.addr, s))?;
+        let mut client = WorkerClient::new(self.channel.clone());
+        let reply = self.within(limit, client.call(Payload { data })).await?;
         Ok(codec::decode("worker reply", &reply.into_inner().data)?)
     }
 
-    /// A worker→master heartbeat.
+    /// A worker→master heartbeat, bounded by [`HEARTBEAT_TIMEOUT`].
     pub async fn heartbeat(&self, hb: &Heartbeat) -> Result<HeartbeatReply, WireError> {
         let data = codec::encode("heartbeat", hb)?;
-        let mut request = tonic::Request::new(Payload { data });
-        request.set_timeout(HEARTBEAT_TIMEOUT);
-        let reply = CoordinatorClient::new(self.channel.clone())
-            .heartbeat(request)
-            .await
-            .map_err(|s| status_error(&self.addr, s))?;
+        let mut client = CoordinatorClient::new(self.channel.clone());
+        let reply = self
+            .within(HEARTBEAT_TIMEOUT, client.heartbeat(Payload { data }))
+            .await?;
         Ok(codec::decode("heartbeat reply", &reply.into_inner().data)?)
+    }
+
+    async fn within<T>(
+        &self,
+        limit: Duration,
+        call: impl std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    ) -> Result<tonic::Response<T>, WireError> {
+        match tokio::time::timeout(limit, call).await {
+            Ok(reply) => reply.map_err(|s| status_error(&self.addr, s)),
+            Err(_) => Err(WireError::Unreachable {
+                addr: self.addr.clone(),
+                message: format!("no answer within {} ms", limit.as_millis()),
+            }),
+        }
     }
 }
 

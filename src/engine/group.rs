@@ -2,7 +2,7 @@
 //! → transforms and sink writers), addressed the way the scheduler numbers them.
 //!
 //! The in-process pipeline runner builds every group of a pipeline; a worker in separated cluster
-//! mode builds only the groups the master placed on it ([`run_task_group`]). Both number writers
+//! mode builds only the groups the master placed on it ([`start_task_group`]). Both number writers
 //! identically: group `i` takes the writer indexes it would take if groups `0..i` were built
 //! first, so a file sink's file names do not depend on where a group runs.
 
@@ -16,8 +16,10 @@ use tokio_util::sync::CancellationToken;
 use crate::connector::{CommitInfo, ReaderContext};
 
 use super::chain::{self, WriterSlots};
+use super::group_checkpoints::GroupCheckpoints;
 use super::metrics::JobMetrics;
 use super::plan::{JobPlan, Operator};
+use super::sinks::PipelineSinks;
 use super::task::{self, CheckpointRequest, TaskStop};
 
 /// Where one task group reads from.
@@ -109,18 +111,28 @@ pub enum GroupOutcome {
     Failed(String),
 }
 
-/// Runs group `group` of `pipeline` alone, as a worker does in separated cluster mode. BATCH
-/// only: periodic checkpoints need the pipeline's committer in the same process.
-pub async fn run_task_group(
+/// A task group started alone: its checkpoints, and the future that runs it to its end.
+pub struct StartedGroup {
+    pub checkpoints: Arc<GroupCheckpoints>,
+    pub run: BoxFuture<GroupOutcome>,
+}
+
+/// Starts group `group` of `pipeline` alone, as a worker does in separated cluster mode.
+///
+/// At its end the output its checkpoints prepared and nobody confirmed is decided with it:
+/// carried with the final infos on a clean end (the committer commits both; commits are
+/// idempotent, so infos a master committed but did not confirm yet are harmless), aborted on
+/// cancel or failure, as the in-process pipeline does.
+pub fn start_task_group(
     plan: Arc<JobPlan>,
     pipeline: usize,
     group: usize,
     metrics: Arc<JobMetrics>,
     cancel: CancellationToken,
-) -> GroupOutcome {
+) -> Result<StartedGroup, String> {
     let all = groups(&plan, pipeline);
     let Some(address) = all.get(group).copied() else {
-        return GroupOutcome::Failed(format!(
+        return Err(format!(
             "pipeline {pipeline} of job {} has {} task groups, not {}; the job file changed between planning and deployment",
             plan.job_id,
             all.len(),
@@ -131,12 +143,59 @@ pub async fn run_task_group(
     for earlier in &all[..group] {
         chain::skip(&plan, earlier.source, &mut slots);
     }
-    let parts = match build(&plan, &address, &mut slots, &metrics, cancel) {
-        Ok(p) => p,
-        Err(e) => return GroupOutcome::Failed(e),
+    let parts = build(&plan, &address, &mut slots, &metrics, cancel)?;
+    let GroupParts {
+        reader,
+        worker,
+        checkpoints,
+    } = parts;
+    let checkpoints = Arc::new(GroupCheckpoints::new(checkpoints));
+    let held = checkpoints.clone();
+    let run = async move {
+        let outcome = join(reader, worker).await;
+        let pending = held.drain().await;
+        match outcome {
+            GroupOutcome::Finished(mut infos) => {
+                infos.extend(pending);
+                GroupOutcome::Finished(infos)
+            }
+            other => {
+                if !pending.is_empty() {
+                    let sinks = PipelineSinks::new(plan, pipeline);
+                    // Sink aborts touch files and external systems: off the runtime threads.
+                    let _ = tokio::task::spawn_blocking(move || sinks.abort(pending)).await;
+                }
+                other
+            }
+        }
     };
-    let reader = tokio::spawn(parts.reader);
-    let worker = tokio::spawn(parts.worker);
+    Ok(StartedGroup {
+        checkpoints,
+        run: Box::pin(run),
+    })
+}
+
+/// Runs group `group` of `pipeline` alone to its end, without checkpoints.
+pub async fn run_task_group(
+    plan: Arc<JobPlan>,
+    pipeline: usize,
+    group: usize,
+    metrics: Arc<JobMetrics>,
+    cancel: CancellationToken,
+) -> GroupOutcome {
+    match start_task_group(plan, pipeline, group, metrics, cancel) {
+        Ok(started) => started.run.await,
+        Err(e) => GroupOutcome::Failed(e),
+    }
+}
+
+/// Spawns the reader and the chain of a built group and waits for both.
+async fn join(
+    reader: BoxFuture<Result<(), TaskStop>>,
+    worker: BoxFuture<Result<Vec<(usize, CommitInfo)>, TaskStop>>,
+) -> GroupOutcome {
+    let reader = tokio::spawn(reader);
+    let worker = tokio::spawn(worker);
     let worked = worker.await;
     let read = reader.await;
     // A source failure is reported by the reader; the chain then just sees its input end.

@@ -2,6 +2,7 @@
 
 mod chain;
 pub mod group;
+pub mod group_checkpoints;
 pub mod job;
 pub mod metrics;
 pub mod pipeline;
@@ -9,7 +10,8 @@ pub mod plan;
 pub mod sinks;
 mod task;
 
-pub use group::{run_task_group, GroupOutcome};
+pub use group::{run_task_group, start_task_group, GroupOutcome, StartedGroup};
+pub use group_checkpoints::{GroupCheckpointError, GroupCheckpoints};
 pub use job::{run_job, JobControl, JobOutcome};
 pub use metrics::{JobMetrics, MetricsSnapshot};
 pub use pipeline::{CheckpointSettings, PipelineOutcome};

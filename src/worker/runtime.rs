@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -21,13 +22,17 @@ use crate::cluster::wire::{
     PipelineOp, RunningGroup, WireMetrics, WorkerCall, WorkerReply, WorkerRequest,
 };
 use crate::connector::Registry;
-use crate::engine::{run_task_group, GroupOutcome, JobMetrics, JobPlan, PipelineSinks};
+use crate::engine::{
+    start_task_group, GroupCheckpointError, GroupCheckpoints, GroupOutcome, JobMetrics, JobPlan,
+    PipelineSinks,
+};
 use crate::job::JobConfig;
 
 struct Running {
     slot: u32,
     metrics: Arc<JobMetrics>,
     cancel: CancellationToken,
+    checkpoints: Arc<GroupCheckpoints>,
 }
 
 #[derive(Default)]
@@ -121,6 +126,7 @@ impl WorkerRuntime {
             WorkerCall::Cancel { .. } => "a cancel",
             WorkerCall::Ping => "a ping",
             WorkerCall::Pipeline { .. } => "a commit call",
+            WorkerCall::Checkpoint { .. } => "a checkpoint",
         };
         if let Err(highest) = self.admit(req.token, what) {
             return WorkerReply::StaleToken { highest };
@@ -133,6 +139,18 @@ impl WorkerRuntime {
             }
             WorkerCall::Ping => Ok(()),
             WorkerCall::Pipeline { job, pipeline, op } => self.pipeline(&job, pipeline, op).await,
+            WorkerCall::Checkpoint {
+                job_id,
+                pipeline,
+                id,
+                committed_through,
+                timeout_ms,
+            } => {
+                let timeout = Duration::from_millis(timeout_ms);
+                return self
+                    .checkpoint(job_id, pipeline, id, committed_through, timeout)
+                    .await;
+            }
         };
         match result {
             Ok(()) => WorkerReply::Done,
@@ -175,12 +193,20 @@ impl WorkerRuntime {
         let plan = self.plan(job)?;
         let metrics = Arc::new(JobMetrics::default());
         let cancel = self.shutdown.child_token();
+        let started = start_task_group(
+            plan,
+            key.pipeline,
+            key.group,
+            metrics.clone(),
+            cancel.clone(),
+        )?;
         self.groups().running.insert(
             key,
             Running {
                 slot,
                 metrics: metrics.clone(),
-                cancel: cancel.clone(),
+                cancel,
+                checkpoints: started.checkpoints,
             },
         );
         tracing::info!(
@@ -190,8 +216,7 @@ impl WorkerRuntime {
         );
         let runtime = self.clone();
         self.tracker.spawn(async move {
-            let outcome =
-                run_task_group(plan, key.pipeline, key.group, metrics.clone(), cancel).await;
+            let outcome = started.run.await;
             let end = match outcome {
                 GroupOutcome::Finished(infos) => GroupEnd::Finished(infos_to_wire(infos)),
                 GroupOutcome::Canceled => GroupEnd::Canceled,
@@ -234,6 +259,52 @@ impl WorkerRuntime {
         }
     }
 
+    /// One checkpoint of this worker's groups of `pipeline`: forget what the master confirmed,
+    /// then every running group prepares. A group that ended meanwhile is left out of the
+    /// answer (the checkpoint cannot complete; its end decides for its output); one that does not
+    /// answer in time fails the call.
+    async fn checkpoint(
+        &self,
+        job_id: i64,
+        pipeline: usize,
+        id: u64,
+        committed_through: u64,
+        timeout: Duration,
+    ) -> WorkerReply {
+        let groups: Vec<(GroupKey, Arc<GroupCheckpoints>)> = self
+            .groups()
+            .running
+            .iter()
+            .filter(|(k, _)| k.job_id == job_id && k.pipeline == pipeline)
+            .map(|(k, r)| (*k, r.checkpoints.clone()))
+            .collect();
+        let rounds = groups.iter().map(|(key, c)| async move {
+            c.confirm_through(committed_through).await;
+            (key, c.prepare(id, timeout).await)
+        });
+        let mut prepared = Vec::new();
+        for (key, result) in futures_util::future::join_all(rounds).await {
+            match result {
+                Ok(()) => prepared.push(*key),
+                Err(GroupCheckpointError::Ended(_)) => {}
+                Err(e) => {
+                    tracing::warn!(job_id, pipeline, "{key}: {e}");
+                    return WorkerReply::Failed(format!("{key}: {e}"));
+                }
+            }
+        }
+        let mut infos = Vec::new();
+        for (key, c) in &groups {
+            if prepared.contains(key) {
+                infos.extend(c.held().await);
+            }
+        }
+        WorkerReply::Prepared {
+            groups: prepared.iter().map(|k| k.group).collect(),
+            infos: infos_to_wire(infos),
+        }
+    }
+
     async fn pipeline(&self, job: &JobSpec, pipeline: usize, op: PipelineOp) -> Result<(), String> {
         let plan = self.plan(job)?;
         let sinks = PipelineSinks::new(plan, pipeline);
@@ -246,6 +317,7 @@ impl WorkerRuntime {
                 sinks.commit(infos)?;
                 sinks.finish()
             }
+            PipelineOp::CommitCheckpoint(infos) => sinks.commit(infos_from_wire(infos)?),
             PipelineOp::Abort(infos) => {
                 sinks.abort(infos_from_wire(infos)?);
                 Ok(())

@@ -5,8 +5,10 @@
 //! - [`raft_store`]: [`JobStore`](super::JobStore) over Raft and the per-job run records.
 //! - [`workers`]: worker profiles, liveness (failure detector) and what they run; soft state.
 //! - [`runner`]: the job driver (SeaTunnel's `JobMaster`) as a [`JobRunner`](super::JobRunner).
+//! - [`checkpoint`]: the driver's periodic checkpoints of STREAMING pipelines across workers.
 //! - [`service`]: heartbeats in, recorded task-group ends and the fencing token out.
 
+mod checkpoint;
 pub mod raft_store;
 pub mod runner;
 pub mod service;

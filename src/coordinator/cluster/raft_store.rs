@@ -68,6 +68,9 @@ pub enum PipelinePhase {
 pub struct PipelineRecord {
     pub phase: PipelinePhase,
     pub error: Option<String>,
+    /// The last completed periodic checkpoint (STREAMING); 0 before the first.
+    #[serde(default)]
+    pub checkpoint: u64,
 }
 
 #[derive(Clone)]
@@ -364,10 +367,15 @@ mod tests {
         let phase = PipelineRecord {
             phase: PipelinePhase::SetUp,
             error: None,
+            checkpoint: 3,
         };
         store.save_pipeline(5, 1, &phase).await.unwrap();
         assert_eq!(store.group_records(5), vec![record]);
         assert_eq!(store.pipeline_record(5, 1), Some(phase));
+        // Records written before checkpoints were recorded read as "none completed yet".
+        let old: PipelineRecord =
+            serde_json::from_str(r#"{"phase":"SetUp","error":null}"#).unwrap();
+        assert_eq!(old.checkpoint, 0);
         assert!(store.assignment(5).is_some());
         // A late report for a job that is not running is dropped, not resurrected.
         let late = GroupRecord {

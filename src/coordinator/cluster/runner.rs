@@ -7,8 +7,9 @@
 //! it re-adopts groups that still run, never repeats a setup, and repeats a commit only when the
 //! commit was not recorded (sink commits are idempotent).
 //!
-//! Scope: BATCH jobs. A STREAMING job needs checkpoint barriers across processes; until those
-//! exist it is refused with a clear error instead of running without checkpoints.
+//! BATCH pipelines commit once, at their end. STREAMING pipelines also commit at every periodic
+//! checkpoint ([`super::checkpoint`]); they end only by cancel or failure, which aborts what no
+//! checkpoint committed.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -18,7 +19,7 @@ use chrono::Local;
 
 use crate::cluster::wire::{
     FencingToken, GroupEnd, GroupKey, JobSpec, MemberClient, PipelineOp, WireError, WireInfos,
-    WorkerCall, WorkerReply, WorkerRequest,
+    WorkerCall, WorkerReply, WorkerRequest, CALL_TIMEOUT,
 };
 use crate::config::{AllocateStrategy, ScheduleStrategy};
 use crate::connector::JobMode;
@@ -31,6 +32,7 @@ use crate::scheduler::{
     assign, decide, Decision, Epoch, Problem, ResourceRequest, TaskRole, WAIT_RECHECK_INTERVAL,
 };
 
+use super::checkpoint::PipelineCheckpoints;
 use super::raft_store::{
     GroupRecord, PipelinePhase, PipelineRecord, RaftJobStore, StoredAssignment, StoredGrant,
 };
@@ -70,7 +72,7 @@ impl JobRunner for ClusterRunner {
     fn run(
         &self,
         plan: Arc<JobPlan>,
-        _checkpoint: CheckpointSettings,
+        checkpoint: CheckpointSettings,
         control: JobControl,
         restore: bool,
     ) -> RunFuture {
@@ -81,6 +83,7 @@ impl JobRunner for ClusterRunner {
                 ctx: ctx.clone(),
                 plan: plan.clone(),
                 control: control.clone(),
+                checkpoint,
                 began: Instant::now(),
             };
             let (status, error) = match driver.drive(restore).await {
@@ -101,18 +104,19 @@ impl JobRunner for ClusterRunner {
 
 type Failure = (JobStatus, String);
 
-struct Driver {
-    ctx: Arc<ClusterContext>,
+pub(super) struct Driver {
+    pub(super) ctx: Arc<ClusterContext>,
     plan: Arc<JobPlan>,
     control: JobControl,
+    checkpoint: CheckpointSettings,
     began: Instant,
 }
 
 /// One pipeline's task groups with where they run.
-struct PipelineTasks {
-    pipeline: usize,
-    committer: StoredGrant,
-    groups: Vec<StoredGrant>,
+pub(super) struct PipelineTasks {
+    pub(super) pipeline: usize,
+    pub(super) committer: StoredGrant,
+    pub(super) groups: Vec<StoredGrant>,
 }
 
 impl Driver {
@@ -135,9 +139,6 @@ impl Driver {
     }
 
     async fn drive(&self, restore: bool) -> Result<JobStatus, Failure> {
-        if self.plan.config.env.job_mode == JobMode::Streaming {
-            return Err((JobStatus::Failed, "not supported yet: STREAMING jobs in separated cluster mode (checkpoints across workers are not built yet); run the job with `seatunnel hybrid` or `seatunnel run`".into()));
-        }
         let spec = self.spec()?;
         let assignment = match self.ctx.store.assignment(self.job_id()) {
             Some(a) => a,
@@ -240,7 +241,9 @@ impl Driver {
 
     async fn run_pipeline(&self, spec: &JobSpec, p: &PipelineTasks) -> Result<(), Failure> {
         let job_id = self.job_id();
-        match self.ctx.store.pipeline_record(job_id, p.pipeline) {
+        let record = self.ctx.store.pipeline_record(job_id, p.pipeline);
+        let completed = record.as_ref().map_or(0, |r| r.checkpoint);
+        match record {
             Some(PipelineRecord {
                 phase: PipelinePhase::Committed,
                 ..
@@ -248,6 +251,7 @@ impl Driver {
             Some(PipelineRecord {
                 phase: PipelinePhase::Aborted | PipelinePhase::Failed,
                 error,
+                ..
             }) => {
                 return Err(match error {
                     Some(e) => (JobStatus::Failed, e),
@@ -270,9 +274,10 @@ impl Driver {
                 self.save(p.pipeline, PipelinePhase::SetUp, None).await?;
             }
         }
-        let ends = self.wait_for_groups(spec, p).await?;
+        let (ends, checkpoint_failure) = self.wait_for_groups(spec, p, completed).await?;
         let mut infos: WireInfos = Vec::new();
-        let mut failure: Option<String> = None;
+        // A failed checkpoint is why the groups were cancelled: it is the pipeline's error.
+        let mut failure: Option<String> = checkpoint_failure;
         let mut canceled = false;
         for g in &p.groups {
             match ends.get(&g.group.expect("task-group grant")) {
@@ -321,7 +326,15 @@ impl Driver {
     ) -> Result<(), Failure> {
         self.ctx
             .store
-            .save_pipeline(self.job_id(), pipeline, &PipelineRecord { phase, error })
+            .save_pipeline(
+                self.job_id(),
+                pipeline,
+                &PipelineRecord {
+                    phase,
+                    error,
+                    checkpoint: 0,
+                },
+            )
             .await
             .map_err(|e| (JobStatus::Failed, e.to_string()))
     }
@@ -341,16 +354,27 @@ impl Driver {
     }
 
     /// Deploys what is neither running nor ended, then waits until every group of the pipeline
-    /// has a recorded end. A group whose worker died without reporting ends FAILED.
+    /// has a recorded end, checkpointing a STREAMING pipeline meanwhile. A group whose worker
+    /// died without reporting ends FAILED. Also returns why a checkpoint failed the pipeline.
     async fn wait_for_groups(
         &self,
         spec: &JobSpec,
         p: &PipelineTasks,
-    ) -> Result<BTreeMap<usize, GroupEnd>, Failure> {
+        completed: u64,
+    ) -> Result<(BTreeMap<usize, GroupEnd>, Option<String>), Failure> {
         let job_id = self.job_id();
         let mut deployed: BTreeSet<usize> = BTreeSet::new();
         let mut lost: BTreeMap<usize, GroupEnd> = BTreeMap::new();
         let mut cancel_sent = false;
+        let mut checkpoint_failure: Option<String> = None;
+        let mut checkpoints = self.checkpoints(completed);
+        let mut ticker = checkpoints.as_ref().map(|c| {
+            let mut t =
+                tokio::time::interval_at(tokio::time::Instant::now() + c.interval, c.interval);
+            // Ticks missed while groups were still deploying are not made up in a burst.
+            t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            t
+        });
         loop {
             let records = self.ctx.store.group_records(job_id);
             self.refresh_metrics(&records);
@@ -366,9 +390,10 @@ impl Driver {
                 .iter()
                 .all(|g| ends.contains_key(&g.group.expect("group")))
             {
-                return Ok(ends);
+                return Ok((ends, checkpoint_failure));
             }
-            let failed = ends.values().any(|e| !matches!(e, GroupEnd::Finished(_)));
+            let failed = checkpoint_failure.is_some()
+                || ends.values().any(|e| !matches!(e, GroupEnd::Finished(_)));
             if (failed || self.control.cancel.is_cancelled()) && !cancel_sent {
                 cancel_sent = true;
                 self.control.set(JobStatus::Canceling);
@@ -378,6 +403,10 @@ impl Driver {
             }
             self.probe(p, &ends).await;
             let running = self.ctx.workers.running_groups();
+            let all_running = ends.is_empty()
+                && p.groups
+                    .iter()
+                    .all(|g| running.contains(&group_key(job_id, g)));
             for g in &p.groups {
                 let index = g.group.expect("group");
                 if ends.contains_key(&index) {
@@ -429,11 +458,33 @@ impl Driver {
                     Err(e) => tracing::warn!(job_id, "cannot deploy {key}: {e}; retrying"),
                 }
             }
+            let checkpointing = all_running && !cancel_sent && ticker.is_some();
             tokio::select! {
                 _ = self.ctx.workers.next_beat(POLL_EVERY) => {}
                 _ = self.control.cancel.cancelled(), if !cancel_sent => {}
+                _ = async { ticker.as_mut().expect("guarded").tick().await }, if checkpointing => {
+                    let cp = checkpoints.as_mut().expect("a ticker has checkpoints");
+                    if let Err(e) = self.checkpoint(spec, p, cp).await {
+                        tracing::error!(job_id, pipeline = p.pipeline, "checkpoint failed: {e}");
+                        checkpoint_failure = Some(e);
+                    }
+                }
             }
         }
+    }
+
+    /// Periodic checkpoints for a STREAMING pipeline (SeaTunnel's rule for the interval, as the
+    /// in-process engine applies it); `None` for BATCH, which commits once at its end.
+    fn checkpoints(&self, completed: u64) -> Option<PipelineCheckpoints> {
+        if self.plan.config.env.job_mode != JobMode::Streaming {
+            return None;
+        }
+        let interval = self.checkpoint.interval?;
+        Some(PipelineCheckpoints {
+            interval,
+            timeout: self.checkpoint.timeout,
+            completed,
+        })
     }
 
     /// Pings each worker that holds a group without a recorded end, so a crashed worker (its
@@ -468,6 +519,22 @@ impl Driver {
 
     /// One call to the worker of `grant`, only while this master's lease holds.
     async fn call(&self, grant: &StoredGrant, call: WorkerCall) -> Result<(), CallError> {
+        match self.call_reply(grant, call, CALL_TIMEOUT).await? {
+            WorkerReply::Done => Ok(()),
+            other => Err(CallError::Failed(format!(
+                "worker {} gave an unexpected answer: {other:?}",
+                grant.worker_id
+            ))),
+        }
+    }
+
+    /// One call that may take up to `limit`, with the worker's answer.
+    pub(super) async fn call_reply(
+        &self,
+        grant: &StoredGrant,
+        call: WorkerCall,
+        limit: Duration,
+    ) -> Result<WorkerReply, CallError> {
         let Some(token) = self.token() else {
             return Err(CallError::NoLease);
         };
@@ -476,10 +543,13 @@ impl Driver {
             None => MemberClient::new(&grant.worker_address, &self.ctx.cluster)
                 .map_err(|e| CallError::Unreachable(e.to_string()))?,
         };
-        match client.call_worker(&WorkerRequest { token, call }).await {
-            Ok(WorkerReply::Done) => Ok(()),
+        match client
+            .call_worker_within(&WorkerRequest { token, call }, limit)
+            .await
+        {
             Ok(WorkerReply::Failed(e)) => Err(CallError::Failed(e)),
             Ok(WorkerReply::StaleToken { highest }) => Err(CallError::Deposed(highest)),
+            Ok(reply) => Ok(reply),
             Err(e @ WireError::Unreachable { .. }) => {
                 self.ctx.workers.connection_failed(&grant.worker_id);
                 Err(CallError::Unreachable(e.to_string()))
@@ -490,7 +560,11 @@ impl Driver {
 
     /// Repeats a call until it is done, the worker fails it, or the worker is lost. Without a
     /// lease, or deposed, it keeps waiting: this driver is then stopped by the step-down.
-    async fn call_until_done(&self, grant: &StoredGrant, call: WorkerCall) -> Result<(), String> {
+    pub(super) async fn call_until_done(
+        &self,
+        grant: &StoredGrant,
+        call: WorkerCall,
+    ) -> Result<(), String> {
         loop {
             match self.call(grant, call.clone()).await {
                 Ok(()) => return Ok(()),
@@ -527,7 +601,7 @@ impl Driver {
 
 /// Why a master→worker call did not happen or did not succeed.
 #[derive(Debug, thiserror::Error)]
-enum CallError {
+pub(super) enum CallError {
     #[error("this master's leadership lease is not fresh; not acting until a quorum confirms it")]
     NoLease,
     #[error("a newer master {0} leads; this one steps down")]
@@ -548,7 +622,7 @@ fn group_key(job_id: i64, g: &StoredGrant) -> GroupKey {
 }
 
 /// Every worker holding one of the pipeline's groups, once each.
-fn workers_of(p: &PipelineTasks) -> Vec<&StoredGrant> {
+pub(super) fn workers_of(p: &PipelineTasks) -> Vec<&StoredGrant> {
     let mut seen = BTreeSet::new();
     p.groups
         .iter()

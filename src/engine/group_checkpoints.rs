@@ -1,0 +1,211 @@
+//! Checkpoints of a task group that runs alone (a worker in separated cluster mode), whose
+//! committer is in another process: the active master asks for a checkpoint, the group's writers
+//! prepare, and what they prepared is held here until the master confirms it committed it.
+//!
+//! Invariants:
+//! - once a writer prepared output, its infos stay held until a confirmation covers them or the
+//!   group's end takes them (committed with the final infos, or aborted), so neither a late
+//!   answer nor a master failover loses prepared output;
+//! - an answer that arrives after its checkpoint was given up is kept, not dropped;
+//! - ids may repeat: a new active master re-uses an id its predecessor asked for but never
+//!   recorded. Infos are held as a list, and a confirmation through `n` drops every copy with an
+//!   id up to `n`, which is exactly what the master committed before confirming.
+
+use std::time::Duration;
+
+use tokio::sync::{mpsc, Mutex};
+
+use crate::connector::CommitInfo;
+
+use super::task::CheckpointRequest;
+
+/// `(sink vertex id, info)` pairs as writers prepare them.
+pub type Prepared = Vec<(usize, CommitInfo)>;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GroupCheckpointError {
+    #[error("checkpoint {id} expired before the task group's writers prepared, timeout {timeout_ms} ms; raise env.checkpoint.timeout if the sink is slow")]
+    Expired { id: u64, timeout_ms: u128 },
+    #[error("the task group ended before checkpoint {0}")]
+    Ended(u64),
+}
+
+struct Held {
+    acks: mpsc::UnboundedReceiver<(u64, Prepared)>,
+    infos: Vec<(u64, Prepared)>,
+}
+
+impl Held {
+    /// Moves answers already in the channel into the held list.
+    fn collect_late(&mut self) {
+        while let Ok(ack) = self.acks.try_recv() {
+            self.infos.push(ack);
+        }
+    }
+}
+
+/// The checkpoint side of one task group run alone.
+pub struct GroupCheckpoints {
+    requests: mpsc::UnboundedSender<CheckpointRequest>,
+    /// Cloned into every request; kept here so the ack channel never closes under a waiter.
+    ack_tx: mpsc::UnboundedSender<(u64, Prepared)>,
+    /// One checkpoint at a time per group: the lock also orders confirmations and requests.
+    held: Mutex<Held>,
+}
+
+impl GroupCheckpoints {
+    pub(crate) fn new(requests: mpsc::UnboundedSender<CheckpointRequest>) -> GroupCheckpoints {
+        let (ack_tx, acks) = mpsc::unbounded_channel();
+        GroupCheckpoints {
+            requests,
+            ack_tx,
+            held: Mutex::new(Held {
+                acks,
+                infos: Vec::new(),
+            }),
+        }
+    }
+
+    /// Asks the writers to prepare checkpoint `id` and waits until they answered, the group
+    /// ended, or `timeout` passed. What they prepare is held either way.
+    pub async fn prepare(&self, id: u64, timeout: Duration) -> Result<(), GroupCheckpointError> {
+        let mut held = self.held.lock().await;
+        let request = CheckpointRequest {
+            id,
+            ack: self.ack_tx.clone(),
+        };
+        if self.requests.send(request).is_err() {
+            return Err(GroupCheckpointError::Ended(id));
+        }
+        let deadline = tokio::time::Instant::now() + timeout;
+        let expired = GroupCheckpointError::Expired {
+            id,
+            timeout_ms: timeout.as_millis(),
+        };
+        loop {
+            tokio::select! {
+                biased;
+                ack = held.acks.recv() => {
+                    let (answered, infos) = ack.expect("the ack sender lives in self");
+                    held.infos.push((answered, infos));
+                    // The clock decides, as in the in-process committer: a writer that blocked
+                    // its thread past the deadline answered too late.
+                    if tokio::time::Instant::now() >= deadline {
+                        return Err(expired);
+                    }
+                    if answered == id {
+                        return Ok(());
+                    }
+                }
+                _ = self.requests.closed() => {
+                    held.collect_late();
+                    return Err(GroupCheckpointError::Ended(id));
+                }
+                _ = tokio::time::sleep_until(deadline) => return Err(expired),
+            }
+        }
+    }
+
+    /// The master committed everything it was given for checkpoints up to `id`.
+    pub async fn confirm_through(&self, id: u64) {
+        let mut held = self.held.lock().await;
+        held.collect_late();
+        held.infos.retain(|(asked, _)| *asked > id);
+    }
+
+    /// Everything held (not yet confirmed), for the master to commit.
+    pub async fn held(&self) -> Prepared {
+        let mut held = self.held.lock().await;
+        held.collect_late();
+        held.infos
+            .iter()
+            .flat_map(|(_, infos)| infos.iter().cloned())
+            .collect()
+    }
+
+    /// Takes everything held: the group ended, and its end decides (commit or abort).
+    pub async fn drain(&self) -> Prepared {
+        let mut held = self.held.lock().await;
+        held.collect_late();
+        std::mem::take(&mut held.infos)
+            .into_iter()
+            .flat_map(|(_, infos)| infos)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A stand-in for a group's chain: answers each request with one info naming its id.
+    fn answering() -> GroupCheckpoints {
+        let (tx, mut rx) = mpsc::unbounded_channel::<CheckpointRequest>();
+        tokio::spawn(async move {
+            while let Some(req) = rx.recv().await {
+                let _ = req.ack.send((req.id, vec![(3, json!(req.id))]));
+            }
+        });
+        GroupCheckpoints::new(tx)
+    }
+
+    fn ids(p: &Prepared) -> Vec<u64> {
+        p.iter().map(|(_, v)| v.as_u64().unwrap()).collect()
+    }
+
+    #[tokio::test]
+    async fn prepared_infos_stay_until_a_confirmation_covers_them() {
+        let g = answering();
+        g.prepare(1, Duration::from_secs(5)).await.unwrap();
+        g.prepare(2, Duration::from_secs(5)).await.unwrap();
+        assert_eq!(ids(&g.held().await), vec![1, 2]);
+        g.confirm_through(1).await;
+        assert_eq!(ids(&g.held().await), vec![2]);
+        // A new master re-uses id 2 it never saw recorded: both copies are held, and one
+        // confirmation drops both.
+        g.prepare(2, Duration::from_secs(5)).await.unwrap();
+        assert_eq!(ids(&g.held().await), vec![2, 2]);
+        g.confirm_through(2).await;
+        assert!(g.held().await.is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_silent_group_expires_and_its_late_answer_is_kept() {
+        let (tx, mut rx) = mpsc::unbounded_channel::<CheckpointRequest>();
+        let g = GroupCheckpoints::new(tx);
+        let err = g.prepare(7, Duration::from_millis(100)).await.unwrap_err();
+        assert!(matches!(err, GroupCheckpointError::Expired { id: 7, .. }));
+        let late = rx.recv().await.unwrap();
+        late.ack.send((late.id, vec![(1, json!(7))])).unwrap();
+        assert_eq!(
+            ids(&g.drain().await),
+            vec![7],
+            "the late answer is drained, not lost"
+        );
+        assert!(g.held().await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_ended_group_is_told_apart_from_a_slow_one() {
+        let (tx, rx) = mpsc::unbounded_channel::<CheckpointRequest>();
+        let g = GroupCheckpoints::new(tx);
+        // The group ends while the request waits in its channel, unanswered.
+        let ending = tokio::spawn(async move {
+            let mut rx = rx;
+            let req = rx.recv().await.unwrap();
+            drop(rx);
+            drop(req);
+        });
+        assert_eq!(
+            g.prepare(4, Duration::from_secs(30)).await,
+            Err(GroupCheckpointError::Ended(4))
+        );
+        ending.await.unwrap();
+        // Already gone: refused at once.
+        assert_eq!(
+            g.prepare(5, Duration::from_secs(30)).await,
+            Err(GroupCheckpointError::Ended(5))
+        );
+    }
+}
