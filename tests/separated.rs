@@ -390,12 +390,16 @@ fn a_job_cancelled_through_a_worker_stops_on_every_worker_and_commits_nothing() 
 }
 
 #[test]
-fn a_worker_killed_mid_job_fails_the_job_with_the_reason_instead_of_hanging() {
+fn a_worker_killed_mid_job_without_retries_fails_the_job_with_the_reason() {
     let mut c = Separated::new(3, 2, "st-worker-lost");
     c.start_all();
     wait_formed(&c, http_port(&c.masters[0]), 2);
     let out = c.root.path().join("out-6");
-    let id = submit(http_port(&c.masters[1]), &job(&out, 2000, 2, 20, 1000));
+    let body = job(&out, 2000, 2, 20, 1000).replace(
+        r#""job.name": "separated""#,
+        r#""job.name": "separated", "job.retry.times": 0"#,
+    );
+    let id = submit(http_port(&c.masters[1]), &body);
     wait_running(http_port(&c.masters[2]), id);
     let victim = wait_for("a worker runs a task group", DEADLINE, || {
         c.workers
@@ -409,8 +413,10 @@ fn a_worker_killed_mid_job_fails_the_job_with_the_reason_instead_of_hanging() {
     assert_eq!(status, "FAILED", "{info}");
     let message = info["errorMsg"].as_str().unwrap_or_default();
     assert!(
-        message.contains(&victim_address) && message.contains("lost"),
-        "the error names the lost worker: {message}"
+        message.contains(&victim_address)
+            && message.contains("lost")
+            && message.contains("retry.times is 0"),
+        "the error names the lost worker and why it was not restarted: {message}"
     );
     assert_eq!(lines_written(&out), 0, "a failed job commits nothing");
     // The survivor stays registered; the dead worker leaves /members.
@@ -594,4 +600,43 @@ fn a_streaming_job_commits_at_each_checkpoint_across_workers_and_a_failover() {
     let (status, info) = wait_end(&others, id);
     assert_eq!(status, "CANCELED", "{info}");
     assert_eq!(lines_written(&out), 800, "exactly once: rows × parallelism");
+}
+
+#[test]
+fn a_worker_killed_mid_job_restarts_its_pipeline_on_the_survivor_exactly_once() {
+    let mut c = Separated::new(3, 2, "st-restart");
+    c.start_all();
+    wait_formed(&c, http_port(&c.masters[0]), 2);
+    let out = c.root.path().join("out-restart");
+    // 4 splits per reader, 1 s apart: the victim dies while its reader is mid-way.
+    let body = job(&out, 400, 2, 4, 1000).replace(
+        r#""job.name": "separated""#,
+        r#""job.name": "separated", "job.retry.interval.seconds": 1"#,
+    );
+    let id = submit(http_port(&c.masters[0]), &body);
+    wait_running(http_port(&c.masters[1]), id);
+    let victim = wait_for("a worker runs a task group", DEADLINE, || {
+        c.workers
+            .iter()
+            .position(|w| w.log_contains("deployed job"))
+    });
+    c.workers[victim].kill9();
+    let ports: Vec<u16> = c.masters.iter().map(http_port).collect();
+    let (status, info) = wait_end(&ports, id);
+    assert_eq!(status, "FINISHED", "{info}");
+    assert_eq!(
+        lines_written(&out),
+        800,
+        "the restarted pipeline wrote every row once; the first attempt's output was aborted"
+    );
+    let restarted = c
+        .masters
+        .iter()
+        .any(|m| m.log_contains("restarting pipeline 1 (attempt 1 of 3)"));
+    assert!(restarted, "a master restarted the pipeline");
+    let survivor = &c.workers[1 - victim];
+    assert!(
+        survivor.log_text().matches("deployed job").count() >= 2,
+        "the survivor ran the restarted groups"
+    );
 }

@@ -210,6 +210,10 @@ pub enum HeartbeatReply {
         recorded: Vec<GroupKey>,
         /// The active master's REST V2 base (`host:port`), where job requests go.
         http: Option<String>,
+        /// Running groups the active master no longer places (their job ended, or a restart
+        /// replaced them while this worker was unreachable): the worker cancels them.
+        #[serde(default)]
+        cancel: Vec<GroupKey>,
     },
     /// This master does not lead; try `leader` (member address), if known.
     NotLeader { leader: Option<String> },

@@ -119,11 +119,13 @@ async fn beat(
                 token,
                 recorded,
                 http,
+                cancel,
             }) => {
                 if runtime.admit(token, "a heartbeat answer").is_err() {
                     // A deposed master still answering: look for the new one.
                 } else {
                     runtime.recorded(&recorded);
+                    runtime.cancel_groups(&cancel);
                     *current = next;
                     let mut v = view.lock().expect("master view lock poisoned");
                     v.master = Some(client.addr().to_string());

@@ -364,6 +364,20 @@ impl WorkerRuntime {
         }
     }
 
+    /// Cancels the running groups the active master no longer places here.
+    pub fn cancel_groups(&self, keys: &[GroupKey]) {
+        let g = self.groups();
+        for key in keys {
+            if let Some(r) = g.running.get(key) {
+                tracing::warn!(
+                    job_id = key.job_id,
+                    "cancelling {key}: the active master no longer places it here"
+                );
+                r.cancel.cancel();
+            }
+        }
+    }
+
     /// Cancels every running group (shutdown).
     pub fn cancel_all(&self) {
         for r in self.groups().running.values() {
@@ -483,5 +497,63 @@ mod tests {
             w.handle(deploy(t(1, 1))).await,
             WorkerReply::StaleToken { highest } if highest == t(2, 3)
         ));
+    }
+
+    #[tokio::test]
+    async fn a_group_the_master_no_longer_places_is_cancelled_and_others_keep_running() {
+        let w = runtime();
+        let job = JobSpec {
+            job_id: 11,
+            job_name: "j".into(),
+            // Two splits per reader a minute apart: each group runs until cancelled.
+            config_json: serde_json::json!({
+                "env": {"parallelism": 2, "job.mode": "BATCH"},
+                "source": [{"plugin_name": "FakeSource", "row.num": 5, "split.num": 4,
+                    "split.read-interval": 60000, "schema": {"fields": {"a": "int"}}}],
+                "sink": [{"plugin_name": "Console"}]
+            })
+            .to_string(),
+        };
+        let key = |group| GroupKey {
+            job_id: 11,
+            pipeline: 1,
+            group,
+            epoch: 1,
+        };
+        for group in [0, 1] {
+            let call = WorkerCall::Deploy {
+                job: job.clone(),
+                key: key(group),
+                slot: group as u32,
+            };
+            let req = WorkerRequest {
+                token: t(1, 1),
+                call,
+            };
+            assert_eq!(w.handle(req).await, WorkerReply::Done);
+        }
+        w.cancel_groups(&[key(0), GroupKey { epoch: 2, ..key(1) }]);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let ended = loop {
+            let notified = w.ended.notified();
+            let (_, ended) = w.report();
+            if !ended.is_empty() {
+                break ended;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the orphan never ended"
+            );
+            notified.await;
+        };
+        assert_eq!(ended.len(), 1);
+        assert_eq!((ended[0].key, &ended[0].end), (key(0), &GroupEnd::Canceled));
+        assert_eq!(
+            w.running_count(),
+            1,
+            "a key of another epoch cancels nothing"
+        );
+        w.cancel_all();
+        w.all_ended().await;
     }
 }

@@ -21,7 +21,6 @@ use std::time::Duration;
 
 use crate::cluster::wire::{JobSpec, PipelineOp, WireInfos, WorkerCall, WorkerReply};
 
-use super::raft_store::{PipelinePhase, PipelineRecord};
 use super::runner::{workers_of, CallError, Driver, PipelineTasks};
 
 /// Added to the checkpoint timeout for a checkpoint call: the worker gives up on its own
@@ -136,14 +135,9 @@ impl Driver {
             op: PipelineOp::CommitCheckpoint(infos),
         };
         self.call_until_done(&p.committer, commit).await?;
-        let record = PipelineRecord {
-            phase: PipelinePhase::SetUp,
-            error: None,
-            checkpoint: id,
-        };
         self.ctx
             .store
-            .save_pipeline(spec.job_id, p.pipeline, &record)
+            .update_pipeline(spec.job_id, p.pipeline, |r| r.checkpoint = id)
             .await
             .map_err(|e| e.to_string())?;
         cp.completed = id;

@@ -6,10 +6,12 @@
 //! - [`workers`]: worker profiles, liveness (failure detector) and what they run; soft state.
 //! - [`runner`]: the job driver (SeaTunnel's `JobMaster`) as a [`JobRunner`](super::JobRunner).
 //! - [`checkpoint`]: the driver's periodic checkpoints of STREAMING pipelines across workers.
+//! - [`restart`]: a pipeline that lost a worker placed and run again (`job.retry.times`).
 //! - [`service`]: heartbeats in, recorded task-group ends and the fencing token out.
 
 mod checkpoint;
 pub mod raft_store;
+mod restart;
 pub mod runner;
 pub mod service;
 pub mod workers;

@@ -71,6 +71,21 @@ pub struct PipelineRecord {
     /// The last completed periodic checkpoint (STREAMING); 0 before the first.
     #[serde(default)]
     pub checkpoint: u64,
+    /// How often the pipeline was restarted after losing a worker (`job.retry.times` bounds it).
+    #[serde(default)]
+    pub restores: u32,
+}
+
+impl PipelineRecord {
+    /// A pipeline that is set up and has neither checkpointed nor restarted yet.
+    pub fn set_up() -> PipelineRecord {
+        PipelineRecord {
+            phase: PipelinePhase::SetUp,
+            error: None,
+            checkpoint: 0,
+            restores: 0,
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -149,12 +164,18 @@ impl RaftJobStore {
         self.write(job_id, cmd).await
     }
 
-    /// Records task-group ends reported by a worker in one entry; ends of jobs that are no longer
-    /// running are dropped (the job ended; the report is late).
+    /// Records task-group ends reported by a worker in one entry. Ends that are not of a current
+    /// grant are dropped: the job ended (the report is late), or the group belongs to a placement
+    /// a pipeline restart replaced (its epoch differs), and must never pass for the new group's.
     pub async fn record_group_ends(&self, records: &[GroupRecord]) -> Result<(), JobStoreError> {
         let mut cmd = Command::default();
         for r in records {
-            if self.running(r.key.job_id).is_none() {
+            if !self.is_current(&r.key) {
+                tracing::info!(
+                    job_id = r.key.job_id,
+                    "dropped the end of {}: no longer part of the job's placement",
+                    r.key
+                );
                 continue;
             }
             cmd = cmd.put(
@@ -193,11 +214,72 @@ impl RaftJobStore {
             .collect()
     }
 
+    /// Whether `key` is a task group of a running job as currently placed (same epoch).
+    pub fn is_current(&self, key: &GroupKey) -> bool {
+        self.running(key.job_id).is_some()
+            && self.assignment(key.job_id).is_some_and(|a| {
+                a.grants.iter().any(|g| {
+                    g.pipeline == key.pipeline && g.group == Some(key.group) && g.epoch == key.epoch
+                })
+            })
+    }
+
+    /// A pipeline restarted on new slots, in one entry: its grants replaced by `grants`, its
+    /// group ends forgotten, its record replaced by `record`.
+    pub async fn restart_pipeline(
+        &self,
+        job_id: i64,
+        pipeline: usize,
+        grants: Vec<StoredGrant>,
+        record: &PipelineRecord,
+    ) -> Result<(), JobStoreError> {
+        let mut assignment = self.assignment(job_id).unwrap_or_default();
+        assignment.grants.retain(|g| g.pipeline != pipeline);
+        assignment.grants.extend(grants);
+        let mut cmd = Command::default()
+            .put(
+                MapId::OwnedSlotProfiles,
+                job_key(job_id),
+                encode(&assignment),
+            )
+            .put(
+                MapId::RunningJobState,
+                state_key(job_id, pipeline, KIND_PIPELINE, 0),
+                encode(record),
+            );
+        let mut prefix = job_key(job_id);
+        prefix.extend_from_slice(&(pipeline as u32).to_be_bytes());
+        prefix.push(KIND_GROUP);
+        for (k, _) in self.scan::<serde_json::Value>(MapId::RunningJobState) {
+            if k.starts_with(&prefix) {
+                cmd = cmd.delete(MapId::RunningJobState, k);
+            }
+        }
+        self.write(job_id, cmd).await
+    }
+
     pub fn pipeline_record(&self, job_id: i64, pipeline: usize) -> Option<PipelineRecord> {
         self.get(
             MapId::RunningJobState,
             &state_key(job_id, pipeline, KIND_PIPELINE, 0),
         )
+    }
+
+    /// Changes a pipeline's record (a fresh [`PipelineRecord::set_up`] if it has none). Only the
+    /// active master's driver of the job writes it, one step at a time, so reading the applied
+    /// record and writing it back loses nothing.
+    pub async fn update_pipeline(
+        &self,
+        job_id: i64,
+        pipeline: usize,
+        change: impl FnOnce(&mut PipelineRecord),
+    ) -> Result<PipelineRecord, JobStoreError> {
+        let mut record = self
+            .pipeline_record(job_id, pipeline)
+            .unwrap_or_else(PipelineRecord::set_up);
+        change(&mut record);
+        self.save_pipeline(job_id, pipeline, &record).await?;
+        Ok(record)
     }
 
     pub async fn save_pipeline(
@@ -323,7 +405,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn finishing_a_job_removes_every_run_record_in_one_entry() {
+    async fn run_records_follow_a_restart_and_vanish_with_finish() {
         let dir = tempfile::tempdir().unwrap();
         let raft = single_master(dir.path()).await;
         let store = RaftJobStore::new(raft.clone());
@@ -344,7 +426,7 @@ mod tests {
             .save_assignment(
                 5,
                 &StoredAssignment {
-                    grants: vec![grant],
+                    grants: vec![grant.clone()],
                 },
             )
             .await
@@ -368,10 +450,11 @@ mod tests {
             phase: PipelinePhase::SetUp,
             error: None,
             checkpoint: 3,
+            restores: 1,
         };
         store.save_pipeline(5, 1, &phase).await.unwrap();
-        assert_eq!(store.group_records(5), vec![record]);
-        assert_eq!(store.pipeline_record(5, 1), Some(phase));
+        assert_eq!(store.group_records(5), vec![record.clone()]);
+        assert_eq!(store.pipeline_record(5, 1), Some(phase.clone()));
         // Records written before checkpoints were recorded read as "none completed yet".
         let old: PipelineRecord =
             serde_json::from_str(r#"{"phase":"SetUp","error":null}"#).unwrap();
@@ -385,6 +468,36 @@ mod tests {
         };
         store.record_group_ends(&[late]).await.unwrap();
         assert!(store.group_records(6).is_empty());
+
+        // A restart replaces the pipeline's placement and forgets its ends in one entry; an end
+        // of the old placement arriving afterwards is dropped.
+        let moved = StoredGrant {
+            worker_id: "w2".into(),
+            epoch: 10,
+            ..grant.clone()
+        };
+        let restarted = PipelineRecord {
+            restores: 2,
+            ..phase.clone()
+        };
+        store
+            .restart_pipeline(5, 1, vec![moved.clone()], &restarted)
+            .await
+            .unwrap();
+        assert_eq!(store.assignment(5).unwrap().grants, vec![moved]);
+        assert!(store.group_records(5).is_empty());
+        assert_eq!(store.pipeline_record(5, 1), Some(restarted));
+        store.record_group_ends(&[record.clone()]).await.unwrap();
+        assert!(store.group_records(5).is_empty(), "old epoch: dropped");
+        let new_end = GroupRecord {
+            key: GroupKey { epoch: 10, ..key },
+            ..record.clone()
+        };
+        store
+            .record_group_ends(std::slice::from_ref(&new_end))
+            .await
+            .unwrap();
+        assert_eq!(store.group_records(5), vec![new_end]);
 
         store
             .finish(crate::coordinator::store::tests::finished(

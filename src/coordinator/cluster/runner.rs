@@ -29,13 +29,15 @@ use crate::engine::{CheckpointSettings, JobControl, JobOutcome, JobPlan, Metrics
 use crate::job::JobStatus;
 use crate::raft::MasterRaft;
 use crate::scheduler::{
-    assign, decide, Decision, Epoch, Problem, ResourceRequest, TaskRole, WAIT_RECHECK_INTERVAL,
+    assign, decide, Assignment, Decision, Epoch, Problem, ResourceRequest, TaskRole, WorkerProfile,
+    WAIT_RECHECK_INTERVAL,
 };
 
 use super::checkpoint::PipelineCheckpoints;
 use super::raft_store::{
     GroupRecord, PipelinePhase, PipelineRecord, RaftJobStore, StoredAssignment, StoredGrant,
 };
+use super::restart;
 use super::workers::{add_metrics, WorkerRegistry};
 
 /// How often a waiting driver re-reads the recorded ends even without a heartbeat.
@@ -106,13 +108,23 @@ type Failure = (JobStatus, String);
 
 pub(super) struct Driver {
     pub(super) ctx: Arc<ClusterContext>,
-    plan: Arc<JobPlan>,
-    control: JobControl,
+    pub(super) plan: Arc<JobPlan>,
+    pub(super) control: JobControl,
     checkpoint: CheckpointSettings,
     began: Instant,
 }
 
+/// How a pipeline's groups ended, as the driver saw it.
+pub(super) struct GroupsOutcome {
+    pub(super) ends: BTreeMap<usize, GroupEnd>,
+    /// A checkpoint failed the pipeline (its groups were then cancelled).
+    pub(super) checkpoint_failure: Option<String>,
+    /// Groups that ended because their worker was lost, with the worker's id.
+    pub(super) lost_workers: BTreeMap<usize, String>,
+}
+
 /// One pipeline's task groups with where they run.
+#[derive(Clone)]
 pub(super) struct PipelineTasks {
     pub(super) pipeline: usize,
     pub(super) committer: StoredGrant,
@@ -193,31 +205,7 @@ impl Driver {
             };
             match decide(self.ctx.schedule, assign(&problem, None)) {
                 Decision::Deploy(a) => {
-                    let stored = StoredAssignment {
-                        grants: a
-                            .grants
-                            .iter()
-                            .map(|(loc, g)| {
-                                let (group, index) = match loc.task {
-                                    TaskRole::Coordinator(i) => (None, i),
-                                    TaskRole::Group(i) => (Some(i), i),
-                                };
-                                StoredGrant {
-                                    pipeline: loc.pipeline,
-                                    group,
-                                    index,
-                                    worker_address: workers
-                                        .iter()
-                                        .find(|w| w.id == g.worker)
-                                        .map(|w| w.address.clone())
-                                        .unwrap_or_default(),
-                                    worker_id: g.worker.0.clone(),
-                                    slot: g.slot,
-                                    epoch: g.epoch.0,
-                                }
-                            })
-                            .collect(),
-                    };
+                    let stored = stored_assignment(&a, &workers);
                     self.ctx
                         .store
                         .save_assignment(self.job_id(), &stored)
@@ -240,9 +228,9 @@ impl Driver {
     }
 
     async fn run_pipeline(&self, spec: &JobSpec, p: &PipelineTasks) -> Result<(), Failure> {
-        let job_id = self.job_id();
-        let record = self.ctx.store.pipeline_record(job_id, p.pipeline);
+        let record = self.ctx.store.pipeline_record(self.job_id(), p.pipeline);
         let completed = record.as_ref().map_or(0, |r| r.checkpoint);
+        let mut restores = record.as_ref().map_or(0, |r| r.restores);
         match record {
             Some(PipelineRecord {
                 phase: PipelinePhase::Committed,
@@ -274,13 +262,62 @@ impl Driver {
                 self.save(p.pipeline, PipelinePhase::SetUp, None).await?;
             }
         }
-        let (ends, checkpoint_failure) = self.wait_for_groups(spec, p, completed).await?;
+        let mut current = p.clone();
+        loop {
+            let out = self.wait_for_groups(spec, &current, completed).await?;
+            let verdict = restart::decide(&restart::Facts {
+                mode: self.plan.config.env.job_mode,
+                retry_times: self.plan.config.env.retry_times,
+                restores,
+                user_canceled: self.control.cancel.is_cancelled(),
+                outcome: &out,
+            });
+            match verdict {
+                restart::Verdict::Again => {
+                    restores += 1;
+                    match self.restart(spec, &current, &out, restores).await {
+                        Ok(next) => current = next,
+                        Err(restart::RestartError::Canceled) => {
+                            let mut out = out;
+                            out.lost_workers.clear();
+                            for end in out.ends.values_mut() {
+                                if matches!(end, GroupEnd::Failed(_)) {
+                                    *end = GroupEnd::Canceled;
+                                }
+                            }
+                            return self.conclude(spec, &current, out, None).await;
+                        }
+                        Err(e) => {
+                            let e = e.to_string();
+                            return self
+                                .end_pipeline(&current, PipelinePhase::Failed, Some(e))
+                                .await;
+                        }
+                    }
+                }
+                restart::Verdict::No => return self.conclude(spec, &current, out, None).await,
+                restart::Verdict::GiveUp(why) => {
+                    return self.conclude(spec, &current, out, Some(why)).await
+                }
+            }
+        }
+    }
+
+    /// Commits or aborts the pipeline's output by how its groups ended. `note` is added to a
+    /// failure's message (why the pipeline was not restarted).
+    async fn conclude(
+        &self,
+        spec: &JobSpec,
+        p: &PipelineTasks,
+        out: GroupsOutcome,
+        note: Option<String>,
+    ) -> Result<(), Failure> {
         let mut infos: WireInfos = Vec::new();
         // A failed checkpoint is why the groups were cancelled: it is the pipeline's error.
-        let mut failure: Option<String> = checkpoint_failure;
+        let mut failure: Option<String> = out.checkpoint_failure;
         let mut canceled = false;
         for g in &p.groups {
-            match ends.get(&g.group.expect("task-group grant")) {
+            match out.ends.get(&g.group.expect("task-group grant")) {
                 Some(GroupEnd::Finished(i)) => infos.extend(i.iter().cloned()),
                 Some(GroupEnd::Canceled) => canceled = true,
                 Some(GroupEnd::Failed(e)) => {
@@ -288,6 +325,10 @@ impl Driver {
                 }
                 None => unreachable!("wait_for_groups returns every group"),
             }
+        }
+        if let (Some(f), Some(note)) = (failure.as_mut(), note) {
+            f.push_str("; ");
+            f.push_str(&note);
         }
         if failure.is_none() && !canceled {
             let commit = WorkerCall::Pipeline {
@@ -300,6 +341,15 @@ impl Driver {
                 Err(e) => self.end_pipeline(p, PipelinePhase::Failed, Some(e)).await,
             };
         }
+        self.abort(spec, p, infos).await;
+        match failure {
+            Some(e) => self.end_pipeline(p, PipelinePhase::Failed, Some(e)).await,
+            None => self.end_pipeline(p, PipelinePhase::Aborted, None).await,
+        }
+    }
+
+    /// Has the committer abort prepared output; a failure only leaves temporary files behind.
+    pub(super) async fn abort(&self, spec: &JobSpec, p: &PipelineTasks, infos: WireInfos) {
         let abort = WorkerCall::Pipeline {
             job: spec.clone(),
             pipeline: p.pipeline,
@@ -307,14 +357,10 @@ impl Driver {
         };
         if let Err(e) = self.call_until_done(&p.committer, abort).await {
             tracing::warn!(
-                job_id,
+                job_id = self.job_id(),
                 pipeline = p.pipeline,
                 "cannot abort prepared output: {e}; remove the sink's temporary files by hand"
             );
-        }
-        match failure {
-            Some(e) => self.end_pipeline(p, PipelinePhase::Failed, Some(e)).await,
-            None => self.end_pipeline(p, PipelinePhase::Aborted, None).await,
         }
     }
 
@@ -326,16 +372,12 @@ impl Driver {
     ) -> Result<(), Failure> {
         self.ctx
             .store
-            .save_pipeline(
-                self.job_id(),
-                pipeline,
-                &PipelineRecord {
-                    phase,
-                    error,
-                    checkpoint: 0,
-                },
-            )
+            .update_pipeline(self.job_id(), pipeline, |r| {
+                r.phase = phase;
+                r.error = error;
+            })
             .await
+            .map(|_| ())
             .map_err(|e| (JobStatus::Failed, e.to_string()))
     }
 
@@ -361,10 +403,11 @@ impl Driver {
         spec: &JobSpec,
         p: &PipelineTasks,
         completed: u64,
-    ) -> Result<(BTreeMap<usize, GroupEnd>, Option<String>), Failure> {
+    ) -> Result<GroupsOutcome, Failure> {
         let job_id = self.job_id();
         let mut deployed: BTreeSet<usize> = BTreeSet::new();
         let mut lost: BTreeMap<usize, GroupEnd> = BTreeMap::new();
+        let mut lost_workers: BTreeMap<usize, String> = BTreeMap::new();
         let mut cancel_sent = false;
         let mut checkpoint_failure: Option<String> = None;
         let mut checkpoints = self.checkpoints(completed);
@@ -380,7 +423,8 @@ impl Driver {
             self.refresh_metrics(&records);
             let mut ends: BTreeMap<usize, GroupEnd> = records
                 .into_iter()
-                .filter(|r| r.key.pipeline == p.pipeline)
+                // Ends of this placement only (same epoch), never of one a restart replaced.
+                .filter(|r| p.groups.iter().any(|g| group_key(job_id, g) == r.key))
                 .map(|r| (r.key.group, r.end))
                 .collect();
             for (g, e) in &lost {
@@ -390,13 +434,20 @@ impl Driver {
                 .iter()
                 .all(|g| ends.contains_key(&g.group.expect("group")))
             {
-                return Ok((ends, checkpoint_failure));
+                return Ok(GroupsOutcome {
+                    ends,
+                    checkpoint_failure,
+                    lost_workers,
+                });
             }
             let failed = checkpoint_failure.is_some()
                 || ends.values().any(|e| !matches!(e, GroupEnd::Finished(_)));
             if (failed || self.control.cancel.is_cancelled()) && !cancel_sent {
                 cancel_sent = true;
-                self.control.set(JobStatus::Canceling);
+                // A failing pipeline may still be restarted; only a user's cancel shows.
+                if self.control.cancel.is_cancelled() {
+                    self.control.set(JobStatus::Canceling);
+                }
                 for w in workers_of(p) {
                     let _ = self.call(w, WorkerCall::Cancel { job_id }).await;
                 }
@@ -424,6 +475,7 @@ impl Driver {
                         g.worker_id,
                         g.worker_address
                     );
+                    lost_workers.insert(index, g.worker_id.clone());
                     lost.insert(
                         index,
                         GroupEnd::Failed(format!(
@@ -599,6 +651,35 @@ impl Driver {
     }
 }
 
+/// The scheduler's assignment as recorded, with each worker's member address.
+pub(super) fn stored_assignment(a: &Assignment, workers: &[WorkerProfile]) -> StoredAssignment {
+    StoredAssignment {
+        grants: a
+            .grants
+            .iter()
+            .map(|(loc, g)| {
+                let (group, index) = match loc.task {
+                    TaskRole::Coordinator(i) => (None, i),
+                    TaskRole::Group(i) => (Some(i), i),
+                };
+                StoredGrant {
+                    pipeline: loc.pipeline,
+                    group,
+                    index,
+                    worker_address: workers
+                        .iter()
+                        .find(|w| w.id == g.worker)
+                        .map(|w| w.address.clone())
+                        .unwrap_or_default(),
+                    worker_id: g.worker.0.clone(),
+                    slot: g.slot,
+                    epoch: g.epoch.0,
+                }
+            })
+            .collect(),
+    }
+}
+
 /// Why a master→worker call did not happen or did not succeed.
 #[derive(Debug, thiserror::Error)]
 pub(super) enum CallError {
@@ -630,7 +711,7 @@ pub(super) fn workers_of(p: &PipelineTasks) -> Vec<&StoredGrant> {
         .collect()
 }
 
-fn split(a: &StoredAssignment) -> Vec<PipelineTasks> {
+pub(super) fn split(a: &StoredAssignment) -> Vec<PipelineTasks> {
     let mut by: BTreeMap<usize, (Option<StoredGrant>, Vec<StoredGrant>)> = BTreeMap::new();
     for g in &a.grants {
         let e = by.entry(g.pipeline).or_default();

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tonic::service::interceptor::InterceptedService;
 use tonic::{Request, Response, Status};
 
-use crate::cluster::wire::{FencingToken, Heartbeat, HeartbeatReply};
+use crate::cluster::wire::{FencingToken, GroupKey, Heartbeat, HeartbeatReply};
 use crate::raft::codec;
 use crate::raft::proto::coordinator_server::{Coordinator, CoordinatorServer};
 use crate::raft::proto::Payload;
@@ -64,10 +64,25 @@ impl CoordinatorGrpc {
                 }
             }
         };
+        let cancel: Vec<GroupKey> = hb
+            .running
+            .iter()
+            .map(|r| r.key)
+            .filter(|key| !self.ctx.store.is_current(key))
+            .collect();
+        for key in &cancel {
+            tracing::warn!(
+                job_id = key.job_id,
+                worker = %hb.worker_id,
+                "{key} still runs on worker {} but is no longer placed there; telling it to cancel",
+                hb.worker_id
+            );
+        }
         Ok(HeartbeatReply::Accepted {
             token: FencingToken { term, node_id },
             recorded,
             http: self.http.clone(),
+            cancel,
         })
     }
 }
