@@ -640,3 +640,40 @@ fn a_worker_killed_mid_job_restarts_its_pipeline_on_the_survivor_exactly_once() 
         "the survivor ran the restarted groups"
     );
 }
+
+#[test]
+fn a_worker_lost_while_every_master_was_down_is_noticed_in_seconds_and_its_pipeline_restarts() {
+    let mut c = Separated::new(3, 2, "st-lost-while-down");
+    c.start_all();
+    wait_formed(&c, http_port(&c.masters[0]), 2);
+    let out = c.root.path().join("out-lost-while-down");
+    let body = job(&out, 300, 2, 4, 1500).replace(
+        r#""job.name": "separated""#,
+        r#""job.name": "separated", "job.retry.interval.seconds": 1"#,
+    );
+    let id = submit(http_port(&c.masters[0]), &body);
+    wait_running(http_port(&c.masters[1]), id);
+    let victim = wait_for("a worker runs a task group", DEADLINE, || {
+        c.workers
+            .iter()
+            .position(|w| w.log_contains("deployed job"))
+    });
+    for m in &mut c.masters {
+        m.kill9();
+    }
+    c.workers[victim].kill9();
+    for m in &mut c.masters {
+        m.start();
+    }
+    // The new active master never heard from the victim; its recorded address refuses
+    // connections, so it is declared dead in seconds, not after the detector's 180 s of silence
+    // (which would outlast this wait).
+    let ports: Vec<u16> = c.masters.iter().map(http_port).collect();
+    let (status, info) = wait_end(&ports, id);
+    assert_eq!(status, "FINISHED", "{info}");
+    assert_eq!(lines_written(&out), 600, "exactly once after the restart");
+    assert!(c
+        .masters
+        .iter()
+        .any(|m| m.log_contains("it never heartbeated to this master")));
+}

@@ -415,6 +415,11 @@ impl ConnectionFaults {
         }
     }
 
+    /// Whether the member is suspected: more counted faults than `max_faults`.
+    pub fn suspected(&self) -> bool {
+        self.faults > self.settings.max_faults
+    }
+
     /// A connection to the member succeeded: the count starts again.
     pub fn reset(&mut self) {
         self.faults = 0;

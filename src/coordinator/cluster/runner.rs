@@ -551,14 +551,16 @@ impl Driver {
         }
     }
 
-    /// A worker is lost once the detector says so; one this master has not heard from yet gets
-    /// the detection time from the start of this driver (a new active master waits for the
-    /// first heartbeats before it gives up on anything).
+    /// A worker is lost once the detector says so. One this master has not heard from yet (a
+    /// new active master) is lost when its recorded address refused connections until suspected
+    /// (the probes find that in seconds), or after the detection time from the start of this
+    /// driver, which covers a worker that neither answers nor refuses.
     fn worker_lost(&self, worker_id: &str) -> bool {
         if self.ctx.workers.is_alive(worker_id) {
             return false;
         }
         self.ctx.workers.client(worker_id).is_some()
+            || self.ctx.workers.refused_unheard(worker_id)
             || self.began.elapsed() > self.ctx.workers.detection_time()
     }
 

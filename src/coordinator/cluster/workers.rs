@@ -6,9 +6,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::watch;
+// tokio's clock, so tests drive the detector by advancing a paused clock instead of sleeping.
+use tokio::time::Instant;
 
 use crate::cluster::failure_detector::{
     ConnectionFaults, ConnectionMonitorSettings, DetectorSettings, FailureDetector, FaultVerdict,
@@ -46,6 +48,10 @@ pub struct WorkerRegistry {
     cluster: String,
     origin: Instant,
     workers: Mutex<BTreeMap<WorkerId, Entry>>,
+    /// Connection faults of workers this master has not heard from yet but holds work for
+    /// (a new active master after a restart): a dead one is known in seconds instead of after
+    /// the detector's full silence time.
+    unheard: Mutex<BTreeMap<WorkerId, ConnectionFaults>>,
     /// Bumped on every heartbeat, so waiters re-check what they wait for.
     beats: watch::Sender<u64>,
 }
@@ -62,6 +68,7 @@ impl WorkerRegistry {
             cluster: cluster.to_string(),
             origin: Instant::now(),
             workers: Mutex::new(BTreeMap::new()),
+            unheard: Mutex::new(BTreeMap::new()),
             beats: watch::channel(0).0,
         }
     }
@@ -78,6 +85,7 @@ impl WorkerRegistry {
     pub fn heartbeat(&self, hb: &Heartbeat) -> Result<(), String> {
         let now = self.now();
         let id = WorkerId(hb.worker_id.clone());
+        self.unheard_faults().remove(&id);
         let held: Vec<HeldSlot> = hb
             .running
             .iter()
@@ -163,15 +171,44 @@ impl WorkerRegistry {
             .map(|e| e.client.clone())
     }
 
-    /// A call to the worker failed at the connection level: the fast failure path.
+    fn unheard_faults(&self) -> MutexGuard<'_, BTreeMap<WorkerId, ConnectionFaults>> {
+        self.unheard.lock().expect("unheard workers lock poisoned")
+    }
+
+    /// A call to the worker failed at the connection level: the fast failure path. It also
+    /// counts for a worker that has not heartbeated to this master yet.
     pub fn connection_failed(&self, id: &str) {
         let now = self.now();
-        if let Some(e) = self.lock().get_mut(&WorkerId(id.to_string())) {
+        let key = WorkerId(id.to_string());
+        if let Some(e) = self.lock().get_mut(&key) {
             if matches!(e.faults.on_error(now), FaultVerdict::Suspect(_)) && !e.unreachable {
                 tracing::warn!(worker = id, address = %e.profile.address, "worker declared dead after repeated connection failures");
                 e.unreachable = true;
             }
+            return;
         }
+        let mut unheard = self.unheard_faults();
+        let faults = unheard
+            .entry(key)
+            .or_insert_with(|| ConnectionFaults::new(self.connection));
+        if matches!(faults.on_error(now), FaultVerdict::Suspect(n) if n == self.connection.max_faults + 1)
+        {
+            tracing::warn!(
+                worker = id,
+                "worker declared dead: it never heartbeated to this master and refused {} connections",
+                self.connection.max_faults + 1
+            );
+        }
+    }
+
+    /// A worker this master never heard from that refused connections until suspected.
+    pub fn refused_unheard(&self, id: &str) -> bool {
+        let key = WorkerId(id.to_string());
+        !self.lock().contains_key(&key)
+            && self
+                .unheard_faults()
+                .get(&key)
+                .is_some_and(ConnectionFaults::suspected)
     }
 
     /// Groups live workers report running.
@@ -305,19 +342,39 @@ mod tests {
         assert_eq!(s[0].http.as_deref(), Some("127.0.0.1:8080"));
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn repeated_connection_failures_declare_a_worker_dead_until_it_beats_again() {
         let r = registry();
         r.heartbeat(&beat("w1", Vec::new())).unwrap();
         assert!(r.is_alive("w1"));
-        // Faults closer than the monitor interval count once: wait between them.
+        // Faults closer than the monitor interval count once: space them on the paused clock.
         for _ in 0..=ConnectionMonitorSettings::default().max_faults {
             r.connection_failed("w1");
-            tokio::time::sleep(Duration::from_millis(120)).await;
+            tokio::time::advance(Duration::from_millis(120)).await;
         }
         assert!(!r.is_alive("w1"), "declared dead by the fast path");
         assert!(r.live().is_empty());
         r.heartbeat(&beat("w1", Vec::new())).unwrap();
         assert!(r.is_alive("w1"), "a heartbeat revives it");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_worker_never_heard_from_is_declared_dead_by_refused_connections_alone() {
+        let r = registry();
+        let max = ConnectionMonitorSettings::default().max_faults;
+        for _ in 0..max {
+            r.connection_failed("w9");
+            tokio::time::advance(Duration::from_millis(120)).await;
+        }
+        assert!(!r.refused_unheard("w9"), "{max} faults are not enough");
+        // A burst within the monitor interval counts once.
+        r.connection_failed("w9");
+        r.connection_failed("w9");
+        assert!(r.refused_unheard("w9"));
+        assert!(!r.refused_unheard("w8"), "no faults, no verdict");
+        // It heartbeats after all: it is a registered, live worker again.
+        r.heartbeat(&beat("w9", Vec::new())).unwrap();
+        assert!(!r.refused_unheard("w9"));
+        assert!(r.is_alive("w9"));
     }
 }
