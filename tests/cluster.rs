@@ -102,6 +102,48 @@ fn three_masters_form_fail_over_on_kill_9_and_restart_without_loss() {
 }
 
 #[test]
+fn a_master_whose_data_dir_was_replaced_rejoins_and_takes_its_old_vote() {
+    let rt = runtime();
+    let mut masters = Masters::new(3, "st-raft-replace");
+    masters.start_all();
+    let addrs = masters.addresses();
+    let (first, leader) = write(&rt, &addrs, &masters.cluster, &job("1"));
+    assert!(first.applied());
+    let leader_index = addrs.iter().position(|a| *a == leader).unwrap();
+    let (victim, other) = match leader_index {
+        0 => (1, 2),
+        1 => (2, 0),
+        _ => (0, 1),
+    };
+    // The victim's disk is replaced: it comes back empty, under a new node id.
+    masters.nodes[victim].kill9();
+    std::fs::remove_dir_all(masters.nodes[victim].dir.join("data")).unwrap();
+    masters.nodes[victim].start();
+    let start = std::time::Instant::now();
+    while !masters
+        .nodes
+        .iter()
+        .any(|n| n.log_contains("takes the vote of node"))
+    {
+        assert!(
+            start.elapsed() < DEADLINE,
+            "the replaced master never got its vote back:\n{}",
+            masters.nodes[leader_index].log_text()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(!masters.nodes[victim].log_contains("forming the raft group"));
+    // Without the replaced master's vote, one more loss would leave no quorum: the old voter
+    // id is gone for good. With it, the group still commits.
+    masters.nodes[other].kill9();
+    let alive = vec![addrs[leader_index].clone(), addrs[victim].clone()];
+    let (second, _) = write(&rt, &alive, &masters.cluster, &job("2"));
+    assert!(second.applied(), "the group lost its quorum");
+    let (read, _) = write(&rt, &alive, &masters.cluster, &present("1"));
+    assert!(read.applied(), "job 1 lost");
+}
+
+#[test]
 fn a_master_of_another_cluster_is_refused_with_a_clear_log_line() {
     let rt = runtime();
     let mut ours = Masters::new(1, "st-ours");

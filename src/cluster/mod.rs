@@ -8,10 +8,12 @@
 //! - [`identity`]: a master's Raft node id, kept in its data dir.
 //! - [`greet`]: members introduce themselves (role, Raft id) on the member port.
 //! - [`bootstrap`]: how masters form the Raft group from the member list, deterministically.
+//! - [`membership`]: after formation, which late or replaced master joins or takes a vote next.
 //! - [`wire`]: the messages between the active master and the workers, with fencing tokens.
 
 pub mod bootstrap;
 pub mod failure_detector;
 pub mod greet;
 pub mod identity;
+pub mod membership;
 pub mod wire;

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use crate::api::{self, ApiSettings, ApiState, NodeInfo, Routes};
 use crate::cluster::bootstrap::{self, Decision, Greeting};
 use crate::cluster::failure_detector::{ConnectionMonitorSettings, DetectorSettings};
-use crate::cluster::greet::{self, GreetService, ROLE_MASTER};
+use crate::cluster::greet::{GreetService, ROLE_MASTER};
 use crate::cluster::identity;
 use crate::config::{InitialLoadMode, LoadedConfig};
 use crate::coordinator::cluster::{
@@ -178,13 +178,22 @@ pub async fn run(loaded: LoadedConfig, dir: PathBuf) -> Result<(), NodeError> {
     let tolerate = loaded.server.engine.backup_count as usize;
     let former = raft.clone();
     let form_cluster = cluster.clone();
+    let form_targets = targets.clone();
     let form_token = shutdown.token();
     shutdown.tracker().spawn(async move {
         tokio::select! {
-            _ = form(former, form_cluster, targets, tolerate) => {}
+            _ = form(former, form_cluster, form_targets, tolerate) => {}
             _ = form_token.cancelled() => {}
         }
     });
+    // After formation, the active master brings late and replaced masters into the group.
+    shutdown.tracker().spawn(super::membership::keep(
+        raft.clone(),
+        cluster.clone(),
+        targets,
+        tolerate,
+        shutdown.token(),
+    ));
 
     let eager = hz
         .map_store
@@ -398,32 +407,25 @@ async fn form(
             if answers.contains_key(entry) {
                 continue;
             }
-            for target in candidates {
-                let hello = Hello {
-                    cluster_name: cluster.clone(),
-                    ..Hello::default()
-                };
-                match greet::greet(target, &cluster, hello, GREET_TIMEOUT).await {
-                    Ok(h) => {
-                        let g = Greeting {
-                            address: target.clone(),
-                            is_master: h.role == ROLE_MASTER,
-                            node_id: h.node_id,
-                            raft_initialized: h.raft_initialized,
-                        };
-                        if h.node_id == raft.node_id {
-                            me = Some(g.clone());
-                        }
-                        answers.insert(entry.clone(), g);
-                        break;
+            match super::membership::greet_entry(candidates, &cluster, GREET_TIMEOUT).await {
+                Ok((target, h)) => {
+                    let g = Greeting {
+                        address: target,
+                        is_master: h.role == ROLE_MASTER,
+                        node_id: h.node_id,
+                        raft_initialized: h.raft_initialized,
+                    };
+                    if h.node_id == raft.node_id {
+                        me = Some(g.clone());
                     }
-                    Err(e) if e.wrong_cluster => {
-                        tracing::error!(
-                            "{e}; this member is ignored until its hazelcast.cluster-name matches"
-                        );
-                    }
-                    Err(_) => {}
+                    answers.insert(entry.clone(), g);
                 }
+                Err(Some(e)) if e.wrong_cluster => {
+                    tracing::error!(
+                        "{e}; this member is ignored until its hazelcast.cluster-name matches"
+                    );
+                }
+                Err(_) => {}
             }
         }
         let Some(me_now) = me.clone() else {

@@ -5,6 +5,7 @@ mod cluster_view;
 mod idle;
 pub mod master;
 mod member_port;
+mod membership;
 pub mod server;
 pub mod shutdown;
 pub mod signals;

@@ -25,6 +25,11 @@ use super::{codec, Command, CommandResult, NodeId, TypeConfig};
 
 /// gRPC metadata header naming the caller's cluster (`hazelcast.cluster-name`).
 pub const CLUSTER_HEADER: &str = "x-seatunnel-cluster";
+/// gRPC metadata header naming the Raft node a Raft call is meant for. A master whose data dir
+/// was replaced comes back at the same address under a new node id with an empty log; without
+/// this check the leader would take its answers for the old node's, see the old node's log go
+/// backwards, and stop (openraft refuses log reversion).
+pub const TARGET_HEADER: &str = "x-seatunnel-raft-target";
 /// How long to wait for a TCP connection to a peer: loopback and LAN peers answer in
 /// milliseconds; a dead host should be reported before the next heartbeat is due.
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
@@ -164,6 +169,9 @@ impl Network {
             .map_err(|e| RPCError::Network(NetworkError::new(&self.error(e.to_string()))))?;
         let mut request = Request::new(Payload { data });
         request.set_timeout(timeout);
+        request
+            .metadata_mut()
+            .insert(TARGET_HEADER, MetadataValue::from(self.target));
         let reply = method(client, request).await.map_err(|status| {
             let err = self.error(format!("{}: {}", status.code(), status.message()));
             match status.code() {

@@ -5,7 +5,7 @@ use openraft::errors::ClientWriteError;
 use openraft::Snapshot;
 use tonic::{Request, Response, Status};
 
-use super::network::{ForwardError, SnapshotMessage, CLUSTER_HEADER};
+use super::network::{ForwardError, SnapshotMessage, CLUSTER_HEADER, TARGET_HEADER};
 use super::proto::raft_server::{Raft as RaftRpc, RaftServer};
 use super::proto::Payload;
 use super::{codec, Command, CommandResult, NodeId, Raft};
@@ -99,6 +99,21 @@ pub async fn serve(
         .await
 }
 
+/// Refuses a Raft call meant for another node id (see [`TARGET_HEADER`]): the caller's view of
+/// who lives at this address is stale. A call without the header is taken.
+fn check_target(me: NodeId, req: &Request<Payload>) -> Result<(), Status> {
+    let Some(target) = req.metadata().get(TARGET_HEADER) else {
+        return Ok(());
+    };
+    match target.to_str().ok().and_then(|t| t.parse::<NodeId>().ok()) {
+        Some(t) if t == me => Ok(()),
+        _ => Err(Status::failed_precondition(format!(
+            "raft call for master node {} reached master node {me} at this address (its data dir was replaced); the active master replaces the old node in the group",
+            target.to_str().unwrap_or("?")
+        ))),
+    }
+}
+
 fn decode<T: serde::de::DeserializeOwned>(
     what: &'static str,
     req: Request<Payload>,
@@ -114,6 +129,7 @@ fn reply<T: serde::Serialize>(what: &'static str, value: &T) -> Result<Response<
 #[tonic::async_trait]
 impl RaftRpc for RaftGrpc {
     async fn append_entries(&self, req: Request<Payload>) -> Result<Response<Payload>, Status> {
+        check_target(self.node_id, &req)?;
         let rpc = decode("append entries", req)?;
         let answer = self
             .raft
@@ -124,18 +140,21 @@ impl RaftRpc for RaftGrpc {
     }
 
     async fn vote(&self, req: Request<Payload>) -> Result<Response<Payload>, Status> {
+        check_target(self.node_id, &req)?;
         let rpc = decode("vote", req)?;
         let answer = self.raft.vote(rpc).await.map_err(|e| e.to_string());
         reply("vote", &answer)
     }
 
     async fn pre_vote(&self, req: Request<Payload>) -> Result<Response<Payload>, Status> {
+        check_target(self.node_id, &req)?;
         let rpc = decode("pre-vote", req)?;
         let answer = self.raft.pre_vote(rpc).await.map_err(|e| e.to_string());
         reply("pre-vote", &answer)
     }
 
     async fn full_snapshot(&self, req: Request<Payload>) -> Result<Response<Payload>, Status> {
+        check_target(self.node_id, &req)?;
         let (vote, meta, snapshot): SnapshotMessage = decode("snapshot", req)?;
         let answer = self
             .raft
@@ -166,6 +185,27 @@ impl RaftRpc for RaftGrpc {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_raft_call_for_another_node_id_is_refused() {
+        let call = |target: Option<&str>| {
+            let mut req = Request::new(Payload::default());
+            if let Some(t) = target {
+                req.metadata_mut().insert(TARGET_HEADER, t.parse().unwrap());
+            }
+            check_target(7, &req)
+        };
+        assert!(call(Some("7")).is_ok());
+        assert!(call(None).is_ok(), "a caller that does not say is taken");
+        let refused = call(Some("3")).unwrap_err();
+        assert_eq!(refused.code(), tonic::Code::FailedPrecondition);
+        assert!(
+            refused.message().contains("node 3"),
+            "{}",
+            refused.message()
+        );
+        assert!(call(Some("junk")).is_err());
+    }
 
     #[test]
     fn only_the_same_cluster_name_passes() {

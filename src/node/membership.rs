@@ -1,0 +1,160 @@
+//! The active master keeps the Raft membership in line with the masters of the member list
+//! after formation: it greets the list, and applies [`membership::next_change`] one change at a
+//! time (a late or replaced master joins as a learner, then votes once it caught up).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use openraft::async_runtime::WatchReceiver;
+use openraft::{BasicNode, ChangeMembers};
+use tokio_util::sync::CancellationToken;
+
+use crate::cluster::bootstrap;
+use crate::cluster::greet::{self, GreetError, ROLE_MASTER};
+use crate::cluster::membership::{self, Change, Members};
+use crate::raft::proto::Hello;
+use crate::raft::{MasterRaft, NodeId};
+
+/// How often the active master checks the membership: joining is an operator's action, so a
+/// few seconds of delay do not matter, and each round greets every member-list entry.
+const RECONCILE_EVERY: Duration = Duration::from_secs(3);
+/// Bound on one greeting; a member that does not answer in time is simply not seen this round.
+const GREET_TIMEOUT: Duration = Duration::from_secs(2);
+/// A learner whose replicated log is within this many entries of the leader's may vote: close
+/// enough that promoting it does not stall commits while it catches up the rest.
+const CAUGHT_UP_LAG: u64 = 64;
+
+/// Greets the first answering candidate address of one member-list entry.
+pub(super) async fn greet_entry(
+    candidates: &[String],
+    cluster: &str,
+    timeout: Duration,
+) -> Result<(String, Hello), Option<GreetError>> {
+    let mut last = None;
+    for target in candidates {
+        let hello = Hello {
+            cluster_name: cluster.to_string(),
+            ..Hello::default()
+        };
+        match greet::greet(target, cluster, hello, timeout).await {
+            Ok(h) => return Ok((target.clone(), h)),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last)
+}
+
+/// Runs until `token` is cancelled; acts only while this master leads with a fresh lease.
+pub(super) async fn keep(
+    raft: MasterRaft,
+    cluster: String,
+    targets: Vec<(String, Vec<String>)>,
+    backup_count: usize,
+    token: CancellationToken,
+) {
+    let mut tick = tokio::time::interval(RECONCILE_EVERY);
+    loop {
+        tokio::select! {
+            _ = token.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        if raft.lease_token().is_none() {
+            continue;
+        }
+        let mut seen: BTreeMap<String, NodeId> = BTreeMap::new();
+        for (_, candidates) in &targets {
+            if let Ok((address, h)) = greet_entry(candidates, &cluster, GREET_TIMEOUT).await {
+                if h.role == ROLE_MASTER {
+                    seen.insert(address, h.node_id);
+                }
+            }
+        }
+        let (members, caught_up) = snapshot(&raft);
+        let addresses: BTreeSet<&String> = seen
+            .keys()
+            .chain(members.voters.values())
+            .chain(members.learners.values())
+            .collect();
+        let f = bootstrap::tolerated_failures(backup_count, addresses.len());
+        let Some(change) = membership::next_change(&members, &seen, 2 * f + 1, &caught_up) else {
+            continue;
+        };
+        apply(&raft, &members, change).await;
+    }
+}
+
+/// The membership and the learners that caught up, from the leader's metrics.
+fn snapshot(raft: &MasterRaft) -> (Members, BTreeSet<NodeId>) {
+    let m = raft.raft.metrics().borrow_watched().clone();
+    let membership = m.membership_config.membership();
+    let address = |id: &NodeId| {
+        membership
+            .get_node(id)
+            .map(|n| n.addr.clone())
+            .unwrap_or_default()
+    };
+    let voters: BTreeSet<NodeId> = membership.voter_ids().collect();
+    let members = Members {
+        voters: voters.iter().map(|id| (*id, address(id))).collect(),
+        learners: membership
+            .learner_ids()
+            .map(|id| (id, address(&id)))
+            .collect(),
+    };
+    let last = m.last_log_index.unwrap_or_default();
+    let caught_up = m
+        .replication
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(_, matched)| {
+            matched
+                .as_ref()
+                .is_some_and(|l| l.index + CAUGHT_UP_LAG >= last)
+        })
+        .map(|(id, _)| id)
+        .collect();
+    (members, caught_up)
+}
+
+async fn apply(raft: &MasterRaft, members: &Members, change: Change) {
+    let result = match &change {
+        Change::AddLearner { id, address } => {
+            tracing::info!(
+                node_id = id,
+                %address,
+                "master at {address} (node {id}) is not in the raft group; adding it as a learner"
+            );
+            raft.raft
+                .add_learner(*id, BasicNode::new(address), false)
+                .await
+                .map(|_| ())
+        }
+        Change::Promote { id } => {
+            tracing::info!(
+                node_id = id,
+                "master node {id} caught up; it becomes a voter (fewer than 2f+1 voted)"
+            );
+            raft.raft
+                .change_membership(ChangeMembers::AddVoterIds(BTreeSet::from([*id])), false)
+                .await
+                .map(|_| ())
+        }
+        Change::Replace { old, new } => {
+            let address = members.voters.get(old).cloned().unwrap_or_default();
+            tracing::warn!(
+                node_id = new,
+                "master at {address} now runs as node {new} (its data dir was replaced); it takes the vote of node {old}, which leaves the group"
+            );
+            let mut voters: BTreeSet<NodeId> = members.voters.keys().copied().collect();
+            voters.remove(old);
+            voters.insert(*new);
+            raft.raft
+                .change_membership(ChangeMembers::ReplaceAllVoters(voters), false)
+                .await
+                .map(|_| ())
+        }
+    };
+    if let Err(e) = result {
+        tracing::warn!("membership change {change:?} did not go through: {e}; retrying next round");
+    }
+}
