@@ -677,3 +677,48 @@ fn a_worker_lost_while_every_master_was_down_is_noticed_in_seconds_and_its_pipel
         .iter()
         .any(|m| m.log_contains("it never heartbeated to this master")));
 }
+
+/// FakeSource → Assert with the total row count pinned to `expect`.
+fn assert_job(rows: u64, parallelism: u32, expect: u64) -> String {
+    format!(
+        r#"{{
+  "env": {{"parallelism": {parallelism}, "job.mode": "BATCH", "job.retry.times": 0}},
+  "source": [{{"plugin_name": "FakeSource", "row.num": {rows},
+    "schema": {{"fields": {{"name": "string", "age": "int"}}}}}}],
+  "sink": [{{"plugin_name": "Assert", "rules": {{"row_rules": [
+    {{"rule_type": "MIN_ROW", "rule_value": {expect}}},
+    {{"rule_type": "MAX_ROW", "rule_value": {expect}}}]}}}}]
+}}"#
+    )
+}
+
+#[test]
+fn assert_row_counts_add_up_across_workers() {
+    let mut c = Separated::new(3, 2, "st-assert");
+    // 3 static slots per worker for 6 tasks (4 task groups, 2 coordinator tasks): both workers
+    // run task groups whatever the random placement picks.
+    for w in &c.workers {
+        let file = w.dir.join("seatunnel.yaml");
+        let mut yaml = std::fs::read_to_string(&file).unwrap();
+        yaml.push_str("    slot-service:\n      dynamic-slot: false\n      slot-num: 3\n");
+        std::fs::write(file, yaml).unwrap();
+    }
+    c.start_all();
+    wait_formed(&c, http_port(&c.masters[0]), 2);
+    let ports: Vec<u16> = c.masters.iter().map(http_port).collect();
+    // 4 readers over 2 workers; the committer worker sees every writer's count.
+    let id = submit(http_port(&c.workers[0]), &assert_job(25, 4, 100));
+    let (status, info) = wait_end(&ports, id);
+    assert_eq!(status, "FINISHED", "{info}");
+    let spread = c
+        .workers
+        .iter()
+        .filter(|w| w.log_contains(&format!("deployed job {id}")))
+        .count();
+    assert_eq!(spread, 2, "the job ran on both workers");
+    let id = submit(http_port(&c.masters[1]), &assert_job(25, 4, 99));
+    let (status, info) = wait_end(&ports, id);
+    assert_eq!(status, "FAILED", "{info}");
+    let message = info["errorMsg"].as_str().unwrap_or_default();
+    assert!(message.contains("row num :100"), "{message}");
+}

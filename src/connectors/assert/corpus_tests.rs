@@ -51,6 +51,7 @@ fn run(source: &Json, sink: &Json) -> Result<BTreeMap<String, usize>, ConnectorE
     let tables = src.tables();
     assert.check_input(&tables)?;
     let mut rows = BTreeMap::new();
+    let mut infos = Vec::new();
     for subtask_index in 0..parallelism {
         let mut reader = src.create_reader(&reader_ctx(subtask_index, parallelism))?;
         let mut writer = assert.create_writer(&writer_ctx(subtask_index, parallelism))?;
@@ -66,9 +67,10 @@ fn run(source: &Json, sink: &Json) -> Result<BTreeMap<String, usize>, ConnectorE
                 Poll::Finished => break,
             }
         }
-        writer.prepare_commit()?;
+        infos.extend(writer.prepare_commit()?);
         writer.close()?;
     }
+    assert.commit(infos)?;
     assert.finish()?;
     Ok(rows)
 }
@@ -646,4 +648,38 @@ fn a_restarted_run_counts_from_zero() {
         }
     }
     sink.finish().unwrap();
+}
+
+#[test]
+fn row_counts_reach_a_committer_in_another_process_once_per_hand_over() {
+    // Separated mode: the writers' sink instance and the committer's are different objects.
+    let source = json!({"row.num": 7, "schema": {"fields": {"a": "int"}}});
+    let src = FakeSource::new(&opts("FakeSource", &source)).unwrap();
+    let rules = json!({"rules": {"row_rules": [rule("MIN_ROW", 14.0), rule("MAX_ROW", 14.0)]}});
+    let on_worker = AssertSink::new(&opts("Assert", &rules)).unwrap();
+    let committer = AssertSink::new(&opts("Assert", &rules)).unwrap();
+    committer.check_input(&src.tables()).unwrap();
+    let mut infos = Vec::new();
+    for subtask_index in 0..2 {
+        let mut reader = src.create_reader(&reader_ctx(0, 1)).unwrap();
+        let mut writer = on_worker
+            .create_writer(&writer_ctx(subtask_index, 2))
+            .unwrap();
+        let mut batch = Batch::new(src.tables()[0].clone());
+        while reader.poll(&mut batch).unwrap() != Poll::Finished {
+            writer.write(&batch).unwrap();
+            // A checkpoint mid-way: two hand-overs from one writer.
+            infos.extend(writer.prepare_commit().unwrap());
+            batch.clear();
+        }
+        infos.extend(writer.prepare_commit().unwrap());
+    }
+    committer.commit(infos.clone()).unwrap();
+    // A master failover repeats the commit: nothing is counted twice.
+    committer.commit(infos).unwrap();
+    committer.finish().unwrap();
+    assert!(
+        on_worker.finish().is_err(),
+        "counts live with the committer only: the writers' instance committed nothing"
+    );
 }

@@ -12,7 +12,7 @@ mod catalog;
 mod check;
 mod rules;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -48,8 +48,11 @@ impl SinkFactory for AssertSinkFactory {
 /// What all writers of one Assert vertex add up.
 #[derive(Debug, Default)]
 struct Totals {
-    /// Rows per table full name.
+    /// Committed rows per table full name.
     rows: HashMap<String, u64>,
+    /// `(writer, seq)` of every count committed, so a commit repeated after a failover (commits
+    /// must be idempotent) does not count twice.
+    committed: HashSet<(u64, u64)>,
     /// Tables named at plan time by `check_input`.
     inputs: Vec<String>,
 }
@@ -115,16 +118,42 @@ impl Sink for AssertSink {
     /// Starts the counts from zero, so a run restarted after a failover does not count the rows
     /// of the failed attempt.
     fn setup(&self, _tables: &[Arc<TableSchema>]) -> Result<(), ConnectorError> {
-        self.totals().rows.clear();
+        let mut totals = self.totals();
+        totals.rows.clear();
+        totals.committed.clear();
         Ok(())
     }
 
-    fn create_writer(&self, _ctx: &WriterContext) -> Result<Box<dyn SinkWriter>, ConnectorError> {
+    fn create_writer(&self, ctx: &WriterContext) -> Result<Box<dyn SinkWriter>, ConnectorError> {
         Ok(Box::new(AssertWriter {
             rules: self.rules.clone(),
-            totals: self.totals.clone(),
+            writer: ctx.subtask_index as u64,
+            seq: 0,
+            pending: BTreeMap::new(),
             bound: HashMap::new(),
         }))
+    }
+
+    /// Adds the writers' counts. Counts travel as commit infos rather than through shared
+    /// memory, so the totals are right wherever the writers ran (other workers in separated
+    /// mode) and count only committed rows.
+    fn commit(&self, infos: Vec<CommitInfo>) -> Result<(), ConnectorError> {
+        let mut totals = self.totals();
+        for info in infos {
+            let counted: RowCounts = serde_json::from_value(info).map_err(|e| {
+                ConnectorError::runtime(format!(
+                    "{}: unreadable row counts from a writer: {e}",
+                    self.plugin
+                ))
+            })?;
+            if !totals.committed.insert((counted.writer, counted.seq)) {
+                continue;
+            }
+            for (table, n) in counted.rows {
+                *totals.rows.entry(table).or_default() += n;
+            }
+        }
+        Ok(())
     }
 
     fn finish(&self) -> Result<(), ConnectorError> {
@@ -165,10 +194,23 @@ impl Sink for AssertSink {
     }
 }
 
+/// What a writer hands to the committer: rows per table since its previous hand-over.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct RowCounts {
+    writer: u64,
+    seq: u64,
+    rows: BTreeMap<String, u64>,
+}
+
 /// One parallel writer: checks field rules per row and reports row counts per table.
 struct AssertWriter {
     rules: Arc<AssertRules>,
-    totals: Arc<Mutex<Totals>>,
+    /// This writer's subtask index (distinct per sink vertex).
+    writer: u64,
+    /// Hand-overs so far; with `writer` it names each count once.
+    seq: u64,
+    /// Rows per table not yet handed over.
+    pending: BTreeMap<String, u64>,
     /// Field rules resolved per table (by full name), on the table's first batch.
     bound: HashMap<String, Arc<Vec<BoundRule>>>,
 }
@@ -226,14 +268,24 @@ impl SinkWriter for AssertWriter {
             }
         }
         if !batch.is_empty() {
-            let mut totals = self.totals.lock().unwrap_or_else(PoisonError::into_inner);
-            *totals.rows.entry(name).or_default() += batch.len() as u64;
+            *self.pending.entry(name).or_default() += batch.len() as u64;
         }
         Ok(())
     }
 
     fn prepare_commit(&mut self) -> Result<Option<CommitInfo>, ConnectorError> {
-        Ok(None)
+        if self.pending.is_empty() {
+            return Ok(None);
+        }
+        let counts = RowCounts {
+            writer: self.writer,
+            seq: self.seq,
+            rows: std::mem::take(&mut self.pending),
+        };
+        self.seq += 1;
+        serde_json::to_value(counts)
+            .map(Some)
+            .map_err(|e| ConnectorError::runtime(format!("cannot encode row counts: {e}")))
     }
 }
 
