@@ -34,6 +34,23 @@ fn job(out: &Path, rows: u64, parallelism: u32, splits: u32, interval_ms: u64) -
     )
 }
 
+/// `body` (from [`job`]) with more `env` members, e.g. `"job.retry.times": 0`.
+fn with_env(body: String, extra: &str) -> String {
+    body.replace(
+        r#""job.name": "separated""#,
+        &format!(r#""job.name": "separated", {extra}"#),
+    )
+}
+
+/// Waits until a worker has deployed a task group; its index.
+fn worker_with_a_group(c: &Separated) -> usize {
+    wait_for("a worker runs a task group", DEADLINE, || {
+        c.workers
+            .iter()
+            .position(|w| w.log_contains("deployed job"))
+    })
+}
+
 fn http_port(n: &cluster_support::ClusterNode) -> u16 {
     n.http_port.expect("every node serves REST here")
 }
@@ -395,17 +412,10 @@ fn a_worker_killed_mid_job_without_retries_fails_the_job_with_the_reason() {
     c.start_all();
     wait_formed(&c, http_port(&c.masters[0]), 2);
     let out = c.root.path().join("out-6");
-    let body = job(&out, 2000, 2, 20, 1000).replace(
-        r#""job.name": "separated""#,
-        r#""job.name": "separated", "job.retry.times": 0"#,
-    );
+    let body = with_env(job(&out, 2000, 2, 20, 1000), r#""job.retry.times": 0"#);
     let id = submit(http_port(&c.masters[1]), &body);
     wait_running(http_port(&c.masters[2]), id);
-    let victim = wait_for("a worker runs a task group", DEADLINE, || {
-        c.workers
-            .iter()
-            .position(|w| w.log_contains("deployed job"))
-    });
+    let victim = worker_with_a_group(&c);
     let victim_address = c.workers[victim].address();
     c.workers[victim].kill9();
     let ports: Vec<u16> = c.masters.iter().map(http_port).collect();
@@ -609,17 +619,13 @@ fn a_worker_killed_mid_job_restarts_its_pipeline_on_the_survivor_exactly_once() 
     wait_formed(&c, http_port(&c.masters[0]), 2);
     let out = c.root.path().join("out-restart");
     // 4 splits per reader, 1 s apart: the victim dies while its reader is mid-way.
-    let body = job(&out, 400, 2, 4, 1000).replace(
-        r#""job.name": "separated""#,
-        r#""job.name": "separated", "job.retry.interval.seconds": 1"#,
+    let body = with_env(
+        job(&out, 400, 2, 4, 1000),
+        r#""job.retry.interval.seconds": 1"#,
     );
     let id = submit(http_port(&c.masters[0]), &body);
     wait_running(http_port(&c.masters[1]), id);
-    let victim = wait_for("a worker runs a task group", DEADLINE, || {
-        c.workers
-            .iter()
-            .position(|w| w.log_contains("deployed job"))
-    });
+    let victim = worker_with_a_group(&c);
     c.workers[victim].kill9();
     let ports: Vec<u16> = c.masters.iter().map(http_port).collect();
     let (status, info) = wait_end(&ports, id);
@@ -647,17 +653,13 @@ fn a_worker_lost_while_every_master_was_down_is_noticed_in_seconds_and_its_pipel
     c.start_all();
     wait_formed(&c, http_port(&c.masters[0]), 2);
     let out = c.root.path().join("out-lost-while-down");
-    let body = job(&out, 300, 2, 4, 1500).replace(
-        r#""job.name": "separated""#,
-        r#""job.name": "separated", "job.retry.interval.seconds": 1"#,
+    let body = with_env(
+        job(&out, 300, 2, 4, 1500),
+        r#""job.retry.interval.seconds": 1"#,
     );
     let id = submit(http_port(&c.masters[0]), &body);
     wait_running(http_port(&c.masters[1]), id);
-    let victim = wait_for("a worker runs a task group", DEADLINE, || {
-        c.workers
-            .iter()
-            .position(|w| w.log_contains("deployed job"))
-    });
+    let victim = worker_with_a_group(&c);
     for m in &mut c.masters {
         m.kill9();
     }
