@@ -487,7 +487,10 @@ mod tests {
         assert_eq!(store.assignment(5).unwrap().grants, vec![moved]);
         assert!(store.group_records(5).is_empty());
         assert_eq!(store.pipeline_record(5, 1), Some(restarted));
-        store.record_group_ends(&[record.clone()]).await.unwrap();
+        store
+            .record_group_ends(std::slice::from_ref(&record))
+            .await
+            .unwrap();
         assert!(store.group_records(5).is_empty(), "old epoch: dropped");
         let new_end = GroupRecord {
             key: GroupKey { epoch: 10, ..key },
