@@ -540,11 +540,15 @@ impl Driver {
     }
 
     /// Pings each worker that holds a group without a recorded end, so a crashed worker (its
-    /// connections refused) is declared dead by the connection-fault fast path.
+    /// connections refused) is declared dead by the connection-fault fast path. Drivers share
+    /// the turns: a worker is pinged once per interval however many jobs it runs.
     async fn probe(&self, p: &PipelineTasks, ends: &BTreeMap<usize, GroupEnd>) {
         let mut seen = BTreeSet::new();
         for g in &p.groups {
-            if ends.contains_key(&g.group.expect("group")) || !seen.insert(&g.worker_id) {
+            if ends.contains_key(&g.group.expect("group"))
+                || !seen.insert(&g.worker_id)
+                || !self.ctx.workers.claim_probe(&g.worker_id)
+            {
                 continue;
             }
             let _ = self.call(g, WorkerCall::Ping).await;

@@ -19,6 +19,11 @@ use crate::cluster::wire::{GroupKey, Heartbeat, MemberClient, WireMetrics};
 use crate::engine::MetricsSnapshot;
 use crate::scheduler::{Epoch, HeldSlot, SlotCapacity, WorkerId, WorkerProfile};
 
+/// Spacing of liveness probes to one worker, shared by every job's driver: one ping per worker
+/// per interval however many jobs it runs. Longer than the connection monitor's interval
+/// (Hazelcast's 100 ms), so every refused probe counts as a fault.
+const PROBE_EVERY: Duration = Duration::from_millis(250);
+
 struct Entry {
     profile: WorkerProfile,
     detector: FailureDetector,
@@ -52,6 +57,8 @@ pub struct WorkerRegistry {
     /// (a new active master after a restart): a dead one is known in seconds instead of after
     /// the detector's full silence time.
     unheard: Mutex<BTreeMap<WorkerId, ConnectionFaults>>,
+    /// When each worker was last probed (see [`WorkerRegistry::claim_probe`]).
+    probed: Mutex<BTreeMap<WorkerId, Duration>>,
     /// Bumped on every heartbeat, so waiters re-check what they wait for.
     beats: watch::Sender<u64>,
 }
@@ -69,6 +76,7 @@ impl WorkerRegistry {
             origin: Instant::now(),
             workers: Mutex::new(BTreeMap::new()),
             unheard: Mutex::new(BTreeMap::new()),
+            probed: Mutex::new(BTreeMap::new()),
             beats: watch::channel(0).0,
         }
     }
@@ -199,6 +207,22 @@ impl WorkerRegistry {
                 self.connection.max_faults + 1
             );
         }
+    }
+
+    /// Whether the caller should probe worker `id` now: `true` at most once per
+    /// [`PROBE_EVERY`] for all callers together.
+    pub fn claim_probe(&self, id: &str) -> bool {
+        let now = self.now();
+        let mut probed = self.probed.lock().expect("probe times lock poisoned");
+        let key = WorkerId(id.to_string());
+        if probed
+            .get(&key)
+            .is_some_and(|last| now.saturating_sub(*last) < PROBE_EVERY)
+        {
+            return false;
+        }
+        probed.insert(key, now);
+        true
     }
 
     /// A worker this master never heard from that refused connections until suspected.
@@ -376,5 +400,15 @@ mod tests {
         r.heartbeat(&beat("w9", Vec::new())).unwrap();
         assert!(!r.refused_unheard("w9"));
         assert!(r.is_alive("w9"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn probes_to_one_worker_are_shared_by_every_driver() {
+        let r = registry();
+        assert!(r.claim_probe("w1"));
+        assert!(!r.claim_probe("w1"), "another job's driver skips it");
+        assert!(r.claim_probe("w2"), "each worker has its own turn");
+        tokio::time::advance(PROBE_EVERY).await;
+        assert!(r.claim_probe("w1"));
     }
 }
