@@ -9,6 +9,7 @@ use openraft::async_runtime::WatchReceiver;
 
 use super::network::NetworkFactory;
 use super::settings::{RaftTimings, TimingError};
+use super::wal_sync::SyncThreadError;
 use super::{LogStore, NodeId, Raft, StateMachine};
 use crate::map::{RocksDb, RocksStore, RocksStoreOptions, StoreError};
 
@@ -19,6 +20,8 @@ pub enum RaftStartError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Timing(#[from] TimingError),
+    #[error(transparent)]
+    SyncThread(#[from] SyncThreadError),
     #[error("raft did not start on data dir {dir}: {message}")]
     Raft { dir: String, message: String },
 }
@@ -55,7 +58,7 @@ impl MasterRaft {
             node_id,
             config,
             NetworkFactory::new(cluster_name),
-            LogStore::new(db),
+            LogStore::new(db)?,
             state.clone(),
         )
         .await

@@ -179,6 +179,12 @@ impl RocksDb {
         self.db.write_opt(batch, &options).map_err(|e| self.err(e))
     }
 
+    /// Fsyncs the WAL: every write that returned before this call is durable when it returns.
+    /// Lets the Raft log write unsynced and group many writes under one fsync.
+    pub fn sync_wal(&self) -> Result<(), StoreError> {
+        self.db.flush_wal(true).map_err(|e| self.err(e))
+    }
+
     fn err(&self, source: rocksdb::Error) -> StoreError {
         let dir = self.dir.clone();
         StoreError::Rocks { dir, source }
