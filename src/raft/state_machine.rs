@@ -133,16 +133,14 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         while let Some(item) = entries.next().await {
             pending.push(item?);
         }
-        let store = self.store.clone();
-        let (pending, results) = blocking(move || {
-            let mut results = Vec::with_capacity(pending.len());
-            for (entry, _) in &pending {
-                results.push(StateMachine::apply_entry(store.as_ref(), entry)?);
-            }
-            Ok((pending, results))
-        })
-        .await?;
-        for ((_, responder), result) in pending.into_iter().zip(results) {
+        // Applied on this task, each entry answered as soon as it is applied. An apply is an
+        // unsynced RocksDB write (`node.rs` turns `sync_on_apply` off: the log's fsync already
+        // made the entry durable), and with the log append no longer blocking the core, the hop
+        // to a blocking thread and back cost more than the write: in alternating A/B runs inline
+        // apply gave 16 writers 5.6-6.1 k writes/s against 2.4-5.6 k, and 1 writer the same or a
+        // lower p50.
+        for (entry, responder) in pending {
+            let result = StateMachine::apply_entry(self.store.as_ref(), &entry)?;
             if let Some(responder) = responder {
                 responder.send(result);
             }
