@@ -48,8 +48,8 @@ impl MasterRaft {
     ) -> Result<MasterRaft, RaftStartError> {
         let config = timings.openraft_config(cluster_name)?;
         let db = RocksDb::open(dir, cluster_name)?;
-        // The log append fsyncs the shared WAL, and Raft re-applies anything past the durable
-        // `last_applied`, so the apply itself need not sync (map store module doc).
+        // The log's fsync after each append covers the shared WAL, and Raft re-applies anything
+        // past the durable `last_applied`, so the apply itself need not sync (map store module doc).
         let options = RocksStoreOptions {
             sync_on_apply: false,
         };

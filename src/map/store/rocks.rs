@@ -10,9 +10,10 @@
 //!
 //! Durability: all CFs share one WAL. [`RocksStore::apply`] syncs the WAL by default, so an
 //! applied batch survives power loss. With `sync_on_apply = false` an apply survives a process
-//! crash but may be lost on power loss until the next synced write (the Raft log's fsync on
-//! append covers every earlier batch, since the WAL is shared); Raft then re-applies the log tail
-//! past the durable `last_applied`. Snapshot installs and the cluster-name stamp always sync.
+//! crash but may be lost on power loss until the next synced write (the Raft log's fsync after
+//! an append, [`RocksDb::sync_wal`], covers every earlier batch, since the WAL is shared); Raft
+//! then re-applies the log tail past the durable `last_applied`. Snapshot installs and the
+//! cluster-name stamp always sync.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
