@@ -86,6 +86,46 @@ async fn appends_not_awaited_one_by_one_are_all_flushed_and_survive_a_reopen() {
     assert_eq!(indexes, (1..=APPENDS).collect::<Vec<_>>());
 }
 
+/// Entries applied in one call are written together, yet each guard sees the entries before
+/// it: the second "create job 7 if absent" fails exactly as it would applied alone.
+#[tokio::test]
+async fn a_guard_sees_the_entries_applied_before_it_in_the_same_call() {
+    use crate::map::MapStore;
+    use openraft::storage::RaftStateMachine;
+    use openraft::EntryPayload;
+
+    let dir = TempDir::new().expect("temp dir");
+    let db = RocksDb::open(dir.path(), CLUSTER).expect("open rocksdb");
+    let store = std::sync::Arc::new(RocksStore::new(db, RocksStoreOptions::default()));
+    let mut sm = StateMachine::new(store.clone());
+    let create = |state: &str| {
+        Command::default()
+            .guard(Guard::Absent {
+                map: MapId::RunningJobState,
+                key: b"7".to_vec(),
+            })
+            .put(MapId::RunningJobState, *b"7", state.as_bytes().to_vec())
+    };
+    let entries = [create("first"), create("second")]
+        .into_iter()
+        .zip(1..)
+        .map(|(cmd, index)| {
+            let entry = Entry {
+                log_id: LogId::new_term_index(1, index),
+                payload: EntryPayload::Normal(cmd),
+            };
+            Ok((entry, None))
+        });
+    sm.apply(futures_util::stream::iter(entries))
+        .await
+        .expect("apply");
+    assert_eq!(
+        store.get(MapId::RunningJobState, b"7").unwrap(),
+        Some(b"first".to_vec())
+    );
+    assert_eq!(store.last_applied().unwrap().map(|id| id.index), Some(2));
+}
+
 /// A master in a test: its Raft, its gRPC server and its data dir.
 struct Master {
     raft: MasterRaft,
