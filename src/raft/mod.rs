@@ -4,6 +4,7 @@
 //! - [`command`]: the state-machine command (puts and deletes across maps, with guards) and its
 //!   result; one command is one log entry, applied in one RocksDB batch.
 //! - [`log_store`]: the Raft log and vote in the `raft_log` / `raft_meta` column families.
+//! - [`wal_sync`]: group commit: one WAL fsync acknowledges every append queued meanwhile.
 //! - [`state_machine`]: applies entries to the [`crate::map::MapStore`]; snapshots are the map's
 //!   verified 271-partition snapshots.
 //! - [`network`] / [`service`]: the client and server halves of the `Raft` gRPC service.
@@ -11,7 +12,8 @@
 //! - [`settings`]: election and heartbeat timing, from the server config.
 //!
 //! Invariants:
-//! - a log append or vote returns only after its WAL fsync: acked means fsynced on a majority;
+//! - a vote returns only after its WAL fsync, and a log append is reported flushed only after
+//!   a WAL fsync that began after its write: acked means fsynced on a majority;
 //! - the state machine's `last_applied` moves only forward, in the same batch as the data;
 //! - leader ids are "standard" (one leader per term), so `(term, node_id)` is a fencing token
 //!   that orders every leader that ever acted.
@@ -29,6 +31,7 @@ pub mod node;
 pub mod service;
 pub mod settings;
 pub mod state_machine;
+pub mod wal_sync;
 
 #[cfg(test)]
 mod tests;

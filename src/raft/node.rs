@@ -9,6 +9,7 @@ use openraft::async_runtime::WatchReceiver;
 
 use super::network::NetworkFactory;
 use super::settings::{RaftTimings, TimingError};
+use super::wal_sync::SyncThreadError;
 use super::{LogStore, NodeId, Raft, StateMachine};
 use crate::map::{RocksDb, RocksStore, RocksStoreOptions, StoreError};
 
@@ -19,6 +20,8 @@ pub enum RaftStartError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Timing(#[from] TimingError),
+    #[error(transparent)]
+    SyncThread(#[from] SyncThreadError),
     #[error("raft did not start on data dir {dir}: {message}")]
     Raft { dir: String, message: String },
 }
@@ -45,8 +48,8 @@ impl MasterRaft {
     ) -> Result<MasterRaft, RaftStartError> {
         let config = timings.openraft_config(cluster_name)?;
         let db = RocksDb::open(dir, cluster_name)?;
-        // The log append fsyncs the shared WAL, and Raft re-applies anything past the durable
-        // `last_applied`, so the apply itself need not sync (map store module doc).
+        // The log's fsync after each append covers the shared WAL, and Raft re-applies anything
+        // past the durable `last_applied`, so the apply itself need not sync (map store module doc).
         let options = RocksStoreOptions {
             sync_on_apply: false,
         };
@@ -55,7 +58,7 @@ impl MasterRaft {
             node_id,
             config,
             NetworkFactory::new(cluster_name),
-            LogStore::new(db),
+            LogStore::new(db)?,
             state.clone(),
         )
         .await

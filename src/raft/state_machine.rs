@@ -1,11 +1,13 @@
 //! The Raft state machine: applies committed entries to the masters' maps.
 //!
 //! Each entry is one [`WriteBatch`](crate::map::WriteBatch) carrying its log id as the new
-//! `last_applied` (and the membership, for membership entries), so after a crash the store is
-//! exactly "every entry up to `last_applied`" and Raft re-applies only what follows. Snapshots are
+//! `last_applied` (and the membership, for membership entries); the entries of one apply call
+//! are written together in one atomic RocksDB batch ([`MapStore::apply_all`]), so after a crash
+//! the store is exactly "every entry up to `last_applied`" and Raft re-applies only what follows. Snapshots are
 //! the map's point-in-time, 271-partition verified snapshots, built on demand: metadata is small,
 //! and a snapshot built now is always at least as new as one built earlier.
 
+use std::collections::HashMap;
 use std::io;
 use std::sync::Arc;
 
@@ -17,13 +19,16 @@ use openraft::{EntryPayload, OptionalSend, RaftSnapshotBuilder, SnapshotMeta, St
 use super::command::{self, CommandResult};
 use super::{codec, Entry, LogId, TypeConfig};
 use crate::map::store::{decode_snapshot, encode_snapshot, read_snapshot};
-use crate::map::{LogId as StoreLogId, MapStore, StoreError, WriteBatch};
+use crate::map::{LogId as StoreLogId, MapId, MapStore, Op, StoreError, WriteBatch};
 
 /// The state machine over a shared map store; clones share it.
 #[derive(Clone)]
 pub struct StateMachine {
     store: Arc<dyn MapStore>,
 }
+
+/// What the entries planned earlier in one apply call wrote: `None` for a delete.
+type Overlay = HashMap<(MapId, Vec<u8>), Option<Vec<u8>>>;
 
 fn to_store(id: &LogId) -> StoreLogId {
     StoreLogId {
@@ -59,23 +64,30 @@ impl StateMachine {
         &self.store
     }
 
-    /// Applies one entry; blocking.
-    fn apply_entry(store: &dyn MapStore, entry: &Entry) -> Result<CommandResult, io::Error> {
+    /// Plans one entry against the store as `earlier` (the entries planned before it in the same
+    /// apply call, not yet written) leaves it; blocking.
+    fn plan_entry(
+        store: &dyn MapStore,
+        earlier: &Overlay,
+        entry: &Entry,
+    ) -> Result<(WriteBatch, CommandResult), io::Error> {
         let log_id = to_store(&entry.log_id);
-        let (batch, result) = match entry.payload {
+        Ok(match entry.payload {
             EntryPayload::Blank => (WriteBatch::new(log_id), CommandResult::default()),
-            EntryPayload::Normal(ref cmd) => {
-                command::plan(cmd, log_id, |map, key| store.get(map, key)).map_err(store_io)?
-            }
+            EntryPayload::Normal(ref cmd) => command::plan(cmd, log_id, |map, key| {
+                match earlier.get(&(map, key.to_vec())) {
+                    Some(value) => Ok(value.clone()),
+                    None => store.get(map, key),
+                }
+            })
+            .map_err(store_io)?,
             EntryPayload::Membership(ref membership) => {
                 let stored = StoredMembership::new(Some(entry.log_id), membership.clone());
                 let mut batch = WriteBatch::new(log_id);
                 batch.set_membership(codec::encode("raft membership", &stored)?);
                 (batch, CommandResult::default())
             }
-        };
-        store.apply(batch).map_err(store_io)?;
-        Ok(result)
+        })
     }
 
     /// A snapshot of everything applied so far (possibly nothing yet).
@@ -133,16 +145,35 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         while let Some(item) = entries.next().await {
             pending.push(item?);
         }
-        let store = self.store.clone();
-        let (pending, results) = blocking(move || {
-            let mut results = Vec::with_capacity(pending.len());
-            for (entry, _) in &pending {
-                results.push(StateMachine::apply_entry(store.as_ref(), entry)?);
+        // Applied on this task, in one write for all the entries committed together. An apply
+        // is an unsynced RocksDB write (`node.rs` turns `sync_on_apply` off: the log's fsync
+        // already made the entries durable), and with the log append no longer blocking the
+        // core, the hop to a blocking thread and back cost more than the write: in alternating
+        // A/B runs inline apply gave 16 writers 5.6-6.1 k writes/s against 2.4-5.6 k, and 1
+        // writer the same or a lower p50. A guard reads what the entries before it in the same
+        // call wrote, so grouping answers exactly as applying one by one would.
+        let store = self.store.as_ref();
+        let mut earlier = Overlay::new();
+        let mut batches = Vec::with_capacity(pending.len());
+        let mut answers = Vec::with_capacity(pending.len());
+        let last = pending.len().saturating_sub(1);
+        for (position, (entry, responder)) in pending.into_iter().enumerate() {
+            let (batch, result) = StateMachine::plan_entry(store, &earlier, &entry)?;
+            if position < last {
+                for op in batch.ops() {
+                    match op {
+                        Op::Put { map, key, value } => {
+                            earlier.insert((*map, key.clone()), Some(value.clone()))
+                        }
+                        Op::Delete { map, key } => earlier.insert((*map, key.clone()), None),
+                    };
+                }
             }
-            Ok((pending, results))
-        })
-        .await?;
-        for ((_, responder), result) in pending.into_iter().zip(results) {
+            batches.push(batch);
+            answers.push((responder, result));
+        }
+        store.apply_all(batches).map_err(store_io)?;
+        for (responder, result) in answers {
             if let Some(responder) = responder {
                 responder.send(result);
             }

@@ -10,9 +10,10 @@
 //!
 //! Durability: all CFs share one WAL. [`RocksStore::apply`] syncs the WAL by default, so an
 //! applied batch survives power loss. With `sync_on_apply = false` an apply survives a process
-//! crash but may be lost on power loss until the next synced write (the Raft log's fsync on
-//! append covers every earlier batch, since the WAL is shared); Raft then re-applies the log tail
-//! past the durable `last_applied`. Snapshot installs and the cluster-name stamp always sync.
+//! crash but may be lost on power loss until the next synced write (the Raft log's fsync after
+//! an append, [`RocksDb::sync_wal`], covers every earlier batch, since the WAL is shared); Raft
+//! then re-applies the log tail past the durable `last_applied`. Snapshot installs and the
+//! cluster-name stamp always sync.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -179,6 +180,12 @@ impl RocksDb {
         self.db.write_opt(batch, &options).map_err(|e| self.err(e))
     }
 
+    /// Fsyncs the WAL: every write that returned before this call is durable when it returns.
+    /// Lets the Raft log write unsynced and group many writes under one fsync.
+    pub fn sync_wal(&self) -> Result<(), StoreError> {
+        self.db.flush_wal(true).map_err(|e| self.err(e))
+    }
+
     fn err(&self, source: rocksdb::Error) -> StoreError {
         let dir = self.dir.clone();
         StoreError::Rocks { dir, source }
@@ -320,29 +327,42 @@ impl MapStore for RocksStore {
     }
 
     fn apply(&self, batch: WriteBatch) -> Result<(), StoreError> {
+        self.apply_all(vec![batch])
+    }
+
+    fn apply_all(&self, batches: Vec<WriteBatch>) -> Result<(), StoreError> {
+        let Some(last) = batches.last().map(WriteBatch::last_applied) else {
+            return Ok(());
+        };
         let _writer = self.write_lock.lock().unwrap_or_else(|e| e.into_inner());
-        check_advance(self.last_applied()?, batch.last_applied())?;
+        let mut current = self.last_applied()?;
         let (data, meta) = (
             self.db.cf(ColumnFamilyName::SmData),
             self.db.cf(ColumnFamilyName::SmMeta),
         );
         let mut write = rocksdb::WriteBatch::default();
         let mut key_buf = Vec::new();
-        for op in batch.ops() {
-            key_buf.clear();
-            match op {
-                Op::Put { map, key, value } => {
-                    codec::encode_into(&mut key_buf, *map, key);
-                    write.put_cf(data, &key_buf, value);
-                }
-                Op::Delete { map, key } => {
-                    codec::encode_into(&mut key_buf, *map, key);
-                    write.delete_cf(data, &key_buf);
+        let mut membership = None;
+        for batch in &batches {
+            check_advance(current, batch.last_applied())?;
+            current = Some(batch.last_applied());
+            for op in batch.ops() {
+                key_buf.clear();
+                match op {
+                    Op::Put { map, key, value } => {
+                        codec::encode_into(&mut key_buf, *map, key);
+                        write.put_cf(data, &key_buf, value);
+                    }
+                    Op::Delete { map, key } => {
+                        codec::encode_into(&mut key_buf, *map, key);
+                        write.delete_cf(data, &key_buf);
+                    }
                 }
             }
+            membership = batch.membership().or(membership);
         }
-        write.put_cf(meta, LAST_APPLIED_KEY, batch.last_applied().to_bytes());
-        if let Some(membership) = batch.membership() {
+        write.put_cf(meta, LAST_APPLIED_KEY, last.to_bytes());
+        if let Some(membership) = membership {
             write.put_cf(meta, MEMBERSHIP_KEY, membership);
         }
         self.db.write(write, self.options.sync_on_apply)

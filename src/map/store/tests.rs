@@ -80,6 +80,7 @@ suite!(
     scans_follow_stored_key_order,
     batches_are_all_or_nothing,
     later_op_on_a_key_wins,
+    grouped_batches_apply_in_order_or_not_at_all,
     snapshot_is_point_in_time,
     snapshot_round_trips_into_every_adapter,
     empty_snapshot_clears_a_store,
@@ -202,6 +203,43 @@ fn batches_are_all_or_nothing(store: &dyn MapStore) {
         Some(b"{}".to_vec())
     );
     assert_eq!(store.last_applied().unwrap(), Some(at(6)));
+}
+
+fn grouped_batches_apply_in_order_or_not_at_all(store: &dyn MapStore) {
+    let mut first = WriteBatch::new(at(1));
+    first.put(
+        MapId::RunningJobState,
+        b"job-1".to_vec(),
+        b"RUNNING".to_vec(),
+    );
+    first.set_membership(b"members-1".to_vec());
+    let mut second = WriteBatch::new(at(2));
+    second.delete(MapId::RunningJobState, b"job-1".to_vec());
+    second.put(MapId::FinishedJobState, b"job-1".to_vec(), b"DONE".to_vec());
+    store.apply_all(vec![first, second]).unwrap();
+    assert_eq!(store.get(MapId::RunningJobState, b"job-1").unwrap(), None);
+    assert_eq!(
+        store.get(MapId::FinishedJobState, b"job-1").unwrap(),
+        Some(b"DONE".to_vec())
+    );
+    let state = store.applied_state().unwrap();
+    assert_eq!(state.last_applied, Some(at(2)));
+    assert_eq!(state.membership.as_deref(), Some(&b"members-1"[..]));
+
+    // The second batch of the lot does not advance past the first: nothing of it is written.
+    let before = dump(store);
+    let mut third = WriteBatch::new(at(3));
+    third.put(
+        MapId::RunningJobState,
+        b"job-3".to_vec(),
+        b"RUNNING".to_vec(),
+    );
+    let replayed = WriteBatch::new(at(3));
+    let err = store.apply_all(vec![third, replayed]).unwrap_err();
+    assert!(matches!(err, StoreError::AppliedRegression { .. }), "{err}");
+    assert_eq!(dump(store), before, "a refused lot changed the store");
+    store.apply_all(Vec::new()).unwrap();
+    assert_eq!(dump(store), before, "an empty lot changed the store");
 }
 
 fn later_op_on_a_key_wins(store: &dyn MapStore) {
