@@ -53,6 +53,9 @@ pub(super) async fn keep(
     token: CancellationToken,
 ) {
     let mut tick = tokio::time::interval(RECONCILE_EVERY);
+    // Entries that answered as workers: a role is fixed by the node's config, so they are not
+    // greeted again every round.
+    let mut workers: BTreeSet<String> = BTreeSet::new();
     loop {
         tokio::select! {
             _ = token.cancelled() => return,
@@ -62,10 +65,15 @@ pub(super) async fn keep(
             continue;
         }
         let mut seen: BTreeMap<String, NodeId> = BTreeMap::new();
-        for (_, candidates) in &targets {
+        for (entry, candidates) in &targets {
+            if workers.contains(entry) {
+                continue;
+            }
             if let Ok((address, h)) = greet_entry(candidates, &cluster, GREET_TIMEOUT).await {
                 if h.role == ROLE_MASTER {
                     seen.insert(address, h.node_id);
+                } else {
+                    workers.insert(entry.clone());
                 }
             }
         }

@@ -11,6 +11,7 @@
 //! Raft entry, so after a failover a job is either running with all its records or finished.
 //! Reads come from this master's applied state; only the active master writes.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
@@ -169,8 +170,9 @@ impl RaftJobStore {
     /// a pipeline restart replaced (its epoch differs), and must never pass for the new group's.
     pub async fn record_group_ends(&self, records: &[GroupRecord]) -> Result<(), JobStoreError> {
         let mut cmd = Command::default();
+        let current = self.current(records.iter().map(|r| &r.key));
         for r in records {
-            if !self.is_current(&r.key) {
+            if !current.contains(&r.key) {
                 tracing::info!(
                     job_id = r.key.job_id,
                     "dropped the end of {}: no longer part of the job's placement",
@@ -214,14 +216,37 @@ impl RaftJobStore {
             .collect()
     }
 
-    /// Whether `key` is a task group of a running job as currently placed (same epoch).
-    pub fn is_current(&self, key: &GroupKey) -> bool {
-        self.running(key.job_id).is_some()
-            && self.assignment(key.job_id).is_some_and(|a| {
-                a.grants.iter().any(|g| {
-                    g.pipeline == key.pipeline && g.group == Some(key.group) && g.epoch == key.epoch
-                })
+    /// Which of `keys` are task groups of a current placement (same epoch). Reads each job's
+    /// placement once. A job that ended has none: `finish` removes it with the run records.
+    pub fn current<'a>(&self, keys: impl IntoIterator<Item = &'a GroupKey>) -> BTreeSet<GroupKey> {
+        let mut placed: BTreeMap<i64, BTreeSet<GroupKey>> = BTreeMap::new();
+        keys.into_iter()
+            .filter(|key| {
+                placed
+                    .entry(key.job_id)
+                    .or_insert_with(|| self.placed_groups(key.job_id))
+                    .contains(key)
             })
+            .copied()
+            .collect()
+    }
+
+    fn placed_groups(&self, job_id: i64) -> BTreeSet<GroupKey> {
+        self.assignment(job_id)
+            .map(|a| {
+                a.grants
+                    .iter()
+                    .filter_map(|g| {
+                        g.group.map(|group| GroupKey {
+                            job_id,
+                            pipeline: g.pipeline,
+                            group,
+                            epoch: g.epoch,
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// A pipeline restarted on new slots, in one entry: its grants replaced by `grants`, its

@@ -123,6 +123,17 @@ pub(super) struct GroupsOutcome {
     pub(super) lost_workers: BTreeMap<usize, String>,
 }
 
+impl GroupsOutcome {
+    /// The outcome as a user's cancel sees it: groups lost with their worker count as
+    /// cancelled, not failed.
+    fn canceled(mut self) -> GroupsOutcome {
+        for group in std::mem::take(&mut self.lost_workers).into_keys() {
+            self.ends.insert(group, GroupEnd::Canceled);
+        }
+        self
+    }
+}
+
 /// One pipeline's task groups with where they run.
 #[derive(Clone)]
 pub(super) struct PipelineTasks {
@@ -277,21 +288,12 @@ impl Driver {
                     restores += 1;
                     match self.restart(spec, &current, &out, restores).await {
                         Ok(next) => current = next,
+                        // Either way the first attempt's prepared output is aborted.
                         Err(restart::RestartError::Canceled) => {
-                            let mut out = out;
-                            out.lost_workers.clear();
-                            for end in out.ends.values_mut() {
-                                if matches!(end, GroupEnd::Failed(_)) {
-                                    *end = GroupEnd::Canceled;
-                                }
-                            }
-                            return self.conclude(spec, &current, out, None).await;
+                            return self.conclude(spec, &current, out.canceled(), None).await;
                         }
-                        Err(e) => {
-                            let e = e.to_string();
-                            return self
-                                .end_pipeline(&current, PipelinePhase::Failed, Some(e))
-                                .await;
+                        Err(restart::RestartError::Failed(e)) => {
+                            return self.conclude(spec, &current, out, Some(e)).await;
                         }
                     }
                 }

@@ -64,11 +64,12 @@ impl CoordinatorGrpc {
                 }
             }
         };
+        let current = self.ctx.store.current(hb.running.iter().map(|r| &r.key));
         let cancel: Vec<GroupKey> = hb
             .running
             .iter()
             .map(|r| r.key)
-            .filter(|key| !self.ctx.store.is_current(key))
+            .filter(|key| !current.contains(key))
             .collect();
         for key in &cancel {
             tracing::warn!(
