@@ -268,3 +268,31 @@ fn bad_config_exits_78_naming_file_and_line() {
         "{err}"
     );
 }
+
+/// `config check --quiet` is what the units' ExecStartPre= runs: silent for a good config (its
+/// output would land in the journal at every start), exit 78 with the key for a bad one.
+#[test]
+fn quiet_config_check_is_silent_unless_the_config_is_bad() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("seatunnel.yaml");
+    let check = |file: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_seatunnel"))
+            .args(["config", "check", "--role", "master", "--quiet", "--config"])
+            .arg(file)
+            .output()
+            .unwrap()
+    };
+    std::fs::write(&file, "seatunnel:\n  engine:\n    backup-count: 2\n").unwrap();
+    let good = check(&file);
+    assert_eq!(good.status.code(), Some(0), "{good:?}");
+    assert!(good.stdout.is_empty() && good.stderr.is_empty(), "{good:?}");
+
+    std::fs::write(&file, "seatunnel:\n  engine:\n    backup-count: lots\n").unwrap();
+    let bad = check(&file);
+    assert_eq!(bad.status.code(), Some(78));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("seatunnel.yaml:3") && err.contains("backup-count"),
+        "{err}"
+    );
+}

@@ -724,3 +724,47 @@ fn assert_row_counts_add_up_across_workers() {
     let message = info["errorMsg"].as_str().unwrap_or_default();
     assert!(message.contains("row num :100"), "{message}");
 }
+
+/// SIGHUP (`systemctl reload`) on a master and a worker: a good drop-in applies its live keys
+/// and names the ones needing a restart; a broken one is refused and the node keeps serving.
+#[test]
+fn sighup_reloads_masters_and_workers_and_a_broken_file_changes_nothing() {
+    let mut c = Separated::new(1, 1, "st-reload");
+    c.start_all();
+    wait_formed(&c, http_port(&c.masters[0]), 1);
+    for node in c.all() {
+        let drop_ins = node.dir.join("seatunnel.d");
+        std::fs::create_dir_all(&drop_ins).unwrap();
+        std::fs::write(
+            drop_ins.join("50-reload.yaml"),
+            "seatunnel:\n  engine:\n    history-job-expire-minutes: 5\nhazelcast:\n  member-attributes:\n    team:\n      type: string\n      value: etl\n",
+        )
+        .unwrap();
+        node.signal(Signal::SIGHUP);
+    }
+    let master = &c.masters[0];
+    master.wait_log(
+        "config reloaded: applied seatunnel.engine.history-job-expire-minutes: 1440 -> 5",
+    );
+    master.wait_log("config reloaded: applied hazelcast.member-attributes.team.value");
+    let worker = &c.workers[0];
+    worker.wait_log("config reloaded: applied hazelcast.member-attributes.team.value");
+    worker.wait_log(
+        "seatunnel.engine.history-job-expire-minutes: 1440 -> 5 has no effect on this role",
+    );
+    // The worker's new tag reaches the active master with its heartbeats.
+    wait_for("the master to count the re-tagged worker", DEADLINE, || {
+        let (_, overview) = http_get(http_port(master), "/overview?team=etl");
+        (overview["workers"] == "1").then_some(())
+    });
+
+    std::fs::write(
+        master.dir.join("seatunnel.d").join("60-broken.yaml"),
+        "seatunnel:\n  engine:\n    backup-count: lots\n",
+    )
+    .unwrap();
+    master.signal(Signal::SIGHUP);
+    master.wait_log("config reload failed, keeping the running configuration");
+    let (code, _) = http_get(http_port(master), "/overview");
+    assert_eq!(code, 200, "the master still serves after a refused reload");
+}

@@ -22,12 +22,22 @@ fn role_and_sources(
 
 pub fn run(cmd: ConfigCommand) -> ExitCode {
     match cmd {
-        ConfigCommand::Check { role, server } => {
+        ConfigCommand::Check {
+            role,
+            quiet,
+            server,
+        } => {
             let (role, sources) = match role_and_sources(&role, &server) {
                 Ok(x) => x,
                 Err(code) => return code,
             };
             match config::check(role, &sources) {
+                Ok(report) if quiet => {
+                    for w in &report.warnings {
+                        eprintln!("warning: {w}");
+                    }
+                    ExitCode::SUCCESS
+                }
                 Ok(report) => {
                     print!("{report}");
                     ExitCode::SUCCESS

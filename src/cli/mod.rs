@@ -6,6 +6,7 @@
 pub mod client;
 mod cluster_cmd;
 mod config_cmd;
+mod manpage;
 mod report;
 mod run;
 mod server;
@@ -26,7 +27,15 @@ pub const EXIT_JOB_FAILED: u8 = 1;
 #[command(
     name = "seatunnel",
     version,
-    about = "Apache SeaTunnel's Zeta engine, in Rust"
+    about = "Apache SeaTunnel's Zeta engine, in Rust",
+    long_about = "Apache SeaTunnel's Zeta engine, in Rust: one binary for every role of a \
+        SeaTunnel cluster. It reads SeaTunnel's own configuration files (seatunnel.yaml and the \
+        hazelcast files) and HOCON or JSON job files unchanged.\n\n\
+        In separated cluster mode, masters (`seatunnel master`, the seatunnel-master service) \
+        hold the cluster state, replicated with Raft, and workers (`seatunnel worker`, the \
+        seatunnel-worker service) run the jobs' tasks. Every node serves SeaTunnel's REST API \
+        V2. `seatunnel run` runs one job locally and `seatunnel client` is SeaTunnel's \
+        seatunnel.sh."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -52,6 +61,14 @@ pub enum Command {
     /// Ask a running node about its cluster
     #[command(subcommand)]
     Cluster(cluster_cmd::ClusterCommand),
+    /// Write the manual pages (seatunnel.1 and one per subcommand) into a directory; used when
+    /// building the packages
+    #[command(hide = true)]
+    Manpage {
+        /// Directory to write the pages into (created if missing)
+        #[arg(long)]
+        dir: PathBuf,
+    },
 }
 
 /// `seatunnel client` takes `seatunnel.sh` flags verbatim; they are parsed by
@@ -74,6 +91,10 @@ pub enum ConfigCommand {
         /// master, worker or master_and_worker (also: hybrid)
         #[arg(long, default_value = "master_and_worker")]
         role: String,
+        /// Print nothing when the configuration is valid, apart from its warnings (for
+        /// ExecStartPre=, whose output lands in the journal at every start)
+        #[arg(long, short = 'q')]
+        quiet: bool,
         #[command(flatten)]
         server: ServerArgs,
     },
@@ -189,7 +210,7 @@ impl Command {
             Command::Worker(_) => "seatunnel-worker",
             Command::Hybrid(_) => "seatunnel-server",
             Command::Run(_) | Command::Client(_) => "seatunnel-client",
-            Command::Config(_) | Command::Cluster(_) => "seatunnel",
+            Command::Config(_) | Command::Cluster(_) | Command::Manpage { .. } => "seatunnel",
         }
     }
 
@@ -224,5 +245,6 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Client(args) => client::run(&args.args),
         Command::Config(cmd) => config_cmd::run(cmd),
         Command::Cluster(cmd) => cluster_cmd::run(cmd),
+        Command::Manpage { dir } => manpage::run(&dir),
     }
 }

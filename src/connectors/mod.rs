@@ -23,3 +23,31 @@ pub fn registry() -> Registry {
         .with_transform(transforms::replace::ReplaceFactory)
         .with_transform(transforms::sql::SqlFactory)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// The packaged `$SEATUNNEL_HOME/connectors/plugin-mapping.properties` lists exactly the
+    /// plugins of this registry, so the file cannot drift from the binary it ships with.
+    #[test]
+    fn packaged_plugin_mapping_lists_every_registered_plugin() {
+        let text = include_str!("../../packaging/share/connectors/plugin-mapping.properties");
+        let listed: BTreeSet<String> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(|l| {
+                let (key, artifact) = l.split_once('=').expect("key = artifact");
+                assert!(!artifact.trim().is_empty(), "{l}");
+                key.trim().to_string()
+            })
+            .collect();
+        let registered: BTreeSet<String> = super::registry()
+            .names()
+            .into_iter()
+            .map(|(kind, name)| format!("seatunnel.{kind}.{name}"))
+            .collect();
+        assert_eq!(listed, registered);
+    }
+}

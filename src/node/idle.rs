@@ -12,12 +12,11 @@ use super::signals::SignalEvent;
 /// The shortest watchdog ping period, whatever systemd asks for.
 const MIN_WATCHDOG_PERIOD: Duration = Duration::from_millis(10);
 
-/// Returns on SIGTERM/SIGINT. SIGHUP logs `reload_note` (these roles apply nothing live). The
-/// watchdog is pinged from this loop, so a stalled node is noticed; `status` is sent every
-/// `status_every`.
+/// Returns on SIGTERM/SIGINT. SIGHUP calls `on_reload`. The watchdog is pinged from this loop,
+/// so a stalled node is noticed; `status` is sent every `status_every`.
 pub(super) async fn until_shutdown(
     signals: &mut mpsc::UnboundedReceiver<SignalEvent>,
-    reload_note: &str,
+    mut on_reload: impl FnMut(),
     status_every: Duration,
     status: impl Fn() -> String,
 ) {
@@ -27,7 +26,7 @@ pub(super) async fn until_shutdown(
     loop {
         tokio::select! {
             event = signals.recv() => match event {
-                Some(SignalEvent::Reload) => tracing::info!("{reload_note}"),
+                Some(SignalEvent::Reload) => on_reload(),
                 Some(SignalEvent::Shutdown) | None => return,
             },
             _ = async { watchdog.as_mut().expect("guarded").tick().await }, if watchdog.is_some() => sd_notify::watchdog(),

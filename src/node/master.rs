@@ -20,7 +20,7 @@ use crate::cluster::bootstrap::{self, Decision, Greeting};
 use crate::cluster::failure_detector::{ConnectionMonitorSettings, DetectorSettings};
 use crate::cluster::greet::{GreetService, ROLE_MASTER};
 use crate::cluster::identity;
-use crate::config::{InitialLoadMode, LoadedConfig};
+use crate::config::{ConfigSources, InitialLoadMode, LoadedConfig, Role};
 use crate::coordinator::cluster::{
     ClusterContext, ClusterRunner, CoordinatorGrpc, RaftJobStore, WorkerRegistry,
 };
@@ -65,7 +65,14 @@ pub fn data_dir(flag: Option<&Path>, role: &str) -> PathBuf {
     PathBuf::from("/var/lib/seatunnel").join(role)
 }
 
-pub async fn run(loaded: LoadedConfig, dir: PathBuf) -> Result<(), NodeError> {
+/// Runs a master until SIGTERM. `sources` are re-read on SIGHUP; `log_dir` is the job log
+/// directory `/logs` serves.
+pub async fn run(
+    loaded: LoadedConfig,
+    sources: ConfigSources,
+    dir: PathBuf,
+    log_dir: Option<PathBuf>,
+) -> Result<(), NodeError> {
     sd_notify::status("starting");
     let mut signal_events = signals::listen().map_err(NodeError::Signals)?;
     let shutdown = Shutdown::new();
@@ -126,8 +133,16 @@ pub async fn run(loaded: LoadedConfig, dir: PathBuf) -> Result<(), NodeError> {
             }
         }
     });
-    let (http_address, api_state) =
-        serve_rest(&loaded, &host, member_port, &jobs, &view, &shutdown).await?;
+    let (http_address, api_state) = serve_rest(
+        &loaded,
+        &host,
+        member_port,
+        &jobs,
+        &view,
+        &shutdown,
+        log_dir,
+    )
+    .await?;
     // The member port answers HTTP/1 too: REST V2 for `seatunnel.sh`, whose
     // hazelcast-client.yaml lists member ports (5801), and V1 where SeaTunnel ships it.
     let v1 = Routes::member_port(&hz.rest_api).is_some();
@@ -216,18 +231,31 @@ pub async fn run(loaded: LoadedConfig, dir: PathBuf) -> Result<(), NodeError> {
     let ready = format!("master {node_id} ready: member port {member_port}");
     sd_notify::ready(&ready);
     tracing::info!("{ready}");
-    super::idle::until_shutdown(
-        &mut signal_events,
-        "reload: a master re-reads its configuration on restart; nothing applied",
-        STATUS_EVERY,
-        || {
-            format!(
-                "{}, {} workers",
-                status_line(&raft, member_port),
-                workers.live().len()
-            )
-        },
-    )
+    // Coordinator settings (print intervals, history expiry, checkpoint defaults for new jobs,
+    // strategies) and member attributes apply live; ports, members and storage need a restart.
+    let mut current = Some(loaded.clone());
+    let reload = || {
+        let running = current.take().expect("config kept between reloads");
+        current = Some(super::server::reread(
+            Role::Master,
+            &sources,
+            running,
+            |next, plan| {
+                jobs.apply_settings(CoordinatorSettings::from_engine(
+                    &next.server.engine,
+                    node_id as u16,
+                ));
+                super::server::apply_tags(&api_state, plan, next);
+            },
+        ));
+    };
+    super::idle::until_shutdown(&mut signal_events, reload, STATUS_EVERY, || {
+        format!(
+            "{}, {} workers",
+            status_line(&raft, member_port),
+            workers.live().len()
+        )
+    })
     .await;
     sd_notify::stopping("stopping: leaving the raft group");
     // Jobs keep running on the workers; the next active master takes them over.
@@ -255,6 +283,7 @@ async fn serve_rest(
     jobs: &JobManager,
     view: &Arc<MasterCluster>,
     shutdown: &Shutdown,
+    log_dir: Option<PathBuf>,
 ) -> Result<(Option<String>, Arc<ApiState>), NodeError> {
     let http = &loaded.server.engine.http;
     let node = |http_port| NodeInfo {
@@ -265,11 +294,14 @@ async fn serve_rest(
         is_worker: false,
     };
     let state = |http_port| -> Result<Arc<ApiState>, NodeError> {
-        let settings = ApiSettings::from_http(
-            http,
-            node(http_port),
-            loaded.server.hazelcast.member_attributes.clone(),
-        )?;
+        let settings = ApiSettings {
+            log_dir: log_dir.clone(),
+            ..ApiSettings::from_http(
+                http,
+                node(http_port),
+                loaded.server.hazelcast.member_attributes.clone(),
+            )?
+        };
         let state = ApiState::with_members(jobs.clone(), settings, view.clone());
         state.set_active_master(view.clone());
         Ok(state)

@@ -64,18 +64,22 @@ pub async fn run(
     data_dir: Option<PathBuf>,
     log_dir: Option<PathBuf>,
 ) -> Result<(), NodeError> {
-    let name = match role {
-        Role::Master => {
-            let dir = super::master::data_dir(data_dir.as_deref(), "master");
-            return super::master::run(loaded, dir).await;
-        }
-        Role::Worker => return super::worker::run(loaded).await,
-        Role::Hybrid => "hybrid",
-    };
     match super::signals::raise_nofile_limit() {
         Ok(limit) => tracing::debug!(limit, "open file limit raised"),
         Err(e) => tracing::warn!("cannot raise the open file limit: {e}"),
     }
+    match &log_dir {
+        Some(dir) => tracing::info!(dir = %dir.display(), "job logs are written to job-<jobId>.log in {}", dir.display()),
+        None => tracing::info!("no job log directory: /logs lists nothing; set --log-dir or LogsDirectory= for per-job files"),
+    }
+    let name = match role {
+        Role::Master => {
+            let dir = super::master::data_dir(data_dir.as_deref(), "master");
+            return super::master::run(loaded, sources, dir, log_dir).await;
+        }
+        Role::Worker => return super::worker::run(loaded, sources, log_dir).await,
+        Role::Hybrid => "hybrid",
+    };
     sd_notify::status("starting");
     let mut signal_events = signals::listen().map_err(NodeError::Signals)?;
     let shutdown = Shutdown::new();
@@ -89,10 +93,6 @@ pub async fn run(
         jobs: jobs.clone(),
         api: None,
     };
-    match &log_dir {
-        Some(dir) => tracing::info!(dir = %dir.display(), "job logs are written to job-<jobId>.log in {}", dir.display()),
-        None => tracing::info!("no job log directory: /logs lists nothing; set --log-dir or LogsDirectory= for per-job files"),
-    }
     let mut http_port = None;
     if engine.http.enable_http {
         let http = &engine.http;
@@ -179,12 +179,30 @@ async fn stop(shutdown: &Shutdown, jobs: &JobManager) {
     tracing::info!("stopped");
 }
 
-/// Re-reads the configuration: a bad file keeps the running config; live keys apply at once;
-/// keys that need a restart are logged, not applied.
+/// The hybrid node's reload: coordinator settings and member attributes apply live.
 fn reload(role: Role, sources: &ConfigSources, current: LoadedConfig, live: &Live) -> LoadedConfig {
+    reread(role, sources, current, |next, plan| {
+        live.jobs.apply_settings(CoordinatorSettings::from_engine(
+            &next.server.engine,
+            HYBRID_NODE_ID,
+        ));
+        if let Some(api) = &live.api {
+            apply_tags(api, plan, next);
+        }
+    })
+}
+
+/// SIGHUP for every role: re-reads and validates the configuration. A bad file keeps the
+/// running config (and says so); otherwise `apply` puts the new one in force, then the plan is
+/// logged: live keys applied, keys that need a restart kept at their old value.
+pub(super) fn reread(
+    role: Role,
+    sources: &ConfigSources,
+    current: LoadedConfig,
+    apply: impl FnOnce(&LoadedConfig, &config::ReloadPlan),
+) -> LoadedConfig {
     sd_notify::reloading();
-    let result = config::load(role, sources);
-    let next = match result {
+    let next = match config::load(role, sources) {
         Err(e) => {
             tracing::error!("config reload failed, keeping the running configuration: {e}");
             sd_notify::ready("reload failed; running with the previous configuration");
@@ -196,19 +214,7 @@ fn reload(role: Role, sources: &ConfigSources, current: LoadedConfig, live: &Liv
     if plan.is_empty() {
         tracing::info!("config reloaded: nothing changed");
     }
-    live.jobs.apply_settings(CoordinatorSettings::from_engine(
-        &next.server.engine,
-        HYBRID_NODE_ID,
-    ));
-    if let Some(api) = &live.api {
-        if plan
-            .live
-            .iter()
-            .any(|c| c.path.starts_with("hazelcast.member-attributes"))
-        {
-            api.set_tags(tags(&next));
-        }
-    }
+    apply(&next, &plan);
     for change in &plan.live {
         tracing::info!("config reloaded: applied {change}");
     }
@@ -220,6 +226,17 @@ fn reload(role: Role, sources: &ConfigSources, current: LoadedConfig, live: &Liv
     }
     sd_notify::ready("configuration reloaded");
     next
+}
+
+/// Member attributes changed by a reload become the node's tags at once.
+pub(super) fn apply_tags(api: &ApiState, plan: &config::ReloadPlan, next: &LoadedConfig) {
+    if plan
+        .live
+        .iter()
+        .any(|c| c.path.starts_with("hazelcast.member-attributes"))
+    {
+        api.set_tags(tags(next));
+    }
 }
 
 fn tags(loaded: &LoadedConfig) -> BTreeMap<String, String> {

@@ -6,12 +6,13 @@
 //! Stop order: STOPPING=1 → running task groups cancelled (their sinks abort) and their ends
 //! reported → gRPC and REST drained.
 
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::api::{self, ApiSettings, ApiState, MemberRole, MemberRow, NodeInfo};
 use crate::cluster::greet::{GreetService, ROLE_WORKER};
-use crate::config::LoadedConfig;
+use crate::config::{ConfigSources, LoadedConfig, Role};
 use crate::coordinator::JobManager;
 use crate::raft::proto::Hello;
 use crate::telemetry::sd_notify;
@@ -28,7 +29,13 @@ const STATUS_EVERY: Duration = Duration::from_secs(2);
 /// How long a stopping worker keeps reporting so its cancelled groups' ends reach the master.
 const FINAL_REPORT_WAIT: Duration = Duration::from_secs(5);
 
-pub async fn run(loaded: LoadedConfig) -> Result<(), NodeError> {
+/// Runs a worker until SIGTERM. `sources` are re-read on SIGHUP; `log_dir` is the job log
+/// directory `/logs` serves.
+pub async fn run(
+    loaded: LoadedConfig,
+    sources: ConfigSources,
+    log_dir: Option<PathBuf>,
+) -> Result<(), NodeError> {
     sd_notify::status("starting");
     let mut signal_events = signals::listen().map_err(NodeError::Signals)?;
     let shutdown = Shutdown::new();
@@ -68,10 +75,11 @@ pub async fn run(loaded: LoadedConfig) -> Result<(), NodeError> {
     );
     let view = Arc::new(Mutex::new(MasterView::default()));
 
-    let rest = serve_rest(&loaded, &host, member_port, &me, &view, &shutdown).await?;
+    let rest = serve_rest(&loaded, &host, member_port, &me, &view, &shutdown, log_dir).await?;
     let http_port = rest.as_ref().map(|(p, _)| *p);
     me.http = http_port.map(|p| format!("{host}:{p}"));
-    if let Some((_, state)) = rest {
+    let api_state = rest.map(|(_, state)| state);
+    if let Some(state) = api_state.clone() {
         // `/update-tags` on this worker reaches the master with the next heartbeat.
         me.tags = Arc::new(move || state.tags());
     }
@@ -113,19 +121,30 @@ pub async fn run(loaded: LoadedConfig) -> Result<(), NodeError> {
     let ready = format!("worker {} ready: member port {member_port}", me.worker_id);
     sd_notify::ready(&ready);
     tracing::info!("{ready}");
-    super::idle::until_shutdown(
-        &mut signal_events,
-        "reload: a worker re-reads its configuration on restart; nothing applied",
-        STATUS_EVERY,
-        || {
-            let master = view.lock().expect("master view lock").master.clone();
-            format!(
-                "worker, member port {member_port}, {} task groups running, active master {}",
-                runtime.running_count(),
-                master.as_deref().unwrap_or("unknown")
-            )
-        },
-    )
+    // Member attributes (tags) apply live, through the REST state the heartbeat reads; slots,
+    // ports and members need a restart.
+    let mut current = Some(loaded.clone());
+    let reload = || {
+        let running = current.take().expect("config kept between reloads");
+        current = Some(super::server::reread(
+            Role::Worker,
+            &sources,
+            running,
+            |next, plan| {
+                if let Some(api) = &api_state {
+                    super::server::apply_tags(api, plan, next);
+                }
+            },
+        ));
+    };
+    super::idle::until_shutdown(&mut signal_events, reload, STATUS_EVERY, || {
+        let master = view.lock().expect("master view lock").master.clone();
+        format!(
+            "worker, member port {member_port}, {} task groups running, active master {}",
+            runtime.running_count(),
+            master.as_deref().unwrap_or("unknown")
+        )
+    })
     .await;
     sd_notify::stopping("stopping: cancelling task groups");
     tracing::info!(
@@ -189,6 +208,7 @@ async fn serve_rest(
     me: &WorkerIdentity,
     view: &Arc<Mutex<MasterView>>,
     shutdown: &Shutdown,
+    log_dir: Option<PathBuf>,
 ) -> Result<Option<(u16, Arc<ApiState>)>, NodeError> {
     let http = &loaded.server.engine.http;
     if !http.enable_http {
@@ -203,7 +223,10 @@ async fn serve_rest(
         is_master: false,
         is_worker: true,
     };
-    let settings = ApiSettings::from_http(http, node, (me.tags)())?;
+    let settings = ApiSettings {
+        log_dir,
+        ..ApiSettings::from_http(http, node, (me.tags)())?
+    };
     let cluster = Arc::new(WorkerCluster {
         view: view.clone(),
         me: MemberRow {

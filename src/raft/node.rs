@@ -78,10 +78,18 @@ impl MasterRaft {
     /// A leader that was paused (SIGSTOP, a long GC-like stall) finds its lease expired on
     /// waking and does not act until a quorum confirms it again; by then a newer leader, if one
     /// was elected, has deposed it.
+    ///
+    /// The only voter is its own quorum: no other node can be elected without a membership
+    /// change this leader commits, and openraft refreshes `last_quorum_acked` only from
+    /// followers' acks, of which a lone voter gets none. Its lease therefore always holds.
     pub fn lease_token(&self) -> Option<(u64, NodeId)> {
         let m = self.raft.metrics().borrow_watched().clone();
         if m.state != openraft::ServerState::Leader {
             return None;
+        }
+        let mut voters = m.membership_config.membership().voter_ids();
+        if voters.next() == Some(self.node_id) && voters.next().is_none() {
+            return Some((m.vote.leader_id().term, self.node_id));
         }
         let acked = m.last_quorum_acked?;
         let age = openraft::Instant::elapsed(&*acked);

@@ -141,7 +141,10 @@ async fn beat(
                     continue;
                 }
             }
-            Ok(HeartbeatReply::NotLeader { leader: None }) | Err(_) => {}
+            Ok(HeartbeatReply::NotLeader { leader: None }) => {
+                tracing::debug!(member = client.addr(), "heartbeat: not the active master");
+            }
+            Err(e) => tracing::debug!(member = client.addr(), "heartbeat failed: {e}"),
         }
         next = (next + 1) % clients.len();
     }
