@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # /etc/profile.d/seatunnel.sh: SEATUNNEL_HOME and PATH for login shells, so SeaTunnel's scripts
 # work as its documentation shows ($SEATUNNEL_HOME/bin/seatunnel.sh -c ...). Sourced by sh, bash,
 # dash and zsh: POSIX only, prints nothing, adds to PATH once however often it is sourced.

@@ -49,7 +49,7 @@ mkdir -p "$build/man" "$out"
 gzip -9n "$build"/man/*.1
 strip -s -o "$build/seatunnel" "$bin"
 
-deb_args=(--no-build --output "$out")
+deb_args=(--no-build --strip --output "$out")
 rpm_args=(--target-dir "$CARGO_TARGET_DIR" --output "$out")
 if [[ -n "$version" ]]; then
   deb_args+=(--deb-version "$version-1")

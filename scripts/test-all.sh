@@ -33,7 +33,7 @@ command -v zip >/dev/null || need_pkgs+=(zip)
 command -v tar >/dev/null || need_pkgs+=(tar)
 command -v g++ >/dev/null || need_pkgs+=(g++)
 dpkg -s libclang-dev >/dev/null 2>&1 || need_pkgs+=(libclang-dev)
-# shellcheck lints the packaging/bin wrapper scripts.
+# ShellCheck lints the shell scripts we ship and run.
 command -v shellcheck >/dev/null || need_pkgs+=(shellcheck)
 if ((${#need_pkgs[@]})); then
   echo "installing: ${need_pkgs[*]}"
@@ -46,6 +46,16 @@ if ! cargo nextest --version >/dev/null 2>&1; then
 fi
 
 # --- build once, then run every suite ----------------------------------------------------------
-shellcheck -x -P SCRIPTDIR -s sh packaging/bin/*.sh
+shellcheck -x -P SCRIPTDIR -s sh packaging/bin/*.sh profile.d/seatunnel.sh packaging/rpm/*.sh \
+  packaging/debian/postinst packaging/debian/prerm packaging/debian/postrm
+shellcheck -x scripts/*.sh scripts/lib/*.sh
 cargo build --all-targets --locked
 cargo nextest run --locked --no-fail-fast
+
+# --- slow suites ---------------------------------------------------------------------------------
+if ((quick)); then
+  echo "--quick: skipped the packaging tests (scripts/test-packages.sh)"
+else
+  # Builds the .deb/.rpm and tests them in a booted Debian 12 container (needs root).
+  scripts/test-packages.sh
+fi

@@ -179,3 +179,31 @@ fn roles_options_and_stale_pid_files() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("unknown option '--bogus'"));
 }
+
+/// `/etc/profile.d/seatunnel.sh` as `sh` sources it at login: `SEATUNNEL_HOME` set (a value
+/// the user already has is kept), its `bin` on PATH once however often the file is sourced,
+/// and nothing printed, which would break scp and sftp sessions.
+#[test]
+fn profile_script_sets_home_and_path_once_and_prints_nothing() {
+    let profile = Path::new(env!("CARGO_MANIFEST_DIR")).join("profile.d/seatunnel.sh");
+    let login = |home: Option<&str>| {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(r#". "$1"; . "$1"; printf '%s|%s' "$SEATUNNEL_HOME" "$PATH""#)
+            .arg("sh")
+            .arg(&profile)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin");
+        if let Some(h) = home {
+            cmd.env("SEATUNNEL_HOME", h);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");
+        text(&out.stdout)
+    };
+    assert_eq!(
+        login(None),
+        "/usr/share/seatunnel|/usr/bin:/bin:/usr/share/seatunnel/bin"
+    );
+    assert_eq!(login(Some("/opt/st")), "/opt/st|/usr/bin:/bin:/opt/st/bin");
+}

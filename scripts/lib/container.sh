@@ -55,9 +55,14 @@ CT_LEADER=
 container_boot() {
   local base=$1 dir=$2 name=$3 deadline state
   cp -a "$base" "$dir"
-  # The machine id makes journald keep the journal; the hostname names it in logs.
-  rm -f "$dir/etc/machine-id"
+  # A fresh machine id per container (an empty one means "first boot", which would wait on the
+  # console for systemd-firstboot); the hostname names it in logs.
+  tr -d '-' </proc/sys/kernel/random/uuid >"$dir/etc/machine-id"
   printf '%s\n' "$name" >"$dir/etc/hostname"
+  # debootstrap writes no /etc/hosts (the installer does), and without it "localhost" does not
+  # resolve: the shipped member list names localhost.
+  printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n' \
+    "$name" >"$dir/etc/hosts"
   systemd-nspawn --quiet --boot --register=no --keep-unit --private-network \
     --machine="$name" -D "$dir" >"$dir.console.log" 2>&1 </dev/null &
   CT_NSPAWN_PID=$!
@@ -72,8 +77,15 @@ container_boot() {
     ((SECONDS < deadline)) || { echo "FAIL: the container's systemd did not start" >&2; return 1; }
     [[ -n "$CT_LEADER" ]] || sleep 0.2
   done
-  state="$(timeout "$BOOT_DEADLINE" nsenter -t "$CT_LEADER" -a \
-    systemctl is-system-running --wait 2>/dev/null || true)"
+  # Until its manager's socket exists, systemctl inside fails at once instead of waiting.
+  while :; do
+    state="$(timeout "$BOOT_DEADLINE" nsenter -t "$CT_LEADER" -a \
+      systemctl is-system-running --wait 2>/dev/null || true)"
+    if [[ -n "$state" && "$state" != offline ]] || ((SECONDS >= deadline)); then
+      break
+    fi
+    sleep 0.5
+  done
   case $state in
     running | degraded) echo "container $name booted ($state)" ;;
     *)
@@ -86,7 +98,7 @@ container_boot() {
 
 # Runs a command inside the container with a clean environment, in /root, reading stdin.
 in_ct() {
-  nsenter -t "$CT_LEADER" -a --wd=/root /usr/bin/env -i \
+  nsenter -t "$CT_LEADER" -a /usr/bin/env -i -C /root \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
     "$@"
 }
