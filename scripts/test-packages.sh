@@ -235,7 +235,8 @@ while ((SECONDS < watch_until)); do
   [[ "$(in_ct systemctl is-active seatunnel-worker || true)" == failed ]] || fail "the worker is not failed"
   sleep 1 # watching that nothing happens: a poll interval, not a wait for a condition
 done
-in_ct systemctl show -p ExecStartPre seatunnel-worker | grep -q 'status=78' || fail "ExecStartPre did not exit 78"
+in_ct systemctl show -p ExecStartPre seatunnel-worker | grep -q 'status=78' || fail "the config check did not exit 78"
+[[ "$(in_ct systemctl show -P ExecMainStatus seatunnel-worker)" == 78 ]] || fail "the worker did not exit 78"
 in_ct journalctl -u seatunnel-worker --no-pager | grep -q '90-broken.yaml:3.*backup-count' ||
   fail "the journal does not name the file, line and key"
 in_ct rm /etc/seatunnel/seatunnel.d/90-broken.yaml
