@@ -20,7 +20,7 @@ use crate::cluster::bootstrap::{self, Decision, Greeting};
 use crate::cluster::failure_detector::{ConnectionMonitorSettings, DetectorSettings};
 use crate::cluster::greet::{GreetService, ROLE_MASTER};
 use crate::cluster::identity;
-use crate::config::{ConfigSources, InitialLoadMode, LoadedConfig, Role};
+use crate::config::{ConfigSources, InitialLoadMode, LoadedConfig, ReloadPlan, Role};
 use crate::coordinator::cluster::{
     ClusterContext, ClusterRunner, CoordinatorGrpc, RaftJobStore, WorkerRegistry,
 };
@@ -231,23 +231,20 @@ pub async fn run(
     let ready = format!("master {node_id} ready: member port {member_port}");
     sd_notify::ready(&ready);
     tracing::info!("{ready}");
-    // Coordinator settings (print intervals, history expiry, checkpoint defaults for new jobs,
-    // strategies) and member attributes apply live; ports, members and storage need a restart.
-    let mut current = Some(loaded.clone());
-    let reload = || {
-        let running = current.take().expect("config kept between reloads");
-        current = Some(super::server::reread(
-            Role::Master,
-            &sources,
-            running,
-            |next, plan| {
-                jobs.apply_settings(CoordinatorSettings::from_engine(
-                    &next.server.engine,
-                    node_id as u16,
-                ));
-                super::server::apply_tags(&api_state, plan, next);
-            },
-        ));
+    let reload = super::idle::Reload {
+        role: Role::Master,
+        sources: &sources,
+        current: loaded,
+        // Coordinator settings (print intervals, history expiry, checkpoint defaults for new
+        // jobs, strategies) and member attributes apply live; ports, members and storage need
+        // a restart.
+        apply: |next: &LoadedConfig, plan: &ReloadPlan| {
+            jobs.apply_settings(CoordinatorSettings::from_engine(
+                &next.server.engine,
+                node_id as u16,
+            ));
+            super::server::apply_tags(&api_state, plan, next);
+        },
     };
     super::idle::until_shutdown(&mut signal_events, reload, STATUS_EVERY, || {
         format!(

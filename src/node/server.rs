@@ -17,7 +17,7 @@ use crate::config::{self, ConfigSources, LoadedConfig, Role};
 use crate::coordinator::{CoordinatorSettings, JobManager};
 use crate::telemetry::sd_notify;
 
-use super::signals::{self, SignalEvent};
+use super::signals;
 use super::{Shutdown, DRAIN_DEADLINE};
 
 /// Address the REST listener binds: every interface, as SeaTunnel's Jetty does.
@@ -47,12 +47,6 @@ pub enum NodeError {
     Raft(#[from] crate::raft::RaftStartError),
     #[error("{0}")]
     Detector(crate::cluster::failure_detector::DetectorSettingsError),
-}
-
-/// What a running node can change without a restart.
-struct Live {
-    jobs: JobManager,
-    api: Option<Arc<ApiState>>,
 }
 
 /// Runs a node until SIGTERM. `log_dir` is the job log directory (`--log-dir`,
@@ -89,10 +83,7 @@ pub async fn run(
         CoordinatorSettings::from_engine(engine, HYBRID_NODE_ID),
         shutdown.token(),
     );
-    let mut live = Live {
-        jobs: jobs.clone(),
-        api: None,
-    };
+    let mut api_state = None;
     let mut http_port = None;
     if engine.http.enable_http {
         let http = &engine.http;
@@ -110,7 +101,7 @@ pub async fn run(
             ..ApiSettings::from_http(http, node, tags(&loaded))?
         };
         let state = ApiState::new(jobs.clone(), settings);
-        live.api = Some(state.clone());
+        api_state = Some(state.clone());
         let token = shutdown.token();
         shutdown.tracker().spawn(api::serve(listener, state, token));
         http_port = Some(port);
@@ -124,32 +115,32 @@ pub async fn run(
     sd_notify::ready(&ready);
     tracing::info!("{ready}");
 
-    // An interval, not a sleep inside the select: other branches firing must not postpone pings.
-    let mut watchdog = sd_notify::watchdog_period()
-        .map(|p| tokio::time::interval(p.max(Duration::from_millis(10))));
-    let mut status_tick = tokio::time::interval(
-        engine
-            .print_execution_info_interval
-            .max(Duration::from_secs(1)),
-    );
-    let mut current = loaded;
-    loop {
-        tokio::select! {
-            event = signal_events.recv() => match event {
-                Some(SignalEvent::Reload) => current = reload(role, &sources, current, &live),
-                Some(SignalEvent::Shutdown) | None => break,
-            },
-            _ = async { watchdog.as_mut().expect("guarded").tick().await }, if watchdog.is_some() => {
-                // Pinged from the node's own event loop: if this loop stalls, systemd notices.
-                sd_notify::watchdog();
+    let status_every = engine
+        .print_execution_info_interval
+        .max(Duration::from_secs(1));
+    let reload = super::idle::Reload {
+        role,
+        sources: &sources,
+        current: loaded,
+        // Coordinator settings and member attributes apply live.
+        apply: |next: &LoadedConfig, plan: &config::ReloadPlan| {
+            jobs.apply_settings(CoordinatorSettings::from_engine(
+                &next.server.engine,
+                HYBRID_NODE_ID,
+            ));
+            if let Some(api) = &api_state {
+                apply_tags(api, plan, next);
             }
-            _ = status_tick.tick() => {
-                let counts = jobs.counts();
-                let status = format!("{ready}; {} running, {} finished, {} failed", counts.running, counts.finished, counts.failed);
-                sd_notify::status(&status);
-            }
-        }
-    }
+        },
+    };
+    super::idle::until_shutdown(&mut signal_events, reload, status_every, || {
+        let counts = jobs.counts();
+        format!(
+            "{ready}; {} running, {} finished, {} failed",
+            counts.running, counts.finished, counts.failed
+        )
+    })
+    .await;
     stop(&shutdown, &jobs).await;
     Ok(())
 }
@@ -177,55 +168,6 @@ async fn stop(shutdown: &Shutdown, jobs: &JobManager) {
     shutdown.drain(DRAIN_DEADLINE).await;
     extender.cancel();
     tracing::info!("stopped");
-}
-
-/// The hybrid node's reload: coordinator settings and member attributes apply live.
-fn reload(role: Role, sources: &ConfigSources, current: LoadedConfig, live: &Live) -> LoadedConfig {
-    reread(role, sources, current, |next, plan| {
-        live.jobs.apply_settings(CoordinatorSettings::from_engine(
-            &next.server.engine,
-            HYBRID_NODE_ID,
-        ));
-        if let Some(api) = &live.api {
-            apply_tags(api, plan, next);
-        }
-    })
-}
-
-/// SIGHUP for every role: re-reads and validates the configuration. A bad file keeps the
-/// running config (and says so); otherwise `apply` puts the new one in force, then the plan is
-/// logged: live keys applied, keys that need a restart kept at their old value.
-pub(super) fn reread(
-    role: Role,
-    sources: &ConfigSources,
-    current: LoadedConfig,
-    apply: impl FnOnce(&LoadedConfig, &config::ReloadPlan),
-) -> LoadedConfig {
-    sd_notify::reloading();
-    let next = match config::load(role, sources) {
-        Err(e) => {
-            tracing::error!("config reload failed, keeping the running configuration: {e}");
-            sd_notify::ready("reload failed; running with the previous configuration");
-            return current;
-        }
-        Ok(next) => next,
-    };
-    let plan = config::plan_reload(&current, &next);
-    if plan.is_empty() {
-        tracing::info!("config reloaded: nothing changed");
-    }
-    apply(&next, &plan);
-    for change in &plan.live {
-        tracing::info!("config reloaded: applied {change}");
-    }
-    for change in &plan.restart {
-        tracing::warn!("config reloaded: {change} needs a restart to take effect");
-    }
-    for change in &plan.no_effect {
-        tracing::info!("config reloaded: {change} has no effect on this role");
-    }
-    sd_notify::ready("configuration reloaded");
-    next
 }
 
 /// Member attributes changed by a reload become the node's tags at once.

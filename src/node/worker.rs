@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use crate::api::{self, ApiSettings, ApiState, MemberRole, MemberRow, NodeInfo};
 use crate::cluster::greet::{GreetService, ROLE_WORKER};
-use crate::config::{ConfigSources, LoadedConfig, Role};
+use crate::config::{ConfigSources, LoadedConfig, ReloadPlan, Role};
 use crate::coordinator::JobManager;
 use crate::raft::proto::Hello;
 use crate::telemetry::sd_notify;
@@ -121,21 +121,17 @@ pub async fn run(
     let ready = format!("worker {} ready: member port {member_port}", me.worker_id);
     sd_notify::ready(&ready);
     tracing::info!("{ready}");
-    // Member attributes (tags) apply live, through the REST state the heartbeat reads; slots,
-    // ports and members need a restart.
-    let mut current = Some(loaded.clone());
-    let reload = || {
-        let running = current.take().expect("config kept between reloads");
-        current = Some(super::server::reread(
-            Role::Worker,
-            &sources,
-            running,
-            |next, plan| {
-                if let Some(api) = &api_state {
-                    super::server::apply_tags(api, plan, next);
-                }
-            },
-        ));
+    let reload = super::idle::Reload {
+        role: Role::Worker,
+        sources: &sources,
+        current: loaded,
+        // Member attributes (tags) apply live, through the REST state the heartbeat reads;
+        // slots, ports and members need a restart.
+        apply: |next: &LoadedConfig, plan: &ReloadPlan| {
+            if let Some(api) = &api_state {
+                super::server::apply_tags(api, plan, next);
+            }
+        },
     };
     super::idle::until_shutdown(&mut signal_events, reload, STATUS_EVERY, || {
         let master = view.lock().expect("master view lock").master.clone();
