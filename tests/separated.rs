@@ -647,6 +647,53 @@ fn a_worker_killed_mid_job_restarts_its_pipeline_on_the_survivor_exactly_once() 
     );
 }
 
+/// `systemctl stop` (or a package upgrade) on a worker mid-job: its groups end as "worker
+/// stopped", the active master restarts the pipeline on the other worker, and the worker leaves
+/// `/members` at once; started again, it is listed once (a rolling restart's health gate).
+#[test]
+fn a_worker_stopped_mid_job_hands_its_pipeline_to_the_survivor_and_rejoins_once() {
+    let mut c = Separated::new(3, 2, "st-worker-stop");
+    c.start_all();
+    let port = http_port(&c.masters[0]);
+    wait_formed(&c, port, 2);
+    let out = c.root.path().join("out-worker-stop");
+    let body = with_env(
+        job(&out, 400, 2, 4, 1000),
+        r#""job.retry.interval.seconds": 1"#,
+    );
+    let id = submit(port, &body);
+    wait_running(http_port(&c.masters[1]), id);
+    let victim = worker_with_a_group(&c);
+    let address = c.workers[victim].address();
+    let status = c.workers[victim].terminate().expect("it ran");
+    assert!(status.success(), "a stopped worker exits 0: {status}");
+    // Gone from the cluster's view at once, not after the detector's 180 s of silence.
+    wait_for("the stopped worker leaves /members", DEADLINE, || {
+        let m = members(port)?;
+        (!m.iter().any(|(_, a)| *a == address)).then_some(())
+    });
+    let ports: Vec<u16> = c.masters.iter().map(http_port).collect();
+    let (status, info) = wait_end(&ports, id);
+    assert_eq!(status, "FINISHED", "{info}");
+    assert_eq!(
+        lines_written(&out),
+        800,
+        "the restarted pipeline wrote every row once; the stopped worker's output was aborted"
+    );
+    assert!(c
+        .masters
+        .iter()
+        .any(|m| m.log_contains("worker is stopping")));
+    assert!(c.workers[victim].log_contains("CANCELED (worker stopping)"));
+    c.workers[victim].start();
+    wait_for("the restarted worker is listed once", DEADLINE, || {
+        let m = members(port)?;
+        (m.iter().filter(|(_, a)| *a == address).count() == 1
+            && m.iter().filter(|(r, _)| r == "WORKER").count() == 2)
+            .then_some(())
+    });
+}
+
 #[test]
 fn a_worker_lost_while_every_master_was_down_is_noticed_in_seconds_and_its_pipeline_restarts() {
     let mut c = Separated::new(3, 2, "st-lost-while-down");

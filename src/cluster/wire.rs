@@ -150,6 +150,20 @@ pub enum GroupEnd {
     Finished(WireInfos),
     Canceled,
     Failed(String),
+    /// Cancelled because its worker stopped (SIGTERM, `systemctl stop`, a package upgrade):
+    /// counts as a lost worker, so the active master restarts the pipeline on the others.
+    WorkerStopped(String),
+}
+
+/// Where a worker is in its life, as its heartbeats say. A stopping worker takes no new
+/// groups; a stopped one has sent its last heartbeat and leaves the cluster at once, instead
+/// of after the failure detector's silence time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WorkerPhase {
+    #[default]
+    Serving,
+    Stopping,
+    Stopped,
 }
 
 /// Serializable [`MetricsSnapshot`] (table → (rows, bytes)).
@@ -200,6 +214,7 @@ pub struct Heartbeat {
     pub ended: Vec<GroupReport>,
     /// Stale-token calls this worker refused since it started.
     pub rejected_calls: u64,
+    pub phase: WorkerPhase,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -3,8 +3,10 @@
 //! it is given, and serves REST V2 by forwarding job requests to the active master. It holds no
 //! cluster state and never takes part in Raft, so it can never become master.
 //!
-//! Stop order: STOPPING=1 → running task groups cancelled (their sinks abort) and their ends
-//! reported → gRPC and REST drained.
+//! Stop order: STOPPING=1 → heartbeats say "stopping" (no new groups come here) → running
+//! task groups cancelled (their sinks abort) and their ends reported as "worker stopped", so
+//! the active master restarts their pipelines elsewhere → a last heartbeat says "stopped" (the
+//! master drops this worker at once) → gRPC and REST drained.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -147,7 +149,7 @@ pub async fn run(
         "shutting down: cancelling task groups, draining within {} s",
         DRAIN_DEADLINE.as_secs()
     );
-    runtime.cancel_all();
+    runtime.stop_all();
     if tokio::time::timeout(FINAL_REPORT_WAIT, runtime.all_ended())
         .await
         .is_err()

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::cluster::wire::{Heartbeat, HeartbeatReply, MemberClient};
+use crate::cluster::wire::{Heartbeat, HeartbeatReply, MemberClient, WorkerPhase};
 
 use super::runtime::WorkerRuntime;
 
@@ -65,7 +65,12 @@ pub async fn run(
     let mut current: usize = 0;
     let mut last_warn = tokio::time::Instant::now() - NO_MASTER_LOG_EVERY;
     loop {
-        let reached = beat(&runtime, &me, &clients, &mut current, &view).await;
+        let phase = if runtime.is_stopping() {
+            WorkerPhase::Stopping
+        } else {
+            WorkerPhase::Serving
+        };
+        let reached = beat(&runtime, &me, &clients, &mut current, &view, phase).await;
         if !reached && last_warn.elapsed() >= NO_MASTER_LOG_EVERY {
             tracing::warn!(
                 "no active master answered this worker's heartbeat; tried {}; check that the masters run and are in the member list",
@@ -75,8 +80,9 @@ pub async fn run(
         }
         tokio::select! {
             _ = shutdown.cancelled() => {
-                // A last report, so ends recorded while stopping reach the active master.
-                beat(&runtime, &me, &clients, &mut current, &view).await;
+                // A last report, so ends recorded while stopping reach the active master, which
+                // then drops this worker at once.
+                beat(&runtime, &me, &clients, &mut current, &view, WorkerPhase::Stopped).await;
                 return;
             }
             _ = tokio::time::sleep(interval) => {}
@@ -93,6 +99,7 @@ async fn beat(
     clients: &[MemberClient],
     current: &mut usize,
     view: &Mutex<MasterView>,
+    phase: WorkerPhase,
 ) -> bool {
     if clients.is_empty() {
         return false;
@@ -108,6 +115,7 @@ async fn beat(
         running,
         ended,
         rejected_calls: runtime.rejected_calls(),
+        phase,
     };
     let mut tried = 0;
     let mut next = *current % clients.len();

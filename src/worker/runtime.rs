@@ -9,7 +9,7 @@
 //!   end is never lost to a master failover.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -56,6 +56,9 @@ pub struct WorkerRuntime {
     group_done: Notify,
     tracker: TaskTracker,
     shutdown: CancellationToken,
+    /// Set once by [`WorkerRuntime::stop_all`]: groups cancelled from then on end as
+    /// [`GroupEnd::WorkerStopped`], and no group is deployed any more.
+    stopping: AtomicBool,
 }
 
 impl WorkerRuntime {
@@ -80,6 +83,7 @@ impl WorkerRuntime {
             group_done: Notify::new(),
             tracker,
             shutdown,
+            stopping: AtomicBool::new(false),
         })
     }
 
@@ -181,7 +185,7 @@ impl WorkerRuntime {
     }
 
     fn deploy(self: &Arc<Self>, job: &JobSpec, key: GroupKey, slot: u32) -> Result<(), String> {
-        if self.shutdown.is_cancelled() {
+        if self.shutdown.is_cancelled() || self.is_stopping() {
             return Err("this worker is shutting down; place the group elsewhere".into());
         }
         {
@@ -219,6 +223,12 @@ impl WorkerRuntime {
             let outcome = started.run.await;
             let end = match outcome {
                 GroupOutcome::Finished(infos) => GroupEnd::Finished(infos_to_wire(infos)),
+                GroupOutcome::Canceled if runtime.is_stopping() => {
+                    GroupEnd::WorkerStopped(format!(
+                        "its worker stopped while it ran (task group {} of pipeline {})",
+                        key.group, key.pipeline
+                    ))
+                }
                 GroupOutcome::Canceled => GroupEnd::Canceled,
                 GroupOutcome::Failed(msg) => {
                     tracing::error!(
@@ -378,11 +388,17 @@ impl WorkerRuntime {
         }
     }
 
-    /// Cancels every running group (shutdown).
-    pub fn cancel_all(&self) {
+    /// Cancels every running group because this worker stops: their ends say so, and the
+    /// active master restarts their pipelines on the workers that remain.
+    pub fn stop_all(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
         for r in self.groups().running.values() {
             r.cancel.cancel();
         }
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
     }
 
     pub fn running_count(&self) -> usize {
@@ -407,6 +423,7 @@ fn end_name(end: &GroupEnd) -> &'static str {
         GroupEnd::Finished(_) => "FINISHED",
         GroupEnd::Canceled => "CANCELED",
         GroupEnd::Failed(_) => "FAILED",
+        GroupEnd::WorkerStopped(_) => "CANCELED (worker stopping)",
     }
 }
 
@@ -553,7 +570,17 @@ mod tests {
             1,
             "a key of another epoch cancels nothing"
         );
-        w.cancel_all();
+        w.stop_all();
         w.all_ended().await;
+        let (_, ended) = w.report();
+        let stopped = ended
+            .iter()
+            .find(|r| r.key == key(1))
+            .expect("group 1 ended");
+        assert!(
+            matches!(&stopped.end, GroupEnd::WorkerStopped(why) if why.contains("worker stopped")),
+            "a group cancelled by the worker's own stop says so: {:?}",
+            stopped.end
+        );
     }
 }

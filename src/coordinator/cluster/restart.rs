@@ -98,7 +98,7 @@ impl Driver {
         tracing::warn!(
             job_id,
             pipeline = p.pipeline,
-            "restarting pipeline {} (attempt {attempt} of {}) in {} s: worker {} was lost",
+            "restarting pipeline {} (attempt {attempt} of {}) in {} s: worker {} stopped or was lost",
             p.pipeline,
             env.retry_times,
             interval.as_secs(),

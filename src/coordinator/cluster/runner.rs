@@ -322,7 +322,7 @@ impl Driver {
             match out.ends.get(&g.group.expect("task-group grant")) {
                 Some(GroupEnd::Finished(i)) => infos.extend(i.iter().cloned()),
                 Some(GroupEnd::Canceled) => canceled = true,
-                Some(GroupEnd::Failed(e)) => {
+                Some(GroupEnd::Failed(e) | GroupEnd::WorkerStopped(e)) => {
                     failure.get_or_insert(e.clone());
                 }
                 None => unreachable!("wait_for_groups returns every group"),
@@ -431,6 +431,16 @@ impl Driver {
                 .collect();
             for (g, e) in &lost {
                 ends.entry(*g).or_insert_with(|| e.clone());
+            }
+            // A group its own worker cancelled because it stopped: the worker is lost to this
+            // pipeline as surely as one that died.
+            for g in &p.groups {
+                let index = g.group.expect("group");
+                if matches!(ends.get(&index), Some(GroupEnd::WorkerStopped(_))) {
+                    lost_workers
+                        .entry(index)
+                        .or_insert_with(|| g.worker_id.clone());
+                }
             }
             if p.groups
                 .iter()

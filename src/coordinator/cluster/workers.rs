@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use crate::cluster::failure_detector::{
     ConnectionFaults, ConnectionMonitorSettings, DetectorSettings, FailureDetector, FaultVerdict,
 };
-use crate::cluster::wire::{GroupKey, Heartbeat, MemberClient, WireMetrics};
+use crate::cluster::wire::{GroupKey, Heartbeat, MemberClient, WireMetrics, WorkerPhase};
 use crate::engine::MetricsSnapshot;
 use crate::scheduler::{Epoch, HeldSlot, SlotCapacity, WorkerId, WorkerProfile};
 
@@ -30,6 +30,9 @@ struct Entry {
     faults: ConnectionFaults,
     /// Declared dead by a burst of connection failures; only a new heartbeat revives it.
     unreachable: bool,
+    /// What its last heartbeat said: a stopping worker gets no placements, a stopped one is
+    /// gone (its process ends right after that heartbeat).
+    phase: WorkerPhase,
     running: BTreeMap<GroupKey, WireMetrics>,
     rejected_calls: u64,
     http: Option<String>,
@@ -122,6 +125,7 @@ impl WorkerRegistry {
                     detector: FailureDetector::new(self.settings, now),
                     faults: ConnectionFaults::new(self.connection),
                     unreachable: false,
+                    phase: WorkerPhase::Serving,
                     running: BTreeMap::new(),
                     rejected_calls: 0,
                     http: None,
@@ -133,6 +137,14 @@ impl WorkerRegistry {
         e.detector.heartbeat(now);
         e.faults.reset();
         e.unreachable = false;
+        if hb.phase != e.phase {
+            tracing::info!(worker = %id, address = %hb.address, "worker is {}", match hb.phase {
+                WorkerPhase::Serving => "serving",
+                WorkerPhase::Stopping => "stopping: no new task groups go to it",
+                WorkerPhase::Stopped => "stopped: it left the cluster",
+            });
+        }
+        e.phase = hb.phase;
         e.profile.tags = hb.tags.clone();
         e.profile.capacity = if hb.dynamic_slot {
             SlotCapacity::Dynamic
@@ -153,15 +165,15 @@ impl WorkerRegistry {
     }
 
     fn alive(&self, e: &Entry, now: Duration) -> bool {
-        !e.unreachable && e.detector.is_alive(now)
+        !e.unreachable && e.phase != WorkerPhase::Stopped && e.detector.is_alive(now)
     }
 
-    /// Profiles of the live workers, for placement.
+    /// Profiles of the live workers that take new task groups, for placement.
     pub fn live(&self) -> Vec<WorkerProfile> {
         let now = self.now();
         self.lock()
             .values()
-            .filter(|e| self.alive(e, now))
+            .filter(|e| self.alive(e, now) && e.phase == WorkerPhase::Serving)
             .map(|e| e.profile.clone())
             .collect()
     }
@@ -326,7 +338,47 @@ mod tests {
             running,
             ended: Vec::new(),
             rejected_calls: 2,
+            phase: WorkerPhase::Serving,
         }
+    }
+
+    #[tokio::test]
+    async fn a_stopping_worker_gets_no_placements_and_a_stopped_one_leaves_at_once() {
+        let r = registry();
+        r.heartbeat(&beat("w1", Vec::new())).unwrap();
+        r.heartbeat(&beat("w2", Vec::new())).unwrap();
+        let stopping = Heartbeat {
+            phase: WorkerPhase::Stopping,
+            ..beat("w1", Vec::new())
+        };
+        r.heartbeat(&stopping).unwrap();
+        let live: Vec<String> = r.live().into_iter().map(|w| w.id.0).collect();
+        assert_eq!(live, ["w2"], "no new groups for a stopping worker");
+        assert!(
+            r.is_alive("w1"),
+            "it still runs and reports the ends of its groups"
+        );
+        assert_eq!(r.summaries().len(), 2, "still a member while it stops");
+        let stopped = Heartbeat {
+            phase: WorkerPhase::Stopped,
+            ..beat("w1", Vec::new())
+        };
+        r.heartbeat(&stopped).unwrap();
+        assert!(
+            !r.is_alive("w1"),
+            "gone after its last heartbeat, not after 180 s"
+        );
+        assert!(
+            r.client("w1").is_some(),
+            "known, so its groups count as lost"
+        );
+        let members: Vec<String> = r
+            .summaries()
+            .into_iter()
+            .filter(|s| s.alive)
+            .map(|s| s.id)
+            .collect();
+        assert_eq!(members, ["w2"]);
     }
 
     #[tokio::test]
