@@ -89,10 +89,16 @@ pub async fn run(
         MasterRaft::open(node_id, &dir.join("raft"), &cluster, RaftTimings::default()).await?;
     tracing::info!(node_id, data_dir = %dir.display(), "master raft opened");
 
-    let host = hz
-        .public_address
-        .clone()
-        .unwrap_or_else(super::server::local_host);
+    let own_entries: Vec<String> = member_targets(&loaded)
+        .into_iter()
+        .flat_map(|(_, candidates)| candidates)
+        .collect();
+    let host = match &hz.public_address {
+        Some(public) => public.clone(),
+        None => super::server::own_member_entry(&own_entries, member_port)
+            .and_then(|entry| entry.rsplit_once(':').map(|(h, _)| h.to_string()))
+            .unwrap_or_else(super::server::local_host),
+    };
     let advertised = format!("{host}:{member_port}");
     let engine = &loaded.server.engine;
     let detector = DetectorSettings::try_from(&hz.failure_detector).map_err(NodeError::Detector)?;

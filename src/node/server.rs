@@ -209,3 +209,47 @@ pub(super) fn local_host() -> String {
         .and_then(|h| h.into_string().ok())
         .unwrap_or_else(|| "localhost".to_string())
 }
+
+/// The member-list entry that names this node: same port, and a host that is an address of
+/// this machine. Other members then reach the node, and are told its REST address, at the
+/// address the operator wrote down, not at a hostname they may not resolve.
+pub(super) fn own_member_entry(members: &[String], port: u16) -> Option<String> {
+    members.iter().find_map(|m| {
+        let (host, p) = m.rsplit_once(':')?;
+        if p.parse::<u16>().ok()? != port {
+            return None;
+        }
+        let ip: std::net::IpAddr = std::net::ToSocketAddrs::to_socket_addrs(&(host, 0))
+            .ok()?
+            .next()?
+            .ip();
+        std::net::TcpListener::bind((ip, 0))
+            .is_ok()
+            .then(|| m.clone())
+    })
+}
+
+#[cfg(test)]
+mod own_entry_tests {
+    use super::own_member_entry;
+
+    #[test]
+    fn the_entry_with_this_nodes_port_and_a_local_address_names_it() {
+        // 192.0.2.0/24 is TEST-NET-1: never an address of this machine.
+        let members = ["192.0.2.7:5801", "127.0.0.1:5802", "127.0.0.1:5801"].map(String::from);
+        assert_eq!(
+            own_member_entry(&members, 5801).as_deref(),
+            Some("127.0.0.1:5801")
+        );
+        assert_eq!(
+            own_member_entry(&members, 5803),
+            None,
+            "no entry with this port"
+        );
+        assert_eq!(
+            own_member_entry(&members[..1], 5801),
+            None,
+            "not an address here"
+        );
+    }
+}

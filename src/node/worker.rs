@@ -52,7 +52,7 @@ pub async fn run(
         .collect();
     let address = match &hz.public_address {
         Some(public) => format!("{public}:{member_port}"),
-        None => own_entry(&members, member_port)
+        None => super::server::own_member_entry(&members, member_port)
             .unwrap_or_else(|| format!("{}:{member_port}", super::server::local_host())),
     };
     let host = address
@@ -168,24 +168,6 @@ pub async fn run(
     shutdown.drain(DRAIN_DEADLINE).await;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// The member-list entry that names this worker: same port, and a host that is an address of
-/// this machine. Masters then reach the worker at the address the operator wrote down.
-fn own_entry(members: &[String], port: u16) -> Option<String> {
-    members.iter().find_map(|m| {
-        let (host, p) = m.rsplit_once(':')?;
-        if p.parse::<u16>().ok()? != port {
-            return None;
-        }
-        let ip: std::net::IpAddr = std::net::ToSocketAddrs::to_socket_addrs(&(host, 0))
-            .ok()?
-            .next()?
-            .ip();
-        std::net::TcpListener::bind((ip, 0))
-            .is_ok()
-            .then(|| m.clone())
-    })
 }
 
 /// New for every process start: a restarted worker is a new worker to the master.
