@@ -54,8 +54,10 @@ cargo nextest run --locked --no-fail-fast
 
 # --- slow suites ---------------------------------------------------------------------------------
 if ((quick)); then
-  echo "--quick: skipped the packaging tests (scripts/test-packages.sh)"
+  echo "--quick: skipped the packaging and Ansible tests (scripts/test-packages.sh, test-ansible.sh)"
 else
   # Builds the .deb/.rpm and tests them in a booted Debian 12 container (needs root).
   scripts/test-packages.sh
+  # Lints the playbooks, checks their templates, and rolls a cluster out to five containers.
+  scripts/test-ansible.sh
 fi

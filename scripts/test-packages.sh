@@ -132,7 +132,8 @@ rpm --root "$rpmroot" -e seatunnel
 
 # --- Debian 12 under systemd ---------------------------------------------------------------------
 step "booting Debian 12 with systemd-nspawn"
-container_boot "$base" "$work/ct" seatunnel-pkg
+rootfs_copy "$base" "$work/ct"
+container_boot "$work/ct" seatunnel-pkg
 cp "$deb" "$deb2" "$work/ct/root/"
 
 step "apt install: nothing enabled or started"

@@ -1,12 +1,14 @@
 # shellcheck shell=bash
-# Debian 12 containers under systemd-nspawn for the packaging tests: a debootstrap'd rootfs
-# cached between runs, booted with its own systemd as PID 1, driven with nsenter.
-# Sourced by scripts/test-packages.sh.
+# Debian 12 containers under systemd-nspawn for the packaging and Ansible tests: a
+# debootstrap'd rootfs cached between runs, booted with its own systemd as PID 1, driven with
+# nsenter (or over SSH, as Ansible does). Sourced by scripts/test-packages.sh and
+# scripts/test-ansible.sh.
 
 # Packages the cached rootfs holds besides debootstrap's minbase: systemd as init, what the
-# tests call inside (curl, ps, ip, python3 for JSON), and PAM's systemd hook for login shells.
+# tests call inside (curl, ps, ip, python3 for JSON), PAM's systemd hook for login shells, and
+# what Ansible needs on a managed host (sshd, python3-apt for its apt module).
 # Changing this list builds a new rootfs (the list is part of the cache key).
-ROOTFS_INCLUDE="systemd,systemd-sysv,dbus,libpam-systemd,curl,ca-certificates,procps,iproute2,python3"
+ROOTFS_INCLUDE="systemd,systemd-sysv,dbus,libpam-systemd,curl,ca-certificates,procps,iproute2,python3,openssh-server,python3-apt"
 ROOTFS_SUITE=bookworm
 ROOTFS_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 # A booted container reaches multi-user in ~15 s here; the rest is margin for a loaded machine.
@@ -43,18 +45,42 @@ rootfs_base() {
       return 1
     }
     mv "$dir.partial" "$dir"
+    # Older rootfs builds (another include list) are dead weight.
+    find "$cache/rootfs" -mindepth 1 -maxdepth 1 -type d -name "$ROOTFS_SUITE-*" ! -path "$dir" \
+      -exec rm -rf {} +
   fi
   printf '%s\n' "$dir"
 }
 
+# rootfs_copy BASE DIR: a private copy of the rootfs (the rpm chroot needs a real one).
+rootfs_copy() {
+  cp -a "$1" "$2"
+}
+
+# rootfs_overlay BASE DIR: the rootfs as an overlay at DIR (writes go to DIR.upper), which
+# takes no time and no space per container; unmounted by containers_stop_all.
+CT_OVERLAYS=()
+rootfs_overlay() {
+  local base=$1 dir=$2
+  mkdir -p "$dir" "$dir.upper" "$dir.work"
+  mount -t overlay overlay -o "lowerdir=$base,upperdir=$dir.upper,workdir=$dir.work" "$dir"
+  CT_OVERLAYS+=("$dir")
+}
+
+# The current container (what in_ct and container_stop act on), and every booted one by name.
 CT_NSPAWN_PID=
 CT_LEADER=
+declare -A CT_PIDS=() CT_LEADERS=()
 
-# Boots a copy of rootfs $1 at $2 as machine $3 and waits until its systemd is up. Private
-# network: the container has only its own loopback, so its ports never meet the host's.
+# container_boot DIR NAME [NSPAWN_ARG...]: boots the rootfs at DIR as machine NAME, waits until
+# its systemd is up, and makes it the current container. Without network arguments it gets a
+# private network: only its own loopback, so its ports never meet the host's.
 container_boot() {
-  local base=$1 dir=$2 name=$3 deadline state
-  cp -a "$base" "$dir"
+  local dir=$1 name=$2 deadline state
+  shift 2
+  local net=("$@")
+  ((${#net[@]})) || net=(--private-network)
+  CT_LEADER=
   # A fresh machine id per container (an empty one means "first boot", which would wait on the
   # console for systemd-firstboot); the hostname names it in logs.
   tr -d '-' </proc/sys/kernel/random/uuid >"$dir/etc/machine-id"
@@ -63,9 +89,10 @@ container_boot() {
   # resolve: the shipped member list names localhost.
   printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n' \
     "$name" >"$dir/etc/hosts"
-  systemd-nspawn --quiet --boot --register=no --keep-unit --private-network \
+  systemd-nspawn --quiet --boot --register=no --keep-unit "${net[@]}" \
     --machine="$name" -D "$dir" >"$dir.console.log" 2>&1 </dev/null &
   CT_NSPAWN_PID=$!
+  CT_PIDS[$name]=$CT_NSPAWN_PID
   deadline=$((SECONDS + BOOT_DEADLINE))
   while [[ -z "$CT_LEADER" ]]; do
     kill -0 "$CT_NSPAWN_PID" 2>/dev/null || {
@@ -86,6 +113,7 @@ container_boot() {
     fi
     sleep 0.5
   done
+  CT_LEADERS[$name]=$CT_LEADER
   case $state in
     running | degraded) echo "container $name booted ($state)" ;;
     *)
@@ -103,7 +131,28 @@ in_ct() {
     "$@"
 }
 
-# Powers the container off (nspawn turns SIGTERM into a clean shutdown), then kills what is left.
+# ct_use NAME: makes a booted container the current one.
+ct_use() {
+  CT_NSPAWN_PID=${CT_PIDS[$1]}
+  CT_LEADER=${CT_LEADERS[$1]}
+}
+
+# Powers every booted container off and unmounts the overlays.
+containers_stop_all() {
+  local name dir
+  for name in "${!CT_PIDS[@]}"; do
+    ct_use "$name"
+    container_stop
+    unset 'CT_PIDS[$name]' 'CT_LEADERS[$name]'
+  done
+  for dir in "${CT_OVERLAYS[@]}"; do
+    umount "$dir" 2>/dev/null || umount -l "$dir" 2>/dev/null || true
+  done
+  CT_OVERLAYS=()
+}
+
+# Powers the current container off (nspawn turns SIGTERM into a clean shutdown), then kills
+# what is left.
 container_stop() {
   [[ -n "$CT_NSPAWN_PID" ]] || return 0
   kill -TERM "$CT_NSPAWN_PID" 2>/dev/null || true
