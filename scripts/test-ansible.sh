@@ -311,4 +311,19 @@ status="$(wait_job_end st-m1 "$long_id")"
 }
 echo "the long job FINISHED with exactly $((LONG_JOB_ROWS * 2)) rows (Assert MIN_ROW = MAX_ROW)"
 
+step "stop.yml stops every node; start.yml brings the cluster back"
+play stop.log stop.yml
+for name in "${MASTERS[@]}" "${WORKERS[@]}"; do
+  state="$(ct "$name" systemctl is-active "seatunnel-$(role_of "$name")" || true)"
+  [[ $state == inactive ]] || fail "seatunnel-$(role_of "$name") on $name is $state after stop.yml"
+done
+play start.log start.yml
+for name in "${MASTERS[@]}" "${WORKERS[@]}"; do
+  view="$(members "$name")" || fail "/members does not answer on $name after start.yml"
+  [[ "$(grep -c '^ACTIVE_MASTER ' <<<"$view")" == 1 && "$(grep -c '^WORKER ' <<<"$view")" == 2 ]] ||
+    fail "$name after start.yml: $view"
+done
+# The job history survived the stop: it lives in the masters' replicated state.
+[[ "$(job_status st-m3 "$long_id")" == FINISHED ]] || fail "the long job's record did not survive stop/start"
+
 echo "ansible tests: all passed (last step: $((SECONDS - step_began)) s, all: $SECONDS s)"

@@ -89,13 +89,9 @@ pub async fn run(
         MasterRaft::open(node_id, &dir.join("raft"), &cluster, RaftTimings::default()).await?;
     tracing::info!(node_id, data_dir = %dir.display(), "master raft opened");
 
-    let own_entries: Vec<String> = member_targets(&loaded)
-        .into_iter()
-        .flat_map(|(_, candidates)| candidates)
-        .collect();
     let host = match &hz.public_address {
         Some(public) => public.clone(),
-        None => super::server::own_member_entry(&own_entries, member_port)
+        None => super::server::own_member_entry(&member_addresses(&loaded), member_port)
             .and_then(|entry| entry.rsplit_once(':').map(|(h, _)| h.to_string()))
             .unwrap_or_else(super::server::local_host),
     };
@@ -420,6 +416,14 @@ pub(super) fn member_targets(loaded: &LoadedConfig) -> Vec<(String, Vec<String>)
                 .unwrap_or_default();
             (entry, candidates.iter().map(|t| t.to_string()).collect())
         })
+        .collect()
+}
+
+/// Every address the member list names (each entry's candidate ports included).
+pub(super) fn member_addresses(loaded: &LoadedConfig) -> Vec<String> {
+    member_targets(loaded)
+        .into_iter()
+        .flat_map(|(_, candidates)| candidates)
         .collect()
 }
 

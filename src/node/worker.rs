@@ -21,7 +21,7 @@ use crate::telemetry::sd_notify;
 use crate::worker::{heartbeat, MasterView, WorkerGrpc, WorkerIdentity, WorkerRuntime};
 
 use super::cluster_view::WorkerCluster;
-use super::master::{bind_member_port, member_targets};
+use super::master::{bind_member_port, member_addresses};
 use super::server::NodeError;
 use super::signals;
 use super::{Shutdown, DRAIN_DEADLINE};
@@ -46,10 +46,7 @@ pub async fn run(
     let cluster = hz.cluster_name.clone();
     let listener = bind_member_port(hz.port.candidates()).await?;
     let member_port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
-    let members: Vec<String> = member_targets(&loaded)
-        .into_iter()
-        .flat_map(|(_, candidates)| candidates)
-        .collect();
+    let members = member_addresses(&loaded);
     let address = match &hz.public_address {
         Some(public) => format!("{public}:{member_port}"),
         None => super::server::own_member_entry(&members, member_port)
