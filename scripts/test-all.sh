@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite of seatunnel-rs: unit and integration tests (cargo nextest), the
-# SeaTunnel compat corpus, and the REST contract against a real node.
+# SeaTunnel compat corpus, the REST contract against a real node, and the slow suites: the
+# packages in a booted Debian 12 container and the Ansible rollout to five of them.
 # Installs what a fresh Debian 12 machine with Rust lacks (apt-get update once, skip what is
 # present). Usage: scripts/test-all.sh [--quick]   (--quick skips the slow suites; never in CI)
 set -euo pipefail

@@ -326,4 +326,26 @@ done
 # The job history survived the stop: it lives in the masters' replicated state.
 [[ "$(job_status st-m3 "$long_id")" == FINISHED ]] || fail "the long job's record did not survive stop/start"
 
+step "a node that cannot come up stops start.yml with its journal"
+# Something else holds st-w2's REST port: the worker cannot start, and the play must stop there
+# and show why, instead of waiting forever or passing.
+ct st-w2 systemctl stop seatunnel-worker
+ct st-w2 systemd-run --quiet --unit=port-squatter python3 -m http.server 8080
+wait_until 30 "the port squatter listens on st-w2" ct st-w2 curl -sf -o /dev/null localhost:8080/
+if ansible-playbook -i "$work/inventory.yml" ansible/start.yml -e seatunnel_health_timeout=20 \
+  >"$work/start-broken.log" 2>&1; then
+  fail "start.yml passed though seatunnel-worker on st-w2 could not start"
+fi
+grep -q 'seatunnel-worker on st-w2 did not come up' "$work/start-broken.log" ||
+  { tail -40 "$work/start-broken.log"; fail "the failure does not name the node"; }
+for needle in 'journalctl -u seatunnel-worker:' 'cannot bind the REST port'; do
+  grep -q "$needle" "$work/start-broken.log" ||
+    { tail -40 "$work/start-broken.log"; fail "the failure does not show the journal's reason"; }
+done
+echo "start.yml stopped at st-w2 and showed its journal:"
+grep -m1 -o 'cannot bind the REST port[^"\\]*' "$work/start-broken.log"
+ct st-w2 systemctl stop port-squatter
+ct st-w2 systemctl reset-failed seatunnel-worker
+play start-again.log start.yml
+
 echo "ansible tests: all passed (last step: $((SECONDS - step_began)) s, all: $SECONDS s)"

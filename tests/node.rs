@@ -296,3 +296,31 @@ fn quiet_config_check_is_silent_unless_the_config_is_bad() {
         "{err}"
     );
 }
+
+/// A REST port another process holds: the node exits at once, and the journal gets one line
+/// that names the address and what to do (the Ansible health gate shows it to the operator).
+#[test]
+fn a_taken_rest_port_fails_the_start_with_one_clear_message() {
+    let taken = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("seatunnel.yaml"),
+        format!("seatunnel:\n  engine:\n    http:\n      enable-http: true\n      port: {port}\n"),
+    )
+    .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_seatunnel"));
+    let out = isolate(&mut cmd)
+        .args(["hybrid", "--config"])
+        .arg(dir.path().join("seatunnel.yaml"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let wanted = format!("cannot bind the REST port 0.0.0.0:{port}");
+    assert_eq!(err.matches("cannot bind the REST port").count(), 1, "{err}");
+    assert!(
+        err.contains(&wanted) && err.contains("free the port"),
+        "{err}"
+    );
+}

@@ -28,8 +28,9 @@ const HYBRID_NODE_ID: u16 = 0;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
-    #[error("cannot bind the REST port {port}: {source}; free the port or set seatunnel.engine.http.port")]
-    Bind { port: u16, source: std::io::Error },
+    /// The REST listener could not bind; `api::bind` already names the address and what to do.
+    #[error("{0}")]
+    Bind(std::io::Error),
     #[error(transparent)]
     Api(#[from] api::ApiConfigError),
     #[error("cannot listen for signals: {0}")]
@@ -196,10 +197,7 @@ pub(super) async fn bind_rest(
         http.port_range,
     )
     .await
-    .map_err(|source| NodeError::Bind {
-        port: http.port,
-        source,
-    })
+    .map_err(NodeError::Bind)
 }
 
 /// This machine's host name, the address other members and clients are told.
