@@ -57,6 +57,14 @@ cargo nextest run --locked --no-fail-fast
 if ((quick)); then
   echo "--quick: skipped the packaging and Ansible tests (scripts/test-packages.sh, test-ansible.sh)"
 else
+  # Both suites install the same two packages (this version and the upgrade): built once here.
+  # shellcheck source=scripts/lib/packages.sh
+  . scripts/lib/packages.sh
+  SEATUNNEL_PACKAGES_DIR="$(mktemp -d /var/tmp/seatunnel-packages.XXXXXX)"
+  trap 'rm -rf "$SEATUNNEL_PACKAGES_DIR"' EXIT
+  echo "--- building the packages once for the packaging and Ansible tests"
+  packages_dir "$SEATUNNEL_PACKAGES_DIR" >/dev/null
+  export SEATUNNEL_PACKAGES_DIR
   # Builds the .deb/.rpm and tests them in a booted Debian 12 container (needs root).
   scripts/test-packages.sh
   # Lints the playbooks, checks their templates, and rolls a cluster out to five containers.

@@ -17,12 +17,12 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 # shellcheck source=scripts/lib/container.sh
 . scripts/lib/container.sh
+# shellcheck source=scripts/lib/packages.sh
+. scripts/lib/packages.sh
 
 # Pinned: lint findings and module behaviour change between versions.
 ANSIBLE_CORE_VERSION=2.19.14
 ANSIBLE_LINT_VERSION=26.10.1
-# The version rolling_upgrade.yml moves to; any version above Cargo.toml's.
-UPGRADE_VERSION=99.0.0
 # The containers' bridge and addresses (a TEST-NET-like private range unlikely to be in use).
 BRIDGE=stansible0
 SUBNET=10.213.77
@@ -90,11 +90,10 @@ for group in seatunnel_masters seatunnel_workers; do
 done
 
 # --- packages ------------------------------------------------------------------------------------
-step "building the packages (this version and $UPGRADE_VERSION)"
-scripts/package.sh --out "$work/v1" >/dev/null
-scripts/package.sh --version "$UPGRADE_VERSION" --out "$work/v2" >/dev/null
-deb="$(ls "$work"/v1/seatunnel_*.deb)"
-deb2="$(ls "$work"/v2/seatunnel_*.deb)"
+step "the packages (this version and $UPGRADE_VERSION)"
+pkgs="$(packages_dir "$work")"
+deb="$(ls "$pkgs"/v1/seatunnel_*.deb)"
+deb2="$(ls "$pkgs"/v2/seatunnel_*.deb)"
 
 # --- templates against golden files ----------------------------------------------------------------
 step "templates for a 3-master/5-worker inventory against ansible/tests/expected"
@@ -247,7 +246,6 @@ for name in "${MASTERS[@]}" "${WORKERS[@]}"; do
   [[ "$(grep -c '^WORKER ' <<<"$view")" == 2 ]] || fail "$name: not 2 workers: $view"
 done
 echo "every node lists 3 masters (one active) and 2 workers"
-active="$(members st-m1 | sed -n 's/^ACTIVE_MASTER //p')"
 
 step "a job submitted through a worker and one through a master finish"
 for name in st-w2 st-m3; do

@@ -16,11 +16,11 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 # shellcheck source=scripts/lib/container.sh
 . scripts/lib/container.sh
+# shellcheck source=scripts/lib/packages.sh
+. scripts/lib/packages.sh
 
 # Pinned like the package tools: rpmlint's findings change between versions.
 RPMLINT_VERSION=2.10.0
-# The version the upgrade test moves to; any version above Cargo.toml's.
-UPGRADE_VERSION=99.0.0
 # A job and the node must come up within these (seconds); a loaded 2-core machine included.
 START_DEADLINE=120
 JOB_DEADLINE=180
@@ -40,7 +40,7 @@ fail() {
 }
 step() { echo "--- $*"; }
 cleanup() {
-  container_stop || true
+  containers_stop_all || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -49,13 +49,12 @@ trap cleanup EXIT
 ensure_apt_packages debootstrap systemd-container lintian rpm python3-rpm python3-venv binutils
 
 # --- build ---------------------------------------------------------------------------------------
-step "building the packages ($version and the upgrade $UPGRADE_VERSION)"
-scripts/package.sh --out "$work/v1" >/dev/null
-scripts/package.sh --version "$UPGRADE_VERSION" --out "$work/v2" >/dev/null
-deb="$(ls "$work"/v1/seatunnel_*.deb)"
-deb2="$(ls "$work"/v2/seatunnel_*.deb)"
-rpm_file="$(ls "$work"/v1/seatunnel-*.rpm)"
-rpm2="$(ls "$work"/v2/seatunnel-*.rpm)"
+step "the packages ($version and the upgrade $UPGRADE_VERSION)"
+pkgs="$(packages_dir "$work")"
+deb="$(ls "$pkgs"/v1/seatunnel_*.deb)"
+deb2="$(ls "$pkgs"/v2/seatunnel_*.deb)"
+rpm_file="$(ls "$pkgs"/v1/seatunnel-*.rpm)"
+rpm2="$(ls "$pkgs"/v2/seatunnel-*.rpm)"
 
 # --- lint ----------------------------------------------------------------------------------------
 step "lintian (errors and warnings fail)"
@@ -132,7 +131,7 @@ rpm --root "$rpmroot" -e seatunnel
 
 # --- Debian 12 under systemd ---------------------------------------------------------------------
 step "booting Debian 12 with systemd-nspawn"
-rootfs_copy "$base" "$work/ct"
+rootfs_overlay "$base" "$work/ct"
 container_boot "$work/ct" seatunnel-pkg
 cp "$deb" "$deb2" "$work/ct/root/"
 

@@ -131,6 +131,37 @@ fn lines_written(out: &Path) -> usize {
     n
 }
 
+/// Waits for job `id` through every master and checks it FINISHED having committed exactly
+/// `rows` lines under `out`; `why` says what exactly-once means in the calling test.
+fn assert_finished_exactly(c: &Separated, id: i64, out: &Path, rows: usize, why: &str) {
+    let ports: Vec<u16> = c.masters.iter().map(http_port).collect();
+    let (status, info) = wait_end(&ports, id);
+    assert_eq!(status, "FINISHED", "{info}");
+    assert_eq!(lines_written(out), rows, "{why}");
+}
+
+/// A 3-master, 2-worker cluster running a 2-reader batch job of `rows` rows per reader (4
+/// splits per reader, `interval_ms` apart; restarts 1 s apart), with a worker that runs one of
+/// its groups: the cluster, the job's output dir, the job id and that worker's index.
+fn mid_job(
+    cluster: &str,
+    rows: u64,
+    interval_ms: u64,
+) -> (Separated, std::path::PathBuf, i64, usize) {
+    let mut c = Separated::new(3, 2, cluster);
+    c.start_all();
+    wait_formed(&c, http_port(&c.masters[0]), 2);
+    let out = c.root.path().join(format!("out-{cluster}"));
+    let body = with_env(
+        job(&out, rows, 2, 4, interval_ms),
+        r#""job.retry.interval.seconds": 1"#,
+    );
+    let id = submit(http_port(&c.masters[0]), &body);
+    wait_running(http_port(&c.masters[1]), id);
+    let victim = worker_with_a_group(&c);
+    (c, out, id, victim)
+}
+
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -544,13 +575,12 @@ fn a_job_running_while_every_master_restarts_still_finishes_exactly_once() {
         m.start();
     }
     // The workers kept running; the new active master adopts their groups from the record.
-    let ports: Vec<u16> = c.masters.iter().map(http_port).collect();
-    let (status, info) = wait_end(&ports, id);
-    assert_eq!(status, "FINISHED", "{info}");
-    assert_eq!(
-        lines_written(&out),
+    assert_finished_exactly(
+        &c,
+        id,
+        &out,
         600,
-        "exactly once across a full master restart"
+        "exactly once across a full master restart",
     );
     let deploys: usize = c
         .workers
@@ -614,26 +644,15 @@ fn a_streaming_job_commits_at_each_checkpoint_across_workers_and_a_failover() {
 
 #[test]
 fn a_worker_killed_mid_job_restarts_its_pipeline_on_the_survivor_exactly_once() {
-    let mut c = Separated::new(3, 2, "st-restart");
-    c.start_all();
-    wait_formed(&c, http_port(&c.masters[0]), 2);
-    let out = c.root.path().join("out-restart");
-    // 4 splits per reader, 1 s apart: the victim dies while its reader is mid-way.
-    let body = with_env(
-        job(&out, 400, 2, 4, 1000),
-        r#""job.retry.interval.seconds": 1"#,
-    );
-    let id = submit(http_port(&c.masters[0]), &body);
-    wait_running(http_port(&c.masters[1]), id);
-    let victim = worker_with_a_group(&c);
+    // The victim dies while its reader is mid-way through its splits.
+    let (mut c, out, id, victim) = mid_job("st-restart", 400, 1000);
     c.workers[victim].kill9();
-    let ports: Vec<u16> = c.masters.iter().map(http_port).collect();
-    let (status, info) = wait_end(&ports, id);
-    assert_eq!(status, "FINISHED", "{info}");
-    assert_eq!(
-        lines_written(&out),
+    assert_finished_exactly(
+        &c,
+        id,
+        &out,
         800,
-        "the restarted pipeline wrote every row once; the first attempt's output was aborted"
+        "the restarted pipeline wrote every row once; the first attempt's output was aborted",
     );
     let restarted = c
         .masters
@@ -652,18 +671,8 @@ fn a_worker_killed_mid_job_restarts_its_pipeline_on_the_survivor_exactly_once() 
 /// `/members` at once; started again, it is listed once (a rolling restart's health gate).
 #[test]
 fn a_worker_stopped_mid_job_hands_its_pipeline_to_the_survivor_and_rejoins_once() {
-    let mut c = Separated::new(3, 2, "st-worker-stop");
-    c.start_all();
+    let (mut c, out, id, victim) = mid_job("st-worker-stop", 400, 1000);
     let port = http_port(&c.masters[0]);
-    wait_formed(&c, port, 2);
-    let out = c.root.path().join("out-worker-stop");
-    let body = with_env(
-        job(&out, 400, 2, 4, 1000),
-        r#""job.retry.interval.seconds": 1"#,
-    );
-    let id = submit(port, &body);
-    wait_running(http_port(&c.masters[1]), id);
-    let victim = worker_with_a_group(&c);
     let address = c.workers[victim].address();
     let status = c.workers[victim].terminate().expect("it ran");
     assert!(status.success(), "a stopped worker exits 0: {status}");
@@ -672,13 +681,12 @@ fn a_worker_stopped_mid_job_hands_its_pipeline_to_the_survivor_and_rejoins_once(
         let m = members(port)?;
         (!m.iter().any(|(_, a)| *a == address)).then_some(())
     });
-    let ports: Vec<u16> = c.masters.iter().map(http_port).collect();
-    let (status, info) = wait_end(&ports, id);
-    assert_eq!(status, "FINISHED", "{info}");
-    assert_eq!(
-        lines_written(&out),
+    assert_finished_exactly(
+        &c,
+        id,
+        &out,
         800,
-        "the restarted pipeline wrote every row once; the stopped worker's output was aborted"
+        "the restarted pipeline wrote every row once; the stopped worker's output was aborted",
     );
     // Its last heartbeat said so (a "stopping" one before it may or may not have gone out).
     assert!(c
@@ -697,17 +705,7 @@ fn a_worker_stopped_mid_job_hands_its_pipeline_to_the_survivor_and_rejoins_once(
 
 #[test]
 fn a_worker_lost_while_every_master_was_down_is_noticed_in_seconds_and_its_pipeline_restarts() {
-    let mut c = Separated::new(3, 2, "st-lost-while-down");
-    c.start_all();
-    wait_formed(&c, http_port(&c.masters[0]), 2);
-    let out = c.root.path().join("out-lost-while-down");
-    let body = with_env(
-        job(&out, 300, 2, 4, 1500),
-        r#""job.retry.interval.seconds": 1"#,
-    );
-    let id = submit(http_port(&c.masters[0]), &body);
-    wait_running(http_port(&c.masters[1]), id);
-    let victim = worker_with_a_group(&c);
+    let (mut c, out, id, victim) = mid_job("st-lost-while-down", 300, 1500);
     for m in &mut c.masters {
         m.kill9();
     }
@@ -718,10 +716,7 @@ fn a_worker_lost_while_every_master_was_down_is_noticed_in_seconds_and_its_pipel
     // The new active master never heard from the victim; its recorded address refuses
     // connections, so it is declared dead in seconds, not after the detector's 180 s of silence
     // (which would outlast this wait).
-    let ports: Vec<u16> = c.masters.iter().map(http_port).collect();
-    let (status, info) = wait_end(&ports, id);
-    assert_eq!(status, "FINISHED", "{info}");
-    assert_eq!(lines_written(&out), 600, "exactly once after the restart");
+    assert_finished_exactly(&c, id, &out, 600, "exactly once after the restart");
     assert!(c
         .masters
         .iter()

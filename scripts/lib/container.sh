@@ -52,11 +52,6 @@ rootfs_base() {
   printf '%s\n' "$dir"
 }
 
-# rootfs_copy BASE DIR: a private copy of the rootfs (the rpm chroot needs a real one).
-rootfs_copy() {
-  cp -a "$1" "$2"
-}
-
 # rootfs_overlay BASE DIR: the rootfs as an overlay at DIR (writes go to DIR.upper), which
 # takes no time and no space per container; unmounted by containers_stop_all.
 CT_OVERLAYS=()
