@@ -324,3 +324,114 @@ fn a_taken_rest_port_fails_the_start_with_one_clear_message() {
         "{err}"
     );
 }
+
+/// A job that runs and finishes: the node still works after the hostile requests.
+const SMALL_JOB: &str = r#"{"env":{"job.mode":"BATCH"},"source":[{"plugin_name":"FakeSource","row.num":3,"schema":{"fields":{"id":"int"}}}],"sink":[{"plugin_name":"Console"}]}"#;
+
+/// Issue 14 items 1 and 10: small requests that once overflowed a tokio worker's stack (nesting
+/// 2 000 deep in HOCON, JSON, a type string, a SQL expression) or pinned the node
+/// (`parallelism: 100000`, a huge `split.num`) get a 400 naming the limit, and the node goes on
+/// serving: `/health` answers and a real job still finishes. Also item 14: `/overview` reports
+/// the commit the binary was built from.
+#[test]
+fn hostile_requests_get_400_naming_the_limit_and_the_node_lives() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), 60);
+    let mut node = Node::start(dir.path());
+    let deep_list = format!("env {{ x = {}{} }}", "[".repeat(2000), "]".repeat(2000));
+    let deep_object = format!("{}1{}", "{a=".repeat(2000), "}".repeat(2000));
+    let deep_json = format!("{}1{}", "[".repeat(2000), "]".repeat(2000));
+    let deep_json_130 = format!(
+        r#"{{"env":{{"x":{}1{}}}}}"#,
+        "[".repeat(126),
+        "]".repeat(126)
+    );
+    let deep_type = format!(
+        r#"{{"env":{{}},"source":[{{"plugin_name":"FakeSource","schema":{{"fields":{{"a":"{}int{}"}}}}}}],"sink":[{{"plugin_name":"Console"}}]}}"#,
+        "array<".repeat(2000),
+        ">".repeat(2000)
+    );
+    let sql = |chain: usize| {
+        format!(
+            r#"{{"env":{{}},"source":[{{"plugin_name":"FakeSource","plugin_output":"f","schema":{{"fields":{{"a":"int"}}}}}}],"transform":[{{"plugin_name":"Sql","plugin_input":"f","plugin_output":"g","query":"select {}a from f"}}],"sink":[{{"plugin_name":"Console","plugin_input":"g"}}]}}"#,
+            "a+".repeat(chain)
+        )
+    };
+    let wide = |p: &str| {
+        format!(
+            r#"{{"env":{{"parallelism":{p}}},"source":[{{"plugin_name":"FakeSource","schema":{{"fields":{{"a":"int"}}}}}}],"sink":[{{"plugin_name":"Console"}}]}}"#
+        )
+    };
+    let splits = r#"{"env":{},"source":[{"plugin_name":"FakeSource","split.num":100000000,"row.num":1000000,"schema":{"fields":{"a":"int"}}}],"sink":[{"plugin_name":"Console"}]}"#;
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "/submit-job?format=hocon",
+            deep_list,
+            "nest deeper than 64 levels",
+        ),
+        (
+            "/submit-job?format=hocon",
+            deep_object,
+            "nest deeper than 64 levels",
+        ),
+        ("/submit-job", deep_json, "nest deeper than 64 levels"),
+        ("/submit-job", deep_json_130, "nest deeper than 64 levels"),
+        ("/submit-job", deep_type, "types nest deeper than 32 levels"),
+        ("/submit-job", sql(200_000), "bytes; at most 65536"),
+        ("/submit-job", sql(2_100), "tokens; at most 4096"),
+        (
+            "/submit-job",
+            sql(200),
+            "sql expressions nest deeper than 128 levels",
+        ),
+        (
+            "/submit-job",
+            wide("100000"),
+            "env.parallelism must be at most 1024",
+        ),
+        (
+            "/submit-job",
+            splits.to_string(),
+            "'split.num' must be at most 10000",
+        ),
+    ];
+    for (path, body, wanted) in &cases {
+        let (status, answer) = node.http("POST", path, Some(body));
+        assert_eq!(status, 400, "{path} ({wanted}): {answer}");
+        assert_eq!(answer["status"], "fail", "{answer}");
+        let message = answer["message"].as_str().unwrap_or_default();
+        assert!(message.contains(wanted), "{wanted:?} not in {message:?}");
+    }
+    let (status, health) = node.http("GET", "/health", None);
+    assert_eq!(status, 200, "{health}");
+    let (status, ok) = node.http("POST", "/submit-job", Some(SMALL_JOB));
+    assert_eq!(status, 200, "{ok}");
+    wait_status(&node, ok["jobId"].as_str().unwrap(), "FINISHED");
+    // The deepest SQL expression allowed compiles and runs on every row.
+    let (status, deep_ok) = node.http("POST", "/submit-job", Some(&sql(120)));
+    assert_eq!(status, 200, "{deep_ok}");
+    wait_status(&node, deep_ok["jobId"].as_str().unwrap(), "FINISHED");
+    let (_, wide_ok) = node.http("POST", "/submit-job", Some(&wide("1024")));
+    assert!(
+        wide_ok["jobId"].is_string(),
+        "parallelism at the limit is a job: {wide_ok}"
+    );
+
+    let (_, overview) = node.http("GET", "/overview", None);
+    let commit = Command::new("git")
+        .args(["rev-parse", "--short=7", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    match commit {
+        Some(c) => assert_eq!(overview["gitCommitAbbrev"], c, "{overview}"),
+        None => eprintln!(
+            "not a git checkout: gitCommitAbbrev is {}",
+            overview["gitCommitAbbrev"]
+        ),
+    }
+    node.signal(nix::sys::signal::Signal::SIGTERM);
+    assert_eq!(node.wait_exit(STOP_DEADLINE), Some(0));
+}

@@ -68,7 +68,13 @@ pub fn load_job(body: &[u8], format: JobFormat, origin: &str) -> Result<Json, Ap
             )))
         }
     };
-    loaded.map_err(|e| ApiError::Failed(e.to_string()))
+    loaded.map_err(|e| {
+        if e.is_limit() {
+            ApiError::bad_request(e.to_string())
+        } else {
+            ApiError::Failed(e.to_string())
+        }
+    })
 }
 
 #[cfg(test)]

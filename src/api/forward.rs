@@ -44,8 +44,14 @@ pub trait ActiveMaster: Send + Sync {
     /// Where REST V2 job requests go: the active master's REST listener.
     fn route(&self) -> Pin<Box<dyn Future<Output = JobRoute> + Send + '_>>;
 
-    /// Whether this node is the active master right now (`isMaster` in the monitoring answer).
+    /// Whether this node is the active master right now (`isMaster` in the monitoring answer):
+    /// for a master, only while a majority of masters confirmed it within its lease.
     fn is_active(&self) -> bool;
+
+    /// Why a node that believes it leads must not act as the active master now, if so.
+    fn unconfirmed(&self) -> Option<&'static str> {
+        None
+    }
 
     /// Where REST V1 job requests (served on member ports) go: the active master's member port.
     fn route_member(&self) -> Pin<Box<dyn Future<Output = JobRoute> + Send + '_>> {

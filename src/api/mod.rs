@@ -174,11 +174,15 @@ where
             }
             Endpoint::StopJob => {
                 let body = request::read_body(body, limit).await?;
-                handlers::jobs_write::stop_job(&state, &body).map(json)
+                handlers::jobs_write::stop_job(&state, &body)
+                    .await
+                    .map(json)
             }
             Endpoint::StopJobs => {
                 let body = request::read_body(body, limit).await?;
-                handlers::jobs_write::stop_jobs(&state, &body).map(json)
+                handlers::jobs_write::stop_jobs(&state, &body)
+                    .await
+                    .map(json)
             }
             Endpoint::EncryptConfig => {
                 let body = request::read_body(body, limit).await?;

@@ -29,7 +29,17 @@ pub fn json_body(body: &[u8]) -> Result<Json, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request(EMPTY_BODY));
     }
-    serde_json::from_slice(body).map_err(|_| ApiError::bad_request(INVALID_JSON))
+    serde_json::from_slice(body).map_err(|e| {
+        // serde_json stops at 128 levels; say so instead of calling deep JSON invalid.
+        if e.to_string().starts_with("recursion limit exceeded") {
+            ApiError::bad_request(format!(
+                "the body's {}",
+                crate::job::depth::too_deep_message()
+            ))
+        } else {
+            ApiError::bad_request(INVALID_JSON)
+        }
+    })
 }
 
 /// The query (or `params`) of a submit.

@@ -124,6 +124,11 @@ pub enum WorkerCall {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkerRequest {
     pub token: FencingToken,
+    /// The worker incarnation (its id, new on every start) the call is meant for. A worker
+    /// restarted at the same address has a new id and refuses calls meant for the old one, so
+    /// a master never mistakes it for the process that ran the old groups (a deploy there would
+    /// replay a source from its start).
+    pub worker_id: String,
     pub call: WorkerCall,
 }
 
@@ -135,6 +140,11 @@ pub enum WorkerReply {
         highest: FencingToken,
     },
     Failed(String),
+    /// The call was meant for another incarnation of this address: the one that answers is a
+    /// restarted process with id `id`, and the old one's groups are gone.
+    NotThisWorker {
+        id: String,
+    },
     /// A checkpoint's answer: the groups that prepared, and everything they hold that the
     /// master has not confirmed committed (this checkpoint's output and any earlier one's that
     /// a failed or unrecorded checkpoint left behind).
@@ -384,6 +394,7 @@ mod tests {
                 term: 3,
                 node_id: 77,
             },
+            worker_id: "127.0.0.1:5802-00ff".into(),
             call: WorkerCall::Pipeline {
                 job: JobSpec {
                     job_id: 5,

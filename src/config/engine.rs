@@ -47,6 +47,9 @@ pub const DEFAULT_COORDINATOR_MAX_THREADS: u32 = i32::MAX as u32;
 /// Later-dev engine keys.
 pub const DEFAULT_STATE_CLEANUP_DELAY_MS: u64 = 60_000;
 pub const DEFAULT_HEALTH_METRICS_TIMEOUT_SECS: u64 = 3;
+/// `takeover-worker-wait-seconds`: after a full restart, hosts boot in any order; five minutes
+/// covers a slow host's boot, so a taken-over job waits for its workers instead of failing.
+pub const DEFAULT_TAKEOVER_WORKER_WAIT_SECS: u64 = 300;
 pub const DEFAULT_METRICS_FETCH_TIMEOUT_MS: u64 = 3000;
 /// `stain-trace-*` defaults.
 pub const DEFAULT_STAIN_SAMPLE_RATE: u32 = 100_000;
@@ -142,6 +145,9 @@ pub struct EngineConfig {
     pub job_metrics_partition_count: u32,
     #[serde(rename = "state-cleanup-delay-ms", with = "units::millis")]
     pub state_cleanup_delay: Duration,
+    /// How long, from a master's takeover of a job, a pipeline restart waits for workers.
+    #[serde(rename = "takeover-worker-wait-seconds", with = "units::secs")]
+    pub takeover_worker_wait: Duration,
     #[serde(rename = "health-metrics-timeout-seconds", with = "units::secs")]
     pub health_metrics_timeout: Duration,
     #[serde(rename = "metrics-fetch-timeout-ms", with = "units::millis")]
@@ -181,6 +187,7 @@ impl Default for EngineConfig {
             coordinator_service: CoordinatorServiceConfig::default(),
             job_metrics_partition_count: 1,
             state_cleanup_delay: Duration::from_millis(DEFAULT_STATE_CLEANUP_DELAY_MS),
+            takeover_worker_wait: Duration::from_secs(DEFAULT_TAKEOVER_WORKER_WAIT_SECS),
             health_metrics_timeout: Duration::from_secs(DEFAULT_HEALTH_METRICS_TIMEOUT_SECS),
             metrics_fetch_timeout: Duration::from_millis(DEFAULT_METRICS_FETCH_TIMEOUT_MS),
             timer_flush_pool_size: 1,

@@ -233,6 +233,7 @@ pub const KEYS: &[KeySpec] = &[
     k("seatunnel.engine.coordinator-service.max-thread-num", int(1), M, Restart, Is("2147483647"), "Maximum threads."),
     k("seatunnel.engine.job-metrics-partition-count", int(1), M, Restart, Is("1"), "Partitions of the job metrics state."),
     k("seatunnel.engine.state-cleanup-delay-ms", Int { min: 0, max: i64::MAX }, M, Live, Is("60000"), "How long terminal job state is kept before removal."),
+    k("seatunnel.engine.takeover-worker-wait-seconds", int(0), M, Restart, Is("300"), "seatunnel-rs: after a master takes over, how long a job's pipeline restart waits for enough workers to come back before the attempt fails (hosts booting in any order)."),
     k("seatunnel.engine.health-metrics-timeout-seconds", int(1), M, Live, Is("3"), "Deadline for collecting health metrics from all members."),
     k("seatunnel.engine.metrics-fetch-timeout-ms", int(1), M, Live, Is("3000"), "Deadline for fetching job metrics from workers."),
     k("seatunnel.engine.timer-flush-pool-size", int(1), W, Restart, Is("1"), "Threads that inject timed flushes into pipelines."),

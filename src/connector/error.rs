@@ -10,6 +10,13 @@ pub enum ConnectorError {
         key: String,
         message: String,
     },
+    /// An option over a documented limit of ours (a client error: REST answers 400).
+    #[error("plugin {plugin}: option '{key}' {message}")]
+    Limit {
+        plugin: String,
+        key: String,
+        message: String,
+    },
     /// A configuration problem that is not about one option.
     #[error("plugin {plugin}: {message}")]
     Config { plugin: String, message: String },
@@ -34,6 +41,11 @@ impl ConnectorError {
             plugin: plugin.to_string(),
             message: message.into(),
         }
+    }
+
+    /// Whether this is an option over one of our documented limits.
+    pub fn is_limit(&self) -> bool {
+        matches!(self, ConnectorError::Limit { .. })
     }
 
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {

@@ -219,6 +219,16 @@ impl Options {
     pub fn invalid(&self, key: &str, message: impl Into<String>) -> ConnectorError {
         self.err(key, message)
     }
+
+    /// `key` breaks one of our documented limits (a bound on what one job may cost a node);
+    /// `message` names the limit.
+    pub fn over_limit(&self, key: &str, message: impl Into<String>) -> ConnectorError {
+        ConnectorError::Limit {
+            plugin: self.plugin.clone(),
+            key: key.to_string(),
+            message: message.into(),
+        }
+    }
 }
 
 /// A short name of a JSON value's kind, for error messages.

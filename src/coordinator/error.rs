@@ -31,6 +31,11 @@ impl CoordinatorError {
     /// True when the request itself is malformed (REST 400) rather than refused (REST 500), as
     /// SeaTunnel's exception filter splits `IllegalArgumentException` from the rest.
     pub fn is_bad_request(&self) -> bool {
-        matches!(self, CoordinatorError::SavepointNeedsJobId)
+        match self {
+            CoordinatorError::SavepointNeedsJobId => true,
+            CoordinatorError::Config(JobConfigError::Limit { .. }) => true,
+            CoordinatorError::Plan(e) => e.is_limit(),
+            _ => false,
+        }
     }
 }

@@ -25,10 +25,14 @@ use super::error::CoordinatorError;
 use super::history::{self, now_ms};
 use super::rules::{self, Admission, CheckpointDefaults, JobCounts, StateFilter, StopAction};
 use super::runner::{JobRunner, LocalRunner};
-use super::store::{FinishedJob, JobStore, MemoryJobStore, RunningJob};
+use super::store::{FinishedJob, JobStore, JobStoreError, MemoryJobStore, RunningJob};
 
 /// SeaTunnel's `history-job-expire-minutes` default: one day.
 const DEFAULT_HISTORY_TTL: Duration = Duration::from_secs(1440 * 60);
+/// How long recording a stop may take before the request fails: a replicated write commits in
+/// milliseconds, an election in between takes a few seconds; longer means no majority of
+/// masters answers this one, and the client should retry against another master.
+const STOP_RECORD_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What the manager needs from the server config.
 #[derive(Debug, Clone, Copy)]
@@ -228,6 +232,7 @@ impl JobManager {
             dag: Arc::new(DagInfo::from_plan(&plan)),
             create_time_ms: now_ms(),
             start_with_savepoint: req.start_with_savepoint,
+            cancel_requested: false,
         };
         self.inner
             .store
@@ -295,6 +300,12 @@ impl JobManager {
         let checkpoint = rules::checkpoint_settings(&plan.config.env, self.settings().checkpoint);
         let create_time_ms = record.create_time_ms;
         let control = JobControl::new();
+        if record.cancel_requested {
+            // Stopped through a master that failed before the job ended: cancel it here too.
+            tracing::info!(job_id, "taken-over job was stopped; cancelling it");
+            control.status.send_replace(JobStatus::Canceling);
+            control.cancel.cancel();
+        }
         let (recorded_tx, recorded) = watch::channel(false);
         let run = self.inner.runs.fetch_add(1, Ordering::Relaxed);
         // Holding `local` until the entry is in keeps the job's own cleanup from running first.
@@ -340,15 +351,43 @@ impl JobManager {
 
     /// Cancels a job, or with `savepoint` stops it after a savepoint. Stopping an unknown or
     /// ended job is a silent success, as in SeaTunnel.
-    pub fn stop(&self, job_id: i64, savepoint: bool) -> Result<(), CoordinatorError> {
-        let local = self.local();
-        let job = local
+    ///
+    /// A cancel is recorded in the job store before it is acknowledged: with a replicated store,
+    /// once a majority of masters holds it, so a master that takes the job over cancels it too.
+    /// A store that cannot confirm within [`STOP_RECORD_TIMEOUT`] fails the request instead.
+    pub async fn stop(&self, job_id: i64, savepoint: bool) -> Result<(), CoordinatorError> {
+        let control = self
+            .local()
             .get(&job_id)
-            .filter(|j| !j.control.status.borrow().is_end_state());
-        match rules::stop_action(job_id, job.is_some(), savepoint)? {
+            .filter(|j| !j.control.status.borrow().is_end_state())
+            .map(|j| j.control.clone());
+        match rules::stop_action(job_id, control.is_some(), savepoint)? {
             StopAction::Nothing => {}
             StopAction::Cancel => {
-                let control = &job.expect("stop_action cancels running jobs only").control;
+                let control = control.expect("stop_action cancels running jobs only");
+                if let Some(record) = self.inner.store.running(job_id) {
+                    if !record.cancel_requested {
+                        let marked = RunningJob {
+                            cancel_requested: true,
+                            ..(*record).clone()
+                        };
+                        tokio::time::timeout(
+                            STOP_RECORD_TIMEOUT,
+                            self.inner.store.update_running(marked),
+                        )
+                        .await
+                        .map_err(|_| {
+                            CoordinatorError::Store(JobStoreError {
+                                job_id,
+                                message: format!(
+                                    "no majority of masters confirmed the stop within {} s",
+                                    STOP_RECORD_TIMEOUT.as_secs()
+                                ),
+                            })
+                        })?
+                        .map_err(CoordinatorError::Store)?;
+                    }
+                }
                 control.status.send_if_modified(|s| {
                     let moved = !s.is_end_state() && *s != JobStatus::Canceling;
                     if moved {

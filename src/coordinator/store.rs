@@ -35,6 +35,10 @@ pub struct RunningJob {
     /// Submit time, epoch milliseconds (`createTime`).
     pub create_time_ms: i64,
     pub start_with_savepoint: bool,
+    /// A stop was requested and recorded: whichever master drives the job cancels it, also
+    /// one that takes it over after the master that acknowledged the stop failed.
+    #[serde(default)]
+    pub cancel_requested: bool,
 }
 
 /// An ended job as history keeps it (`engine_finishedJobState`, `…Metrics`, `…VertexInfo`).
@@ -66,6 +70,9 @@ pub type StoreWrite<'a> = Pin<Box<dyn Future<Output = Result<(), JobStoreError>>
 /// Implementations must be safe to call from any task; each call is atomic on its own.
 pub trait JobStore: Send + Sync + 'static {
     fn insert_running(&self, job: RunningJob) -> StoreWrite<'_>;
+    /// Replaces the running record of `job.job_id` with `job` only while the job still runs
+    /// (a job that ended meanwhile is not brought back).
+    fn update_running(&self, job: RunningJob) -> StoreWrite<'_>;
     fn running(&self, job_id: i64) -> Option<Arc<RunningJob>>;
     fn running_jobs(&self) -> Vec<Arc<RunningJob>>;
     /// Removes the running record of `job.job_id` and stores `job` in history, atomically.
@@ -106,6 +113,14 @@ impl JobStore for MemoryJobStore {
         let mut t = self.lock();
         t.finished.remove(&job.job_id);
         t.running.insert(job.job_id, Arc::new(job));
+        done()
+    }
+
+    fn update_running(&self, job: RunningJob) -> StoreWrite<'_> {
+        let mut t = self.lock();
+        if let Some(r) = t.running.get_mut(&job.job_id) {
+            *r = Arc::new(job);
+        }
         done()
     }
 
@@ -154,6 +169,7 @@ pub(crate) mod tests {
             dag: Arc::new(DagInfo::default()),
             create_time_ms: 1_000,
             start_with_savepoint: false,
+            cancel_requested: false,
         }
     }
 

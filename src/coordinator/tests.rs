@@ -123,10 +123,10 @@ async fn streaming_job_runs_until_stopped() {
     assert_eq!(m.submit(r).await.unwrap().0, 77);
     assert_eq!(m.running_jobs().len(), 1);
     assert!(matches!(
-        m.stop(id, true).unwrap_err(),
+        m.stop(id, true).await.unwrap_err(),
         CoordinatorError::SavepointNotSupported(77)
     ));
-    m.stop(id, false).unwrap();
+    m.stop(id, false).await.unwrap();
     let done = m.wait(id).await.unwrap();
     assert_eq!(done.status, JobStatus::Canceled);
     assert_eq!(done.metrics.source_rows(), 3);
@@ -137,9 +137,9 @@ async fn streaming_job_runs_until_stopped() {
 #[tokio::test]
 async fn stopping_unknown_jobs() {
     let m = manager();
-    m.stop(5, false).unwrap();
+    m.stop(5, false).await.unwrap();
     assert_eq!(
-        m.stop(5, true).unwrap_err().to_string(),
+        m.stop(5, true).await.unwrap_err().to_string(),
         "The job with id '5' not running, save point failed"
     );
     assert!(m.job_info(5).is_none());

@@ -63,12 +63,24 @@ impl Field {
 pub struct TypeError {
     pub text: String,
     pub reason: String,
+    /// Over [`MAX_TYPE_NESTING`]: a limit of ours, not a type SeaTunnel would refuse.
+    pub too_deep: bool,
 }
 
 impl DataType {
     /// Parses a SeaTunnel type string such as `bigint`, `decimal(30, 8)` or `map<string, int>`.
     pub fn parse(text: &str) -> Result<DataType, TypeError> {
-        let mut parser = TypeParser { text, pos: 0 };
+        DataType::parse_at(text, 0)
+    }
+
+    /// [`DataType::parse`] of a type written inside another (a quoted row field's type) at
+    /// `depth`, so quoting never resets the nesting bound.
+    fn parse_at(text: &str, depth: usize) -> Result<DataType, TypeError> {
+        let mut parser = TypeParser {
+            text,
+            pos: 0,
+            depth,
+        };
         let ty = parser.parse_type()?;
         parser.skip_ws();
         if parser.pos != text.len() {
@@ -91,6 +103,7 @@ impl DataType {
             other => Err(TypeError {
                 text: other.to_string(),
                 reason: "expected a type name string or an object of fields".into(),
+                too_deep: false,
             }),
         }
     }
@@ -154,9 +167,18 @@ impl fmt::Display for DataType {
     }
 }
 
+/// How deeply `array<…>`, `map<…>` and row types may nest inside one type string. Parsing (and
+/// every later walk of the type) recurses once per level, so untrusted text must not choose the
+/// depth; real schemas nest a handful of levels.
+pub const MAX_TYPE_NESTING: usize = 32;
+/// Characters of a too-deep type string repeated in its error.
+const TOO_DEEP_TEXT_SHOWN: usize = 40;
+
 struct TypeParser<'a> {
     text: &'a str,
     pos: usize,
+    /// Types open around the cursor, at most [`MAX_TYPE_NESTING`].
+    depth: usize,
 }
 
 impl TypeParser<'_> {
@@ -164,6 +186,7 @@ impl TypeParser<'_> {
         TypeError {
             text: self.text.to_string(),
             reason: reason.to_string(),
+            too_deep: false,
         }
     }
 
@@ -209,6 +232,28 @@ impl TypeParser<'_> {
     }
 
     fn parse_type(&mut self) -> Result<DataType, TypeError> {
+        if self.depth >= MAX_TYPE_NESTING {
+            return Err(TypeError {
+                // The text may be as long as the request: its start is enough to find it.
+                text: self
+                    .text
+                    .chars()
+                    .take(TOO_DEEP_TEXT_SHOWN)
+                    .collect::<String>()
+                    + "…",
+                reason: format!(
+                    "types nest deeper than {MAX_TYPE_NESTING} levels; flatten the schema"
+                ),
+                too_deep: true,
+            });
+        }
+        self.depth += 1;
+        let parsed = self.parse_type_here();
+        self.depth -= 1;
+        parsed
+    }
+
+    fn parse_type_here(&mut self) -> Result<DataType, TypeError> {
         if self.eat('{') {
             return self.parse_row();
         }
@@ -304,7 +349,10 @@ impl TypeParser<'_> {
         self.skip_ws();
         if self.text[self.pos..].starts_with('"') {
             let inner = self.quoted()?;
-            return DataType::parse(&inner).map_err(|e| self.error(&e.reason));
+            return DataType::parse_at(&inner, self.depth).map_err(|e| TypeError {
+                too_deep: e.too_deep,
+                ..self.error(&e.reason)
+            });
         }
         self.parse_type()
     }
@@ -346,6 +394,36 @@ mod tests {
     fn parses_nested_generics() {
         let t = DataType::parse("map<string, array<decimal(30, 8)>>").unwrap();
         assert_eq!(t.to_string(), "MAP<STRING, ARRAY<DECIMAL(30, 8)>>");
+    }
+
+    /// Nesting comes from the text, so it is bounded: quoting a row field's type does not
+    /// reset the count, and the error says what the limit is without repeating the whole text.
+    #[test]
+    fn nesting_is_bounded_even_through_quoted_row_fields() {
+        let deepest = format!(
+            "{}int{}",
+            "array<".repeat(MAX_TYPE_NESTING - 1),
+            ">".repeat(MAX_TYPE_NESTING - 1)
+        );
+        assert!(DataType::parse(&deepest).is_ok());
+        let deep = format!("{}int{}", "array<".repeat(2000), ">".repeat(2000));
+        let e = DataType::parse(&deep).unwrap_err();
+        assert!(
+            e.too_deep && e.reason.contains("deeper than 32 levels"),
+            "{e}"
+        );
+        assert!(e.to_string().len() < 200, "{e}");
+        let mut quoted = "int".to_string();
+        // Each quoted level doubles the escapes, so 12 levels of a row around two arrays
+        // (36 levels in all) stay a small text.
+        for _ in 0..12 {
+            let escaped = quoted.replace('\\', "\\\\").replace('"', "\\\"");
+            quoted = format!("{{a = \"array<array<{escaped}>>\"}}");
+        }
+        let e = DataType::parse(&quoted).unwrap_err();
+        assert!(e.too_deep, "{e}");
+        let map = format!("{}int, int{}", "map<".repeat(2000), ">".repeat(2000));
+        assert!(DataType::parse(&map).unwrap_err().too_deep);
     }
 
     #[test]

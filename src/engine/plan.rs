@@ -27,6 +27,13 @@ pub enum PlanError {
     },
 }
 
+impl PlanError {
+    /// Whether a plugin option is over one of our documented limits (a client error).
+    pub fn is_limit(&self) -> bool {
+        matches!(self, PlanError::Plugin { source, .. } if source.is_limit())
+    }
+}
+
 /// What one vertex is, once instantiated.
 pub enum Operator {
     Source {

@@ -12,6 +12,11 @@ pub const DEFAULT_JOB_NAME: &str = "SeaTunnel_Job";
 const DEFAULT_RETRY_TIMES: u32 = 3;
 /// `job.retry.interval.seconds` default.
 const DEFAULT_RETRY_INTERVAL_SECONDS: u64 = 3;
+/// The most task groups one vertex may run (`env.parallelism` or a plugin's `parallelism`).
+/// Every task group costs a placement, channels and a reader on some node, so an unbounded
+/// value let one request pin a master's CPU and a node's memory; 1024 covers a cluster of
+/// 64 workers × 16 slots.
+pub const MAX_PARALLELISM: usize = 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum JobConfigError {
@@ -19,6 +24,21 @@ pub enum JobConfigError {
     Invalid(String),
     #[error("job config: env.{key} {message}")]
     Env { key: String, message: String },
+    /// Over a documented limit of ours: a client error (REST 400), named with the limit.
+    #[error("job config: {key} must be at most {limit}, got {got}; the limit bounds what one job may cost the cluster")]
+    Limit { key: String, limit: usize, got: i64 },
+}
+
+/// `parallelism` (at `key`, for messages) checked against [`MAX_PARALLELISM`].
+fn bounded_parallelism(key: &str, p: i64) -> Result<usize, JobConfigError> {
+    if p > MAX_PARALLELISM as i64 {
+        return Err(JobConfigError::Limit {
+            key: key.to_string(),
+            limit: MAX_PARALLELISM,
+            got: p,
+        });
+    }
+    Ok(p as usize)
 }
 
 /// One plugin block.
@@ -119,6 +139,7 @@ impl EnvConfig {
         let parallelism = opts
             .usize_at_least("parallelism", 1, 1)
             .map_err(|e| conv(e, "parallelism"))?;
+        let parallelism = bounded_parallelism("env.parallelism", parallelism as i64)?;
         let ms = |key: &str| -> Result<Option<u64>, JobConfigError> {
             match opts.i64(key).map_err(|e| conv(e, key))? {
                 Some(v) if v <= 0 => Err(env_err(
@@ -232,7 +253,10 @@ fn plugin(section: &str, index: usize, item: &Json) -> Result<PluginConfig, JobC
     };
     let parallelism = match options.i64("parallelism").map_err(bad)? {
         None => None,
-        Some(p) if p >= 1 => Some(p as usize),
+        Some(p) if p >= 1 => Some(bounded_parallelism(
+            &format!("{section}[{index}] {name}: parallelism"),
+            p,
+        )?),
         Some(p) => {
             return Err(bad(
                 options.invalid("parallelism", format!("must be at least 1, got {p}"))
@@ -278,6 +302,32 @@ mod tests {
         assert_eq!(job.job_name(Some("cli")), "cli");
         assert_eq!(job.job_name(Some("SeaTunnel")), "demo");
         assert_eq!(job.job_name(None), "demo");
+    }
+
+    /// One request must not cost the cluster unbounded work: parallelism has a documented
+    /// limit, named in the error, and the limit itself is allowed.
+    #[test]
+    fn parallelism_is_bounded_by_a_named_limit() {
+        let mut t = tree();
+        t["env"]["parallelism"] = json!(MAX_PARALLELISM);
+        assert_eq!(
+            JobConfig::from_tree(&t).unwrap().env.parallelism,
+            MAX_PARALLELISM
+        );
+        t["env"]["parallelism"] = json!(100_000);
+        let e = JobConfig::from_tree(&t).unwrap_err();
+        assert!(matches!(e, JobConfigError::Limit { .. }), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "job config: env.parallelism must be at most 1024, got 100000; the limit bounds what one job may cost the cluster"
+        );
+        let mut t = tree();
+        t["source"][0]["parallelism"] = json!(5000);
+        let e = JobConfig::from_tree(&t).unwrap_err().to_string();
+        assert!(
+            e.contains("source[0] FakeSource: parallelism must be at most 1024, got 5000"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value as Json};
 
+use crate::job::depth;
 use crate::job::hocon::{self, placeholder, Lookup, ParseError};
 use crate::job::shade::{self, ShadeError};
 use crate::job::variables::{VariableError, Variables};
@@ -86,6 +87,21 @@ pub enum JobLoadError {
     Variable(#[from] VariableError),
     #[error("{origin}: {source}")]
     Shade { origin: String, source: ShadeError },
+    /// Deeper than [`depth::MAX_NESTING`]: a limit of ours, refused before anything walks it.
+    #[error("{origin}: {}", depth::too_deep_message())]
+    TooDeep { origin: String },
+}
+
+impl JobLoadError {
+    /// Whether the job broke a size or depth limit (a client error) rather than being a job
+    /// SeaTunnel would also fail to load.
+    pub fn is_limit(&self) -> bool {
+        match self {
+            JobLoadError::TooDeep { .. } => true,
+            JobLoadError::Parse(e) => e.too_deep,
+            _ => false,
+        }
+    }
 }
 
 /// Reads the process environment; unquoted `${name}` falls back to it after the variables.
@@ -158,6 +174,11 @@ pub fn normalize_job_value(
     vars: &Variables,
 ) -> Result<Json, JobLoadError> {
     vars.check_reserved()?;
+    if depth::job_too_deep(&tree) {
+        return Err(JobLoadError::TooDeep {
+            origin: origin.to_string(),
+        });
+    }
     let mut tree = normalize_sections(tree, origin)?;
     placeholder::backfill_tree(&mut tree, vars);
     Ok(tree)

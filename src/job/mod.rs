@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod dag;
+pub mod depth;
 pub mod hocon;
 pub mod id;
 pub mod load;

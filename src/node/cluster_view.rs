@@ -25,6 +25,10 @@ const LEADER_HELLO_TIMEOUT: Duration = Duration::from_secs(2);
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const NO_ACTIVE_MASTER: &str = "no active master: the masters are electing one or fewer than a majority run; retry in a few seconds";
+/// What a master that Raft still calls leader says while no majority of masters confirmed it
+/// within the lease: another master may lead by now, so it neither acts nor answers for the
+/// cluster.
+const UNCONFIRMED_LEADER: &str = "this master cannot confirm it is the active master: no majority of masters answered within its lease (a partition or a stall); retry against another master";
 
 /// A master's view: Raft says who leads; the leader's greeting says where its REST listener is.
 pub struct MasterCluster {
@@ -90,10 +94,20 @@ impl MasterCluster {
         Ok(h.http_address)
     }
 
+    /// Raft says this master leads, but its lease ran out: it must not answer for the cluster.
+    fn unconfirmed_leader(&self) -> bool {
+        self.raft.raft.metrics().borrow_watched().state == ServerState::Leader
+            && self.raft.lease_token().is_none()
+    }
+
     async fn leader_http(&self) -> JobRoute {
         let m = self.raft.raft.metrics().borrow_watched().clone();
         if m.state == ServerState::Leader {
-            return JobRoute::Local;
+            return if self.raft.lease_token().is_some() {
+                JobRoute::Local
+            } else {
+                JobRoute::Unavailable(UNCONFIRMED_LEADER.into())
+            };
         }
         let Some((leader, addr)) = self.raft.leader_address() else {
             return JobRoute::Unavailable(NO_ACTIVE_MASTER.into());
@@ -107,7 +121,11 @@ impl MasterCluster {
 
 impl ActiveMaster for MasterCluster {
     fn is_active(&self) -> bool {
-        self.raft.raft.metrics().borrow_watched().state == ServerState::Leader
+        self.raft.lease_token().is_some()
+    }
+
+    fn unconfirmed(&self) -> Option<&'static str> {
+        self.unconfirmed_leader().then_some(UNCONFIRMED_LEADER)
     }
 
     fn route(&self) -> Pin<Box<dyn Future<Output = JobRoute> + Send + '_>> {
@@ -117,7 +135,11 @@ impl ActiveMaster for MasterCluster {
     fn route_member(&self) -> Pin<Box<dyn Future<Output = JobRoute> + Send + '_>> {
         let m = self.raft.raft.metrics().borrow_watched().clone();
         let route = if m.state == ServerState::Leader {
-            JobRoute::Local
+            if self.raft.lease_token().is_some() {
+                JobRoute::Local
+            } else {
+                JobRoute::Unavailable(UNCONFIRMED_LEADER.into())
+            }
         } else {
             match self.raft.leader_address() {
                 Some((_, addr)) => JobRoute::Forward(addr),
@@ -134,10 +156,13 @@ impl MemberDirectory for MasterCluster {
         let term = m.vote.leader_id().term.to_string();
         let membership = m.membership_config.membership().clone();
         let voters: Vec<NodeId> = membership.voter_ids().collect();
+        // This master is named active only while its lease holds (see `UNCONFIRMED_LEADER`).
+        let me = self.raft.node_id;
+        let confirmed = self.raft.lease_token().is_some();
         let mut rows: Vec<MemberRow> = membership
             .nodes()
             .map(|(id, node)| {
-                let leads = m.current_leader == Some(*id);
+                let leads = m.current_leader == Some(*id) && (*id != me || confirmed);
                 let state = if leads {
                     "LEADER"
                 } else if voters.contains(id) {

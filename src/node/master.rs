@@ -109,6 +109,7 @@ pub async fn run(
         workers: workers.clone(),
         strategy: engine.slot_service.slot_allocate_strategy,
         schedule: engine.job_schedule_strategy,
+        takeover_worker_wait: engine.takeover_worker_wait,
     });
     let jobs = JobManager::with_store(
         Arc::new(store),

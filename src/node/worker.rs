@@ -95,7 +95,7 @@ pub async fn run(
         http_address: greet_http.clone(),
     });
     let router = tonic::transport::Server::builder()
-        .add_service(WorkerGrpc::server(runtime.clone(), &cluster))
+        .add_service(WorkerGrpc::server(runtime.clone(), &cluster, &me.worker_id))
         .add_service(greeter.into_server(&cluster));
     let serve_token = shutdown.token();
     shutdown.tracker().spawn(async move {

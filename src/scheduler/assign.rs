@@ -216,7 +216,7 @@ pub fn assign(
                 continue;
             };
             let l = &mut ledgers[i];
-            if l.worker.holds(g.slot, job_id, g.epoch) && l.occupied.insert(g.slot) {
+            if l.worker.holds(g.slot, job_id, g.epoch) && l.occupy(g.slot) {
                 out.grants.insert(*loc, g.clone());
                 out.adopted.insert(*loc);
             }
@@ -310,11 +310,18 @@ fn place(
     Ok(())
 }
 
-/// One worker's slots during a solve.
+/// One worker's slots during a solve. Every question a placement asks of it (free slots, usage,
+/// the lowest free slot) is answered from counters and a cursor, not by scanning `occupied`,
+/// so placing n tasks costs O(n log n) per worker rather than O(n²).
 struct Ledger<'a> {
     worker: &'a WorkerProfile,
     /// Slot numbers taken: by other jobs, by adopted grants, by grants made in this solve.
     occupied: BTreeSet<SlotId>,
+    /// How many of `occupied` count against the capacity (below it; all of them when dynamic).
+    used: u32,
+    /// Every slot number below this is occupied (slots are only ever added during a solve), so
+    /// the lowest free slot is found from here.
+    next_free: SlotId,
     /// Slots other jobs held before this solve (SYSTEM_LOAD's per-slot load estimate).
     held_before: usize,
     /// Grants made on this worker in this solve.
@@ -329,30 +336,57 @@ impl<'a> Ledger<'a> {
             .filter(|h| h.job_id != job_id)
             .map(|h| h.slot)
             .collect();
-        Ledger {
+        let mut ledger = Ledger {
             worker,
             held_before: occupied.len(),
-            occupied,
+            occupied: BTreeSet::new(),
+            used: 0,
+            next_free: 0,
             granted: 0,
+        };
+        for slot in occupied {
+            ledger.occupy(slot);
         }
+        ledger
+    }
+
+    /// The highest slot number plus one that counts against the capacity.
+    fn limit(&self) -> SlotId {
+        match self.worker.capacity {
+            SlotCapacity::Static(n) => n,
+            SlotCapacity::Dynamic => SlotId::MAX,
+        }
+    }
+
+    /// Marks `slot` taken; `false` if it already was.
+    fn occupy(&mut self, slot: SlotId) -> bool {
+        let new = self.occupied.insert(slot);
+        if new && slot < self.limit() {
+            self.used += 1;
+        }
+        new
     }
 
     /// Free slots, `None` when unlimited.
     fn free(&self) -> Option<u32> {
         match self.worker.capacity {
             SlotCapacity::Dynamic => None,
-            SlotCapacity::Static(n) => Some(n - self.occupied.range(..n).count() as u32),
+            SlotCapacity::Static(n) => Some(n - self.used),
         }
     }
 
     /// Takes the lowest free slot number.
     fn take(&mut self) -> Option<SlotId> {
-        let limit = match self.worker.capacity {
-            SlotCapacity::Static(n) => n,
-            SlotCapacity::Dynamic => SlotId::MAX,
-        };
-        let slot = (0..limit).find(|s| !self.occupied.contains(s))?;
-        self.occupied.insert(slot);
+        let limit = self.limit();
+        let mut slot = self.next_free;
+        while slot < limit && self.occupied.contains(&slot) {
+            slot += 1;
+        }
+        if slot >= limit {
+            return None;
+        }
+        self.occupy(slot);
+        self.next_free = slot + 1;
         self.granted += 1;
         Some(slot)
     }
@@ -362,9 +396,7 @@ impl<'a> Ledger<'a> {
         match self.worker.capacity {
             SlotCapacity::Dynamic => DYNAMIC_SLOT_USAGE,
             SlotCapacity::Static(0) => 1.0,
-            SlotCapacity::Static(n) => {
-                f64::from(self.occupied.range(..n).count() as u32) / f64::from(n)
-            }
+            SlotCapacity::Static(n) => f64::from(self.used) / f64::from(n),
         }
     }
 

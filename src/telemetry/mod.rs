@@ -25,6 +25,10 @@ use tracing_subscriber::EnvFilter;
 /// Filter used when `RUST_LOG` is unset. openraft logs every vote and log step at info, which
 /// would bury the node's own lines in the journal; its warnings and errors still show.
 const DEFAULT_FILTER: &str = "info,openraft=warn";
+/// Always added to the filter, even to a `RUST_LOG` that names sqlparser: at debug level it
+/// prints the whole expression tree at every operator it parses, which for a long SQL transform
+/// query is quadratic work and recursion deep enough to overflow a runtime thread's stack.
+const SQLPARSER_CAP: &str = "sqlparser=info";
 
 #[derive(Debug, thiserror::Error)]
 pub enum TelemetryError {
@@ -89,7 +93,8 @@ pub fn init(identifier: &str, job_log_dir: Option<&Path>) -> Result<LogTarget, T
             EnvFilter::try_new(&f).map_err(|e| TelemetryError::Filter(e.to_string()))?
         }
         _ => EnvFilter::new(DEFAULT_FILTER),
-    };
+    }
+    .add_directive(SQLPARSER_CAP.parse().expect("a valid directive"));
     let setting = std::env::var("SEATUNNEL_LOG_TARGET").ok();
     let target = choose_target(setting.as_deref(), journal_stream::stderr_is_journal())?;
     let job_layer = match job_log_dir {

@@ -478,6 +478,7 @@ mod tests {
         };
         let deploy = |token| WorkerRequest {
             token,
+            worker_id: "w".into(),
             call: WorkerCall::Deploy {
                 job: job.clone(),
                 key,
@@ -545,6 +546,7 @@ mod tests {
             };
             let req = WorkerRequest {
                 token: t(1, 1),
+                worker_id: "w".into(),
                 call,
             };
             assert_eq!(w.handle(req).await, WorkerReply::Done);

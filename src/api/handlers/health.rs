@@ -7,13 +7,20 @@ use crate::api::ApiState;
 
 pub fn health(state: &ApiState) -> Json {
     let ready = state.jobs.accepting();
-    json!({
+    let active = state.active_master();
+    let mut body = json!({
         "status": if ready { "UP" } else { "DOWN" },
         "live": true,
         "ready": ready,
         "isMaster": state.node.is_master,
+        "activeMaster": active.as_ref().map_or(state.node.is_master, |a| a.is_active()),
         "runningJobs": state.jobs.counts().running,
         "uptimeSeconds": state.started.elapsed().as_secs(),
         "version": env!("CARGO_PKG_VERSION"),
-    })
+    });
+    // A master that Raft calls leader but no majority confirmed: it says why it does not act.
+    if let Some(why) = active.and_then(|a| a.unconfirmed()) {
+        body["leadership"] = Json::String(why.to_string());
+    }
+    body
 }

@@ -11,7 +11,8 @@ use crate::coordinator::{JobInfo, StateFilter};
 
 /// `projectVersion`: this build's version.
 const PROJECT_VERSION: &str = env!("CARGO_PKG_VERSION");
-/// `gitCommitAbbrev`: set `SEATUNNEL_GIT_COMMIT_ABBREV` when building to report the commit.
+/// `gitCommitAbbrev`: the commit `build.rs` embeds from git (or `SEATUNNEL_GIT_COMMIT_ABBREV` set
+/// by the builder); "unknown" only for a build outside a checkout.
 const GIT_COMMIT_ABBREV: Option<&str> = option_env!("SEATUNNEL_GIT_COMMIT_ABBREV");
 /// Slots are dynamic (unlimited), which SeaTunnel reports as 0 total and 0 unassigned.
 const DYNAMIC_SLOTS: &str = "0";

@@ -109,7 +109,7 @@ fn param_text(v: &Json) -> String {
 }
 
 /// One stop request: the id and whether to take a savepoint first.
-fn stop_one(state: &ApiState, body: &Json) -> Result<i64, ApiError> {
+async fn stop_one(state: &ApiState, body: &Json) -> Result<i64, ApiError> {
     let Json::Object(map) = body else {
         return Err(ApiError::bad_request(
             "each stop request must be a JSON object such as {\"jobId\": 733584788375666689, \"isStopWithSavePoint\": false}",
@@ -119,24 +119,25 @@ fn stop_one(state: &ApiState, body: &Json) -> Result<i64, ApiError> {
         .ok_or_else(|| ApiError::bad_request(STOP_WITHOUT_JOB_ID))?;
     state
         .jobs
-        .stop(job_id, json_flag(map.get("isStopWithSavePoint")))?;
+        .stop(job_id, json_flag(map.get("isStopWithSavePoint")))
+        .await?;
     Ok(job_id)
 }
 
-pub fn stop_job(state: &ApiState, body: &[u8]) -> Result<Json, ApiError> {
-    let job_id = stop_one(state, &json_body(body)?)?;
+pub async fn stop_job(state: &ApiState, body: &[u8]) -> Result<Json, ApiError> {
+    let job_id = stop_one(state, &json_body(body)?).await?;
     Ok(json!({"jobId": job_id.to_string()}))
 }
 
 /// Answers `[{"jobId": <number>}]` in input order (numbers here, strings in `/stop-job`, as in
 /// SeaTunnel).
-pub fn stop_jobs(state: &ApiState, body: &[u8]) -> Result<Json, ApiError> {
+pub async fn stop_jobs(state: &ApiState, body: &[u8]) -> Result<Json, ApiError> {
     let Json::Array(items) = json_body(body)? else {
         return Err(ApiError::bad_request(INVALID_JSON));
     };
     let mut out = Vec::with_capacity(items.len());
     for item in &items {
-        out.push(json!({"jobId": stop_one(state, item)?}));
+        out.push(json!({"jobId": stop_one(state, item).await?}));
     }
     Ok(Json::Array(out))
 }

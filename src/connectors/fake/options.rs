@@ -22,6 +22,9 @@ pub const CATALOG_NAME: &str = "FakeSource";
 const DEFAULT_ROW_NUM: i64 = 5;
 /// `split.num`: splits per reader.
 const DEFAULT_SPLIT_NUM: i64 = 1;
+/// The most `split.num` a reader may plan: each split is an entry the reader keeps, so the
+/// bound keeps a job's memory independent of one option; real jobs use a handful.
+pub const MAX_SPLIT_NUM: i64 = 10_000;
 /// `split.read-interval`: milliseconds between two splits of one reader.
 const DEFAULT_SPLIT_READ_INTERVAL_MS: i64 = 1;
 /// `map.size`, `array.size`, `bytes.length`, `string.length`.
@@ -152,7 +155,15 @@ fn parse_table(options: &Options) -> Result<TableConfig, ConnectorError> {
     };
     Ok(TableConfig {
         row_num: count(options, "row.num", DEFAULT_ROW_NUM, 0)?,
-        split_num: count(options, "split.num", DEFAULT_SPLIT_NUM, 1)?,
+        split_num: match count(options, "split.num", DEFAULT_SPLIT_NUM, 1)? {
+            n if n as i64 > MAX_SPLIT_NUM => {
+                return Err(options.over_limit(
+                    "split.num",
+                    format!("must be at most {MAX_SPLIT_NUM}, got {n}; the limit bounds what one job may cost a node"),
+                ))
+            }
+            n => n,
+        },
         split_read_interval: Duration::from_millis(count(
             options,
             "split.read-interval",

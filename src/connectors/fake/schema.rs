@@ -18,7 +18,7 @@ use serde_json::{Map, Value as Json};
 use crate::connector::{ConnectorError, Options};
 use crate::data::{
     ColumnMeta, ConstraintColumn, ConstraintKey, ConstraintKind, DataType, Field, PrimaryKey,
-    SortOrder, TableMeta, TablePath, TableSchema,
+    SortOrder, TableMeta, TablePath, TableSchema, TypeError,
 };
 
 /// The table path SeaTunnel gives a source table that names none (`TablePath.DEFAULT`).
@@ -64,8 +64,14 @@ pub fn parse_schema(options: &Options, catalog: &str) -> Result<ParsedSchema, Co
             let map = schema
                 .object("fields")
                 .map_err(|_| err("fields", "must be an object of name = type entries".into()))?;
-            let fields = fields_from_map(map.into_iter().flatten())
-                .map_err(|(name, e)| err("fields", format!("field '{name}': {e}")))?;
+            let fields = fields_from_map(map.into_iter().flatten()).map_err(|(name, e)| {
+                let message = format!("field '{name}': {e}");
+                if e.too_deep {
+                    options.over_limit(&key("fields"), message)
+                } else {
+                    err("fields", message)
+                }
+            })?;
             let defaults = vec![None; fields.len()];
             (fields, defaults, Vec::new())
         }
@@ -119,12 +125,12 @@ fn table_path(options: &Options, schema: &Options) -> Result<TablePath, Connecto
 
 fn fields_from_map<'a>(
     entries: impl Iterator<Item = (&'a String, &'a Json)>,
-) -> Result<Vec<Field>, (String, String)> {
+) -> Result<Vec<Field>, (String, TypeError)> {
     entries
         .map(|(name, ty)| {
             DataType::from_json(ty)
                 .map(|t| Field::new(name.clone(), t))
-                .map_err(|e| (name.clone(), e.to_string()))
+                .map_err(|e| (name.clone(), e))
         })
         .collect()
 }

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::cluster::wire::{GroupEnd, GroupKey, WireMetrics};
 use crate::coordinator::store::{FinishedJob, JobStore, JobStoreError, RunningJob, StoreWrite};
 use crate::map::MapId;
-use crate::raft::{Command, MasterRaft};
+use crate::raft::{Command, Guard, MasterRaft};
 
 /// Record kinds under `engine_runningJobState`.
 const KIND_GROUP: u8 = 0;
@@ -337,6 +337,17 @@ impl JobStore for RaftJobStore {
         let job_id = job.job_id;
         let cmd = Command::default()
             .delete(MapId::FinishedJobState, job_key(job_id))
+            .put(MapId::RunningJobInfo, job_key(job_id), encode(&job));
+        Box::pin(self.write(job_id, cmd))
+    }
+
+    fn update_running(&self, job: RunningJob) -> StoreWrite<'_> {
+        let job_id = job.job_id;
+        let cmd = Command::default()
+            .guard(Guard::Present {
+                map: MapId::RunningJobInfo,
+                key: job_key(job_id),
+            })
             .put(MapId::RunningJobInfo, job_key(job_id), encode(&job));
         Box::pin(self.write(job_id, cmd))
     }

@@ -13,11 +13,11 @@
 //! and ends of the replaced placement are never recorded again (their epoch differs), so a late
 //! end from the old placement cannot pass for the new one's.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::cluster::wire::{GroupEnd, JobSpec, WireInfos};
 use crate::connector::JobMode;
-use crate::scheduler::{assign, Epoch, Problem, ResourceRequest};
+use crate::scheduler::{assign, Epoch, Problem, ResourceRequest, WAIT_RECHECK_INTERVAL};
 
 use super::raft_store::PipelineRecord;
 use super::runner::{split, stored_assignment, Driver, GroupsOutcome, PipelineTasks};
@@ -111,21 +111,45 @@ impl Driver {
         let mut request = ResourceRequest::for_job(job_id, &self.plan.config, &self.plan.dag)
             .map_err(|e| RestartError::Failed(e.to_string()))?;
         request.pipelines.retain(|d| d.pipeline == p.pipeline);
-        let workers = self.ctx.workers.live();
-        let problem = Problem {
-            request: &request,
-            workers: &workers,
-            strategy: self.ctx.strategy,
-            seed: job_id as u64 ^ u64::from(attempt),
-            epoch: Epoch(chrono::Utc::now().timestamp_micros().max(0) as u64),
+        let wait_until = self.began + self.ctx.takeover_worker_wait;
+        let mut said_waiting = false;
+        let (placed, workers) = loop {
+            let workers = self.ctx.workers.live();
+            let problem = Problem {
+                request: &request,
+                workers: &workers,
+                strategy: self.ctx.strategy,
+                seed: job_id as u64 ^ u64::from(attempt),
+                epoch: Epoch(chrono::Utc::now().timestamp_micros().max(0) as u64),
+            };
+            match assign(&problem, None) {
+                Ok(placed) => break (placed, workers),
+                Err(e) if Instant::now() < wait_until => {
+                    if !said_waiting {
+                        said_waiting = true;
+                        tracing::warn!(
+                            job_id,
+                            pipeline = p.pipeline,
+                            "pipeline {} waits up to {} s from the takeover for workers to come back: {e}",
+                            p.pipeline,
+                            self.ctx.takeover_worker_wait.as_secs()
+                        );
+                    }
+                    tokio::select! {
+                        _ = self.ctx.workers.next_beat(WAIT_RECHECK_INTERVAL) => {}
+                        _ = self.control.cancel.cancelled() => return Err(RestartError::Canceled),
+                    }
+                }
+                Err(e) => {
+                    return Err(RestartError::Failed(format!(
+                        "cannot restart pipeline {} after losing worker {}: {e}; workers may wait up to seatunnel.engine.takeover-worker-wait-seconds ({} s) after a takeover",
+                        p.pipeline,
+                        lost.join(", "),
+                        self.ctx.takeover_worker_wait.as_secs()
+                    )))
+                }
+            }
         };
-        let placed = assign(&problem, None).map_err(|e| {
-            RestartError::Failed(format!(
-                "cannot restart pipeline {} after losing worker {}: {e}",
-                p.pipeline,
-                lost.join(", ")
-            ))
-        })?;
         let stored = stored_assignment(&placed, &workers);
         let next = split(&stored)
             .into_iter()

@@ -57,6 +57,10 @@ pub struct ClusterContext {
     pub workers: Arc<WorkerRegistry>,
     pub strategy: AllocateStrategy,
     pub schedule: ScheduleStrategy,
+    /// `takeover-worker-wait-seconds`: from the start of a driver (a submission, or this
+    /// master's takeover), how long a pipeline restart waits for enough live workers before the
+    /// attempt fails. After a full restart workers come back in any order.
+    pub takeover_worker_wait: Duration,
 }
 
 #[derive(Clone)]
@@ -111,7 +115,8 @@ pub(super) struct Driver {
     pub(super) plan: Arc<JobPlan>,
     pub(super) control: JobControl,
     checkpoint: CheckpointSettings,
-    began: Instant,
+    /// When this driver started: the submission, or this master's takeover of the job.
+    pub(super) began: Instant,
 }
 
 /// How a pipeline's groups ended, as the driver saw it.
@@ -172,7 +177,7 @@ impl Driver {
                         "taken-over job had no slots yet; placing it"
                     );
                 }
-                self.place().await?
+                self.place(restore).await?
             }
         };
         self.control.set(JobStatus::Running);
@@ -197,8 +202,10 @@ impl Driver {
         }
     }
 
-    /// Places every task, waiting (PENDING) or failing as `job-schedule-strategy` says.
-    async fn place(&self) -> Result<StoredAssignment, Failure> {
+    /// Places every task, waiting (PENDING) or failing as `job-schedule-strategy` says. A job
+    /// taken over from another master waits for workers up to `takeover-worker-wait-seconds`
+    /// even under REJECT: after a full restart they come back in any order.
+    async fn place(&self, taken_over: bool) -> Result<StoredAssignment, Failure> {
         let request = ResourceRequest::for_job(self.job_id(), &self.plan.config, &self.plan.dag)
             .map_err(|e| (JobStatus::Failed, e.to_string()))?;
         loop {
@@ -225,8 +232,12 @@ impl Driver {
                     self.control.set(JobStatus::Scheduled);
                     return Ok(stored);
                 }
-                Decision::Reject(e) => return Err((JobStatus::Failed, e.to_string())),
-                Decision::Wait(e) => {
+                Decision::Reject(e)
+                    if !(taken_over && self.began.elapsed() < self.ctx.takeover_worker_wait) =>
+                {
+                    return Err((JobStatus::Failed, e.to_string()))
+                }
+                Decision::Reject(e) | Decision::Wait(e) => {
                     self.control.set(JobStatus::Pending);
                     tracing::info!(job_id = self.job_id(), "job waits for slots: {e}");
                     tokio::select! {
@@ -407,6 +418,8 @@ impl Driver {
         completed: u64,
     ) -> Result<GroupsOutcome, Failure> {
         let job_id = self.job_id();
+        // Looked up once per recorded end on every round: a set, not a scan of the groups.
+        let keys: BTreeSet<GroupKey> = p.groups.iter().map(|g| group_key(job_id, g)).collect();
         let mut deployed: BTreeSet<usize> = BTreeSet::new();
         let mut lost: BTreeMap<usize, GroupEnd> = BTreeMap::new();
         let mut lost_workers: BTreeMap<usize, String> = BTreeMap::new();
@@ -426,7 +439,7 @@ impl Driver {
             let mut ends: BTreeMap<usize, GroupEnd> = records
                 .into_iter()
                 // Ends of this placement only (same epoch), never of one a restart replaced.
-                .filter(|r| p.groups.iter().any(|g| group_key(job_id, g) == r.key))
+                .filter(|r| keys.contains(&r.key))
                 .map(|r| (r.key.group, r.end))
                 .collect();
             for (g, e) in &lost {
@@ -570,8 +583,12 @@ impl Driver {
     /// A worker is lost once the detector says so. One this master has not heard from yet (a
     /// new active master) is lost when its recorded address refused connections until suspected
     /// (the probes find that in seconds), or after the detection time from the start of this
-    /// driver, which covers a worker that neither answers nor refuses.
+    /// driver, which covers a worker that neither answers nor refuses. One whose address now
+    /// answers as a new process (it restarted) is lost at once.
     fn worker_lost(&self, worker_id: &str) -> bool {
+        if self.ctx.workers.was_replaced(worker_id) {
+            return true;
+        }
         if self.ctx.workers.is_alive(worker_id) {
             return false;
         }
@@ -614,10 +631,24 @@ impl Driver {
                 .map_err(|e| CallError::Unreachable(e.to_string()))?,
         };
         match client
-            .call_worker_within(&WorkerRequest { token, call }, limit)
+            .call_worker_within(
+                &WorkerRequest {
+                    token,
+                    worker_id: grant.worker_id.clone(),
+                    call,
+                },
+                limit,
+            )
             .await
         {
             Ok(WorkerReply::Failed(e)) => Err(CallError::Failed(e)),
+            Ok(WorkerReply::NotThisWorker { id }) => {
+                self.ctx.workers.incarnation_ended(&grant.worker_id, &id);
+                Err(CallError::Unreachable(format!(
+                    "worker {} at {} was restarted (now {id}); its task groups are gone",
+                    grant.worker_id, grant.worker_address
+                )))
+            }
             Ok(WorkerReply::StaleToken { highest }) => Err(CallError::Deposed(highest)),
             Ok(reply) => Ok(reply),
             Err(e @ WireError::Unreachable { .. }) => {

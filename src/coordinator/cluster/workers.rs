@@ -60,6 +60,11 @@ pub struct WorkerRegistry {
     /// (a new active master after a restart): a dead one is known in seconds instead of after
     /// the detector's full silence time.
     unheard: Mutex<BTreeMap<WorkerId, ConnectionFaults>>,
+    /// Worker ids whose process was replaced by a new one at the same address, with when this
+    /// master learned it: their groups are gone at once, without waiting for the detector's
+    /// silence time (the new process answers pings, so silence would never come). Entries
+    /// older than the detection time are dropped: by then every driver counts them lost anyway.
+    replaced: Mutex<BTreeMap<WorkerId, Duration>>,
     /// When each worker was last probed (see [`WorkerRegistry::claim_probe`]).
     probed: Mutex<BTreeMap<WorkerId, Duration>>,
     /// Bumped on every heartbeat, so waiters re-check what they wait for.
@@ -79,6 +84,7 @@ impl WorkerRegistry {
             origin: Instant::now(),
             workers: Mutex::new(BTreeMap::new()),
             unheard: Mutex::new(BTreeMap::new()),
+            replaced: Mutex::new(BTreeMap::new()),
             probed: Mutex::new(BTreeMap::new()),
             beats: watch::channel(0).0,
         }
@@ -110,6 +116,20 @@ impl WorkerRegistry {
         if !workers.contains_key(&id) {
             let client =
                 MemberClient::new(&hb.address, &self.cluster).map_err(|e| e.to_string())?;
+            let earlier: Vec<WorkerId> = workers
+                .iter()
+                .filter(|(other, e)| **other != id && e.profile.address == hb.address)
+                .map(|(other, _)| other.clone())
+                .collect();
+            for old in earlier {
+                workers.remove(&old);
+                tracing::warn!(
+                    worker = %id, replaced = %old, address = %hb.address,
+                    "worker at {} restarted: {old} is gone and its task groups are lost; their pipelines restart as for a lost worker",
+                    hb.address
+                );
+                self.mark_replaced(old, now);
+            }
             tracing::info!(worker = %id, address = %hb.address, "worker registered");
             workers.insert(
                 id.clone(),
@@ -162,6 +182,38 @@ impl WorkerRegistry {
         drop(workers);
         self.beats.send_modify(|n| *n += 1);
         Ok(())
+    }
+
+    fn mark_replaced(&self, old: WorkerId, now: Duration) {
+        let keep = self.detection_time();
+        let mut replaced = self
+            .replaced
+            .lock()
+            .expect("replaced workers lock poisoned");
+        replaced.retain(|_, at| now.saturating_sub(*at) <= keep);
+        replaced.insert(old, now);
+    }
+
+    /// The worker `old` answered as another process (`new`) at its address: `old` is gone.
+    pub fn incarnation_ended(&self, old: &str, new: &str) {
+        let key = WorkerId(old.to_string());
+        let removed = self.lock().remove(&key).is_some();
+        if removed || !self.was_replaced(old) {
+            tracing::warn!(
+                replaced = old, worker = new,
+                "worker {old} was replaced by a new process {new} at its address; its task groups are lost"
+            );
+        }
+        self.mark_replaced(key, self.now());
+        self.beats.send_modify(|n| *n += 1);
+    }
+
+    /// Whether the process `id` is known to be replaced by a new one at its address.
+    pub fn was_replaced(&self, id: &str) -> bool {
+        self.replaced
+            .lock()
+            .expect("replaced workers lock poisoned")
+            .contains_key(&WorkerId(id.to_string()))
     }
 
     fn alive(&self, e: &Entry, now: Duration) -> bool {
@@ -327,10 +379,11 @@ mod tests {
         )
     }
 
+    /// A heartbeat of worker `id`; every id has an address of its own (`<id>.test:5802`).
     fn beat(id: &str, running: Vec<RunningGroup>) -> Heartbeat {
         Heartbeat {
             worker_id: id.into(),
-            address: "127.0.0.1:5802".into(),
+            address: format!("{id}.test:5802"),
             http: Some("127.0.0.1:8080".into()),
             tags: BTreeMap::from([("zone".into(), "a".into())]),
             dynamic_slot: false,
@@ -452,6 +505,34 @@ mod tests {
         r.heartbeat(&beat("w9", Vec::new())).unwrap();
         assert!(!r.refused_unheard("w9"));
         assert!(r.is_alive("w9"));
+    }
+
+    /// A worker killed and started again at its address is a new process with a new id. Its
+    /// first heartbeat ends the old one at once: the old groups are lost now, not after the
+    /// detector's silence time (the address answers, so silence would never come).
+    #[tokio::test(start_paused = true)]
+    async fn a_new_process_at_a_known_address_ends_the_old_one_at_once() {
+        let r = registry();
+        r.heartbeat(&beat("w1", Vec::new())).unwrap();
+        r.heartbeat(&beat("w2", Vec::new())).unwrap();
+        let restarted = Heartbeat {
+            worker_id: "w1-again".into(),
+            ..beat("w1", Vec::new())
+        };
+        r.heartbeat(&restarted).unwrap();
+        assert!(r.was_replaced("w1"));
+        assert!(!r.is_alive("w1"));
+        assert!(r.is_alive("w1-again") && r.is_alive("w2"));
+        assert!(!r.was_replaced("w2"), "another address is another worker");
+        let ids: Vec<String> = r.summaries().into_iter().map(|s| s.id).collect();
+        assert_eq!(ids.len(), 2, "listed once: {ids:?}");
+        // A call that the new process refused as meant for the old one says the same.
+        r.incarnation_ended("w2", "w2-again");
+        assert!(r.was_replaced("w2") && !r.is_alive("w2"));
+        // Remembered for the detection time only: by then every driver counts it lost anyway.
+        tokio::time::advance(r.detection_time() + Duration::from_secs(1)).await;
+        r.incarnation_ended("w3", "w3-again");
+        assert!(!r.was_replaced("w1") && r.was_replaced("w3"));
     }
 
     #[tokio::test(start_paused = true)]

@@ -53,6 +53,9 @@ pub struct ParseError {
     pub origin: String,
     pub pos: Pos,
     pub message: String,
+    /// The text nests deeper than [`crate::job::depth::MAX_NESTING`]: a limit of ours, not a
+    /// syntax error, so the REST API answers 400 rather than a config failure.
+    pub too_deep: bool,
 }
 
 impl ParseError {
@@ -61,6 +64,14 @@ impl ParseError {
             origin: origin.to_string(),
             pos,
             message: message.into(),
+            too_deep: false,
+        }
+    }
+
+    pub(crate) fn too_deep(origin: &str, pos: Pos) -> ParseError {
+        ParseError {
+            too_deep: true,
+            ..ParseError::new(origin, pos, crate::job::depth::too_deep_message())
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use super::lexer::{Subst, Tok, Token};
 use super::{ParseError, Pos};
+use crate::job::depth::MAX_NESTING;
 
 /// Keys that start an `include` statement when followed by a resource.
 const INCLUDE_KEYWORD: &str = "include";
@@ -48,6 +49,9 @@ struct Parser<'a> {
     tokens: &'a [Token],
     i: usize,
     origin: &'a str,
+    /// Objects and lists open around the cursor; never above [`MAX_NESTING`], so the recursion
+    /// below (and every later walk of the tree) stays shallow whatever the input.
+    depth: usize,
 }
 
 /// What an object body runs to: the end of the file (the braceless root) or a `}`.
@@ -74,6 +78,19 @@ impl<'a> Parser<'a> {
         while self.peek().tok == Tok::Newline {
             self.bump();
         }
+    }
+
+    /// Enters an object or list opened at `pos`; the caller leaves it with [`Parser::leave`].
+    fn enter(&mut self, pos: Pos) -> Result<(), ParseError> {
+        if self.depth >= MAX_NESTING {
+            return Err(ParseError::too_deep(self.origin, pos));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
     }
 
     fn err(&self, pos: Pos, message: impl Into<String>) -> ParseError {
@@ -213,12 +230,18 @@ impl<'a> Parser<'a> {
                 }
                 Tok::LBrace => {
                     self.bump();
+                    self.enter(t.pos)?;
                     let opened = if pieces.is_empty() { key_pos } else { t.pos };
-                    PieceKind::Object(self.fields(End::Brace, &format!("'{key}'"), opened)?)
+                    let object = self.fields(End::Brace, &format!("'{key}'"), opened)?;
+                    self.leave();
+                    PieceKind::Object(object)
                 }
                 Tok::LBracket => {
                     self.bump();
-                    PieceKind::Array(self.array(key, t.pos)?)
+                    self.enter(t.pos)?;
+                    let items = self.array(key, t.pos)?;
+                    self.leave();
+                    PieceKind::Array(items)
                 }
                 _ => break,
             };
@@ -278,11 +301,13 @@ pub(crate) fn parse_document(tokens: &[Token], origin: &str) -> Result<Object, P
         tokens,
         i: 0,
         origin,
+        depth: 0,
     };
     p.skip_newlines();
     let t = p.peek();
     match t.tok {
         Tok::LBrace => {
+            // The document's own braces are not a level: `{…}` and a braceless root nest alike.
             p.bump();
             let obj = p.fields(End::Brace, "the document", t.pos)?;
             p.skip_newlines();

@@ -236,3 +236,36 @@ fn scalar_values_read_like_seatunnel_variables() {
     assert_eq!(parse_scalar("${x}"), None);
     assert_eq!(parse_scalar("{a = 1}"), Some(json!({"a": 1})));
 }
+
+/// A small text nested thousands deep once overflowed the stack of the thread parsing it (a
+/// tokio worker, aborting the node). The parser now stops at the limit with an error naming it;
+/// this runs on a test thread's 2 MiB stack, like a runtime worker's.
+#[test]
+fn nesting_stops_at_the_limit_with_an_error_naming_it() {
+    use crate::job::depth::MAX_NESTING;
+    for text in [
+        format!("x = {}{}", "[".repeat(2000), "]".repeat(2000)),
+        format!("{}1{}", "{a=".repeat(2000), "}".repeat(2000)),
+        format!("x = {}", "{a:[".repeat(2000)),
+    ] {
+        let e = parse_with(&text, &[], &[]).unwrap_err();
+        assert!(
+            e.contains(&format!("nest deeper than {MAX_NESTING} levels")),
+            "{e}"
+        );
+        assert!(e.starts_with("job.conf:1:"), "names the place: {e}");
+    }
+    // At the limit is fine: the document's own root is not a level.
+    let deepest = format!(
+        "x = {}1{}",
+        "[".repeat(MAX_NESTING),
+        "]".repeat(MAX_NESTING)
+    );
+    assert!(parse_with(&deepest, &[], &[]).is_ok());
+    let one_more = format!(
+        "x = {}1{}",
+        "[".repeat(MAX_NESTING + 1),
+        "]".repeat(MAX_NESTING + 1)
+    );
+    assert!(parse_with(&one_more, &[], &[]).is_err());
+}

@@ -3,6 +3,8 @@
 //! and every node gets its SeaTunnel result type. Anything SeaTunnel's SQL transform does not
 //! offer fails here, naming the construct.
 
+use std::cell::Cell;
+
 use sqlparser::ast::{
     self, BinaryOperator, CastKind, CeilFloorKind, DateTimeField, FunctionArg, FunctionArgExpr,
     FunctionArguments, Ident, ObjectNamePart, TrimWhereField, UnaryOperator,
@@ -22,7 +24,20 @@ pub struct Compiler<'s> {
     pub input: &'s TableSchema,
     /// The FROM table name, which may qualify columns (`fake.id`).
     pub table: String,
+    /// Expressions open around the one being compiled, at most [`MAX_SQL_NESTING`].
+    depth: Cell<usize>,
 }
+
+/// How deeply one SQL expression may nest (operands of operators, function arguments, CASE
+/// branches). Compiling, evaluating and dropping an expression recurse once per level, and a
+/// chain like `a+a+…+a` nests one level per operator, so without a bound a long query
+/// overflowed a thread's stack. Real transform queries nest a few levels.
+pub const MAX_SQL_NESTING: usize = 128;
+/// Below this much free stack a nested compile continues on a new segment ([`stacker`]): more
+/// than one level's frames in a debug build (~20 KiB).
+const STACK_RED_ZONE: usize = 128 * 1024;
+/// Size of each extra stack segment; a few cover the deepest expression allowed.
+const STACK_SEGMENT: usize = 1024 * 1024;
 
 fn not_supported(what: impl Into<String>) -> SqlError {
     SqlError::NotSupported(what.into())
@@ -102,7 +117,15 @@ fn typed_string(data_type: &ast::DataType, value: &ast::Value) -> Result<Value, 
     })
 }
 
-impl Compiler<'_> {
+impl<'s> Compiler<'s> {
+    pub fn new(input: &'s TableSchema, table: String) -> Compiler<'s> {
+        Compiler {
+            input,
+            table,
+            depth: Cell::new(0),
+        }
+    }
+
     /// The index of a top-level column: exact name first, then a unique case-insensitive match.
     fn column_index(&self, name: &str) -> Option<usize> {
         self.input.index_of(name).or_else(|| {
@@ -185,7 +208,21 @@ impl Compiler<'_> {
         Ok(Expr::new(Kind::Path { column, steps }, ty.clone()))
     }
 
+    /// Compiles `e`, refusing expressions nested deeper than [`MAX_SQL_NESTING`].
     pub fn expr(&self, e: &ast::Expr) -> Result<Expr, SqlError> {
+        let depth = self.depth.get();
+        if depth >= MAX_SQL_NESTING {
+            return Err(SqlError::TooDeep {
+                limit: MAX_SQL_NESTING,
+            });
+        }
+        self.depth.set(depth + 1);
+        let compiled = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.expr_here(e));
+        self.depth.set(depth);
+        compiled
+    }
+
+    fn expr_here(&self, e: &ast::Expr) -> Result<Expr, SqlError> {
         use ast::Expr as E;
         match e {
             E::Identifier(ident) => self.column(&ident.value),
@@ -586,16 +623,40 @@ mod tests {
 
     fn compile(sql: &str) -> Result<Expr, SqlError> {
         let s = schema();
-        let c = Compiler {
-            input: &s,
-            table: "fake".into(),
-        };
+        let c = Compiler::new(&s, "fake".into());
         let e = Parser::new(&GenericDialect {})
             .try_with_sql(sql)
             .unwrap()
             .parse_expr()
             .unwrap();
         c.expr(&e)
+    }
+
+    /// A chain `id+id+…` nests one level per operator: compiling stops at the limit (this runs
+    /// on a test thread's 2 MiB stack, like a runtime worker), and the query limits of `parse`
+    /// keep the parsed tree small enough to drop and print safely before that.
+    #[test]
+    fn nesting_and_query_size_are_bounded() {
+        let chain = |n: usize| format!("{}id", "id+".repeat(n));
+        assert!(compile(&chain(MAX_SQL_NESTING - 2)).is_ok());
+        let e = compile(&chain(MAX_SQL_NESTING)).unwrap_err();
+        assert_eq!(
+            e,
+            SqlError::TooDeep {
+                limit: MAX_SQL_NESTING
+            }
+        );
+        assert!(e.is_limit());
+        let e = compile(&format!("{}id{}", "(-".repeat(20), ")".repeat(20)));
+        assert!(e.is_ok(), "{e:?}");
+        let query = |n: usize| format!("select {} from fake", chain(n));
+        let e = super::super::plan::parse(&query(3000)).unwrap_err();
+        assert!(matches!(e, SqlError::TooLong { .. }) && e.is_limit(), "{e}");
+        let e = super::super::plan::parse(&query(40_000)).unwrap_err();
+        assert!(e.to_string().contains("bytes; at most 65536"), "{e}");
+        // The longest query allowed parses, prints and drops on this stack.
+        let longest = super::super::plan::parse(&query(2040)).unwrap();
+        assert!(format!("{longest}").len() > 4000);
     }
 
     #[test]

@@ -45,6 +45,20 @@ pub enum SqlError {
     /// A literal argument that can never work (bad regex, date pattern, time zone).
     #[error("invalid argument in sql query: {0}")]
     Invalid(String),
+    /// Over [`crate::transforms::sql::compile::MAX_SQL_NESTING`]: a limit of ours.
+    #[error("sql expressions nest deeper than {limit} levels; split the expression")]
+    TooDeep { limit: usize },
+    /// Over the query size limits of [`crate::transforms::sql::plan::parse`].
+    #[error("sql query is too long: {what}; at most {limit}")]
+    TooLong { what: String, limit: usize },
+}
+
+impl SqlError {
+    /// Whether the query broke one of our size or depth limits (a client error) rather than
+    /// being a query SeaTunnel would also refuse.
+    pub fn is_limit(&self) -> bool {
+        matches!(self, SqlError::TooDeep { .. } | SqlError::TooLong { .. })
+    }
 }
 
 /// A failure while evaluating one row. `Display` renders the Java exception text.

@@ -9,6 +9,7 @@ use sqlparser::ast::{
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, Tokenizer};
 
 use crate::data::{Field, TableSchema};
 
@@ -39,14 +40,48 @@ fn not_supported(what: impl Into<String>) -> SqlError {
     SqlError::NotSupported(what.into())
 }
 
+/// The longest query text the transform takes. The tokens of a query live in memory at once,
+/// so the text bounds what one job costs; real transform queries are a few KiB at most.
+pub const MAX_SQL_BYTES: usize = 64 * 1024;
+/// The most tokens (words, literals, operators) one query may have. sqlparser builds an
+/// operator chain `a+a+…` without recursing, but the tree it builds is one level deeper per
+/// operator, and dropping or printing that tree recurses. With this bound a tree is at most
+/// about 2 000 levels deep, which dropping and printing handle on a 2 MiB stack (measured in a
+/// debug build, whose frames are the largest) before [`super::compile::MAX_SQL_NESTING`] even
+/// applies. The tree is never cloned, since cloning takes far more stack per level.
+pub const MAX_SQL_TOKENS: usize = 4096;
+
 /// Parses the query and returns its SELECT, rejecting every other statement shape.
 pub fn parse(query: &str) -> Result<ast::Select, SqlError> {
-    let statements =
-        Parser::parse_sql(&GenericDialect {}, query).map_err(|e| SqlError::Parse(e.to_string()))?;
-    let statement = match statements.as_slice() {
-        [one] => one,
-        [] => return Err(SqlError::Parse("the query is empty".into())),
-        _ => return Err(not_supported("several statements in one query")),
+    if query.len() > MAX_SQL_BYTES {
+        return Err(SqlError::TooLong {
+            what: format!("{} bytes", query.len()),
+            limit: MAX_SQL_BYTES,
+        });
+    }
+    let dialect = GenericDialect {};
+    let tokens = Tokenizer::new(&dialect, query)
+        .tokenize_with_location()
+        .map_err(|e| SqlError::Parse(e.to_string()))?;
+    let significant = tokens
+        .iter()
+        .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+        .count();
+    if significant > MAX_SQL_TOKENS {
+        return Err(SqlError::TooLong {
+            what: format!("{significant} tokens"),
+            limit: MAX_SQL_TOKENS,
+        });
+    }
+    let statements = Parser::new(&dialect)
+        .with_tokens_with_locations(tokens)
+        .parse_statements()
+        .map_err(|e| SqlError::Parse(e.to_string()))?;
+    if statements.len() > 1 {
+        return Err(not_supported("several statements in one query"));
+    }
+    let Some(statement) = statements.into_iter().next() else {
+        return Err(SqlError::Parse("the query is empty".into()));
     };
     let Statement::Query(q) = statement else {
         return Err(not_supported("statements other than SELECT"));
@@ -67,12 +102,12 @@ pub fn parse(query: &str) -> Result<ast::Select, SqlError> {
     if let Some((_, what)) = clauses.iter().find(|(present, _)| *present) {
         return Err(not_supported(*what));
     }
-    let SetExpr::Select(select) = q.body.as_ref() else {
+    let SetExpr::Select(select) = *q.body else {
         return Err(not_supported(
             "UNION, INTERSECT, EXCEPT, VALUES and nested queries",
         ));
     };
-    let s = select.as_ref();
+    let s = *select;
     let group_by =
         !matches!(&s.group_by, GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty());
     let clauses = [
@@ -99,7 +134,7 @@ pub fn parse(query: &str) -> Result<ast::Select, SqlError> {
     if let Some((_, what)) = clauses.iter().find(|(present, _)| *present) {
         return Err(not_supported(*what));
     }
-    Ok(s.clone())
+    Ok(s)
 }
 
 /// The name in FROM; a single table without alias, joins or arguments.
@@ -151,7 +186,7 @@ pub fn plan(query: &str, input: &TableSchema, names: &[String]) -> Result<Plan, 
             expected,
         });
     }
-    let compiler = Compiler { input, table };
+    let compiler = Compiler::new(input, table);
     let mut fields = Vec::new();
     let mut items = Vec::new();
     let copy_all = |fields: &mut Vec<Field>, items: &mut Vec<Item>| {

@@ -33,7 +33,13 @@ impl TransformFactory for SqlFactory {
     ) -> Result<Arc<dyn Transform>, ConnectorError> {
         let query = options.required_string(QUERY_KEY)?;
         // Syntax and statement shape do not depend on the input table: report them now.
-        plan::parse(&query).map_err(|e| options.invalid(QUERY_KEY, e.to_string()))?;
+        plan::parse(&query).map_err(|e| {
+            if e.is_limit() {
+                options.over_limit(QUERY_KEY, e.to_string())
+            } else {
+                options.invalid(QUERY_KEY, e.to_string())
+            }
+        })?;
         let mut input_names = Vec::new();
         for key in INPUT_KEYS {
             if let Some(names) = options.string_list(key)? {
@@ -50,6 +56,14 @@ struct SqlTransform {
 }
 
 fn bind_error(query: &str, e: SqlError) -> ConnectorError {
+    if e.is_limit() {
+        // The query itself would be as long as what made it too deep: not repeated here.
+        return ConnectorError::Limit {
+            plugin: PLUGIN.to_string(),
+            key: QUERY_KEY.to_string(),
+            message: e.to_string(),
+        };
+    }
     ConnectorError::config(PLUGIN, format!("{e} (query: {})", query.trim()))
 }
 
