@@ -51,6 +51,9 @@ pub struct ClusterNode {
     /// REST V2 port, when the node serves REST.
     pub http_port: Option<u16>,
     pub dir: PathBuf,
+    /// Runs the process as this user (root only): the partition tests tell nodes' packets
+    /// apart by the socket owner's uid.
+    pub uid: Option<u32>,
     child: Option<Child>,
     log: Arc<Mutex<Vec<String>>>,
 }
@@ -109,6 +112,7 @@ impl ClusterNode {
             port,
             http_port: None,
             dir,
+            uid: None,
             child: None,
             log: Arc::default(),
         }
@@ -122,7 +126,21 @@ impl ClusterNode {
         assert!(self.child.is_none(), "{} already running", self.address());
         // Each start gets a fresh log, so a test can tell what this run said.
         self.log = Arc::default();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_seatunnel"))
+        let mut cmd = match self.uid {
+            None => Command::new(env!("CARGO_BIN_EXE_seatunnel")),
+            Some(uid) => {
+                use std::os::unix::process::CommandExt;
+                chown_tree(&self.dir, uid);
+                let root = self
+                    .dir
+                    .parent()
+                    .expect("a node dir sits in the test's root");
+                let mut cmd = Command::new(binary_for_any_user(root));
+                cmd.uid(uid).gid(uid);
+                cmd
+            }
+        };
+        let mut child = cmd
             .arg(self.role)
             .arg("--config")
             .arg(self.dir.join("seatunnel.yaml"))
@@ -196,6 +214,119 @@ impl ClusterNode {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+}
+
+/// The binary at a path every user can reach (the build's may sit under root's 0700 home):
+/// a hard link (a copy across file systems) in the test's root dir, which must be 0755 and
+/// goes away with the test.
+fn binary_for_any_user(root: &Path) -> PathBuf {
+    let path = root.join("seatunnel");
+    if !path.exists() {
+        let built = env!("CARGO_BIN_EXE_seatunnel");
+        if std::fs::hard_link(built, &path).is_err() {
+            std::fs::copy(built, &path).unwrap();
+        }
+    }
+    path
+}
+
+/// Hands `dir` and everything in it to `uid` (group `uid` too).
+fn chown_tree(dir: &Path, uid: u32) {
+    let owner = Some(nix::unistd::Uid::from_raw(uid));
+    let group = Some(nix::unistd::Gid::from_raw(uid));
+    nix::unistd::chown(dir, owner, group).unwrap();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            chown_tree(&p, uid);
+        } else {
+            nix::unistd::chown(&p, owner, group).unwrap();
+        }
+    }
+}
+
+/// A network namespace of the test's own, with loopback up and nftables to cut links between
+/// nodes. Entered by the calling thread: every node it starts afterwards runs in it, and the
+/// namespace ends with the test's process. `None` (after printing why) where the kernel, the
+/// user or the tools do not allow it, so the test can skip with a clear line.
+pub struct Netns;
+
+/// The nftables table the partition rules live in (inside the test's namespace only).
+const NFT_TABLE: &str = "st_partition";
+
+impl Netns {
+    pub fn enter() -> Option<Netns> {
+        if !nix::unistd::Uid::effective().is_root() {
+            eprintln!("skipped: partitions need root (a network namespace, nftables, other uids)");
+            return None;
+        }
+        if let Err(e) = nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET) {
+            eprintln!("skipped: cannot create a network namespace: {e}");
+            return None;
+        }
+        let up = Command::new("ip")
+            .args(["link", "set", "lo", "up"])
+            .status();
+        if !up.is_ok_and(|s| s.success()) {
+            eprintln!(
+                "skipped: cannot bring loopback up in the namespace (is iproute2 installed?)"
+            );
+            return None;
+        }
+        let netns = Netns;
+        if let Err(e) = netns.nft(&format!(
+            "add table inet {NFT_TABLE}\nadd chain inet {NFT_TABLE} out {{ type filter hook output priority 0; }}\n"
+        )) {
+            eprintln!("skipped: nftables unavailable: {e}");
+            return None;
+        }
+        Some(netns)
+    }
+
+    fn nft(&self, script: &str) -> Result<(), String> {
+        use std::io::Write;
+        let mut child = Command::new("nft")
+            .args(["-f", "-"])
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot run nft: {e}"))?;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(script.as_bytes())
+            .map_err(|e| e.to_string())?;
+        let out = child.wait_with_output().map_err(|e| e.to_string())?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+
+    /// Cuts every link between the processes of `side` (uids) and the `ports` of the other
+    /// side, and from the other side's `uids` to `side_ports`, in both directions: packets a
+    /// process sends are dropped by the socket owner's uid and the destination port.
+    pub fn cut(&self, side: (&[u32], &[u16]), other: (&[u32], &[u16])) {
+        let set = |v: Vec<String>| format!("{{ {} }}", v.join(", "));
+        let uids = |u: &[u32]| set(u.iter().map(u32::to_string).collect());
+        let ports = |p: &[u16]| set(p.iter().map(u16::to_string).collect());
+        let script = format!(
+            "add rule inet {NFT_TABLE} out meta skuid {} tcp dport {} drop\nadd rule inet {NFT_TABLE} out meta skuid {} tcp dport {} drop\n",
+            uids(side.0),
+            ports(other.1),
+            uids(other.0),
+            ports(side.1)
+        );
+        self.nft(&script).expect("partition rules");
+    }
+
+    /// Removes every cut: the partition heals.
+    pub fn heal(&self) {
+        self.nft(&format!("flush chain inet {NFT_TABLE} out\n"))
+            .expect("flush partition rules");
     }
 }
 
