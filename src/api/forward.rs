@@ -47,6 +47,12 @@ pub trait ActiveMaster: Send + Sync {
     /// Whether this node is the active master right now (`isMaster` in the monitoring answer).
     fn is_active(&self) -> bool;
 
+    /// Whether this node's part of the cluster still works; `/health` says DOWN once it does
+    /// not. A master answers from its Raft core, which a storage error stops for good.
+    fn is_serving(&self) -> bool {
+        true
+    }
+
     /// Where REST V1 job requests (served on member ports) go: the active master's member port.
     fn route_member(&self) -> Pin<Box<dyn Future<Output = JobRoute> + Send + '_>> {
         self.route()

@@ -1,12 +1,16 @@
 //! `/health`: ours, not SeaTunnel's, for load balancers and systemd-style probes. Live while the
-//! process answers; ready while the coordinator accepts jobs (not once shutdown began).
+//! process answers; ready while the coordinator accepts jobs (not once shutdown began) and, on a
+//! cluster node, its part of the cluster works (a master's Raft core runs).
 
 use serde_json::{json, Value as Json};
 
 use crate::api::ApiState;
 
 pub fn health(state: &ApiState) -> Json {
-    let ready = state.jobs.accepting();
+    let ready = state.jobs.accepting()
+        && state
+            .active_master()
+            .is_none_or(|active| active.is_serving());
     json!({
         "status": if ready { "UP" } else { "DOWN" },
         "live": true,
