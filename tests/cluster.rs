@@ -1,10 +1,12 @@
 //! Separated cluster mode with real `seatunnel master` processes on loopback: the Raft group
 //! forms from SeaTunnel-style `hazelcast-master.yaml` files, survives `kill -9` of its leader and
-//! a restart of every master without losing a write, and refuses a member of another cluster.
+//! a restart of every master without losing a write, refuses a member of another cluster, forms
+//! when the member list names one master twice, and loses a master whose disk filled up without
+//! keeping it alive as a zombie.
 
 mod cluster_support;
 
-use cluster_support::{write_via_leader, Masters, DEADLINE, WRITE_TIMEOUT};
+use cluster_support::{write_via_leader, Masters, Tmpfs, DEADLINE, WRITE_TIMEOUT};
 use seatunnel::map::MapId;
 use seatunnel::raft::network::forward;
 use seatunnel::raft::{Command, CommandResult, Guard};
@@ -177,4 +179,89 @@ fn a_master_of_another_cluster_is_refused_with_a_clear_log_line() {
         refused.to_string().contains("cluster name mismatch"),
         "{refused}"
     );
+}
+
+#[test]
+fn a_member_list_naming_one_master_twice_forms_and_warns_about_the_alias() {
+    let rt = runtime();
+    let mut masters = Masters::new(3, "st-alias");
+    // The first master is listed as 127.0.0.1:P and again as localhost:P, on every master.
+    let mut list = masters.addresses();
+    list.insert(1, format!("localhost:{}", masters.nodes[0].port));
+    for n in &masters.nodes {
+        cluster_support::write_config(&n.dir, "master", &masters.cluster, n.port, &list);
+    }
+    masters.start_all();
+    let (result, _) = write(&rt, &masters.addresses(), &masters.cluster, &job("1"));
+    assert!(result.applied());
+    for n in &masters.nodes {
+        n.wait_log(&format!(
+            "member-list entries {} and localhost:{} name the same member",
+            masters.nodes[0].address(),
+            masters.nodes[0].port
+        ));
+    }
+}
+
+/// The full master's data dir: room for RocksDB's files at start (a 4 MiB preallocated MANIFEST
+/// among them), yet smaller than the WAL's preallocation (1.1 × the 64 MiB write buffer), which
+/// RocksDB then skips, so once the tmpfs is full the next log append finds no space.
+const SMALL_DISK: &str = "32m";
+/// The line a master whose Raft stopped on a full disk exits with.
+const DISK_FULL_LINE: &str = "free disk space under";
+/// The exit code for "raft stopped on a storage error" (`EX_IOERR`, cli/mod.rs).
+const EXIT_STORAGE: i32 = 74;
+
+#[test]
+fn a_master_whose_disk_fills_up_exits_non_zero_with_one_clear_line() {
+    let rt = runtime();
+    let mut masters = Masters::new(3, "st-disk-full");
+    let Some(disk) = Tmpfs::mount(&masters.nodes[0].dir.join("data"), SMALL_DISK) else {
+        return;
+    };
+    masters.start_all();
+    let addrs = masters.addresses();
+    let (first, _) = write(&rt, &addrs, &masters.cluster, &job("0"));
+    assert!(first.applied());
+
+    // The disk fills up while the cluster keeps taking writes: the full master's next log
+    // append (leader or follower) fails with ENOSPC, and it must go down.
+    disk.fill();
+    let start = std::time::Instant::now();
+    let mut next = 1;
+    let status = loop {
+        if let Some(status) = masters.nodes[0].try_wait() {
+            break status;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "the master with the full disk is still running:\n{}",
+            masters.nodes[0].log_text()
+        );
+        // Not checked: a write retried after a timeout may find its own first attempt.
+        write(&rt, &addrs, &masters.cluster, &job(&next.to_string()));
+        next += 1;
+    };
+    let log = masters.nodes[0].log_text();
+    assert_eq!(
+        status.code(),
+        Some(EXIT_STORAGE),
+        "the full master exited with {status}:\n{log}"
+    );
+    assert!(
+        !log.contains("panicked"),
+        "the full master panicked:\n{log}"
+    );
+    assert_eq!(
+        masters.nodes[0].log_count(DISK_FULL_LINE),
+        1,
+        "the full master did not say once what to do:\n{log}"
+    );
+
+    // The others keep a leader, take writes and kept every earlier one.
+    let survivors = addrs[1..].to_vec();
+    let (after, _) = write(&rt, &survivors, &masters.cluster, &job("after"));
+    assert!(after.applied());
+    let (read, _) = write(&rt, &survivors, &masters.cluster, &present("0"));
+    assert!(read.applied(), "job 0 lost");
 }

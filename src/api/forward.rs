@@ -53,6 +53,12 @@ pub trait ActiveMaster: Send + Sync {
         None
     }
 
+    /// Whether this node's part of the cluster still works; `/health` says DOWN once it does
+    /// not. A master answers from its Raft core, which a storage error stops for good.
+    fn is_serving(&self) -> bool {
+        true
+    }
+
     /// Where REST V1 job requests (served on member ports) go: the active master's member port.
     fn route_member(&self) -> Pin<Box<dyn Future<Output = JobRoute> + Send + '_>> {
         self.route()

@@ -566,6 +566,35 @@ async fn system_endpoints_report_this_process() {
     assert_eq!(health["ready"], true);
 }
 
+/// A master whose Raft core stopped (a full disk): not active, and no longer serving.
+struct StoppedMaster;
+
+impl ActiveMaster for StoppedMaster {
+    fn route(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = JobRoute> + Send + '_>> {
+        Box::pin(std::future::ready(JobRoute::Unavailable(
+            "raft stopped".into(),
+        )))
+    }
+
+    fn is_active(&self) -> bool {
+        false
+    }
+
+    fn is_serving(&self) -> bool {
+        false
+    }
+}
+
+#[tokio::test]
+async fn health_is_down_on_a_master_whose_raft_stopped() {
+    let s = state_with("");
+    s.set_active_master(Arc::new(StoppedMaster));
+    let health = get(&s, "/health").await.json();
+    assert_eq!(health["status"], "DOWN");
+    assert_eq!(health["ready"], false);
+    assert_eq!(health["live"], true, "the process still answers");
+}
+
 #[tokio::test]
 async fn unknown_paths_methods_and_context_path() {
     let s = state_with("/seatunnel");

@@ -1,7 +1,10 @@
 //! The `seatunnel` command line: one binary, role subcommands, and local mode.
 //!
 //! Exit codes: 0 success; 1 a job that did not FINISH or a bad job file (SeaTunnel's client exits
-//! 1); 78 (`EX_CONFIG`) a bad server configuration; 2 a usage error (clap).
+//! 1); 78 (`EX_CONFIG`) a bad server configuration; 74 (`EX_IOERR`) a master whose Raft stopped
+//! on a storage error (a full or failing disk); 70 (`EX_SOFTWARE`) a server that failed after
+//! its configuration was accepted; 2 a usage error (clap). systemd restarts every non-zero exit
+//! but 78.
 
 pub mod client;
 mod cluster_cmd;
@@ -22,6 +25,12 @@ pub use report::{format_table, job_statistics};
 pub const EXIT_CONFIG: u8 = 78;
 /// SeaTunnel's client exit code for a job that failed or could not be submitted.
 pub const EXIT_JOB_FAILED: u8 = 1;
+/// `EX_SOFTWARE`: a server failed after its configuration was accepted.
+pub const EXIT_SOFTWARE: u8 = 70;
+/// `EX_IOERR`: a master's Raft stopped on a storage error (a full or failing disk). Kept apart
+/// from 78 on purpose: systemd restarts it (`Restart=on-failure`), which is what brings the
+/// master back once space was freed.
+pub const EXIT_STORAGE: u8 = 74;
 
 #[derive(Debug, Parser)]
 #[command(

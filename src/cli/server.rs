@@ -6,10 +6,7 @@ use std::process::ExitCode;
 use crate::config::{self, Role};
 use crate::node::server;
 
-use super::{ServerArgs, EXIT_CONFIG};
-
-/// `EX_SOFTWARE`: the node failed after its configuration was accepted.
-const EXIT_SOFTWARE: u8 = 70;
+use super::{ServerArgs, EXIT_CONFIG, EXIT_SOFTWARE, EXIT_STORAGE};
 
 pub fn run(role: Role, args: ServerArgs) -> ExitCode {
     let sources = match args.sources() {
@@ -46,6 +43,9 @@ pub fn run(role: Role, args: ServerArgs) -> ExitCode {
                 server::NodeError::Api(_)
                 | server::NodeError::Identity(_)
                 | server::NodeError::Detector(_) => EXIT_CONFIG,
+                server::NodeError::RaftStopped(crate::raft::RaftStopped::Storage { .. }) => {
+                    EXIT_STORAGE
+                }
                 _ => EXIT_SOFTWARE,
             };
             ExitCode::from(code)

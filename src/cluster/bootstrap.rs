@@ -7,10 +7,78 @@
 //! masters sorted by address, the first `2f+1` voters (`backup-count` = f) and the rest learners;
 //! only the lowest-addressed master calls `initialize`, so two different initial memberships can
 //! never exist (split brain at birth).
+//!
+//! One member is one member however often the list names it: entries that resolve to the same
+//! address are merged before greeting ([`distinct_entries`]), and a master that still answers
+//! through two entries (two addresses of one host) counts once, at its lowest address
+//! ([`decide`]). Otherwise it would stand twice among the masters, and the one at the lowest
+//! address would wait for "itself" at the other to form the group: nothing ever forms.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
 
 use crate::raft::NodeId;
+
+/// One member-list entry as resolved: the ports it stands for and the IP addresses its host
+/// resolved to (empty while it does not resolve).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedEntry {
+    pub entry: String,
+    pub ports: BTreeSet<u16>,
+    pub ips: BTreeSet<IpAddr>,
+}
+
+/// An entry left out because another entry names the same member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alias {
+    pub alias: String,
+    pub kept: String,
+}
+
+/// Which entries name distinct members; returns the positions of the entries kept, in list
+/// order, and the aliases left out.
+///
+/// Two entries name the same member when they are the same text, or stand for the same ports
+/// and their hosts resolved to a common IP address (`localhost:5801` and `127.0.0.1:5801`); an
+/// entry that did not resolve is a member of its own. Of each group of aliases the entry whose
+/// text sorts first is kept, whatever the list order, so masters whose lists name the same
+/// aliases in another order greet, count and order the same members.
+pub fn distinct_entries(entries: &[ResolvedEntry]) -> (Vec<usize>, Vec<Alias>) {
+    let same = |a: &ResolvedEntry, b: &ResolvedEntry| {
+        a.entry == b.entry || (a.ports == b.ports && !a.ips.is_disjoint(&b.ips))
+    };
+    // Each entry's group is named by its first member; aliasing is made transitive by merging.
+    let mut group: Vec<usize> = (0..entries.len()).collect();
+    for j in 0..entries.len() {
+        for i in 0..j {
+            if same(&entries[i], &entries[j]) {
+                let (from, to) = (group[j].max(group[i]), group[j].min(group[i]));
+                for g in group.iter_mut().filter(|g| **g == from) {
+                    *g = to;
+                }
+            }
+        }
+    }
+    let mut kept_of: BTreeMap<usize, usize> = BTreeMap::new();
+    for (i, g) in group.iter().enumerate() {
+        let kept = kept_of.entry(*g).or_insert(i);
+        if entries[i].entry < entries[*kept].entry {
+            *kept = i;
+        }
+    }
+    let mut kept: Vec<usize> = kept_of.values().copied().collect();
+    kept.sort_unstable();
+    let aliases = group
+        .iter()
+        .enumerate()
+        .filter(|(i, g)| kept_of[g] != *i)
+        .map(|(i, g)| Alias {
+            alias: entries[i].entry.clone(),
+            kept: entries[kept_of[g]].entry.clone(),
+        })
+        .collect();
+    (kept, aliases)
+}
 
 /// What a member said about itself when greeted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,14 +119,28 @@ pub fn decide(me: &Greeting, entries: &[(String, Option<Greeting>)], tolerate: u
     if !unanswered.is_empty() {
         return Decision::Wait { unanswered };
     }
-    let mut masters: BTreeMap<String, NodeId> = answers
+    // One place per master node id, its lowest address: a master answering through two
+    // entries is still one master.
+    let mut address_of: BTreeMap<NodeId, String> = BTreeMap::new();
+    for g in answers
         .iter()
+        .copied()
         .filter(|g| g.is_master)
-        .map(|g| (g.address.clone(), g.node_id))
-        .collect();
-    masters.insert(me.address.clone(), me.node_id);
+        .chain(std::iter::once(me))
+    {
+        address_of
+            .entry(g.node_id)
+            .and_modify(|a| {
+                if g.address < *a {
+                    a.clone_from(&g.address);
+                }
+            })
+            .or_insert_with(|| g.address.clone());
+    }
+    let my_address = address_of[&me.node_id].clone();
+    let masters: BTreeMap<String, NodeId> = address_of.into_iter().map(|(id, a)| (a, id)).collect();
     let lowest = masters.keys().next().cloned().expect("me is a master");
-    if lowest != me.address {
+    if lowest != my_address {
         return Decision::Follow {
             initializer: Some(lowest),
         };
@@ -74,6 +156,16 @@ pub fn decide(me: &Greeting, entries: &[(String, Option<Greeting>)], tolerate: u
         }
     }
     Decision::Initialize { voters, learners }
+}
+
+/// How many distinct masters answered (one per node id, however many entries reach it).
+pub fn master_count<'a>(answers: impl IntoIterator<Item = &'a Greeting>) -> usize {
+    answers
+        .into_iter()
+        .filter(|g| g.is_master)
+        .map(|g| g.node_id)
+        .collect::<BTreeSet<_>>()
+        .len()
 }
 
 /// f from `backup-count` and the number of masters: the failures the group can survive. More
@@ -191,6 +283,115 @@ mod tests {
             panic!()
         };
         assert_eq!(voters.len(), 1);
+    }
+
+    #[test]
+    fn a_master_answering_through_two_entries_is_one_master_at_its_lowest_address() {
+        let (a, b, c) = (
+            master("127.0.0.1:5801", 30),
+            master("127.0.0.1:5802", 10),
+            master("127.0.0.1:5803", 20),
+        );
+        // a answers again through an alias the resolution did not merge (another address of
+        // its host); whichever greeting a took for itself, it still forms the group.
+        let alias = master("10.0.0.5:5801", 30);
+        let entries = answered(&[a.clone(), alias.clone(), b.clone(), c.clone()]);
+        let expected = Decision::Initialize {
+            voters: [
+                (30, "10.0.0.5:5801".into()),
+                (10, "127.0.0.1:5802".into()),
+                (20, "127.0.0.1:5803".into()),
+            ]
+            .into(),
+            learners: BTreeMap::new(),
+        };
+        assert_eq!(decide(&a, &entries, 1), expected);
+        assert_eq!(decide(&alias, &entries, 1), expected);
+        assert_eq!(
+            decide(&b, &entries, 1),
+            Decision::Follow {
+                initializer: Some("10.0.0.5:5801".into())
+            }
+        );
+        assert_eq!(
+            master_count(entries.iter().filter_map(|(_, g)| g.as_ref())),
+            3
+        );
+    }
+
+    fn resolved(entry: &str, ports: &[u16], ips: &[&str]) -> ResolvedEntry {
+        ResolvedEntry {
+            entry: entry.into(),
+            ports: ports.iter().copied().collect(),
+            ips: ips.iter().map(|ip| ip.parse().unwrap()).collect(),
+        }
+    }
+
+    #[test]
+    fn entries_resolving_to_one_address_are_one_member_kept_by_the_lowest_text() {
+        let list = [
+            resolved("localhost:5801", &[5801], &["127.0.0.1", "::1"]),
+            resolved("127.0.0.1:5802", &[5802], &["127.0.0.1"]),
+            resolved("127.0.0.1:5801", &[5801], &["127.0.0.1"]),
+            resolved("127.0.0.1:5803", &[5803], &["127.0.0.1"]),
+        ];
+        let (kept, aliases) = distinct_entries(&list);
+        assert_eq!(kept, vec![1, 2, 3], "kept in list order");
+        assert_eq!(
+            aliases,
+            vec![Alias {
+                alias: "localhost:5801".into(),
+                kept: "127.0.0.1:5801".into()
+            }]
+        );
+        // Another master listing the same entries in another order keeps the same one.
+        let mut reversed = list.to_vec();
+        reversed.reverse();
+        let (kept, aliases) = distinct_entries(&reversed);
+        let names: Vec<&str> = kept.iter().map(|i| reversed[*i].entry.as_str()).collect();
+        assert_eq!(
+            names,
+            ["127.0.0.1:5803", "127.0.0.1:5801", "127.0.0.1:5802"]
+        );
+        assert_eq!(aliases[0].kept, "127.0.0.1:5801");
+    }
+
+    #[test]
+    fn other_ports_unresolved_names_and_repeated_text_are_told_apart_right() {
+        let list = [
+            // Every port of the host (auto-increment) is not the member at one of them.
+            resolved("127.0.0.1", &[5801, 5802, 5803], &["127.0.0.1"]),
+            resolved("127.0.0.1:5802", &[5802], &["127.0.0.1"]),
+            // Names that do not resolve yet are members of their own...
+            resolved("later-a:5801", &[5801], &[]),
+            resolved("later-b:5801", &[5801], &[]),
+            // ...but the same text twice is one member.
+            resolved("later-a:5801", &[5801], &[]),
+        ];
+        let (kept, aliases) = distinct_entries(&list);
+        assert_eq!(kept, vec![0, 1, 2, 3]);
+        assert_eq!(
+            aliases,
+            vec![Alias {
+                alias: "later-a:5801".into(),
+                kept: "later-a:5801".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn aliasing_is_transitive() {
+        let list = [
+            resolved("a:5801", &[5801], &["10.0.0.1"]),
+            resolved("c:5801", &[5801], &["10.0.0.2"]),
+            resolved("b:5801", &[5801], &["10.0.0.1", "10.0.0.2"]),
+        ];
+        let (kept, aliases) = distinct_entries(&list);
+        assert_eq!(kept, vec![0]);
+        let mut names: Vec<&str> = aliases.iter().map(|a| a.alias.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["b:5801", "c:5801"]);
+        assert!(aliases.iter().all(|a| a.kept == "a:5801"));
     }
 
     #[test]

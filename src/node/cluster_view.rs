@@ -128,6 +128,10 @@ impl ActiveMaster for MasterCluster {
         self.unconfirmed_leader().then_some(UNCONFIRMED_LEADER)
     }
 
+    fn is_serving(&self) -> bool {
+        self.raft.running()
+    }
+
     fn route(&self) -> Pin<Box<dyn Future<Output = JobRoute> + Send + '_>> {
         Box::pin(self.leader_http())
     }
@@ -266,10 +270,13 @@ pub async fn follow_leadership(raft: MasterRaft, jobs: JobManager) {
         let is_leader = metrics.borrow_watched().state == ServerState::Leader;
         if is_leader && !leading {
             leading = true;
-            match raft
-                .raft
-                .ensure_linearizable(openraft::raft::ReadPolicy::ReadIndex)
-                .await
+            let confirm = raft.raft.clone();
+            match crate::raft::uncancelled(async move {
+                confirm
+                    .ensure_linearizable(openraft::raft::ReadPolicy::ReadIndex)
+                    .await
+            })
+            .await
             {
                 Ok(_) => {
                     let n = jobs.restore();

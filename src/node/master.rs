@@ -26,10 +26,11 @@ use crate::coordinator::cluster::{
 };
 use crate::coordinator::{CoordinatorSettings, JobManager};
 use crate::raft::proto::Hello;
-use crate::raft::{MasterRaft, NodeId, RaftGrpc, RaftTimings};
+use crate::raft::{uncancelled, MasterRaft, NodeId, RaftGrpc, RaftTimings};
 use crate::telemetry::sd_notify;
 
 use super::cluster_view::{self, MasterCluster};
+use super::membership::{MemberList, SharedMemberList};
 use super::server::NodeError;
 use super::signals;
 use super::{Shutdown, DRAIN_DEADLINE};
@@ -192,15 +193,15 @@ pub async fn run(
         token,
     ));
 
-    let targets = member_targets(&loaded);
+    let members = MemberList::new(member_targets(&loaded)).shared();
     let tolerate = loaded.server.engine.backup_count as usize;
     let former = raft.clone();
     let form_cluster = cluster.clone();
-    let form_targets = targets.clone();
+    let form_members = members.clone();
     let form_token = shutdown.token();
     shutdown.tracker().spawn(async move {
         tokio::select! {
-            _ = form(former, form_cluster, form_targets, tolerate) => {}
+            _ = form(former, form_cluster, form_members, tolerate) => {}
             _ = form_token.cancelled() => {}
         }
     });
@@ -208,7 +209,7 @@ pub async fn run(
     shutdown.tracker().spawn(super::membership::keep(
         raft.clone(),
         cluster.clone(),
-        targets,
+        members,
         tolerate,
         shutdown.token(),
     ));
@@ -249,14 +250,30 @@ pub async fn run(
             super::server::apply_tags(&api_state, plan, next);
         },
     };
-    super::idle::until_shutdown(&mut signal_events, reload, STATUS_EVERY, || {
+    let idle = super::idle::until_shutdown(&mut signal_events, reload, STATUS_EVERY, || {
         format!(
             "{}, {} workers",
             status_line(&raft, member_port),
             workers.live().len()
         )
-    })
-    .await;
+    });
+    // A master whose Raft core stopped on its own (a full or failing disk) can never take part
+    // in the group again: it leaves through the shutdown tree and exits non-zero, so the
+    // service manager restarts it once the disk is fixed, instead of living on as a zombie
+    // that says UP.
+    let stopped = tokio::select! {
+        _ = idle => None,
+        stopped = raft.stopped() => Some(stopped),
+    };
+    if let Some(stopped) = stopped {
+        sd_notify::stopping("stopping: raft stopped");
+        jobs.step_down();
+        shutdown.start();
+        // Joins the stopped core; nothing is left to stop.
+        let _ = raft.raft.shutdown().await;
+        shutdown.drain(DRAIN_DEADLINE).await;
+        return Err(NodeError::RaftStopped(stopped));
+    }
     sd_notify::stopping("stopping: leaving the raft group");
     // Jobs keep running on the workers; the next active master takes them over.
     jobs.step_down();
@@ -428,21 +445,18 @@ pub(super) fn member_addresses(loaded: &LoadedConfig) -> Vec<String> {
         .collect()
 }
 
-/// Greets the member list until the group can be formed or joined, then acts on the decision.
-async fn form(
-    raft: MasterRaft,
-    cluster: String,
-    targets: Vec<(String, Vec<String>)>,
-    backup_count: usize,
-) {
+/// Greets the member list (one entry per member, aliases left out) until the group can be
+/// formed or joined, then acts on the decision.
+async fn form(raft: MasterRaft, cluster: String, members: SharedMemberList, backup_count: usize) {
     let mut answers: BTreeMap<String, Greeting> = BTreeMap::new();
-    let mut me: Option<Greeting> = None;
     let mut last_wait_log = tokio::time::Instant::now() - WAIT_LOG_EVERY;
     loop {
         if formed(&raft) {
             tracing::info!("raft group already formed; this master rejoins it from its data dir");
             return;
         }
+        // Again each round: an entry that resolves only now may turn out to be an alias.
+        let targets = members.lock().await.distinct().await;
         for (entry, candidates) in &targets {
             if answers.contains_key(entry) {
                 continue;
@@ -455,9 +469,6 @@ async fn form(
                         node_id: h.node_id,
                         raft_initialized: h.raft_initialized,
                     };
-                    if h.node_id == raft.node_id {
-                        me = Some(g.clone());
-                    }
                     answers.insert(entry.clone(), g);
                 }
                 Err(Some(e)) if e.wrong_cluster => {
@@ -468,7 +479,16 @@ async fn form(
                 Err(_) => {}
             }
         }
-        let Some(me_now) = me.clone() else {
+        let entries: Vec<(String, Option<Greeting>)> = targets
+            .iter()
+            .map(|(entry, _)| (entry.clone(), answers.get(entry).cloned()))
+            .collect();
+        let me = entries
+            .iter()
+            .filter_map(|(_, g)| g.as_ref())
+            .find(|g| g.is_master && g.node_id == raft.node_id)
+            .cloned();
+        let Some(me) = me else {
             if last_wait_log.elapsed() >= WAIT_LOG_EVERY {
                 tracing::warn!("this master is not reachable through any member-list entry yet; add its address (host:member port) to hazelcast.network.join.tcp-ip.member-list");
                 last_wait_log = tokio::time::Instant::now();
@@ -476,13 +496,9 @@ async fn form(
             tokio::time::sleep(GREET_EVERY).await;
             continue;
         };
-        let entries: Vec<(String, Option<Greeting>)> = targets
-            .iter()
-            .map(|(entry, _)| (entry.clone(), answers.get(entry).cloned()))
-            .collect();
-        let masters = answers.values().filter(|g| g.is_master).count();
+        let masters = bootstrap::master_count(entries.iter().filter_map(|(_, g)| g.as_ref()));
         let tolerate = bootstrap::tolerated_failures(backup_count, masters);
-        match bootstrap::decide(&me_now, &entries, tolerate) {
+        match bootstrap::decide(&me, &entries, tolerate) {
             Decision::Wait { unanswered } => {
                 if last_wait_log.elapsed() >= WAIT_LOG_EVERY {
                     tracing::info!(
@@ -532,7 +548,8 @@ async fn initialize(
         .map(|(id, a)| (*id, BasicNode::new(a)))
         .collect();
     tracing::info!(voters = ?voters, "forming the raft group");
-    if let Err(e) = raft.raft.initialize(members).await {
+    let r = raft.raft.clone();
+    if let Err(e) = uncancelled(async move { r.initialize(members).await }).await {
         tracing::error!("cannot form the raft group: {e}");
         return;
     }
@@ -558,11 +575,8 @@ async fn initialize(
         }
     }
     for (id, addr) in learners {
-        match raft
-            .raft
-            .add_learner(id, BasicNode::new(&addr), false)
-            .await
-        {
+        let (r, node) = (raft.raft.clone(), BasicNode::new(&addr));
+        match uncancelled(async move { r.add_learner(id, node, false).await }).await {
             Ok(_) => {
                 tracing::info!(node_id = id, %addr, "added master as a learner (beyond 2f+1 voters)")
             }

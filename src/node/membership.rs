@@ -3,17 +3,19 @@
 //! time (a late or replaced master joins as a learner, then votes once it caught up).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::net::{IpAddr, ToSocketAddrs};
+use std::sync::Arc;
 use std::time::Duration;
 
 use openraft::async_runtime::WatchReceiver;
 use openraft::{BasicNode, ChangeMembers};
 use tokio_util::sync::CancellationToken;
 
-use crate::cluster::bootstrap;
+use crate::cluster::bootstrap::{self, ResolvedEntry};
 use crate::cluster::greet::{self, GreetError, ROLE_MASTER};
 use crate::cluster::membership::{self, Change, Members};
 use crate::raft::proto::Hello;
-use crate::raft::{MasterRaft, NodeId};
+use crate::raft::{uncancelled, MasterRaft, NodeId};
 
 /// How often the active master checks the membership: joining is an operator's action, so a
 /// few seconds of delay do not matter, and each round greets every member-list entry.
@@ -23,6 +25,119 @@ const GREET_TIMEOUT: Duration = Duration::from_secs(2);
 /// A learner whose replicated log is within this many entries of the leader's may vote: close
 /// enough that promoting it does not stall commits while it catches up the rest.
 const CAUGHT_UP_LAG: u64 = 64;
+
+/// The member list a master greets, shared by formation and membership upkeep so each alias is
+/// warned about once per process.
+pub(super) type SharedMemberList = Arc<tokio::sync::Mutex<MemberList>>;
+
+/// The member list as a master greets it: every entry with the addresses to try, of which only
+/// those naming distinct members are greeted ([`bootstrap::distinct_entries`]).
+pub(super) struct MemberList {
+    entries: Vec<(String, Vec<String>)>,
+    /// Per entry, the ports its candidates stand for.
+    ports: Vec<BTreeSet<u16>>,
+    /// Per entry, the IP addresses its host resolved to; `None` until it resolved.
+    ips: Vec<Option<BTreeSet<IpAddr>>>,
+    /// Aliases already warned about: each is said once.
+    warned: BTreeSet<String>,
+}
+
+impl MemberList {
+    /// `entries`: each member-list entry with its candidate addresses (`host:port`).
+    pub(super) fn new(entries: Vec<(String, Vec<String>)>) -> MemberList {
+        let ports = entries
+            .iter()
+            .map(|(_, candidates)| {
+                candidates
+                    .iter()
+                    .filter_map(|c| split(c).map(|(_, p)| p))
+                    .collect()
+            })
+            .collect();
+        MemberList {
+            ips: vec![None; entries.len()],
+            ports,
+            entries,
+            warned: BTreeSet::new(),
+        }
+    }
+
+    pub(super) fn shared(self) -> SharedMemberList {
+        Arc::new(tokio::sync::Mutex::new(self))
+    }
+
+    /// The entries that name distinct members, in list order. Entries not resolved yet are
+    /// looked up first, off the async runtime (name lookups block); one that does not resolve
+    /// is tried again on the next call. Warns once per alias found.
+    pub(super) async fn distinct(&mut self) -> Vec<(String, Vec<String>)> {
+        let pending: Vec<(usize, Vec<String>)> = self
+            .ips
+            .iter()
+            .enumerate()
+            .filter(|(_, ips)| ips.is_none())
+            .map(|(i, _)| (i, self.entries[i].1.clone()))
+            .collect();
+        if !pending.is_empty() {
+            let looked_up = tokio::task::spawn_blocking(move || {
+                pending
+                    .into_iter()
+                    .map(|(i, candidates)| (i, resolve(&candidates)))
+                    .collect::<Vec<_>>()
+            })
+            .await
+            .unwrap_or_default();
+            for (i, ips) in looked_up {
+                self.ips[i] = ips;
+            }
+        }
+        let resolved: Vec<ResolvedEntry> = self
+            .entries
+            .iter()
+            .zip(&self.ports)
+            .zip(&self.ips)
+            .map(|(((entry, _), ports), ips)| ResolvedEntry {
+                entry: entry.clone(),
+                ports: ports.clone(),
+                ips: ips.clone().unwrap_or_default(),
+            })
+            .collect();
+        let (kept, aliases) = bootstrap::distinct_entries(&resolved);
+        for a in aliases {
+            if self.warned.insert(a.alias.clone()) {
+                tracing::warn!(
+                    "member-list entries {} and {} name the same member; it is greeted once, as {}: list each member once in hazelcast.network.join.tcp-ip.member-list",
+                    a.kept,
+                    a.alias,
+                    a.kept
+                );
+            }
+        }
+        kept.into_iter().map(|i| self.entries[i].clone()).collect()
+    }
+}
+
+/// `host` and port of a candidate (`host:port`, `[v6]:port`).
+fn split(candidate: &str) -> Option<(&str, u16)> {
+    let (host, port) = candidate.rsplit_once(':')?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    Some((host, port.parse().ok()?))
+}
+
+/// The IP addresses the hosts of `candidates` resolve to; `None` when none resolves. Blocking.
+fn resolve(candidates: &[String]) -> Option<BTreeSet<IpAddr>> {
+    // The port does not change what a host resolves to: each host is looked up once.
+    let hosts: BTreeSet<&str> = candidates
+        .iter()
+        .filter_map(|c| split(c).map(|(host, _)| host))
+        .collect();
+    let ips: BTreeSet<IpAddr> = hosts
+        .into_iter()
+        .filter_map(|host| (host, 0).to_socket_addrs().ok())
+        .flatten()
+        .map(|a| a.ip())
+        .collect();
+    (!ips.is_empty()).then_some(ips)
+}
 
 /// Greets the first answering candidate address of one member-list entry.
 pub(super) async fn greet_entry(
@@ -48,7 +163,7 @@ pub(super) async fn greet_entry(
 pub(super) async fn keep(
     raft: MasterRaft,
     cluster: String,
-    targets: Vec<(String, Vec<String>)>,
+    members: SharedMemberList,
     backup_count: usize,
     token: CancellationToken,
 ) {
@@ -64,6 +179,7 @@ pub(super) async fn keep(
         if raft.lease_token().is_none() {
             continue;
         }
+        let targets = members.lock().await.distinct().await;
         let mut seen: BTreeMap<String, NodeId> = BTreeMap::new();
         for (entry, candidates) in &targets {
             if workers.contains(entry) {
@@ -125,6 +241,7 @@ fn snapshot(raft: &MasterRaft) -> (Members, BTreeSet<NodeId>) {
 }
 
 async fn apply(raft: &MasterRaft, members: &Members, change: Change) {
+    let r = raft.raft.clone();
     let result = match &change {
         Change::AddLearner { id, address } => {
             tracing::info!(
@@ -132,20 +249,16 @@ async fn apply(raft: &MasterRaft, members: &Members, change: Change) {
                 %address,
                 "master at {address} (node {id}) is not in the raft group; adding it as a learner"
             );
-            raft.raft
-                .add_learner(*id, BasicNode::new(address), false)
-                .await
-                .map(|_| ())
+            let (id, node) = (*id, BasicNode::new(address));
+            uncancelled(async move { r.add_learner(id, node, false).await.map(|_| ()) }).await
         }
         Change::Promote { id } => {
             tracing::info!(
                 node_id = id,
                 "master node {id} caught up; it becomes a voter (fewer than 2f+1 voted)"
             );
-            raft.raft
-                .change_membership(ChangeMembers::AddVoterIds(BTreeSet::from([*id])), false)
-                .await
-                .map(|_| ())
+            let voters = ChangeMembers::AddVoterIds(BTreeSet::from([*id]));
+            uncancelled(async move { r.change_membership(voters, false).await.map(|_| ()) }).await
         }
         Change::Replace { old, new } => {
             let address = members.voters.get(old).cloned().unwrap_or_default();
@@ -156,10 +269,8 @@ async fn apply(raft: &MasterRaft, members: &Members, change: Change) {
             let mut voters: BTreeSet<NodeId> = members.voters.keys().copied().collect();
             voters.remove(old);
             voters.insert(*new);
-            raft.raft
-                .change_membership(ChangeMembers::ReplaceAllVoters(voters), false)
-                .await
-                .map(|_| ())
+            let voters = ChangeMembers::ReplaceAllVoters(voters);
+            uncancelled(async move { r.change_membership(voters, false).await.map(|_| ()) }).await
         }
     };
     if let Err(e) = result {

@@ -46,6 +46,9 @@ pub enum NodeError {
     Identity(#[from] crate::cluster::identity::IdentityError),
     #[error(transparent)]
     Raft(#[from] crate::raft::RaftStartError),
+    /// A master's Raft core stopped while it ran; the text says why and what to do.
+    #[error(transparent)]
+    RaftStopped(crate::raft::RaftStopped),
     #[error("{0}")]
     Detector(crate::cluster::failure_detector::DetectorSettingsError),
 }

@@ -39,7 +39,7 @@ mod tests;
 pub use command::{Command, CommandResult, Guard, MapOp};
 pub use log_store::LogStore;
 pub use network::{ForwardError, Forwarder, Network, NetworkFactory, CLUSTER_HEADER};
-pub use node::{MasterRaft, RaftStartError};
+pub use node::{uncancelled, MasterRaft, RaftStartError, RaftStopped};
 pub use service::RaftGrpc;
 pub use settings::RaftTimings;
 pub use state_machine::StateMachine;

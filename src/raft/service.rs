@@ -8,7 +8,7 @@ use tonic::{Request, Response, Status};
 use super::network::{ForwardError, SnapshotMessage, CLUSTER_HEADER, TARGET_HEADER};
 use super::proto::raft_server::{Raft as RaftRpc, RaftServer};
 use super::proto::Payload;
-use super::{codec, Command, CommandResult, NodeId, Raft};
+use super::{codec, uncancelled, Command, CommandResult, NodeId, Raft};
 
 /// Answers the `Raft` gRPC service for one master.
 #[derive(Clone)]
@@ -131,9 +131,8 @@ impl RaftRpc for RaftGrpc {
     async fn append_entries(&self, req: Request<Payload>) -> Result<Response<Payload>, Status> {
         check_target(self.node_id, &req)?;
         let rpc = decode("append entries", req)?;
-        let answer = self
-            .raft
-            .append_entries(rpc)
+        let raft = self.raft.clone();
+        let answer = uncancelled(async move { raft.append_entries(rpc).await })
             .await
             .map_err(|e| e.to_string());
         reply("append entries", &answer)
@@ -142,32 +141,41 @@ impl RaftRpc for RaftGrpc {
     async fn vote(&self, req: Request<Payload>) -> Result<Response<Payload>, Status> {
         check_target(self.node_id, &req)?;
         let rpc = decode("vote", req)?;
-        let answer = self.raft.vote(rpc).await.map_err(|e| e.to_string());
+        let raft = self.raft.clone();
+        let answer = uncancelled(async move { raft.vote(rpc).await })
+            .await
+            .map_err(|e| e.to_string());
         reply("vote", &answer)
     }
 
     async fn pre_vote(&self, req: Request<Payload>) -> Result<Response<Payload>, Status> {
         check_target(self.node_id, &req)?;
         let rpc = decode("pre-vote", req)?;
-        let answer = self.raft.pre_vote(rpc).await.map_err(|e| e.to_string());
+        let raft = self.raft.clone();
+        let answer = uncancelled(async move { raft.pre_vote(rpc).await })
+            .await
+            .map_err(|e| e.to_string());
         reply("pre-vote", &answer)
     }
 
     async fn full_snapshot(&self, req: Request<Payload>) -> Result<Response<Payload>, Status> {
         check_target(self.node_id, &req)?;
         let (vote, meta, snapshot): SnapshotMessage = decode("snapshot", req)?;
-        let answer = self
-            .raft
-            .install_full_snapshot(vote, Snapshot { meta, snapshot })
-            .await
-            .map_err(|e| e.to_string());
+        let raft = self.raft.clone();
+        let answer = uncancelled(async move {
+            raft.install_full_snapshot(vote, Snapshot { meta, snapshot })
+                .await
+        })
+        .await
+        .map_err(|e| e.to_string());
         reply("snapshot", &answer)
     }
 
     async fn forward(&self, req: Request<Payload>) -> Result<Response<Payload>, Status> {
         let command: Command = decode("command", req)?;
+        let raft = self.raft.clone();
         let answer: Result<CommandResult, ForwardError> =
-            match self.raft.client_write(command).await {
+            match uncancelled(async move { raft.client_write(command).await }).await {
                 Ok(written) => Ok(written.data),
                 Err(e) => Err(match e.into_api_error() {
                     Some(ClientWriteError::ForwardToLeader(f)) => ForwardError::NotLeader {

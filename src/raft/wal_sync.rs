@@ -18,7 +18,8 @@
 //! - waiters are completed in the order they were queued;
 //! - after one failed fsync every later waiter fails too: the kernel may have dropped the dirty
 //!   pages, so a later fsync that succeeds proves nothing about the earlier writes. openraft stops
-//!   on a storage error; the master must be restarted (RocksDB then recovers from its WAL).
+//!   on a storage error and the master exits with 74 ([`super::RaftStopped`]); its restart
+//!   recovers from the WAL.
 
 use std::io;
 use std::sync::mpsc;
@@ -96,10 +97,8 @@ fn run(rx: mpsc::Receiver<Waiter>, mut sync: impl FnMut() -> Result<(), io::Erro
         group.extend(rx.try_iter());
         if failed.is_none() {
             if let Err(e) = sync() {
-                tracing::error!(
-                    "raft log fsync failed: {e}; this master stops accepting raft writes, \
-                     check the data dir's disk and restart it"
-                );
+                // A warning: the master's exit line says what to do, once.
+                tracing::warn!("raft log fsync failed: {e}; raft stops on this master");
                 failed = Some((e.kind(), e.to_string()));
             }
         }

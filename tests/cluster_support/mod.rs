@@ -184,6 +184,14 @@ impl ClusterNode {
         }
     }
 
+    /// The exit status once the process ended on its own; `None` while it runs (or was never
+    /// started).
+    pub fn try_wait(&mut self) -> Option<std::process::ExitStatus> {
+        let status = self.child.as_mut()?.try_wait().unwrap()?;
+        self.child = None;
+        Some(status)
+    }
+
     /// SIGTERM and wait for the exit status.
     pub fn terminate(&mut self) -> Option<std::process::ExitStatus> {
         let mut child = self.child.take()?;
@@ -197,6 +205,16 @@ impl ClusterNode {
 
     pub fn log_contains(&self, needle: &str) -> bool {
         self.log.lock().unwrap().iter().any(|l| l.contains(needle))
+    }
+
+    /// How many lines of this run's log contain `needle`.
+    pub fn log_count(&self, needle: &str) -> usize {
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.contains(needle))
+            .count()
     }
 
     pub fn log_text(&self) -> String {
@@ -461,5 +479,65 @@ impl Separated {
 
     pub fn all(&self) -> impl Iterator<Item = &ClusterNode> {
         self.masters.iter().chain(self.workers.iter())
+    }
+}
+
+/// A tmpfs of a fixed size mounted on a directory for one test (a small disk to fill), lazily
+/// unmounted when dropped, even when the test fails and a process still has files open on it.
+pub struct Tmpfs {
+    dir: PathBuf,
+}
+
+impl Tmpfs {
+    /// Mounts a tmpfs of `size` (`mount -o size=`, e.g. `32m`) on `dir`; `None` where mounting is
+    /// not permitted (not root, no CAP_SYS_ADMIN), after saying so on stdout.
+    pub fn mount(dir: &Path, size: &str) -> Option<Tmpfs> {
+        std::fs::create_dir_all(dir).unwrap();
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .output();
+        match out {
+            Ok(o) if o.status.success() => Some(Tmpfs {
+                dir: dir.to_path_buf(),
+            }),
+            Ok(o) => {
+                println!(
+                    "skipped: cannot mount a tmpfs on {} ({}); run the test as root",
+                    dir.display(),
+                    String::from_utf8_lossy(&o.stderr).trim()
+                );
+                None
+            }
+            Err(e) => {
+                println!("skipped: cannot run mount ({e}); run the test as root with util-linux");
+                None
+            }
+        }
+    }
+
+    /// Writes a filler file until the tmpfs has no byte left: megabytes first, then pages, then
+    /// single bytes. Panics on any error other than "no space left on device".
+    pub fn fill(&self) {
+        use std::io::Write;
+        let mut filler = std::fs::File::create(self.dir.join("filler")).unwrap();
+        for chunk in [1 << 20, 4096, 1] {
+            let block = vec![0u8; chunk];
+            loop {
+                match filler.write(&block) {
+                    Ok(0) => break,
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::StorageFull => break,
+                    Err(e) => panic!("cannot fill {}: {e}", self.dir.display()),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        // Lazy: a process of a failed test may still hold files open here.
+        let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
     }
 }

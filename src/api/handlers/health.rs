@@ -1,13 +1,14 @@
 //! `/health`: ours, not SeaTunnel's, for load balancers and systemd-style probes. Live while the
-//! process answers; ready while the coordinator accepts jobs (not once shutdown began).
+//! process answers; ready while the coordinator accepts jobs (not once shutdown began) and, on a
+//! cluster node, its part of the cluster works (a master's Raft core runs).
 
 use serde_json::{json, Value as Json};
 
 use crate::api::ApiState;
 
 pub fn health(state: &ApiState) -> Json {
-    let ready = state.jobs.accepting();
     let active = state.active_master();
+    let ready = state.jobs.accepting() && active.is_none_or(|a| a.is_serving());
     let mut body = json!({
         "status": if ready { "UP" } else { "DOWN" },
         "live": true,

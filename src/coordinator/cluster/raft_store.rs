@@ -141,9 +141,8 @@ impl RaftJobStore {
 
     /// Writes `command` through Raft on this (active) master.
     pub async fn write(&self, job_id: i64, command: Command) -> Result<(), JobStoreError> {
-        self.raft
-            .raft
-            .client_write(command)
+        let raft = self.raft.raft.clone();
+        crate::raft::uncancelled(async move { raft.client_write(command).await })
             .await
             .map(|_| ())
             .map_err(|e| JobStoreError {
