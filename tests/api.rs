@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use http_support::{assert_fail, get, multipart_file, parse_answer, post, send};
-use seatunnel::api::{self, ApiSettings, ApiState, NodeInfo};
+use seatunnel::api::{self, ApiSettings, ApiState, ConnectionLimits, NodeInfo};
 use seatunnel::coordinator::{CoordinatorSettings, JobManager};
 use seatunnel::job::JobStatus;
 
@@ -35,6 +35,10 @@ impl Server {
 }
 
 async fn start(context_path: &str) -> Server {
+    start_with(context_path, ConnectionLimits::default()).await
+}
+
+async fn start_with(context_path: &str, limits: ConnectionLimits) -> Server {
     let shutdown = CancellationToken::new();
     let jobs = JobManager::new(
         Arc::new(seatunnel::connectors::registry()),
@@ -59,6 +63,7 @@ async fn start(context_path: &str) -> Server {
             basic_auth: None,
             serve_v1: false,
             log_dir: None,
+            limits,
         },
     );
     let task = tokio::spawn(api::serve(listener, state.clone(), shutdown.clone()));
@@ -347,4 +352,153 @@ async fn shutdown_stops_accepting_and_finishes_requests_in_flight() {
         TcpStream::connect(s.addr).await.is_err(),
         "the listener is closed"
     );
+}
+
+/// How long a connection test waits for what should happen well within it; never reached when
+/// the server behaves.
+const DEADLINE: Duration = Duration::from_secs(30);
+/// A timeout short enough for a quick test and long enough for a loaded machine to answer.
+const SHORT: Duration = Duration::from_millis(300);
+/// A timeout no test reaches.
+const LONG: Duration = Duration::from_secs(600);
+
+/// Reads until the server closes the connection and returns what it sent; fails the test if the
+/// connection is still open at the deadline. A reset counts as closed.
+async fn closed_by_server(stream: &mut TcpStream, what: &str) -> Vec<u8> {
+    let mut raw = Vec::new();
+    match tokio::time::timeout(DEADLINE, stream.read_to_end(&mut raw)).await {
+        Ok(_) => raw,
+        Err(_) => panic!("the server kept {what} open"),
+    }
+}
+
+/// Waits until the server counts `n` open connections.
+async fn open_connections(s: &Server, n: usize) {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while s.state.connections() != n {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} connections open, expected {n}",
+            s.state.connections()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// One keep-alive request on `stream`, its answer read by its Content-Length.
+async fn keep_alive_get(stream: &mut TcpStream, path: &str) -> http_support::Answer {
+    let head = format!("GET {path} HTTP/1.1\r\nHost: test\r\n\r\n");
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    loop {
+        let mut chunk = [0u8; 4096];
+        let n = stream.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "connection closed before the answer was whole");
+        raw.extend_from_slice(&chunk[..n]);
+        let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .map_or(0, |v| v.trim().parse().unwrap());
+        if raw.len() >= end + 4 + length {
+            return parse_answer(&raw);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_half_sent_request_head_is_closed_after_the_header_read_timeout() {
+    let s = start_with(
+        "",
+        ConnectionLimits {
+            header_read_timeout: SHORT,
+            idle_timeout: LONG,
+            ..ConnectionLimits::default()
+        },
+    )
+    .await;
+    let mut stream = TcpStream::connect(s.addr).await.unwrap();
+    stream
+        .write_all(b"GET /overview HTTP/1.1\r\nHost: te")
+        .await
+        .unwrap();
+    let sent = closed_by_server(&mut stream, "a half-sent request head").await;
+    assert!(sent.is_empty(), "{}", String::from_utf8_lossy(&sent));
+    open_connections(&s, 0).await;
+    assert_eq!(get(s.addr, "/overview").await.status, 200);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn idle_keep_alive_and_stalled_body_connections_are_closed_after_the_idle_timeout() {
+    let s = start_with(
+        "",
+        ConnectionLimits {
+            header_read_timeout: LONG,
+            idle_timeout: SHORT,
+            ..ConnectionLimits::default()
+        },
+    )
+    .await;
+    let mut idle = TcpStream::connect(s.addr).await.unwrap();
+    assert_eq!(keep_alive_get(&mut idle, "/overview").await.status, 200);
+    let mut stalled = TcpStream::connect(s.addr).await.unwrap();
+    stalled
+        .write_all(b"POST /submit-job HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"env\": {")
+        .await
+        .unwrap();
+    let (after_idle, after_stall) = tokio::join!(
+        closed_by_server(&mut idle, "an idle keep-alive connection"),
+        closed_by_server(&mut stalled, "a request whose body stopped half way"),
+    );
+    assert!(
+        after_idle.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&after_idle)
+    );
+    assert!(
+        after_stall.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&after_stall)
+    );
+    open_connections(&s, 0).await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn beyond_the_cap_new_connections_are_closed_while_open_ones_are_served() {
+    let s = start_with(
+        "",
+        ConnectionLimits {
+            max_connections: 3,
+            header_read_timeout: LONG,
+            idle_timeout: LONG,
+        },
+    )
+    .await;
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        let mut stream = TcpStream::connect(s.addr).await.unwrap();
+        assert_eq!(keep_alive_get(&mut stream, "/overview").await.status, 200);
+        open.push(stream);
+    }
+    open_connections(&s, 3).await;
+    let mut extra = TcpStream::connect(s.addr).await.unwrap();
+    let sent = closed_by_server(&mut extra, "a connection beyond the cap").await;
+    assert!(sent.is_empty(), "{}", String::from_utf8_lossy(&sent));
+    for stream in &mut open {
+        assert_eq!(
+            keep_alive_get(stream, "/overview").await.status,
+            200,
+            "an earlier connection is still served"
+        );
+    }
+    assert_eq!(s.state.connections(), 3);
+    drop(open);
+    open_connections(&s, 0).await;
+    assert_eq!(get(s.addr, "/overview").await.status, 200, "room again");
+    s.stop().await;
 }

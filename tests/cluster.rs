@@ -72,6 +72,24 @@ fn three_masters_form_fail_over_on_kill_9_and_restart_without_loss() {
         Some(0),
         "job 1 was lost in the failover"
     );
+    // The new leader's calls to the dead master fail about 20 times a second: it says so in a
+    // line of its own per interval, and openraft's line per failed call is not written.
+    let new_leader_index = addrs.iter().position(|a| *a == new_leader).unwrap();
+    masters.nodes[new_leader_index].wait_log(&format!(" at {leader} failed: "));
+    for a in &survivors {
+        let node = &masters.nodes[addrs.iter().position(|x| x == a).unwrap()];
+        for openraft_line in [
+            "failed to send a heartbeat",
+            "ReplicationCore recv RPCError",
+            "while requesting",
+        ] {
+            assert!(
+                !node.log_contains(openraft_line),
+                "{a} logged openraft's {openraft_line:?} line:\n{}",
+                node.log_text()
+            );
+        }
+    }
 
     // Every master goes down hard and comes back on its data dir: nothing is lost.
     for n in &mut masters.nodes {

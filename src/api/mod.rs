@@ -2,7 +2,8 @@
 //! every route of §3 of the spec that a single node can answer, with SeaTunnel's field names,
 //! string-typed numbers and error bodies.
 //!
-//! - [`server`]: the accept loop and the drain on shutdown.
+//! - [`server`]: the accept loop, the drain on shutdown, the connection limits.
+//! - `idle`: the idle clock of one connection.
 //! - [`router`]: (method, path, query) → [`Endpoint`], pure; V2 under the context path, V1 under
 //!   `/hazelcast/rest/maps`, per listener ([`Routes`]).
 //! - `handlers`: one file per endpoint family.
@@ -22,6 +23,7 @@ pub mod error;
 pub mod format;
 pub mod forward;
 mod handlers;
+mod idle;
 pub mod log_files;
 pub mod members;
 pub mod multipart;
@@ -43,7 +45,7 @@ pub use error::{ApiError, Reply};
 pub use forward::{ActiveMaster, JobRoute};
 pub use members::{MemberDirectory, MemberRole, MemberRow, SingleNode};
 pub use router::{Endpoint, Routes};
-pub use server::{bind, serve, serve_connection, serve_routes};
+pub use server::{bind, serve, serve_connection, serve_routes, ConnectionLimits};
 pub use state::{
     ApiConfigError, ApiSettings, ApiState, BasicAuth, NodeInfo, DEFAULT_MAX_BODY_BYTES,
 };

@@ -1,6 +1,7 @@
 //! What every request handler can reach ([`ApiState`]), and the settings it is built from.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -11,10 +12,12 @@ use base64::Engine;
 
 use crate::config::HttpConfig;
 use crate::coordinator::JobManager;
+use crate::telemetry::rate_limit::LogLimiter;
 
 use super::handlers::system::CpuSample;
 use super::members::{MemberDirectory, SingleNode};
 use super::router::Routes;
+use super::server::{ConnectionLimits, REFUSED_LOG_INTERVAL};
 
 /// SeaTunnel's `http.upload-max-request-size-mb` default, applied to every request body.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
@@ -96,6 +99,8 @@ pub struct ApiSettings {
     pub serve_v1: bool,
     /// The job log directory `/logs` lists and serves (`--log-dir`, `LogsDirectory=`).
     pub log_dir: Option<PathBuf>,
+    /// Timeouts and the connection cap of every listener serving this state.
+    pub limits: ConnectionLimits,
 }
 
 impl ApiSettings {
@@ -120,6 +125,7 @@ impl ApiSettings {
             }),
             serve_v1: false,
             log_dir: None,
+            limits: ConnectionLimits::default(),
         })
     }
 }
@@ -148,7 +154,10 @@ pub struct ApiState {
     tags: RwLock<BTreeMap<String, String>>,
     pub(super) started: Instant,
     pub(super) cpu: Mutex<CpuSample>,
+    pub(super) limits: ConnectionLimits,
     connections: AtomicUsize,
+    /// Connections refused at the cap, said once per interval.
+    refused: Mutex<LogLimiter<()>>,
 }
 
 impl ApiState {
@@ -180,7 +189,9 @@ impl ApiState {
             tags: RwLock::new(settings.tags),
             started: Instant::now(),
             cpu: Mutex::new(CpuSample::now()),
+            limits: settings.limits,
             connections: AtomicUsize::new(0),
+            refused: Mutex::new(LogLimiter::new(REFUSED_LOG_INTERVAL)),
         })
     }
 
@@ -226,12 +237,37 @@ impl ApiState {
         self.connections.load(Ordering::Relaxed)
     }
 
-    pub(super) fn connection_opened(&self) {
-        self.connections.fetch_add(1, Ordering::Relaxed);
+    /// Counts a new connection, unless the cap is reached.
+    pub(super) fn try_open_connection(&self) -> bool {
+        self.connections
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |open| {
+                (open < self.limits.max_connections).then_some(open + 1)
+            })
+            .is_ok()
     }
 
     pub(super) fn connection_closed(&self) {
         self.connections.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Logs a connection closed at the cap, once per interval with a count.
+    pub(super) fn connection_refused(&self, peer: SocketAddr) {
+        let admitted = self
+            .refused
+            .lock()
+            .expect("refused connection log lock poisoned")
+            .admit((), Instant::now());
+        if let Some(held_back) = admitted {
+            tracing::warn!(
+                %peer,
+                max_connections = self.limits.max_connections,
+                refused_since_last_line = held_back + 1,
+                "REST connection from {peer} refused: {} connections are open, the most this node serves ({} refused since the last line, which is said every {} s); find the client that keeps connections open",
+                self.limits.max_connections,
+                held_back + 1,
+                REFUSED_LOG_INTERVAL.as_secs()
+            );
+        }
     }
 }
 

@@ -47,6 +47,7 @@ fn settings(context_path: &str) -> ApiSettings {
         basic_auth: None,
         serve_v1: false,
         log_dir: None,
+        limits: crate::api::ConnectionLimits::default(),
     }
 }
 

@@ -31,6 +31,7 @@ use crate::telemetry::sd_notify;
 
 use super::cluster_view::{self, MasterCluster};
 use super::membership::{MemberList, SharedMemberList};
+use super::member_port::MemberPortLimits;
 use super::server::NodeError;
 use super::signals;
 use super::{Shutdown, DRAIN_DEADLINE};
@@ -179,8 +180,9 @@ pub async fn run(
     });
     let grpc = RaftGrpc::new(raft.raft.clone(), node_id);
     let token = shutdown.token();
-    let router = grpc
-        .router(&cluster)
+    let limits = MemberPortLimits::default();
+    let router = super::member_port::grpc_server(&limits)
+        .add_service(grpc.into_server(&cluster))
         .add_service(greeter.into_server(&cluster))
         .add_service(CoordinatorGrpc::server(ctx.clone(), http_address.clone()));
     shutdown
@@ -190,6 +192,7 @@ pub async fn run(
         listener,
         router,
         member_rest,
+        limits,
         token,
     ));
 

@@ -22,6 +22,7 @@ use crate::worker::{heartbeat, MasterView, WorkerGrpc, WorkerIdentity, WorkerRun
 
 use super::cluster_view::WorkerCluster;
 use super::master::{bind_member_port, member_addresses};
+use super::member_port::MemberPortLimits;
 use super::server::NodeError;
 use super::signals;
 use super::{Shutdown, DRAIN_DEADLINE};
@@ -94,17 +95,18 @@ pub async fn run(
         raft_initialized: false,
         http_address: greet_http.clone(),
     });
-    let router = tonic::transport::Server::builder()
+    // The member port serves only gRPC on a worker; its REST is on the HTTP port.
+    let limits = MemberPortLimits::default();
+    let router = super::member_port::grpc_server(&limits)
         .add_service(WorkerGrpc::server(runtime.clone(), &cluster, &me.worker_id))
         .add_service(greeter.into_server(&cluster));
-    let serve_token = shutdown.token();
-    shutdown.tracker().spawn(async move {
-        if let Err(e) =
-            crate::raft::service::serve(listener, router, serve_token.cancelled_owned()).await
-        {
-            tracing::error!("member port stopped serving: {e}");
-        }
-    });
+    shutdown.tracker().spawn(super::member_port::serve(
+        listener,
+        router,
+        None,
+        limits,
+        shutdown.token(),
+    ));
 
     let beat_token = tokio_util::sync::CancellationToken::new();
     let beats = tokio::spawn(heartbeat::run(

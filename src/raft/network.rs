@@ -3,9 +3,15 @@
 //! Every call carries the cluster name in [`CLUSTER_HEADER`]; the peer refuses another cluster's
 //! calls. A peer that cannot be reached is reported as `Unreachable`, so openraft backs off
 //! instead of retrying at once.
+//!
+//! Failed calls are logged here, at most once per peer per [`PEER_FAILURE_LOG_INTERVAL`] with a
+//! count of the others (each one at debug level); openraft's own line per failed call is dropped
+//! by `telemetry::raft_noise`. Every call ends within openraft's soft deadline (`soft_ttl`), so
+//! openraft does not abandon one before this transport saw how it ended.
 
 use std::future::Future;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use openraft::alias::{SnapshotOf, VoteOf};
 use openraft::errors::{NetworkError, RPCError, ReplicationClosed, StreamingError, Unreachable};
@@ -22,6 +28,7 @@ use tonic::{Code, Request, Status};
 use super::proto::raft_client::RaftClient;
 use super::proto::Payload;
 use super::{codec, Command, CommandResult, NodeId, TypeConfig};
+use crate::telemetry::rate_limit::LogLimiter;
 
 /// gRPC metadata header naming the caller's cluster (`hazelcast.cluster-name`).
 pub const CLUSTER_HEADER: &str = "x-seatunnel-cluster";
@@ -33,6 +40,11 @@ pub const TARGET_HEADER: &str = "x-seatunnel-raft-target";
 /// How long to wait for a TCP connection to a peer: loopback and LAN peers answer in
 /// milliseconds; a dead host should be reported before the next heartbeat is due.
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+/// How often the failures of one peer are logged. openraft calls a peer about 20 times a second
+/// (heartbeats every 100 ms, replication, votes), so a master cut off from its peers wrote 18
+/// WARN lines a second for each; one line per 10 s with a count still shows within seconds that
+/// a peer is gone and how hard it is being tried, and keeps the journal readable.
+pub const PEER_FAILURE_LOG_INTERVAL: Duration = Duration::from_secs(10);
 
 /// A snapshot on the wire: the vote of the sender, the metadata and the verified map snapshot.
 pub(crate) type SnapshotMessage = (
@@ -95,12 +107,14 @@ pub fn connect(addr: &str, cluster_name: &str) -> Result<Client, tonic::transpor
 #[derive(Clone)]
 pub struct NetworkFactory {
     cluster_name: String,
+    failures: PeerFailures,
 }
 
 impl NetworkFactory {
     pub fn new(cluster_name: &str) -> NetworkFactory {
         NetworkFactory {
             cluster_name: cluster_name.to_string(),
+            failures: PeerFailures::new(PEER_FAILURE_LOG_INTERVAL),
         }
     }
 }
@@ -113,6 +127,64 @@ impl RaftNetworkFactory<TypeConfig> for NetworkFactory {
             target,
             addr: node.addr.clone(),
             client: connect(&node.addr, &self.cluster_name).map_err(|e| e.to_string()),
+            failures: self.failures.clone(),
+        }
+    }
+}
+
+/// The failed calls of every client to every peer, logged once per peer per interval. Shared,
+/// because openraft makes several clients to one peer (heartbeats, replication, votes) and the
+/// operator wants one line per peer.
+#[derive(Clone)]
+struct PeerFailures(Arc<Mutex<LogLimiter<NodeId>>>);
+
+impl PeerFailures {
+    fn new(interval: Duration) -> PeerFailures {
+        PeerFailures(Arc::new(Mutex::new(LogLimiter::new(interval))))
+    }
+
+    fn failed(&self, what: &str, err: &CallError) {
+        tracing::debug!(target_node = err.target, addr = %err.addr, "{what}: {err}");
+        let (admitted, interval) = {
+            let mut limiter = self.0.lock().expect("peer failure log lock poisoned");
+            (
+                limiter.admit(err.target, Instant::now()),
+                limiter.interval(),
+            )
+        };
+        match admitted {
+            None => {}
+            Some(0) => tracing::warn!(
+                target_node = err.target,
+                addr = %err.addr,
+                "{err}; check that master {} runs and that {} is reachable from this host (further failures are counted and said every {} s)",
+                err.target,
+                err.addr,
+                interval.as_secs()
+            ),
+            Some(held_back) => tracing::warn!(
+                target_node = err.target,
+                addr = %err.addr,
+                failed_calls = held_back + 1,
+                "{err}, and {held_back} more raft calls to it failed since the last line; check that master {} runs and that {} is reachable from this host",
+                err.target,
+                err.addr
+            ),
+        }
+    }
+
+    fn answered(&self, target: NodeId, addr: &str) {
+        let settled = self
+            .0
+            .lock()
+            .expect("peer failure log lock poisoned")
+            .settle(&target, Instant::now());
+        if let Some(held_back) = settled {
+            tracing::info!(
+                target_node = target,
+                addr,
+                "master {target} at {addr} answers raft calls again ({held_back} failed calls since the last line)"
+            );
         }
     }
 }
@@ -124,6 +196,7 @@ pub struct Network {
     /// An invalid address is reported on every call rather than at construction, which openraft
     /// does not allow to fail.
     client: Result<Client, String>,
+    failures: PeerFailures,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -144,7 +217,9 @@ impl Network {
     }
 
     /// Sends `body` to `method` and decodes the answer; transport failures come back as
-    /// `Unreachable` (connection) or `Network` (everything else).
+    /// `Unreachable` (connection) or `Network` (everything else, no answer within `timeout`
+    /// included).
+    /// Every failure is logged through [`PeerFailures`].
     async fn call<Req, Resp, Fut>(
         &mut self,
         what: &'static str,
@@ -157,32 +232,75 @@ impl Network {
         Resp: serde::de::DeserializeOwned,
         Fut: Future<Output = Result<tonic::Response<Payload>, Status>>,
     {
+        match self.exchange(what, body, timeout, method).await {
+            Ok(answer) => {
+                self.failures.answered(self.target, &self.addr);
+                Ok(answer)
+            }
+            Err(Failed::Unreachable(err)) => {
+                self.failures.failed(what, &err);
+                Err(RPCError::Unreachable(Unreachable::new(&err)))
+            }
+            Err(Failed::Network(err)) => {
+                self.failures.failed(what, &err);
+                Err(RPCError::Network(NetworkError::new(&err)))
+            }
+        }
+    }
+
+    /// One call. The whole call, connecting included, is bounded by `timeout` (openraft's
+    /// `soft_ttl`, three quarters of the deadline after which openraft drops the call), so the
+    /// failure is seen here and not only by openraft.
+    async fn exchange<Req, Resp, Fut>(
+        &self,
+        what: &'static str,
+        body: &Req,
+        timeout: Duration,
+        method: impl FnOnce(Client, Request<Payload>) -> Fut,
+    ) -> Result<Resp, Failed>
+    where
+        Req: serde::Serialize,
+        Resp: serde::de::DeserializeOwned,
+        Fut: Future<Output = Result<tonic::Response<Payload>, Status>>,
+    {
         let client = match &self.client {
             Ok(c) => c.clone(),
-            Err(e) => {
-                return Err(RPCError::Unreachable(Unreachable::new(
-                    &self.error(e.clone()),
-                )))
-            }
+            Err(e) => return Err(Failed::Unreachable(self.error(e.clone()))),
         };
-        let data = codec::encode(what, body)
-            .map_err(|e| RPCError::Network(NetworkError::new(&self.error(e.to_string()))))?;
+        let data =
+            codec::encode(what, body).map_err(|e| Failed::Network(self.error(e.to_string())))?;
         let mut request = Request::new(Payload { data });
         request.set_timeout(timeout);
         request
             .metadata_mut()
             .insert(TARGET_HEADER, MetadataValue::from(self.target));
-        let reply = method(client, request).await.map_err(|status| {
-            let err = self.error(format!("{}: {}", status.code(), status.message()));
-            match status.code() {
-                Code::Unavailable | Code::Unknown => RPCError::Unreachable(Unreachable::new(&err)),
-                _ => RPCError::Network(NetworkError::new(&err)),
+        let reply = match tokio::time::timeout(timeout, method(client, request)).await {
+            // As tonic's own deadline says it: a slow peer is tried again at once, while one
+            // that cannot be connected to fails the connect (`Unavailable`) and is backed off.
+            Err(_) => {
+                let message = format!("no answer within {} ms", timeout.as_millis());
+                return Err(Failed::Network(self.error(message)));
             }
-        })?;
+            Ok(Err(status)) => {
+                let err = self.error(format!("{}: {}", status.code(), status.message()));
+                return Err(match status.code() {
+                    Code::Unavailable | Code::Unknown => Failed::Unreachable(err),
+                    _ => Failed::Network(err),
+                });
+            }
+            Ok(Ok(reply)) => reply,
+        };
         let answer: Result<Resp, String> = codec::decode(what, &reply.into_inner().data)
-            .map_err(|e| RPCError::Network(NetworkError::new(&self.error(e.to_string()))))?;
-        answer.map_err(|remote| RPCError::Network(NetworkError::new(&self.error(remote))))
+            .map_err(|e| Failed::Network(self.error(e.to_string())))?;
+        answer.map_err(|remote| Failed::Network(self.error(remote)))
     }
+}
+
+/// How a call failed; openraft backs off from an unreachable peer and retries other failures
+/// at once.
+enum Failed {
+    Unreachable(CallError),
+    Network(CallError),
 }
 
 impl RaftNetworkV2<TypeConfig> for Network {

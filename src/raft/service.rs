@@ -76,29 +76,6 @@ impl RaftGrpc {
     }
 }
 
-impl RaftGrpc {
-    /// The member port's gRPC router with this service on it; callers add their own services
-    /// (the greeting) before [`serve`].
-    pub fn router(self, cluster_name: &str) -> tonic::transport::server::Router {
-        tonic::transport::Server::builder().add_service(self.into_server(cluster_name))
-    }
-}
-
-/// Serves `router` on the member port `listener` until `shutdown` completes. Raft replies are
-/// small and latency-bound, so accepted connections get TCP_NODELAY.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: tonic::transport::server::Router,
-    shutdown: impl std::future::Future<Output = ()>,
-) -> Result<(), tonic::transport::Error> {
-    router
-        .serve_with_incoming_shutdown(
-            tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
-            shutdown,
-        )
-        .await
-}
-
 /// Refuses a Raft call meant for another node id (see [`TARGET_HEADER`]): the caller's view of
 /// who lives at this address is stale. A call without the header is taken.
 fn check_target(me: NodeId, req: &Request<Payload>) -> Result<(), Status> {

@@ -13,7 +13,6 @@ use tempfile::TempDir;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use super::service::serve;
 use super::*;
 use crate::map::{MapId, RocksDb, RocksStore, RocksStoreOptions};
 
@@ -144,7 +143,12 @@ impl Master {
         let grpc = RaftGrpc::new(raft.raft.clone(), id);
         let token = stop.clone();
         let server = tokio::spawn(async move {
-            serve(listener, grpc.router(CLUSTER), token.cancelled_owned())
+            tonic::transport::Server::builder()
+                .add_service(grpc.into_server(CLUSTER))
+                .serve_with_incoming_shutdown(
+                    tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
+                    token.cancelled_owned(),
+                )
                 .await
                 .expect("serve raft");
         });
@@ -327,6 +331,96 @@ async fn three_masters_replicate_fail_over_and_restart_without_loss() {
         read.as_deref(),
         Some(b"info".as_slice()),
         "job 5 lost across the restart"
+    );
+    for (_, m) in masters {
+        m.stop().await;
+    }
+}
+
+/// Keeps the target and message of every WARN event and above.
+#[derive(Clone, Default)]
+struct Warnings(std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Warnings {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        let meta = event.metadata();
+        if *meta.level() <= tracing::Level::WARN {
+            let message = crate::telemetry::raft_noise::message(event);
+            self.0
+                .lock()
+                .unwrap()
+                .push((meta.target().to_string(), message));
+        }
+    }
+}
+
+impl Warnings {
+    fn of_target(&self, target: &str) -> Vec<String> {
+        let lines = self.0.lock().unwrap();
+        lines
+            .iter()
+            .filter(|(t, _)| t == target)
+            .map(|(_, m)| m.clone())
+            .collect()
+    }
+
+    /// openraft's own lines for single failed calls, which `telemetry` drops.
+    fn openraft_per_call_failures(&self) -> usize {
+        let lines = self.0.lock().unwrap();
+        lines
+            .iter()
+            .filter(|(t, m)| {
+                crate::telemetry::raft_noise::is_per_call_failure(t, &tracing::Level::WARN, m)
+            })
+            .count()
+    }
+}
+
+/// A leader whose follower is gone says so once per interval, not once per heartbeat; the
+/// openraft lines the telemetry layer drops are the ones openraft really writes. On a current-
+/// thread runtime, so every task of the test logs through the subscriber set here.
+#[tokio::test]
+async fn a_lost_follower_is_reported_once_per_interval_not_once_per_call() {
+    use tracing_subscriber::layer::SubscriberExt;
+
+    let warnings = Warnings::default();
+    let _log =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(warnings.clone()));
+    let dirs: Vec<TempDir> = (0..2).map(|_| TempDir::new().unwrap()).collect();
+    let mut masters = BTreeMap::new();
+    for ((id, listener), dir) in (1..=2).zip(listeners(2).await).zip(&dirs) {
+        masters.insert(id, Master::start(id, listener, dir.path()).await);
+    }
+    let members: BTreeMap<NodeId, BasicNode> = masters
+        .iter()
+        .map(|(id, m)| (*id, BasicNode::new(&m.addr)))
+        .collect();
+    masters[&1].raft.raft.initialize(members).await.unwrap();
+    let first = leader(&masters).await;
+    let lost = *masters.keys().find(|id| **id != first).unwrap();
+    let lost_addr = masters[&lost].addr.clone();
+    masters.remove(&lost).unwrap().stop().await;
+    let stopped = std::time::Instant::now();
+
+    eventually(
+        "openraft's per-call failure lines (if this times out, telemetry::raft_noise no longer matches openraft's messages)",
+        || warnings.openraft_per_call_failures() >= 10,
+    )
+    .await;
+    let ours = warnings.of_target("seatunnel::raft::network");
+    assert!(!ours.is_empty(), "the lost follower was never reported");
+    assert!(
+        ours[0].starts_with(&format!("raft call to master {lost} at {lost_addr} failed")),
+        "{ours:?}"
+    );
+    assert!(ours[0].contains("check that master"), "{ours:?}");
+    let intervals = stopped.elapsed().as_secs() / network::PEER_FAILURE_LOG_INTERVAL.as_secs();
+    assert!(
+        ours.len() as u64 <= 1 + intervals,
+        "{} lines in {:?} for {} failed calls: {ours:?}",
+        ours.len(),
+        stopped.elapsed(),
+        warnings.openraft_per_call_failures()
     );
     for (_, m) in masters {
         m.stop().await;

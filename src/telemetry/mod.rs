@@ -7,9 +7,15 @@
 //!
 //! With a job log directory, events carrying a `job_id` are also written to per-job files
 //! ([`job_log`]).
+//!
+//! Repeated trouble is said once per interval with a count ([`rate_limit`]); openraft's own line
+//! per failed call to a peer is dropped because the Raft transport reports those failures that
+//! way ([`raft_noise`]).
 
 pub mod job_log;
 mod journal_stream;
+pub mod raft_noise;
+pub mod rate_limit;
 pub mod sd_notify;
 
 use std::path::{Path, PathBuf};
@@ -109,7 +115,10 @@ pub fn init(identifier: &str, job_log_dir: Option<&Path>) -> Result<LogTarget, T
         }
         None => None,
     };
-    let registry = tracing_subscriber::registry().with(filter).with(job_layer);
+    let registry = tracing_subscriber::registry()
+        .with(filter)
+        .with(raft_noise::DropPerCallFailures)
+        .with(job_layer);
     match target {
         LogTarget::Journald => {
             let layer = tracing_journald::layer()
