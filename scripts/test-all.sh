@@ -36,6 +36,10 @@ command -v g++ >/dev/null || need_pkgs+=(g++)
 dpkg -s libclang-dev >/dev/null 2>&1 || need_pkgs+=(libclang-dev)
 # ShellCheck lints the shell scripts we ship and run.
 command -v shellcheck >/dev/null || need_pkgs+=(shellcheck)
+# The partition tests cut links between nodes with nftables inside a network namespace of
+# their own (ip brings its loopback up).
+command -v nft >/dev/null || need_pkgs+=(nftables)
+command -v ip >/dev/null || need_pkgs+=(iproute2)
 if ((${#need_pkgs[@]})); then
   echo "installing: ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
