@@ -183,7 +183,7 @@ fn a_master_of_another_cluster_is_refused_with_a_clear_log_line() {
         &list,
     );
     theirs.start_all();
-    theirs.nodes[0].wait_log("this member is ignored until its hazelcast.cluster-name matches");
+    theirs.nodes[0].wait_log("left out of the cluster until its hazelcast.cluster-name matches");
     ours.nodes[0].wait_log("refused a call from cluster \"st-theirs\"");
     let refused = rt
         .block_on(forward(

@@ -836,6 +836,76 @@ fn after_a_full_restart_a_batch_job_waits_for_workers_that_come_back_late() {
     );
 }
 
+/// Issue 14 item 7: masters form without waiting for workers that are not started yet or a
+/// member with another `cluster-name` (refused once, with one clear error), when those sort
+/// after the masters; the late worker joins later. Before, every member-list entry had to
+/// answer first, and the misnamed worker blocked the cluster for good.
+#[test]
+fn masters_form_without_waiting_for_workers_or_a_member_of_another_cluster() {
+    let mut c = Separated::new(3, 2, "st-form-early");
+    // The misnamed worker answers (as a stranger); the other one is not started before the
+    // masters formed, unless its address sorts before the last master's (it would then be an
+    // entry the voters must wait for, by design).
+    let (misnamed, late) = if c.workers[0].port < c.workers[1].port {
+        (0, 1)
+    } else {
+        (1, 0)
+    };
+    let list: Vec<String> = c.all().map(|n| n.address()).collect();
+    cluster_support::write_config_http(
+        &c.workers[misnamed].dir,
+        "worker",
+        "another-cluster",
+        c.workers[misnamed].port,
+        c.workers[misnamed].http_port,
+        &list,
+    );
+    let mut master_ports: Vec<u16> = c.masters.iter().map(|m| m.port).collect();
+    master_ports.sort_unstable();
+    let late_blocks = c.workers[late].address() < format!("127.0.0.1:{}", master_ports[2]);
+    for m in &mut c.masters {
+        m.start();
+    }
+    c.workers[misnamed].start();
+    if late_blocks {
+        eprintln!("the late worker's port sorts before the masters': started with them");
+        c.workers[late].start();
+    }
+    let port = http_port(&c.masters[0]);
+    wait_for("the masters form without the workers", DEADLINE, || {
+        let m = members(port)?;
+        let count = |role: &str| m.iter().filter(|(r, _)| r == role).count();
+        (count("ACTIVE MASTER") == 1 && count("ACTIVE MASTER") + count("MASTER") == 3).then_some(())
+    });
+    let refusals: usize = c
+        .masters
+        .iter()
+        .map(|m| {
+            m.log_text()
+                .matches("left out of the cluster until its hazelcast.cluster-name matches")
+                .count()
+        })
+        .sum();
+    assert!(
+        (1..=3).contains(&refusals),
+        "the stranger is named once per master, not on every round: {refusals}"
+    );
+    if !late_blocks {
+        c.workers[late].start();
+    }
+    wait_for("the late worker joins", DEADLINE, || {
+        let m = members(port)?;
+        m.iter()
+            .any(|(r, a)| r == "WORKER" && *a == c.workers[late].address())
+            .then_some(())
+    });
+    let m = members(port).unwrap();
+    assert!(
+        !m.iter().any(|(_, a)| *a == c.workers[misnamed].address()),
+        "the stranger stays out: {m:?}"
+    );
+}
+
 /// The first uid the partition test runs masters under (one uid per master).
 const MASTER_UID_BASE: u32 = 61_000;
 

@@ -12,7 +12,7 @@ use base64::Engine;
 
 use crate::config::HttpConfig;
 use crate::coordinator::JobManager;
-use crate::telemetry::rate_limit::LogLimiter;
+use crate::telemetry::rate_limit::SharedLogLimiter;
 
 use super::handlers::system::CpuSample;
 use super::members::{MemberDirectory, SingleNode};
@@ -157,7 +157,7 @@ pub struct ApiState {
     pub(super) limits: ConnectionLimits,
     connections: AtomicUsize,
     /// Connections refused at the cap, said once per interval.
-    refused: Mutex<LogLimiter<()>>,
+    refused: SharedLogLimiter<()>,
 }
 
 impl ApiState {
@@ -191,7 +191,7 @@ impl ApiState {
             cpu: Mutex::new(CpuSample::now()),
             limits: settings.limits,
             connections: AtomicUsize::new(0),
-            refused: Mutex::new(LogLimiter::new(REFUSED_LOG_INTERVAL)),
+            refused: SharedLogLimiter::new(REFUSED_LOG_INTERVAL),
         })
     }
 
@@ -252,11 +252,7 @@ impl ApiState {
 
     /// Logs a connection closed at the cap, once per interval with a count.
     pub(super) fn connection_refused(&self, peer: SocketAddr) {
-        let admitted = self
-            .refused
-            .lock()
-            .expect("refused connection log lock poisoned")
-            .admit((), Instant::now());
+        let admitted = self.refused.admit_now(());
         if let Some(held_back) = admitted {
             tracing::warn!(
                 %peer,

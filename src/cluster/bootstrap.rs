@@ -2,11 +2,12 @@
 //! §3.4 "Bootstrap from a static member list").
 //!
 //! SeaTunnel's member list names masters *and* workers, and nothing in it says which is which,
-//! so a master with an empty store greets every entry first. Only when every entry has answered
-//! (or the group is known to exist) does it decide, and every master decides the same: the
-//! masters sorted by address, the first `2f+1` voters (`backup-count` = f) and the rest learners;
-//! only the lowest-addressed master calls `initialize`, so two different initial memberships can
-//! never exist (split brain at birth).
+//! so a master with an empty store greets the entries first. Walking them in text order, the
+//! first `2f+1` masters (`backup-count` = f) are the voters as soon as every entry before them
+//! answered, and every master that decides decides the same (see [`decide`]); only the lowest
+//! of them calls `initialize`, so two different initial memberships can never exist (split
+//! brain at birth). Workers not started yet and members of another cluster (which answer as
+//! strangers) listed after them hold nothing back; further masters join as learners.
 //!
 //! One member is one member however often the list names it: entries that resolve to the same
 //! address are merged before greeting ([`distinct_entries`]), and a master that still answers
@@ -105,57 +106,99 @@ pub enum Decision {
 }
 
 /// Decides for the master `me` given the greetings so far, one slot per member-list entry
-/// (`None`: not answered yet). `tolerate` is f, the master failures to survive.
-pub fn decide(me: &Greeting, entries: &[(String, Option<Greeting>)], tolerate: usize) -> Decision {
+/// (`None`: not answered yet; a member of another cluster answers as a non-master).
+/// `backup_count` is f, the master failures the group is to survive.
+///
+/// The rule, the same on every master: walk the entries in text order; the first `2f+1`
+/// distinct masters met are the voters, as soon as every entry before the last of them has
+/// answered. Entries after it (workers not started yet, more masters) do not hold the group
+/// back: masters found later join as learners ([`super::membership`]). Two masters that
+/// decide therefore saw the same answered prefix and pick the same voters. Only when the whole
+/// list answered with fewer than `2f+1` masters do the masters that exist form it (`2t+1`
+/// voters of them, `t` as many failures as they can survive); then no master could have
+/// decided by the prefix. The lowest voter calls `initialize`.
+///
+/// Why not `f+1` voters first, so that a majority alone could form the group: until the others
+/// were added and promoted, losing one voter would stop the group, right when a fresh cluster
+/// is most likely to see restarts; and choosing between `f+1` and `2f+1` by what has answered
+/// so far would let two masters pick different voters.
+pub fn decide(
+    me: &Greeting,
+    entries: &[(String, Option<Greeting>)],
+    backup_count: usize,
+) -> Decision {
     let answers: Vec<&Greeting> = entries.iter().filter_map(|(_, g)| g.as_ref()).collect();
     if me.raft_initialized || answers.iter().any(|g| g.is_master && g.raft_initialized) {
         return Decision::Follow { initializer: None };
     }
-    let unanswered: Vec<String> = entries
-        .iter()
-        .filter(|(_, g)| g.is_none())
-        .map(|(entry, _)| entry.clone())
-        .collect();
-    if !unanswered.is_empty() {
-        return Decision::Wait { unanswered };
-    }
-    // One place per master node id, its lowest address: a master answering through two
-    // entries is still one master.
-    let mut address_of: BTreeMap<NodeId, String> = BTreeMap::new();
-    for g in answers
-        .iter()
-        .copied()
-        .filter(|g| g.is_master)
-        .chain(std::iter::once(me))
-    {
-        address_of
-            .entry(g.node_id)
-            .and_modify(|a| {
-                if g.address < *a {
-                    a.clone_from(&g.address);
+    let mut ordered: Vec<&(String, Option<Greeting>)> = entries.iter().collect();
+    ordered.sort_by(|a, b| a.0.cmp(&b.0));
+    let first_voters = 2 * backup_count + 1;
+    // Masters in entry order, once per node id (a master answering through two entries is one
+    // master, at the first of them).
+    let mut masters: Vec<(NodeId, String)> = Vec::new();
+    let mut prefix_complete = false;
+    let mut blocked = false;
+    for (_, g) in &ordered {
+        match g {
+            None => blocked = true,
+            Some(g) if g.is_master && !masters.iter().any(|(id, _)| *id == g.node_id) => {
+                if blocked {
+                    continue;
                 }
-            })
-            .or_insert_with(|| g.address.clone());
+                masters.push((g.node_id, g.address.clone()));
+                if masters.len() == first_voters {
+                    prefix_complete = true;
+                }
+            }
+            Some(_) => {}
+        }
+        if prefix_complete {
+            break;
+        }
     }
-    let my_address = address_of[&me.node_id].clone();
-    let masters: BTreeMap<String, NodeId> = address_of.into_iter().map(|(id, a)| (a, id)).collect();
-    let lowest = masters.keys().next().cloned().expect("me is a master");
-    if lowest != my_address {
+    let voters: Vec<(NodeId, String)> = if prefix_complete {
+        masters
+    } else if blocked {
+        return Decision::Wait {
+            unanswered: ordered
+                .iter()
+                .filter(|(_, g)| g.is_none())
+                .map(|(entry, _)| entry.clone())
+                .collect(),
+        };
+    } else {
+        // Everything answered and fewer than 2f+1 masters exist: they form it alone.
+        let tolerate = tolerated_failures(backup_count, masters.len());
+        masters.truncate(2 * tolerate + 1);
+        masters
+    };
+    let Some((_, lowest)) = voters.first().cloned() else {
+        // Unreachable while `me` answered as a master; waiting is the safe answer.
+        return Decision::Wait {
+            unanswered: Vec::new(),
+        };
+    };
+    if voters[0].0 != me.node_id {
         return Decision::Follow {
             initializer: Some(lowest),
         };
     }
-    let voter_count = (2 * tolerate + 1).max(1);
-    let mut voters = BTreeMap::new();
+    let chosen: BTreeSet<NodeId> = voters.iter().map(|(id, _)| *id).collect();
+    // Masters that answered beyond the voters are added as learners once this one leads.
     let mut learners = BTreeMap::new();
-    for (position, (address, id)) in masters.into_iter().enumerate() {
-        if position < voter_count {
-            voters.insert(id, address);
-        } else {
-            learners.insert(id, address);
-        }
+    for g in answers
+        .iter()
+        .filter(|g| g.is_master && !chosen.contains(&g.node_id))
+    {
+        learners
+            .entry(g.node_id)
+            .or_insert_with(|| g.address.clone());
     }
-    Decision::Initialize { voters, learners }
+    Decision::Initialize {
+        voters: voters.into_iter().collect(),
+        learners,
+    }
 }
 
 /// How many distinct masters answered (one per node id, however many entries reach it).
@@ -201,34 +244,37 @@ mod tests {
             .collect()
     }
 
+    fn voters(ids: &[(NodeId, &str)]) -> BTreeMap<NodeId, String> {
+        ids.iter().map(|(id, a)| (*id, a.to_string())).collect()
+    }
+
     #[test]
-    fn waits_until_every_entry_answered() {
-        let me = master("a:5801", 11);
-        let mut entries = answered(&[me.clone(), master("b:5801", 22)]);
-        entries.push(("w:5802".into(), None));
+    fn an_unanswered_entry_before_the_first_voters_holds_formation_back() {
+        let me = master("b:5801", 11);
+        let mut entries = answered(&[me.clone(), master("c:5801", 22)]);
+        entries.push(("a:5802".into(), None));
         assert_eq!(
             decide(&me, &entries, 1),
             Decision::Wait {
-                unanswered: vec!["w:5802".into()]
+                unanswered: vec!["a:5802".into()]
             }
         );
     }
 
+    /// Issue 14 item 7: three masters and two workers not started yet (or a member of another
+    /// cluster, which answers as a non-member) after them: the masters form the group at once.
     #[test]
-    fn the_lowest_address_initializes_every_master_the_same_voters() {
+    fn the_first_two_f_plus_one_masters_form_without_waiting_for_later_entries() {
         let (a, b, c) = (
             master("a:5801", 30),
             master("b:5801", 10),
             master("c:5801", 20),
         );
-        let entries = answered(&[c.clone(), worker("w:5802"), a.clone(), b.clone()]);
+        let mut entries = answered(&[c.clone(), b.clone(), a.clone(), worker("x:5802")]);
+        entries.push(("w:5802".into(), None));
+        entries.push(("y:5802".into(), None));
         let expected = Decision::Initialize {
-            voters: [
-                (30, "a:5801".into()),
-                (10, "b:5801".into()),
-                (20, "c:5801".into()),
-            ]
-            .into(),
+            voters: voters(&[(30, "a:5801"), (10, "b:5801"), (20, "c:5801")]),
             learners: BTreeMap::new(),
         };
         assert_eq!(decide(&a, &entries, 1), expected);
@@ -243,13 +289,58 @@ mod tests {
     }
 
     #[test]
-    fn masters_beyond_two_f_plus_one_are_learners() {
+    fn every_master_that_decides_picks_the_same_voters() {
         let ms: Vec<Greeting> = (1..=5).map(|i| master(&format!("m{i}:5801"), i)).collect();
-        let Decision::Initialize { voters, learners } = decide(&ms[0], &answered(&ms), 1) else {
-            panic!("m1 should initialize")
+        let mut all = answered(&ms);
+        all.push(("w:5802".into(), Some(worker("w:5802"))));
+        // m1 has heard from m1..m3 only: the prefix up to the third master is complete.
+        let mut prefix = answered(&ms[..3]);
+        prefix.push(("m4:5801".into(), None));
+        prefix.push(("m5:5801".into(), None));
+        let Decision::Initialize {
+            voters: v,
+            learners,
+        } = decide(&ms[0], &all, 1)
+        else {
+            panic!("m1 initializes")
         };
-        assert_eq!(voters.keys().copied().collect::<Vec<_>>(), vec![1, 2, 3]);
+        assert_eq!(v.keys().copied().collect::<Vec<_>>(), vec![1, 2, 3]);
         assert_eq!(learners.keys().copied().collect::<Vec<_>>(), vec![4, 5]);
+        let Decision::Initialize { voters: early, .. } = decide(&ms[0], &prefix, 1) else {
+            panic!("m1 initializes")
+        };
+        assert_eq!(early, v);
+        for (other, entries) in [(&ms[1], &all), (&ms[4], &all), (&ms[2], &prefix)] {
+            assert_eq!(
+                decide(other, entries, 1),
+                Decision::Follow {
+                    initializer: Some("m1:5801".into())
+                }
+            );
+        }
+        let Decision::Initialize { voters, .. } = decide(&ms[0], &all, 2) else {
+            panic!("m1 initializes")
+        };
+        assert_eq!(voters.len(), 5, "f = 2: five voters");
+    }
+
+    #[test]
+    fn fewer_masters_than_two_f_plus_one_form_only_once_everything_answered() {
+        let me = master("a:5801", 7);
+        let b = master("b:5801", 8);
+        let mut entries = answered(&[me.clone(), b.clone(), worker("w:5802")]);
+        entries.push(("z:5802".into(), None));
+        assert!(matches!(decide(&me, &entries, 1), Decision::Wait { .. }));
+        let entries = answered(&[me.clone(), b, worker("w:5802")]);
+        let Decision::Initialize { voters, learners } = decide(&me, &entries, 1) else {
+            panic!("two masters form")
+        };
+        assert_eq!((voters.len(), learners.len()), (1, 1), "2 masters: 1 voter");
+        let alone = answered(&[me.clone(), worker("w:5802")]);
+        let Decision::Initialize { voters, .. } = decide(&me, &alone, 0) else {
+            panic!("a lone master forms a group of one")
+        };
+        assert_eq!(voters.len(), 1);
     }
 
     #[test]
@@ -276,17 +367,7 @@ mod tests {
     }
 
     #[test]
-    fn a_single_master_forms_a_group_of_one() {
-        let me = master("a:5801", 7);
-        let entries = answered(&[me.clone(), worker("w:5802")]);
-        let Decision::Initialize { voters, .. } = decide(&me, &entries, 0) else {
-            panic!()
-        };
-        assert_eq!(voters.len(), 1);
-    }
-
-    #[test]
-    fn a_master_answering_through_two_entries_is_one_master_at_its_lowest_address() {
+    fn a_master_answering_through_two_entries_is_one_master_at_its_first_entry() {
         let (a, b, c) = (
             master("127.0.0.1:5801", 30),
             master("127.0.0.1:5802", 10),
@@ -297,12 +378,11 @@ mod tests {
         let alias = master("10.0.0.5:5801", 30);
         let entries = answered(&[a.clone(), alias.clone(), b.clone(), c.clone()]);
         let expected = Decision::Initialize {
-            voters: [
-                (30, "10.0.0.5:5801".into()),
-                (10, "127.0.0.1:5802".into()),
-                (20, "127.0.0.1:5803".into()),
-            ]
-            .into(),
+            voters: voters(&[
+                (30, "10.0.0.5:5801"),
+                (10, "127.0.0.1:5802"),
+                (20, "127.0.0.1:5803"),
+            ]),
             learners: BTreeMap::new(),
         };
         assert_eq!(decide(&a, &entries, 1), expected);

@@ -30,8 +30,8 @@ use crate::raft::{uncancelled, MasterRaft, NodeId, RaftGrpc, RaftTimings};
 use crate::telemetry::sd_notify;
 
 use super::cluster_view::{self, MasterCluster};
-use super::membership::{MemberList, SharedMemberList};
 use super::member_port::MemberPortLimits;
+use super::membership::{MemberList, SharedMemberList};
 use super::server::NodeError;
 use super::signals;
 use super::{Shutdown, DRAIN_DEADLINE};
@@ -475,8 +475,20 @@ async fn form(raft: MasterRaft, cluster: String, members: SharedMemberList, back
                     answers.insert(entry.clone(), g);
                 }
                 Err(Some(e)) if e.wrong_cluster => {
+                    // It answered: not a member of this cluster, so formation need not wait
+                    // for it. Said once; if it is a master whose name gets fixed, the
+                    // active master adds it later like any late master.
                     tracing::error!(
-                        "{e}; this member is ignored until its hazelcast.cluster-name matches"
+                        "{e}; this member is left out of the cluster until its hazelcast.cluster-name matches"
+                    );
+                    answers.insert(
+                        entry.clone(),
+                        Greeting {
+                            address: entry.clone(),
+                            is_master: false,
+                            node_id: 0,
+                            raft_initialized: false,
+                        },
                     );
                 }
                 Err(_) => {}
@@ -500,8 +512,7 @@ async fn form(raft: MasterRaft, cluster: String, members: SharedMemberList, back
             continue;
         };
         let masters = bootstrap::master_count(entries.iter().filter_map(|(_, g)| g.as_ref()));
-        let tolerate = bootstrap::tolerated_failures(backup_count, masters);
-        match bootstrap::decide(&me, &entries, tolerate) {
+        match bootstrap::decide(&me, &entries, backup_count) {
             Decision::Wait { unanswered } => {
                 if last_wait_log.elapsed() >= WAIT_LOG_EVERY {
                     tracing::info!(

@@ -13,8 +13,8 @@
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::api::{self, ApiState, Routes};
-use crate::telemetry::rate_limit::LogLimiter;
+use crate::telemetry::rate_limit::SharedLogLimiter;
 
 /// The HTTP/2 connection preface every gRPC client opens with (RFC 9113 §3.4).
 const HTTP2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -153,11 +153,8 @@ impl Drop for Unsorted {
 }
 
 /// Logs a connection refused beyond the cap, once per interval with a count.
-fn refused(log: &Mutex<LogLimiter<()>>, peer: SocketAddr, max: usize) {
-    let admitted = log
-        .lock()
-        .expect("refused connection log lock poisoned")
-        .admit((), Instant::now());
+fn refused(log: &SharedLogLimiter<()>, peer: SocketAddr, max: usize) {
+    let admitted = log.admit_now(());
     if let Some(held_back) = admitted {
         tracing::warn!(
             %peer,
@@ -196,7 +193,7 @@ pub async fn serve(
     let rest = rest.map(|(state, routes)| (state, Arc::new(routes)));
     let sniffers = TaskTracker::new();
     let unsorted = Arc::new(AtomicUsize::new(0));
-    let refusals = Mutex::new(LogLimiter::new(REFUSED_LOG_INTERVAL));
+    let refusals = SharedLogLimiter::new(REFUSED_LOG_INTERVAL);
     loop {
         let accepted = tokio::select! {
             _ = shutdown.cancelled() => break,

@@ -10,8 +10,8 @@
 //! openraft does not abandon one before this transport saw how it ended.
 
 use std::future::Future;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use openraft::alias::{SnapshotOf, VoteOf};
 use openraft::errors::{NetworkError, RPCError, ReplicationClosed, StreamingError, Unreachable};
@@ -28,7 +28,7 @@ use tonic::{Code, Request, Status};
 use super::proto::raft_client::RaftClient;
 use super::proto::Payload;
 use super::{codec, Command, CommandResult, NodeId, TypeConfig};
-use crate::telemetry::rate_limit::LogLimiter;
+use crate::telemetry::rate_limit::SharedLogLimiter;
 
 /// gRPC metadata header naming the caller's cluster (`hazelcast.cluster-name`).
 pub const CLUSTER_HEADER: &str = "x-seatunnel-cluster";
@@ -136,22 +136,16 @@ impl RaftNetworkFactory<TypeConfig> for NetworkFactory {
 /// because openraft makes several clients to one peer (heartbeats, replication, votes) and the
 /// operator wants one line per peer.
 #[derive(Clone)]
-struct PeerFailures(Arc<Mutex<LogLimiter<NodeId>>>);
+struct PeerFailures(Arc<SharedLogLimiter<NodeId>>);
 
 impl PeerFailures {
     fn new(interval: Duration) -> PeerFailures {
-        PeerFailures(Arc::new(Mutex::new(LogLimiter::new(interval))))
+        PeerFailures(Arc::new(SharedLogLimiter::new(interval)))
     }
 
     fn failed(&self, what: &str, err: &CallError) {
         tracing::debug!(target_node = err.target, addr = %err.addr, "{what}: {err}");
-        let (admitted, interval) = {
-            let mut limiter = self.0.lock().expect("peer failure log lock poisoned");
-            (
-                limiter.admit(err.target, Instant::now()),
-                limiter.interval(),
-            )
-        };
+        let (admitted, interval) = (self.0.admit_now(err.target), self.0.interval());
         match admitted {
             None => {}
             Some(0) => tracing::warn!(
@@ -174,11 +168,7 @@ impl PeerFailures {
     }
 
     fn answered(&self, target: NodeId, addr: &str) {
-        let settled = self
-            .0
-            .lock()
-            .expect("peer failure log lock poisoned")
-            .settle(&target, Instant::now());
+        let settled = self.0.settle_now(&target);
         if let Some(held_back) = settled {
             tracing::info!(
                 target_node = target,

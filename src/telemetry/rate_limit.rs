@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Decides which occurrences of a repeated event get a log line.
@@ -76,6 +77,35 @@ impl<K: Hash + Eq> LogLimiter<K> {
             return None;
         }
         self.keys.remove(key).map(|w| w.held_back)
+    }
+}
+
+/// A [`LogLimiter`] shared by the tasks that log one trouble, on the real clock: what every
+/// caller outside tests wants.
+#[derive(Debug)]
+pub struct SharedLogLimiter<K>(Mutex<LogLimiter<K>>);
+
+impl<K: Hash + Eq> SharedLogLimiter<K> {
+    pub fn new(interval: Duration) -> SharedLogLimiter<K> {
+        SharedLogLimiter(Mutex::new(LogLimiter::new(interval)))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, LogLimiter<K>> {
+        self.0.lock().expect("log limiter lock poisoned")
+    }
+
+    pub fn interval(&self) -> Duration {
+        self.lock().interval()
+    }
+
+    /// [`LogLimiter::admit`] now.
+    pub fn admit_now(&self, key: K) -> Option<u64> {
+        self.lock().admit(key, Instant::now())
+    }
+
+    /// [`LogLimiter::settle`] now.
+    pub fn settle_now(&self, key: &K) -> Option<u64> {
+        self.lock().settle(key, Instant::now())
     }
 }
 
