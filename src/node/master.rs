@@ -30,8 +30,8 @@ use crate::raft::{uncancelled, MasterRaft, NodeId, RaftGrpc, RaftTimings};
 use crate::telemetry::sd_notify;
 
 use super::cluster_view::{self, MasterCluster};
-use super::membership::{MemberList, SharedMemberList};
 use super::member_port::MemberPortLimits;
+use super::membership::{MemberList, SharedMemberList};
 use super::server::NodeError;
 use super::signals;
 use super::{Shutdown, DRAIN_DEADLINE};
