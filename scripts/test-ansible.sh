@@ -110,11 +110,14 @@ fi
 diff -ru ansible/tests/expected "$work/render" ||
   fail "rendered files differ from ansible/tests/expected (SEATUNNEL_UPDATE_GOLDEN=1 rewrites them after review)"
 # Each host's files, over the shipped seatunnel.yaml, load as the node would load them.
+# --for-another-host: the files name the inventory's addresses, none of which is this machine's,
+# so whether the member list names "this node" is checked on each host by the role instead.
 for dir in "$work"/render/*/; do
   role=master
   [[ -f "$dir/hazelcast-worker.yaml" ]] && role=worker
   cp etc/seatunnel.yaml "$dir/"
-  "$CARGO_TARGET_DIR/release/seatunnel" config check --role "$role" --quiet --config "$dir/seatunnel.yaml" ||
+  "$CARGO_TARGET_DIR/release/seatunnel" config check --role "$role" --quiet --for-another-host \
+    --config "$dir/seatunnel.yaml" ||
     fail "the files rendered for $(basename "$dir") do not pass seatunnel config check"
 done
 

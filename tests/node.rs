@@ -297,6 +297,83 @@ fn quiet_config_check_is_silent_unless_the_config_is_bad() {
     );
 }
 
+/// Member lists that can never form fail `config check` with 78 naming the key; aliases only
+/// warn (issue 14, item 12). Before: every one of these passed and the node waited forever.
+#[test]
+fn config_check_refuses_member_lists_that_can_never_form() {
+    const KEY: &str = "hazelcast.network.join.tcp-ip.member-list";
+    // Nothing binds these: config check only reads and resolves. Auto-increment is off, as in
+    // the shipped files: otherwise the worker port would be one of the master's own.
+    const MASTER: u16 = 15801;
+    const WORKER: u16 = 15802;
+    let check = |role: &str, port: u16, members: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("seatunnel.yaml"), "").unwrap();
+        std::fs::write(
+            dir.path().join(format!("hazelcast-{role}.yaml")),
+            format!(
+                "hazelcast:\n  network:\n    join:\n      tcp-ip:\n        member-list: {members}\n    port:\n      auto-increment: false\n      port: {port}\n"
+            ),
+        )
+        .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_seatunnel"))
+            .args(["config", "check", "--role", role, "--quiet", "--config"])
+            .arg(dir.path().join("seatunnel.yaml"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.code(), err)
+    };
+    for (role, port, members, needle) in [
+        (
+            "master",
+            MASTER,
+            "[]".to_string(),
+            "the member list is empty",
+        ),
+        (
+            "master",
+            MASTER,
+            format!("[192.0.2.7:{MASTER}, 127.0.0.1:{WORKER}]"),
+            "no entry names this node",
+        ),
+        (
+            "worker",
+            WORKER,
+            format!("[127.0.0.1:{WORKER}, localhost:{WORKER}]"),
+            "names no member but this worker",
+        ),
+    ] {
+        let (code, err) = check(role, port, &members);
+        assert_eq!(code, Some(78), "{role} {members}: {err}");
+        assert!(
+            err.contains(KEY)
+                && err.contains(needle)
+                && err.contains(&format!("hazelcast-{role}.yaml:5")),
+            "{role} {members}: {err}"
+        );
+    }
+    let (code, err) = check(
+        "worker",
+        WORKER,
+        &format!("[127.0.0.1:{MASTER}, 127.0.0.1:{WORKER}]"),
+    );
+    assert_eq!((code, err.as_str()), (Some(0), ""), "a valid list");
+    // A master alone is a single-master cluster; its alias is a warning naming both entries.
+    let (code, err) = check(
+        "master",
+        MASTER,
+        &format!("[127.0.0.1:{MASTER}, localhost:{MASTER}]"),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.starts_with("warning: ")
+            && err.contains(KEY)
+            && err.contains(&format!("127.0.0.1:{MASTER} and localhost:{MASTER}")),
+        "{err}"
+    );
+}
+
 /// A REST port another process holds: the node exits at once, and the journal gets one line
 /// that names the address and what to do (the Ansible health gate shows it to the operator).
 #[test]

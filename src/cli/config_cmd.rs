@@ -25,13 +25,14 @@ pub fn run(cmd: ConfigCommand) -> ExitCode {
         ConfigCommand::Check {
             role,
             quiet,
+            for_another_host,
             server,
         } => {
             let (role, sources) = match role_and_sources(&role, &server) {
                 Ok(x) => x,
                 Err(code) => return code,
             };
-            match config::check(role, &sources) {
+            match config::check(role, &sources, for_another_host) {
                 Ok(report) if quiet => {
                     for w in &report.warnings {
                         eprintln!("warning: {w}");

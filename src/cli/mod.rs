@@ -104,6 +104,10 @@ pub enum ConfigCommand {
         /// ExecStartPre=, whose output lands in the journal at every start)
         #[arg(long, short = 'q')]
         quiet: bool,
+        /// The files are for another machine (rendered elsewhere): do not require a
+        /// member-list entry naming this machine
+        #[arg(long)]
+        for_another_host: bool,
         #[command(flatten)]
         server: ServerArgs,
     },

@@ -16,70 +16,10 @@
 //! address would wait for "itself" at the other to form the group: nothing ever forms.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::IpAddr;
 
 use crate::raft::NodeId;
 
-/// One member-list entry as resolved: the ports it stands for and the IP addresses its host
-/// resolved to (empty while it does not resolve).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResolvedEntry {
-    pub entry: String,
-    pub ports: BTreeSet<u16>,
-    pub ips: BTreeSet<IpAddr>,
-}
-
-/// An entry left out because another entry names the same member.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Alias {
-    pub alias: String,
-    pub kept: String,
-}
-
-/// Which entries name distinct members; returns the positions of the entries kept, in list
-/// order, and the aliases left out.
-///
-/// Two entries name the same member when they are the same text, or stand for the same ports
-/// and their hosts resolved to a common IP address (`localhost:5801` and `127.0.0.1:5801`); an
-/// entry that did not resolve is a member of its own. Of each group of aliases the entry whose
-/// text sorts first is kept, whatever the list order, so masters whose lists name the same
-/// aliases in another order greet, count and order the same members.
-pub fn distinct_entries(entries: &[ResolvedEntry]) -> (Vec<usize>, Vec<Alias>) {
-    let same = |a: &ResolvedEntry, b: &ResolvedEntry| {
-        a.entry == b.entry || (a.ports == b.ports && !a.ips.is_disjoint(&b.ips))
-    };
-    // Each entry's group is named by its first member; aliasing is made transitive by merging.
-    let mut group: Vec<usize> = (0..entries.len()).collect();
-    for j in 0..entries.len() {
-        for i in 0..j {
-            if same(&entries[i], &entries[j]) {
-                let (from, to) = (group[j].max(group[i]), group[j].min(group[i]));
-                for g in group.iter_mut().filter(|g| **g == from) {
-                    *g = to;
-                }
-            }
-        }
-    }
-    let mut kept_of: BTreeMap<usize, usize> = BTreeMap::new();
-    for (i, g) in group.iter().enumerate() {
-        let kept = kept_of.entry(*g).or_insert(i);
-        if entries[i].entry < entries[*kept].entry {
-            *kept = i;
-        }
-    }
-    let mut kept: Vec<usize> = kept_of.values().copied().collect();
-    kept.sort_unstable();
-    let aliases = group
-        .iter()
-        .enumerate()
-        .filter(|(i, g)| kept_of[g] != *i)
-        .map(|(i, g)| Alias {
-            alias: entries[i].entry.clone(),
-            kept: entries[kept_of[g]].entry.clone(),
-        })
-        .collect();
-    (kept, aliases)
-}
+pub use crate::config::{distinct_entries, Alias, ResolvedEntry};
 
 /// What a member said about itself when greeted.
 #[derive(Debug, Clone, PartialEq, Eq)]

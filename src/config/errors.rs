@@ -155,6 +155,10 @@ pub enum ConfigError {
     },
     #[error("unknown node role '{0}': use master, worker or master_and_worker")]
     UnknownRole(String),
+    /// A member list that can never form a cluster (`config check` only: the node itself
+    /// would wait for members forever rather than fail).
+    #[error("{at}: hazelcast.network.join.tcp-ip.member-list: {message}")]
+    MemberList { at: Location, message: String },
     /// Every problem found across all layers, in layer order.
     #[error("{}", join_lines(.0))]
     Invalid(Vec<Problem>),

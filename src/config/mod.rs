@@ -41,7 +41,10 @@ pub use load::{
     ConfigSources, DEFAULT_CONFIG_DIR, DROPIN_DIR_NAME, ENV_DOCKER_MEMBER_LIST,
     ENV_HAZELCAST_CLIENT_CONFIG, ENV_HAZELCAST_CONFIG, ENV_HOME, ENV_PREFIX, ENV_SEATUNNEL_CONFIG,
 };
-pub use member::{Host, MemberAddress, Target};
+pub use member::{
+    check_member_list, distinct_entries, is_local_ip, resolve_candidates, split_candidate, Alias,
+    Host, MemberAddress, MemberListProblem, OwnNode, ResolvedEntry, Target, MEMBER_LIST_KEY,
+};
 pub use origin::{render_origins, CheckReport, EffectiveKey};
 pub use reload::{plan_reload, KeyChange, ReloadPlan};
 pub use schema::{Reload, Scope};
@@ -138,9 +141,81 @@ pub fn load_client(sources: &ConfigSources) -> Result<LoadedClientConfig, Config
     load::load_client(sources)
 }
 
-/// `seatunnel config check --role R`: loads everything for the role and reports.
-pub fn check(role: Role, sources: &ConfigSources) -> Result<CheckReport, ConfigError> {
-    load(role, sources).map(|loaded| CheckReport::new(&loaded))
+/// `seatunnel config check --role R`: loads everything for the role and reports. A master's
+/// or worker's member list must also be able to form a cluster ([`check_member_list`]);
+/// `elsewhere`: the files are meant for another machine, so which entry names this node is not
+/// checked. Blocking: member-list hosts are resolved.
+pub fn check(
+    role: Role,
+    sources: &ConfigSources,
+    elsewhere: bool,
+) -> Result<CheckReport, ConfigError> {
+    let loaded = load(role, sources)?;
+    let mut report = CheckReport::new(&loaded);
+    for warning in member_list_findings(&loaded, elsewhere)? {
+        report.warnings.push(warning);
+    }
+    Ok(report)
+}
+
+/// The member-list rules applied to a loaded master or worker configuration. A hybrid is left
+/// out: it is commonly run alone on a developer's machine, where its list does not matter.
+fn member_list_findings(
+    loaded: &LoadedConfig,
+    elsewhere: bool,
+) -> Result<Vec<ConfigWarning>, ConfigError> {
+    let s = &loaded.server;
+    let hz = &s.hazelcast;
+    if s.role == Role::Hybrid || !hz.join.tcp_ip_enabled {
+        return Ok(Vec::new());
+    }
+    let at = loaded
+        .origins
+        .iter()
+        .find(|k| k.path == MEMBER_LIST_KEY)
+        .map(|k| k.location())
+        .unwrap_or_else(|| Location::new(Source::Default, None));
+    let entries: Vec<ResolvedEntry> = hz
+        .join
+        .members
+        .iter()
+        .map(|m| {
+            let candidates: Vec<String> = m
+                .candidates(hz.port.port, hz.port.auto_increment, hz.join.port_try_count)
+                .iter()
+                .map(|t| t.to_string())
+                .collect();
+            ResolvedEntry {
+                entry: m.to_string(),
+                ports: candidates
+                    .iter()
+                    .filter_map(|c| split_candidate(c).map(|(_, p)| p))
+                    .collect(),
+                ips: resolve_candidates(&candidates).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let public_host = hz
+        .public_address
+        .as_deref()
+        .map(|a| split_candidate(a).map_or(a, |(host, _)| host));
+    let own = OwnNode {
+        role: s.role,
+        ports: hz.port.candidates().collect(),
+        public_host,
+        elsewhere,
+    };
+    match check_member_list(&entries, &own, &is_local_ip) {
+        Ok(warnings) => Ok(warnings
+            .into_iter()
+            .map(|message| ConfigWarning {
+                at: at.clone(),
+                message: format!("{MEMBER_LIST_KEY}: {message}"),
+                hint: None,
+            })
+            .collect()),
+        Err(MemberListProblem(message)) => Err(ConfigError::MemberList { at, message }),
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! time (a late or replaced master joins as a learner, then votes once it caught up).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::{IpAddr, ToSocketAddrs};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use crate::cluster::bootstrap::{self, ResolvedEntry};
 use crate::cluster::greet::{self, GreetError, ROLE_MASTER};
 use crate::cluster::membership::{self, Change, Members};
+use crate::config::{resolve_candidates, split_candidate};
 use crate::raft::proto::Hello;
 use crate::raft::{uncancelled, MasterRaft, NodeId};
 
@@ -50,7 +51,7 @@ impl MemberList {
             .map(|(_, candidates)| {
                 candidates
                     .iter()
-                    .filter_map(|c| split(c).map(|(_, p)| p))
+                    .filter_map(|c| split_candidate(c).map(|(_, p)| p))
                     .collect()
             })
             .collect();
@@ -81,7 +82,7 @@ impl MemberList {
             let looked_up = tokio::task::spawn_blocking(move || {
                 pending
                     .into_iter()
-                    .map(|(i, candidates)| (i, resolve(&candidates)))
+                    .map(|(i, candidates)| (i, resolve_candidates(&candidates)))
                     .collect::<Vec<_>>()
             })
             .await
@@ -114,29 +115,6 @@ impl MemberList {
         }
         kept.into_iter().map(|i| self.entries[i].clone()).collect()
     }
-}
-
-/// `host` and port of a candidate (`host:port`, `[v6]:port`).
-fn split(candidate: &str) -> Option<(&str, u16)> {
-    let (host, port) = candidate.rsplit_once(':')?;
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    Some((host, port.parse().ok()?))
-}
-
-/// The IP addresses the hosts of `candidates` resolve to; `None` when none resolves. Blocking.
-fn resolve(candidates: &[String]) -> Option<BTreeSet<IpAddr>> {
-    // The port does not change what a host resolves to: each host is looked up once.
-    let hosts: BTreeSet<&str> = candidates
-        .iter()
-        .filter_map(|c| split(c).map(|(host, _)| host))
-        .collect();
-    let ips: BTreeSet<IpAddr> = hosts
-        .into_iter()
-        .filter_map(|host| (host, 0).to_socket_addrs().ok())
-        .flatten()
-        .map(|a| a.ip())
-        .collect();
-    (!ips.is_empty()).then_some(ips)
 }
 
 /// Greets the first answering candidate address of one member-list entry.

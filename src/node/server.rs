@@ -224,9 +224,7 @@ pub(super) fn own_member_entry(members: &[String], port: u16) -> Option<String> 
             .ok()?
             .next()?
             .ip();
-        std::net::TcpListener::bind((ip, 0))
-            .is_ok()
-            .then(|| m.clone())
+        crate::config::is_local_ip(ip).then(|| m.clone())
     })
 }
 

@@ -303,7 +303,9 @@ fn no_files_at_all_means_defaults() {
     assert!(loaded.warnings.is_empty());
     assert_eq!(loaded.server.hazelcast.port.port, 5802);
     assert_eq!(loaded.server.engine, EngineConfig::default());
-    let report = check(Role::Worker, &home.sources()).unwrap().to_string();
+    let report = check(Role::Worker, &home.sources(), false)
+        .unwrap()
+        .to_string();
     assert!(
         report.starts_with("configuration is valid for role worker\n"),
         "{report}"
