@@ -1,12 +1,16 @@
 //! Separated cluster mode with real `seatunnel master` processes on loopback: the Raft group
 //! forms from SeaTunnel-style `hazelcast-master.yaml` files, survives `kill -9` of its leader and
 //! a restart of every master without losing a write, refuses a member of another cluster, forms
-//! when the member list names one master twice, and loses a master whose disk filled up without
-//! keeping it alive as a zombie.
+//! when the member list names one master twice, loses a master whose disk filled up without
+//! keeping it alive as a zombie, and refuses to run a master on a copy of a live master's data
+//! dir.
 
 mod cluster_support;
 
-use cluster_support::{write_via_leader, Masters, Tmpfs, DEADLINE, WRITE_TIMEOUT};
+use cluster_support::{
+    free_ports, write_config, write_via_leader, ClusterNode, Masters, Tmpfs, DEADLINE,
+    WRITE_TIMEOUT,
+};
 use seatunnel::map::MapId;
 use seatunnel::raft::network::forward;
 use seatunnel::raft::{Command, CommandResult, Guard};
@@ -282,4 +286,67 @@ fn a_master_whose_disk_fills_up_exits_non_zero_with_one_clear_line() {
     assert!(after.applied());
     let (read, _) = write(&rt, &survivors, &masters.cluster, &present("0"));
     assert!(read.applied(), "job 0 lost");
+}
+
+#[test]
+fn a_master_started_on_a_copy_of_a_live_masters_data_dir_exits_78_naming_the_dir() {
+    let rt = runtime();
+    let mut masters = Masters::new(3, "st-raft-clone");
+    masters.start_all();
+    let addrs = masters.addresses();
+    let (first, _) = write(&rt, &addrs, &masters.cluster, &job("1"));
+    assert!(first.applied());
+
+    // A fourth master whose data dir is a copy of master 0's, as `cp -a` of a live host makes.
+    let root = tempfile::TempDir::new().unwrap();
+    let port = free_ports(1)[0];
+    let dir = root.path().join("clone");
+    let mut members = addrs.clone();
+    members.push(format!("127.0.0.1:{port}"));
+    write_config(&dir, "master", &masters.cluster, port, &members);
+    let copied = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(masters.nodes[0].dir.join("data"))
+        .arg(dir.join("data"))
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let mut clone = ClusterNode::new("master", port, dir.clone());
+    clone.start();
+
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = clone.try_wait() {
+            break status;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "the master on a copied data dir kept running:\n{}",
+            clone.log_text()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(
+        status.code(),
+        Some(78),
+        "not EX_CONFIG:\n{}",
+        clone.log_text()
+    );
+    clone.wait_log(&dir.join("data").display().to_string());
+    clone.wait_log(&format!("the master at {}", addrs[0]));
+    clone.wait_log("start this master with an empty data dir");
+    assert!(
+        !clone.log_contains("master raft opened"),
+        "raft ran on the copy:\n{}",
+        clone.log_text()
+    );
+    // The original learnt of the copy from its greeting.
+    masters.nodes[0].wait_log(&format!(
+        "a master at 127.0.0.1:{port} claims this master's node id"
+    ));
+    // The three originals still commit.
+    let (second, _) = write(&rt, &addrs, &masters.cluster, &job("2"));
+    assert!(second.applied());
+    let (read, _) = write(&rt, &addrs, &masters.cluster, &present("1"));
+    assert!(read.applied(), "job 1 lost");
 }

@@ -1,7 +1,8 @@
 //! The `seatunnel` command line: one binary, role subcommands, and local mode.
 //!
 //! Exit codes: 0 success; 1 a job that did not FINISH or a bad job file (SeaTunnel's client exits
-//! 1); 78 (`EX_CONFIG`) a bad server configuration; 74 (`EX_IOERR`) a master whose Raft stopped
+//! 1); 78 (`EX_CONFIG`) a bad server configuration (or a master on a copy of a live master's
+//! data dir); 74 (`EX_IOERR`) a master whose Raft stopped
 //! on a storage error (a full or failing disk); 70 (`EX_SOFTWARE`) a server that failed after
 //! its configuration was accepted; 2 a usage error (clap). systemd restarts every non-zero exit
 //! but 78.

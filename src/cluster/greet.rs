@@ -18,14 +18,15 @@ pub const ROLE_MASTER: &str = "master";
 pub const ROLE_WORKER: &str = "worker";
 
 /// Answers greetings with this member's own [`Hello`], produced fresh per call (whether Raft is
-/// formed changes at runtime).
+/// formed changes at runtime) from the greeting received, which a master checks for a process
+/// claiming its own node id.
 pub struct GreetService<F> {
     me: F,
 }
 
 impl<F> GreetService<F>
 where
-    F: Fn() -> Hello + Send + Sync + 'static,
+    F: Fn(&Hello) -> Hello + Send + Sync + 'static,
 {
     pub fn new(me: F) -> GreetService<F> {
         GreetService { me }
@@ -42,10 +43,10 @@ where
 #[tonic::async_trait]
 impl<F> Membership for GreetService<F>
 where
-    F: Fn() -> Hello + Send + Sync + 'static,
+    F: Fn(&Hello) -> Hello + Send + Sync + 'static,
 {
-    async fn greet(&self, _req: Request<Hello>) -> Result<Response<Hello>, Status> {
-        Ok(Response::new((self.me)()))
+    async fn greet(&self, req: Request<Hello>) -> Result<Response<Hello>, Status> {
+        Ok(Response::new((self.me)(req.get_ref())))
     }
 }
 

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use openraft::async_runtime::WatchReceiver;
+use openraft::Instant as _;
 use openraft::ServerState;
 
 use crate::api::{ActiveMaster, JobRoute, MemberDirectory, MemberRole, MemberRow};
@@ -24,6 +25,11 @@ use crate::worker::MasterView;
 const LEADER_HELLO_TIMEOUT: Duration = Duration::from_secs(2);
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// How many leases a master may go without acknowledging the leader before `/members` calls it
+/// unreachable: a live follower acknowledges every heartbeat (a tenth of an election timeout by
+/// default), so two leases of silence are a master that is down, cut off or stalled, not a slow
+/// round trip.
+const UNREACHABLE_LEASES: u32 = 2;
 const NO_ACTIVE_MASTER: &str = "no active master: the masters are electing one or fewer than a majority run; retry in a few seconds";
 /// What a master that Raft still calls leader says while no majority of masters confirmed it
 /// within the lease: another master may lead by now, so it neither acts nor answers for the
@@ -163,17 +169,21 @@ impl MemberDirectory for MasterCluster {
         // This master is named active only while its lease holds (see `UNCONFIRMED_LEADER`).
         let me = self.raft.node_id;
         let confirmed = self.raft.lease_token().is_some();
+        // Only the leader hears from every master; it reports those that stopped answering.
+        let heard = m
+            .heartbeat
+            .as_ref()
+            .filter(|_| m.state == ServerState::Leader);
+        let unreachable_after = self.raft.lease * UNREACHABLE_LEASES;
         let mut rows: Vec<MemberRow> = membership
             .nodes()
             .map(|(id, node)| {
                 let leads = m.current_leader == Some(*id) && (*id != me || confirmed);
-                let state = if leads {
-                    "LEADER"
-                } else if voters.contains(id) {
-                    "FOLLOWER"
-                } else {
-                    "LEARNER"
-                };
+                let silent = heard.filter(|_| *id != me).map(|h| {
+                    h.get(id)
+                        .and_then(|acked| acked.as_ref().map(|at| at.elapsed()))
+                });
+                let state = raft_state(leads, voters.contains(id), silent, unreachable_after);
                 MemberRow {
                     id: id.to_string(),
                     address: node.addr.clone(),
@@ -231,6 +241,31 @@ impl MemberDirectory for MasterCluster {
     fn slot_overview(&self, filter: &[(String, String)]) -> Option<SlotOverview> {
         let filter = TagFilter(filter.iter().cloned().collect());
         Some(crate::scheduler::overview(&self.workers.live(), &filter))
+    }
+}
+
+/// A master's `raftState` in `/members`. `silent`: as the leader sees it, how long ago the
+/// master last acknowledged it (`Some(None)`: never since this leader took over); `None` when
+/// this master does not lead and cannot know. A master the leader has not heard from within
+/// `unreachable_after` is `UNREACHABLE`, never listed as a healthy follower or learner.
+fn raft_state(
+    leads: bool,
+    voter: bool,
+    silent: Option<Option<Duration>>,
+    unreachable_after: Duration,
+) -> &'static str {
+    if leads {
+        return "LEADER";
+    }
+    if let Some(silent) = silent {
+        if silent.is_none_or(|since| since > unreachable_after) {
+            return "UNREACHABLE";
+        }
+    }
+    if voter {
+        "FOLLOWER"
+    } else {
+        "LEARNER"
     }
 }
 
@@ -294,5 +329,35 @@ pub async fn follow_leadership(raft: MasterRaft, jobs: JobManager) {
         if metrics.changed().await.is_err() {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_master_the_leader_has_not_heard_from_is_unreachable() {
+        let after = Duration::from_secs(1);
+        let ms = Duration::from_millis;
+        assert_eq!(raft_state(true, true, None, after), "LEADER");
+        assert_eq!(
+            raft_state(false, true, Some(Some(ms(100))), after),
+            "FOLLOWER"
+        );
+        assert_eq!(
+            raft_state(false, false, Some(Some(ms(100))), after),
+            "LEARNER"
+        );
+        assert_eq!(
+            raft_state(false, true, Some(Some(ms(1500))), after),
+            "UNREACHABLE"
+        );
+        assert_eq!(raft_state(false, false, Some(None), after), "UNREACHABLE");
+        assert_eq!(
+            raft_state(false, true, None, after),
+            "FOLLOWER",
+            "a standby master cannot tell; it reports the membership"
+        );
     }
 }

@@ -27,6 +27,7 @@ use crate::coordinator::cluster::{
 use crate::coordinator::{CoordinatorSettings, JobManager};
 use crate::raft::proto::Hello;
 use crate::raft::{uncancelled, MasterRaft, NodeId, RaftGrpc, RaftTimings};
+use crate::telemetry::rate_limit::LogLimiter;
 use crate::telemetry::sd_notify;
 
 use super::cluster_view::{self, MasterCluster};
@@ -48,6 +49,9 @@ const WAIT_LOG_EVERY: Duration = Duration::from_secs(10);
 const LEARN_REST_EVERY: Duration = Duration::from_secs(5);
 /// How often the systemd status line is refreshed.
 const STATUS_EVERY: Duration = Duration::from_secs(2);
+/// How often a master says that another process greets it with its own node id: the trouble
+/// lasts until an operator acts, and each of the other process's greetings would repeat it.
+const TWIN_LOG_EVERY: Duration = Duration::from_secs(10);
 
 /// The data dir: `--data-dir`, else systemd's `$STATE_DIRECTORY`, else the packaged default.
 pub fn data_dir(flag: Option<&Path>, role: &str) -> PathBuf {
@@ -85,12 +89,12 @@ pub async fn run(
         source,
     })?;
     let node_id = identity::load_or_create(&dir)?;
+    let me = identity::Claim {
+        node_id,
+        incarnation: identity::incarnation(),
+    };
     let listener = bind_member_port(hz.port.candidates()).await?;
     let member_port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
-    let raft =
-        MasterRaft::open(node_id, &dir.join("raft"), &cluster, RaftTimings::default()).await?;
-    tracing::info!(node_id, data_dir = %dir.display(), "master raft opened");
-
     let host = match &hz.public_address {
         Some(public) => public.clone(),
         None => super::server::own_member_entry(&member_addresses(&loaded), member_port)
@@ -98,6 +102,18 @@ pub async fn run(
             .unwrap_or_else(super::server::local_host),
     };
     let advertised = format!("{host}:{member_port}");
+    // Before Raft starts: a copy of a live master's data dir must not cast that master's vote.
+    if let Some(other) = live_twin(&loaded, me, &advertised, member_port).await {
+        return Err(NodeError::NodeIdInUse {
+            node_id,
+            dir: dir.clone(),
+            other,
+        });
+    }
+    let raft =
+        MasterRaft::open(node_id, &dir.join("raft"), &cluster, RaftTimings::default()).await?;
+    tracing::info!(node_id, incarnation = me.incarnation, data_dir = %dir.display(), "master raft opened");
+
     let engine = &loaded.server.engine;
     let detector = DetectorSettings::try_from(&hz.failure_detector).map_err(NodeError::Detector)?;
     let connection =
@@ -169,14 +185,19 @@ pub async fn run(
     let hello_raft = raft.clone();
     let greeter_cluster = cluster.clone();
     let greet_http = http_address.clone().unwrap_or_default();
-    let greeter = GreetService::new(move || Hello {
-        cluster_name: greeter_cluster.clone(),
-        role: ROLE_MASTER.into(),
-        node_id,
-        address: advertised.clone(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        raft_initialized: formed(&hello_raft),
-        http_address: greet_http.clone(),
+    let twin_log = std::sync::Mutex::new(LogLimiter::new(TWIN_LOG_EVERY));
+    let greeter = GreetService::new(move |from: &Hello| {
+        warn_twin(me, from, &twin_log);
+        Hello {
+            cluster_name: greeter_cluster.clone(),
+            role: ROLE_MASTER.into(),
+            node_id,
+            address: advertised.clone(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            raft_initialized: formed(&hello_raft),
+            http_address: greet_http.clone(),
+            incarnation: me.incarnation,
+        }
     });
     let grpc = RaftGrpc::new(raft.raft.clone(), node_id);
     let token = shutdown.token();
@@ -446,6 +467,80 @@ pub(super) fn member_addresses(loaded: &LoadedConfig) -> Vec<String> {
         .into_iter()
         .flat_map(|(_, candidates)| candidates)
         .collect()
+}
+
+/// The address of another live master that answers with this master's node id (see
+/// [`identity::twin`]). Greets every member-list address but this master's own, at once, each
+/// bounded by [`GREET_TIMEOUT`]; sends this master's own claim so the other one logs it too.
+async fn live_twin(
+    loaded: &LoadedConfig,
+    me: identity::Claim,
+    advertised: &str,
+    member_port: u16,
+) -> Option<String> {
+    let cluster = &loaded.server.hazelcast.cluster_name;
+    let own = super::server::own_member_entry(&member_addresses(loaded), member_port);
+    let targets: Vec<String> = member_addresses(loaded)
+        .into_iter()
+        .filter(|a| a != advertised && Some(a) != own.as_ref())
+        .collect();
+    let hello = Hello {
+        cluster_name: cluster.clone(),
+        role: ROLE_MASTER.into(),
+        node_id: me.node_id,
+        address: advertised.to_string(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        raft_initialized: false,
+        http_address: String::new(),
+        incarnation: me.incarnation,
+    };
+    let answers =
+        futures_util::future::join_all(targets.iter().map(|target| {
+            crate::cluster::greet::greet(target, cluster, hello.clone(), GREET_TIMEOUT)
+        }))
+        .await;
+    let heard: Vec<identity::Heard> = targets
+        .iter()
+        .zip(answers)
+        .filter_map(|(target, answer)| answer.ok().map(|h| heard(target, &h)))
+        .collect();
+    identity::twin(me, &heard).map(str::to_string)
+}
+
+/// What a greeting says about its sender; `address` is where it was reached, else what it says.
+fn heard(address: &str, h: &Hello) -> identity::Heard {
+    identity::Heard {
+        address: if address.is_empty() {
+            h.address.clone()
+        } else {
+            address.to_string()
+        },
+        is_master: h.role == ROLE_MASTER,
+        node_id: h.node_id,
+        incarnation: h.incarnation,
+    }
+}
+
+/// Logs (once per sender address per [`TWIN_LOG_EVERY`]) a greeting from another process that
+/// claims this master's node id: it started from a copy of this master's data dir.
+fn warn_twin(me: identity::Claim, from: &Hello, log: &std::sync::Mutex<LogLimiter<String>>) {
+    let sender = heard("", from);
+    let Some(address) = identity::twin(me, [&sender]) else {
+        return;
+    };
+    let admitted = log
+        .lock()
+        .expect("twin log lock")
+        .admit(address.to_string(), std::time::Instant::now());
+    if let Some(held_back) = admitted {
+        tracing::error!(
+            node_id = me.node_id,
+            %address,
+            held_back,
+            "a master at {address} claims this master's node id {}: it was started on a copy of this master's data dir; stop it and start it with an empty data dir, so it joins as a new master",
+            me.node_id
+        );
+    }
 }
 
 /// Greets the member list (one entry per member, aliases left out) until the group can be

@@ -290,6 +290,7 @@ mod tests {
             version: "test".into(),
             raft_initialized: false,
             http_address: String::new(),
+            incarnation: 1,
         }
     }
 
@@ -319,8 +320,8 @@ mod tests {
         };
         let state = ApiState::new(jobs, settings);
         let routes = state.routes().clone();
-        let router =
-            grpc_server(&limits).add_service(GreetService::new(hello).into_server(CLUSTER));
+        let router = grpc_server(&limits)
+            .add_service(GreetService::new(|_: &Hello| hello()).into_server(CLUSTER));
         let task = tokio::spawn(serve(
             listener,
             router,

@@ -49,6 +49,13 @@ pub enum NodeError {
     /// A master's Raft core stopped while it ran; the text says why and what to do.
     #[error(transparent)]
     RaftStopped(crate::raft::RaftStopped),
+    /// Another live master runs with this master's node id: its data dir was copied.
+    #[error("the master at {other} runs as node {node_id} from the same data dir contents as {}: this data dir is a copy and two processes would share one vote; start this master with an empty data dir (it joins as a new master) or stop the master at {other}", dir.display())]
+    NodeIdInUse {
+        node_id: crate::raft::NodeId,
+        dir: std::path::PathBuf,
+        other: String,
+    },
     #[error("{0}")]
     Detector(crate::cluster::failure_detector::DetectorSettingsError),
 }

@@ -86,7 +86,7 @@ pub async fn run(
     let greet_cluster = cluster.clone();
     let greet_address = address.clone();
     let greet_http = http_port.map(|p| format!("{host}:{p}")).unwrap_or_default();
-    let greeter = GreetService::new(move || Hello {
+    let greeter = GreetService::new(move |_: &Hello| Hello {
         cluster_name: greet_cluster.clone(),
         role: ROLE_WORKER.into(),
         node_id: 0,
@@ -94,6 +94,8 @@ pub async fn run(
         version: env!("CARGO_PKG_VERSION").into(),
         raft_initialized: false,
         http_address: greet_http.clone(),
+        // A worker has no node id another process could share.
+        incarnation: 0,
     });
     // The member port serves only gRPC on a worker; its REST is on the HTTP port.
     let limits = MemberPortLimits::default();
