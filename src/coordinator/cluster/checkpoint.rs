@@ -21,7 +21,8 @@ use std::time::Duration;
 
 use crate::cluster::wire::{JobSpec, PipelineOp, WireInfos, WorkerCall, WorkerReply};
 
-use super::runner::{workers_of, CallError, Driver, PipelineTasks};
+use super::calls::CallError;
+use super::runner::{workers_of, Driver, PipelineTasks};
 
 /// Added to the checkpoint timeout for a checkpoint call: the worker gives up on its own
 /// timeout and answers; this margin covers the round trip and the answer's size.

@@ -9,6 +9,7 @@
 //! - [`restart`]: a pipeline that lost a worker placed and run again (`job.retry.times`).
 //! - [`service`]: heartbeats in, recorded task-group ends and the fencing token out.
 
+mod calls;
 mod checkpoint;
 pub mod raft_store;
 mod restart;
