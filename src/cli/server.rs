@@ -42,6 +42,7 @@ pub fn run(role: Role, args: ServerArgs) -> ExitCode {
             let code = match e {
                 server::NodeError::Api(_)
                 | server::NodeError::Identity(_)
+                | server::NodeError::Formation(_)
                 | server::NodeError::NodeIdInUse { .. }
                 | server::NodeError::Detector(_) => EXIT_CONFIG,
                 server::NodeError::RaftStopped(crate::raft::RaftStopped::Storage { .. }) => {

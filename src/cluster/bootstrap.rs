@@ -1,13 +1,15 @@
-//! How masters form the Raft group from a static member list, deterministically (cluster design
-//! §3.4 "Bootstrap from a static member list").
+//! Which voters a master proposes to form the Raft group from a static member list (cluster
+//! design §3.4 "Bootstrap from a static member list"); the masters then agree on one set
+//! ([`super::formation`]) before any of them calls `initialize`.
 //!
 //! SeaTunnel's member list names masters *and* workers, and nothing in it says which is which,
 //! so a master with an empty store greets the entries first. Walking them in text order, the
 //! first `2f+1` masters (`backup-count` = f) are the voters as soon as every entry before them
-//! answered, and every master that decides decides the same (see [`decide`]); only the lowest
-//! of them calls `initialize`, so two different initial memberships can never exist (split
-//! brain at birth). Workers not started yet and members of another cluster (which answer as
-//! strangers) listed after them hold nothing back; further masters join as learners.
+//! answered, so masters started together form with every one of them voting. When entries
+//! still do not answer (workers not started yet, a master down) a master waits
+//! [`FORMATION_GRACE`] for them, then proposes the masters that did answer once they are a
+//! quorum of the masters presumed to exist. Members of another cluster answer as strangers and
+//! count as non-masters. Further masters join as learners.
 //!
 //! One member is one member however often the list names it: entries that resolve to the same
 //! address are merged before greeting ([`distinct_entries`]), and a master that still answers
@@ -15,11 +17,20 @@
 //! ([`decide`]). Otherwise it would stand twice among the masters, and the one at the lowest
 //! address would wait for "itself" at the other to form the group: nothing ever forms.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+use std::time::Duration;
 
 use crate::raft::NodeId;
 
+use super::formation::{self, Voters};
+
 pub use crate::config::{distinct_entries, Alias, ResolvedEntry};
+
+/// How long a master that could form the group from the masters that answered still waits for
+/// the entries that did not: masters started "at about the same time" (the documented way)
+/// should all be voters from the start, while a worker started later or a master that is down
+/// must not hold the group back for long.
+pub const FORMATION_GRACE: Duration = Duration::from_secs(10);
 
 /// What a member said about itself when greeted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,111 +45,105 @@ pub struct Greeting {
 /// What this master should do next.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
-    /// Some member-list entries have not answered; greet them again later.
-    Wait { unanswered: Vec<String> },
-    /// Form the group: call `initialize` with `voters`, then add `learners` once leader.
-    Initialize {
-        voters: BTreeMap<NodeId, String>,
-        learners: BTreeMap<NodeId, String>,
+    /// Greet the entries that did not answer again later. `quorum_answered`: the masters that
+    /// answered could form the group once [`FORMATION_GRACE`] passed.
+    Wait {
+        unanswered: Vec<String>,
+        quorum_answered: bool,
     },
-    /// Another master forms the group (or already did); wait to be contacted by its leader.
-    Follow { initializer: Option<String> },
+    /// Propose `voters` to `acceptors` (every master that answered, this one included); the set
+    /// is chosen once `quorum` of them accepted it. `rank` is this master's place among the
+    /// acceptors in entry order: the first proposes at once, the others later, so that one
+    /// proposer usually runs alone.
+    Propose {
+        voters: Voters,
+        acceptors: Voters,
+        quorum: usize,
+        rank: usize,
+    },
+    /// The group exists (here or on a master that answered); wait for its leader.
+    Follow,
 }
 
 /// Decides for the master `me` given the greetings so far, one slot per member-list entry
 /// (`None`: not answered yet; a member of another cluster answers as a non-master).
-/// `backup_count` is f, the master failures the group is to survive.
+/// `backup_count` is f, the master failures the group is to survive; `grace_over` says the
+/// masters that answered have been a quorum for [`FORMATION_GRACE`].
 ///
-/// The rule, the same on every master: walk the entries in text order; the first `2f+1`
-/// distinct masters met are the voters, as soon as every entry before the last of them has
-/// answered. Entries after it (workers not started yet, more masters) do not hold the group
-/// back: masters found later join as learners ([`super::membership`]). Two masters that
-/// decide therefore saw the same answered prefix and pick the same voters. Only when the whole
-/// list answered with fewer than `2f+1` masters do the masters that exist form it (`2t+1`
-/// voters of them, `t` as many failures as they can survive); then no master could have
-/// decided by the prefix. The lowest voter calls `initialize`.
+/// The voters, walking the entries in text order:
+/// - the first `2f+1` distinct masters, once every entry before the last of them answered;
+/// - else, once every entry answered, the masters that exist (`2t+1` of them, `t` as many
+///   failures as they can survive);
+/// - else, after the grace, the masters that answered (again `2t+1` of them), if they are a
+///   quorum of the masters presumed to exist ([`formation::quorum`]).
 ///
-/// Why not `f+1` voters first, so that a majority alone could form the group: until the others
-/// were added and promoted, losing one voter would stop the group, right when a fresh cluster
-/// is most likely to see restarts; and choosing between `f+1` and `2f+1` by what has answered
-/// so far would let two masters pick different voters.
+/// Views differ between masters, so these sets may differ; that is why they are proposals, and
+/// only the set a quorum accepted is initialized.
 pub fn decide(
     me: &Greeting,
     entries: &[(String, Option<Greeting>)],
     backup_count: usize,
+    grace_over: bool,
 ) -> Decision {
     let answers: Vec<&Greeting> = entries.iter().filter_map(|(_, g)| g.as_ref()).collect();
     if me.raft_initialized || answers.iter().any(|g| g.is_master && g.raft_initialized) {
-        return Decision::Follow { initializer: None };
+        return Decision::Follow;
     }
     let mut ordered: Vec<&(String, Option<Greeting>)> = entries.iter().collect();
     ordered.sort_by(|a, b| a.0.cmp(&b.0));
-    let first_voters = 2 * backup_count + 1;
     // Masters in entry order, once per node id (a master answering through two entries is one
-    // master, at the first of them).
+    // master, at the first of them), and how many come before the first unanswered entry.
     let mut masters: Vec<(NodeId, String)> = Vec::new();
-    let mut prefix_complete = false;
-    let mut blocked = false;
-    for (_, g) in &ordered {
+    let mut before_gap: Option<usize> = None;
+    let mut unanswered = Vec::new();
+    for (entry, g) in &ordered {
         match g {
-            None => blocked = true,
+            None => {
+                before_gap.get_or_insert(masters.len());
+                unanswered.push(entry.clone());
+            }
             Some(g) if g.is_master && !masters.iter().any(|(id, _)| *id == g.node_id) => {
-                if blocked {
-                    continue;
-                }
                 masters.push((g.node_id, g.address.clone()));
-                if masters.len() == first_voters {
-                    prefix_complete = true;
-                }
             }
             Some(_) => {}
         }
-        if prefix_complete {
-            break;
-        }
     }
-    let voters: Vec<(NodeId, String)> = if prefix_complete {
-        masters
-    } else if blocked {
-        return Decision::Wait {
-            unanswered: ordered
-                .iter()
-                .filter(|(_, g)| g.is_none())
-                .map(|(entry, _)| entry.clone())
-                .collect(),
-        };
+    let known = masters.len();
+    let quorum = formation::quorum(known, unanswered.len(), backup_count);
+    let first_voters = 2 * backup_count + 1;
+    let count = if before_gap.unwrap_or(known) >= first_voters {
+        first_voters
+    } else if unanswered.is_empty() || (grace_over && known >= quorum) {
+        2 * tolerated_failures(backup_count, known) + 1
     } else {
-        // Everything answered and fewer than 2f+1 masters exist: they form it alone.
-        let tolerate = tolerated_failures(backup_count, masters.len());
-        masters.truncate(2 * tolerate + 1);
-        masters
+        return Decision::Wait {
+            unanswered,
+            quorum_answered: known >= quorum,
+        };
     };
-    let Some((_, lowest)) = voters.first().cloned() else {
+    let Some(rank) = masters.iter().position(|(id, _)| *id == me.node_id) else {
         // Unreachable while `me` answered as a master; waiting is the safe answer.
         return Decision::Wait {
-            unanswered: Vec::new(),
+            unanswered,
+            quorum_answered: false,
         };
     };
-    if voters[0].0 != me.node_id {
-        return Decision::Follow {
-            initializer: Some(lowest),
-        };
+    Decision::Propose {
+        voters: masters.iter().take(count).cloned().collect(),
+        acceptors: masters.into_iter().collect(),
+        quorum,
+        rank,
     }
-    let chosen: BTreeSet<NodeId> = voters.iter().map(|(id, _)| *id).collect();
-    // Masters that answered beyond the voters are added as learners once this one leads.
-    let mut learners = BTreeMap::new();
-    for g in answers
+}
+
+/// The masters that answered but are not among the chosen voters: the new leader adds them as
+/// learners.
+pub fn learners(acceptors: &Voters, chosen: &Voters) -> Voters {
+    acceptors
         .iter()
-        .filter(|g| g.is_master && !chosen.contains(&g.node_id))
-    {
-        learners
-            .entry(g.node_id)
-            .or_insert_with(|| g.address.clone());
-    }
-    Decision::Initialize {
-        voters: voters.into_iter().collect(),
-        learners,
-    }
+        .filter(|(id, _)| !chosen.contains_key(id))
+        .map(|(id, a)| (*id, a.clone()))
+        .collect()
 }
 
 /// How many distinct masters answered (one per node id, however many entries reach it).
@@ -159,6 +164,8 @@ pub fn tolerated_failures(backup_count: usize, masters: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
 
     fn master(address: &str, id: NodeId) -> Greeting {
@@ -188,48 +195,98 @@ mod tests {
         ids.iter().map(|(id, a)| (*id, a.to_string())).collect()
     }
 
-    #[test]
-    fn an_unanswered_entry_before_the_first_voters_holds_formation_back() {
-        let me = master("b:5801", 11);
-        let mut entries = answered(&[me.clone(), master("c:5801", 22)]);
-        entries.push(("a:5802".into(), None));
-        assert_eq!(
-            decide(&me, &entries, 1),
-            Decision::Wait {
-                unanswered: vec!["a:5802".into()]
-            }
-        );
-    }
-
-    /// Issue 14 item 7: three masters and two workers not started yet (or a member of another
-    /// cluster, which answers as a non-member) after them: the masters form the group at once.
-    #[test]
-    fn the_first_two_f_plus_one_masters_form_without_waiting_for_later_entries() {
-        let (a, b, c) = (
-            master("a:5801", 30),
-            master("b:5801", 10),
-            master("c:5801", 20),
-        );
-        let mut entries = answered(&[c.clone(), b.clone(), a.clone(), worker("x:5802")]);
-        entries.push(("w:5802".into(), None));
-        entries.push(("y:5802".into(), None));
-        let expected = Decision::Initialize {
-            voters: voters(&[(30, "a:5801"), (10, "b:5801"), (20, "c:5801")]),
-            learners: BTreeMap::new(),
-        };
-        assert_eq!(decide(&a, &entries, 1), expected);
-        for other in [&b, &c] {
-            assert_eq!(
-                decide(other, &entries, 1),
-                Decision::Follow {
-                    initializer: Some("a:5801".into())
-                }
-            );
+    /// The voters `me` proposes, with its rank; panics naming the decision otherwise.
+    fn proposal(d: Decision) -> (Vec<NodeId>, usize, usize) {
+        match d {
+            Decision::Propose {
+                voters,
+                quorum,
+                rank,
+                ..
+            } => (voters.keys().copied().collect(), quorum, rank),
+            other => panic!("expected a proposal, got {other:?}"),
         }
     }
 
     #[test]
-    fn every_master_that_decides_picks_the_same_voters() {
+    fn an_unanswered_entry_before_the_first_voters_waits_for_the_grace() {
+        let me = master("b:5801", 11);
+        let mut entries = answered(&[me.clone(), master("c:5801", 22)]);
+        entries.push(("a:5802".into(), None));
+        assert_eq!(
+            decide(&me, &entries, 1, false),
+            Decision::Wait {
+                unanswered: vec!["a:5802".into()],
+                quorum_answered: true,
+            }
+        );
+        // Two masters of three presumed are a quorum: after the grace they propose one voter
+        // (two cannot survive a failure), the other to join as a learner.
+        assert_eq!(proposal(decide(&me, &entries, 1, true)), (vec![11], 2, 0));
+        // A third master answering makes three voters.
+        entries.push(("d:5801".into(), Some(master("d:5801", 33))));
+        assert_eq!(
+            proposal(decide(&me, &entries, 1, true)),
+            (vec![11, 22, 33], 2, 0)
+        );
+    }
+
+    /// Issue 14 item 7: three masters and two workers not started yet listed *before* them (or
+    /// a member of another cluster, which answers as a non-member): after the grace, the three
+    /// masters propose all three as voters; after them, at once.
+    #[test]
+    fn masters_propose_without_workers_that_did_not_answer() {
+        let (a, b, c) = (
+            master("m1:5801", 30),
+            master("m2:5801", 10),
+            master("m3:5801", 20),
+        );
+        let mut entries = answered(&[c.clone(), b.clone(), a.clone(), worker("x:5802")]);
+        entries.push(("a-worker:5802".into(), None));
+        entries.push(("b-worker:5802".into(), None));
+        assert!(matches!(
+            decide(&a, &entries, 1, false),
+            Decision::Wait {
+                quorum_answered: true,
+                ..
+            }
+        ));
+        assert_eq!(
+            proposal(decide(&a, &entries, 1, true)),
+            (vec![10, 20, 30], 2, 0)
+        );
+        assert_eq!(
+            proposal(decide(&c, &entries, 1, true)).2,
+            2,
+            "m3 ranks third"
+        );
+        // Listed after the masters, they hold nothing back even before the grace.
+        let mut after = answered(&[c.clone(), b.clone(), a.clone()]);
+        after.push(("w1:5802".into(), None));
+        after.push(("w2:5802".into(), None));
+        assert_eq!(
+            proposal(decide(&b, &after, 1, false)),
+            (vec![10, 20, 30], 2, 1)
+        );
+    }
+
+    #[test]
+    fn a_lone_master_among_silent_entries_never_proposes_for_the_others() {
+        let me = master("a:5801", 1);
+        let mut entries = answered(std::slice::from_ref(&me));
+        entries.push(("b:5801".into(), None));
+        entries.push(("c:5801".into(), None));
+        assert_eq!(
+            decide(&me, &entries, 1, true),
+            Decision::Wait {
+                unanswered: vec!["b:5801".into(), "c:5801".into()],
+                quorum_answered: false,
+            }
+        );
+    }
+
+    #[test]
+    fn every_master_with_a_complete_prefix_proposes_the_same_voters() {
         let ms: Vec<Greeting> = (1..=5).map(|i| master(&format!("m{i}:5801"), i)).collect();
         let mut all = answered(&ms);
         all.push(("w:5802".into(), Some(worker("w:5802"))));
@@ -237,50 +294,49 @@ mod tests {
         let mut prefix = answered(&ms[..3]);
         prefix.push(("m4:5801".into(), None));
         prefix.push(("m5:5801".into(), None));
-        let Decision::Initialize {
+        let Decision::Propose {
             voters: v,
-            learners,
-        } = decide(&ms[0], &all, 1)
+            acceptors,
+            quorum,
+            ..
+        } = decide(&ms[0], &all, 1, false)
         else {
-            panic!("m1 initializes")
+            panic!("m1 proposes")
         };
         assert_eq!(v.keys().copied().collect::<Vec<_>>(), vec![1, 2, 3]);
-        assert_eq!(learners.keys().copied().collect::<Vec<_>>(), vec![4, 5]);
-        let Decision::Initialize { voters: early, .. } = decide(&ms[0], &prefix, 1) else {
-            panic!("m1 initializes")
-        };
-        assert_eq!(early, v);
+        assert_eq!(quorum, 3, "five masters answered: a majority of five");
+        assert_eq!(
+            learners(&acceptors, &v).keys().copied().collect::<Vec<_>>(),
+            vec![4, 5]
+        );
         for (other, entries) in [(&ms[1], &all), (&ms[4], &all), (&ms[2], &prefix)] {
-            assert_eq!(
-                decide(other, entries, 1),
-                Decision::Follow {
-                    initializer: Some("m1:5801".into())
-                }
-            );
+            assert_eq!(proposal(decide(other, entries, 1, false)).0, vec![1, 2, 3]);
         }
-        let Decision::Initialize { voters, .. } = decide(&ms[0], &all, 2) else {
-            panic!("m1 initializes")
-        };
-        assert_eq!(voters.len(), 5, "f = 2: five voters");
+        assert_eq!(proposal(decide(&ms[0], &all, 2, false)).0.len(), 5, "f = 2");
     }
 
     #[test]
-    fn fewer_masters_than_two_f_plus_one_form_only_once_everything_answered() {
+    fn fewer_masters_than_two_f_plus_one_form_once_everything_answered() {
         let me = master("a:5801", 7);
         let b = master("b:5801", 8);
-        let mut entries = answered(&[me.clone(), b.clone(), worker("w:5802")]);
-        entries.push(("z:5802".into(), None));
-        assert!(matches!(decide(&me, &entries, 1), Decision::Wait { .. }));
         let entries = answered(&[me.clone(), b, worker("w:5802")]);
-        let Decision::Initialize { voters, learners } = decide(&me, &entries, 1) else {
+        let Decision::Propose {
+            voters,
+            acceptors,
+            quorum,
+            ..
+        } = decide(&me, &entries, 1, false)
+        else {
             panic!("two masters form")
         };
-        assert_eq!((voters.len(), learners.len()), (1, 1), "2 masters: 1 voter");
+        assert_eq!(
+            (voters.len(), quorum),
+            (1, 2),
+            "2 masters: 1 voter, both agree"
+        );
+        assert_eq!(learners(&acceptors, &voters).len(), 1);
         let alone = answered(&[me.clone(), worker("w:5802")]);
-        let Decision::Initialize { voters, .. } = decide(&me, &alone, 0) else {
-            panic!("a lone master forms a group of one")
-        };
-        assert_eq!(voters.len(), 1);
+        assert_eq!(proposal(decide(&me, &alone, 0, false)), (vec![7], 1, 0));
     }
 
     #[test]
@@ -292,18 +348,12 @@ mod tests {
             ("b:5801".to_string(), Some(b)),
             ("c:5801".to_string(), None),
         ];
-        assert_eq!(
-            decide(&me, &entries, 1),
-            Decision::Follow { initializer: None }
-        );
+        assert_eq!(decide(&me, &entries, 1, true), Decision::Follow);
         let restarted = Greeting {
             raft_initialized: true,
             ..me
         };
-        assert_eq!(
-            decide(&restarted, &[], 1),
-            Decision::Follow { initializer: None }
-        );
+        assert_eq!(decide(&restarted, &[], 1, false), Decision::Follow);
     }
 
     #[test]
@@ -314,25 +364,20 @@ mod tests {
             master("127.0.0.1:5803", 20),
         );
         // a answers again through an alias the resolution did not merge (another address of
-        // its host); whichever greeting a took for itself, it still forms the group.
+        // its host); whichever greeting a took for itself, it proposes the same.
         let alias = master("10.0.0.5:5801", 30);
         let entries = answered(&[a.clone(), alias.clone(), b.clone(), c.clone()]);
-        let expected = Decision::Initialize {
-            voters: voters(&[
-                (30, "10.0.0.5:5801"),
-                (10, "127.0.0.1:5802"),
-                (20, "127.0.0.1:5803"),
-            ]),
-            learners: BTreeMap::new(),
-        };
-        assert_eq!(decide(&a, &entries, 1), expected);
-        assert_eq!(decide(&alias, &entries, 1), expected);
-        assert_eq!(
-            decide(&b, &entries, 1),
-            Decision::Follow {
-                initializer: Some("10.0.0.5:5801".into())
-            }
-        );
+        let expected = voters(&[
+            (30, "10.0.0.5:5801"),
+            (10, "127.0.0.1:5802"),
+            (20, "127.0.0.1:5803"),
+        ]);
+        for m in [&a, &alias, &b] {
+            let Decision::Propose { voters, quorum, .. } = decide(m, &entries, 1, false) else {
+                panic!("proposes")
+            };
+            assert_eq!((voters, quorum), (expected.clone(), 2));
+        }
         assert_eq!(
             master_count(entries.iter().filter_map(|(_, g)| g.as_ref())),
             3

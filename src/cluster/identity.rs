@@ -9,7 +9,6 @@
 //! [`incarnation`] when it starts and sends it in every greeting; [`twin`] tells a copy from
 //! this process answering through another address.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use xxhash_rust::xxh3::xxh3_64;
@@ -53,14 +52,7 @@ pub fn load_or_create(dir: &Path) -> Result<NodeId, IdentityError> {
         Err(e) => return Err(io(e)),
     }
     let id = fresh_id();
-    let tmp = dir.join(format!("{ID_FILE}.tmp"));
-    let mut file = std::fs::File::create(&tmp).map_err(io)?;
-    writeln!(file, "{id}").map_err(io)?;
-    file.sync_all().map_err(io)?;
-    std::fs::rename(&tmp, &path).map_err(io)?;
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io)?;
+    super::durable::replace_file(dir, ID_FILE, format!("{id}\n").as_bytes()).map_err(io)?;
     Ok(id)
 }
 

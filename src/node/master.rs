@@ -5,18 +5,16 @@
 //! → gRPC served → READY=1 → the group is formed or joined in the background. Stop order:
 //! STOPPING=1 → Raft shut down (a follower takes over within an election timeout) → gRPC drained.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use openraft::async_runtime::WatchReceiver;
-use openraft::{BasicNode, ServerState};
+use openraft::ServerState;
 use tokio::net::TcpListener;
 
 use std::sync::Arc;
 
 use crate::api::{self, ApiSettings, ApiState, NodeInfo, Routes};
-use crate::cluster::bootstrap::{self, Decision, Greeting};
 use crate::cluster::failure_detector::{ConnectionMonitorSettings, DetectorSettings};
 use crate::cluster::greet::{GreetService, ROLE_MASTER};
 use crate::cluster::identity;
@@ -26,25 +24,22 @@ use crate::coordinator::cluster::{
 };
 use crate::coordinator::{CoordinatorSettings, JobManager};
 use crate::raft::proto::Hello;
-use crate::raft::{uncancelled, MasterRaft, NodeId, RaftGrpc, RaftTimings};
+use crate::raft::{MasterRaft, RaftGrpc, RaftTimings};
 use crate::telemetry::rate_limit::LogLimiter;
 use crate::telemetry::sd_notify;
 
 use super::cluster_view::{self, MasterCluster};
+use super::formation::{self, formed, AcceptorStore, FormationGrpc};
 use super::member_port::MemberPortLimits;
-use super::membership::{MemberList, SharedMemberList};
+use super::membership::MemberList;
 use super::server::NodeError;
 use super::signals;
 use super::{Shutdown, DRAIN_DEADLINE};
 
 /// Interface the member port binds: every interface, as Hazelcast does.
 const MEMBER_BIND_HOST: &str = "0.0.0.0";
-/// How often an unformed master greets the member-list entries that have not answered.
-const GREET_EVERY: Duration = Duration::from_millis(500);
 /// How long one greeting may take: a live member on a LAN answers in milliseconds.
 const GREET_TIMEOUT: Duration = Duration::from_secs(2);
-/// How often the "still waiting for" line repeats while the group cannot form.
-const WAIT_LOG_EVERY: Duration = Duration::from_secs(10);
 /// How often a master greets the masters whose REST address it does not know yet.
 const LEARN_REST_EVERY: Duration = Duration::from_secs(5);
 /// How often the systemd status line is refreshed.
@@ -89,6 +84,7 @@ pub async fn run(
         source,
     })?;
     let node_id = identity::load_or_create(&dir)?;
+    let acceptor = AcceptorStore::load(dir.clone())?;
     let me = identity::Claim {
         node_id,
         incarnation: identity::incarnation(),
@@ -205,6 +201,11 @@ pub async fn run(
     let router = super::member_port::grpc_server(&limits)
         .add_service(grpc.into_server(&cluster))
         .add_service(greeter.into_server(&cluster))
+        .add_service(FormationGrpc::server(
+            acceptor.clone(),
+            raft.clone(),
+            &cluster,
+        ))
         .add_service(CoordinatorGrpc::server(ctx.clone(), http_address.clone()));
     shutdown
         .tracker()
@@ -225,7 +226,7 @@ pub async fn run(
     let form_token = shutdown.token();
     shutdown.tracker().spawn(async move {
         tokio::select! {
-            _ = form(former, form_cluster, form_members, tolerate) => {}
+            _ = formation::form(former, form_cluster, form_members, acceptor, tolerate) => {}
             _ = form_token.cancelled() => {}
         }
     });
@@ -397,18 +398,6 @@ async fn wait_applied(raft: &MasterRaft) {
     }
 }
 
-/// Whether this master's Raft holds a membership (the group was formed, here or elsewhere).
-fn formed(raft: &MasterRaft) -> bool {
-    raft.raft
-        .metrics()
-        .borrow_watched()
-        .membership_config
-        .membership()
-        .voter_ids()
-        .next()
-        .is_some()
-}
-
 fn status_line(raft: &MasterRaft, port: u16) -> String {
     let m = raft.raft.metrics().borrow_watched().clone();
     let state = match m.state {
@@ -540,157 +529,6 @@ fn warn_twin(me: identity::Claim, from: &Hello, log: &std::sync::Mutex<LogLimite
             "a master at {address} claims this master's node id {}: it was started on a copy of this master's data dir; stop it and start it with an empty data dir, so it joins as a new master",
             me.node_id
         );
-    }
-}
-
-/// Greets the member list (one entry per member, aliases left out) until the group can be
-/// formed or joined, then acts on the decision.
-async fn form(raft: MasterRaft, cluster: String, members: SharedMemberList, backup_count: usize) {
-    let mut answers: BTreeMap<String, Greeting> = BTreeMap::new();
-    let mut last_wait_log = tokio::time::Instant::now() - WAIT_LOG_EVERY;
-    loop {
-        if formed(&raft) {
-            tracing::info!("raft group already formed; this master rejoins it from its data dir");
-            return;
-        }
-        // Again each round: an entry that resolves only now may turn out to be an alias.
-        let targets = members.lock().await.distinct().await;
-        for (entry, candidates) in &targets {
-            if answers.contains_key(entry) {
-                continue;
-            }
-            match super::membership::greet_entry(candidates, &cluster, GREET_TIMEOUT).await {
-                Ok((target, h)) => {
-                    let g = Greeting {
-                        address: target,
-                        is_master: h.role == ROLE_MASTER,
-                        node_id: h.node_id,
-                        raft_initialized: h.raft_initialized,
-                    };
-                    answers.insert(entry.clone(), g);
-                }
-                Err(Some(e)) if e.wrong_cluster => {
-                    // It answered: not a member of this cluster, so formation need not wait
-                    // for it. Said once; if it is a master whose name gets fixed, the
-                    // active master adds it later like any late master.
-                    tracing::error!(
-                        "{e}; this member is left out of the cluster until its hazelcast.cluster-name matches"
-                    );
-                    answers.insert(
-                        entry.clone(),
-                        Greeting {
-                            address: entry.clone(),
-                            is_master: false,
-                            node_id: 0,
-                            raft_initialized: false,
-                        },
-                    );
-                }
-                Err(_) => {}
-            }
-        }
-        let entries: Vec<(String, Option<Greeting>)> = targets
-            .iter()
-            .map(|(entry, _)| (entry.clone(), answers.get(entry).cloned()))
-            .collect();
-        let me = entries
-            .iter()
-            .filter_map(|(_, g)| g.as_ref())
-            .find(|g| g.is_master && g.node_id == raft.node_id)
-            .cloned();
-        let Some(me) = me else {
-            if last_wait_log.elapsed() >= WAIT_LOG_EVERY {
-                tracing::warn!("this master is not reachable through any member-list entry yet; add its address (host:member port) to hazelcast.network.join.tcp-ip.member-list");
-                last_wait_log = tokio::time::Instant::now();
-            }
-            tokio::time::sleep(GREET_EVERY).await;
-            continue;
-        };
-        let masters = bootstrap::master_count(entries.iter().filter_map(|(_, g)| g.as_ref()));
-        match bootstrap::decide(&me, &entries, backup_count) {
-            Decision::Wait { unanswered } => {
-                if last_wait_log.elapsed() >= WAIT_LOG_EVERY {
-                    tracing::info!(
-                        "forming the raft group: waiting for member-list entries to answer: {}",
-                        unanswered.join(", ")
-                    );
-                    last_wait_log = tokio::time::Instant::now();
-                }
-                tokio::time::sleep(GREET_EVERY).await;
-            }
-            Decision::Follow { initializer } => {
-                warn_master_count(masters);
-                match initializer {
-                    Some(i) => tracing::info!(
-                        "raft group will be formed by the master at {i}; waiting for its leader"
-                    ),
-                    None => tracing::info!(
-                        "raft group exists; waiting for its leader to replicate to this master"
-                    ),
-                }
-                return;
-            }
-            Decision::Initialize { voters, learners } => {
-                warn_master_count(masters);
-                initialize(&raft, voters, learners).await;
-                return;
-            }
-        }
-    }
-}
-
-fn warn_master_count(masters: usize) {
-    if masters == 2 {
-        tracing::warn!("2 masters cannot fail over automatically: losing either stops all cluster changes; run 3 masters (a small third master process is enough)");
-    } else if masters == 1 {
-        tracing::warn!("a single master runs standalone: nothing survives the loss of its data dir; run 3 masters for failover");
-    }
-}
-
-async fn initialize(
-    raft: &MasterRaft,
-    voters: BTreeMap<NodeId, String>,
-    learners: BTreeMap<NodeId, String>,
-) {
-    let members: BTreeMap<NodeId, BasicNode> = voters
-        .iter()
-        .map(|(id, a)| (*id, BasicNode::new(a)))
-        .collect();
-    tracing::info!(voters = ?voters, "forming the raft group");
-    let r = raft.raft.clone();
-    if let Err(e) = uncancelled(async move { r.initialize(members).await }).await {
-        tracing::error!("cannot form the raft group: {e}");
-        return;
-    }
-    if learners.is_empty() {
-        return;
-    }
-    // Learners are added by the leader; wait until this master knows who leads.
-    let mut metrics = raft.raft.metrics();
-    loop {
-        let (state, leader) = {
-            let m = metrics.borrow_watched();
-            (m.state, m.current_leader)
-        };
-        if leader.is_some() {
-            if state != ServerState::Leader {
-                tracing::info!("another master leads; it adds the remaining masters as learners when it learns of them");
-                return;
-            }
-            break;
-        }
-        if metrics.changed().await.is_err() {
-            return;
-        }
-    }
-    for (id, addr) in learners {
-        let (r, node) = (raft.raft.clone(), BasicNode::new(&addr));
-        match uncancelled(async move { r.add_learner(id, node, false).await }).await {
-            Ok(_) => {
-                tracing::info!(node_id = id, %addr, "added master as a learner (beyond 2f+1 voters)")
-            }
-            Err(e) => tracing::warn!(node_id = id, %addr, "cannot add master as a learner: {e}"),
-        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! stops them in reverse, and talks to systemd.
 
 mod cluster_view;
+mod formation;
 mod idle;
 pub mod master;
 mod member_port;

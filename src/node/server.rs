@@ -45,6 +45,8 @@ pub enum NodeError {
     #[error(transparent)]
     Identity(#[from] crate::cluster::identity::IdentityError),
     #[error(transparent)]
+    Formation(#[from] super::formation::AcceptorError),
+    #[error(transparent)]
     Raft(#[from] crate::raft::RaftStartError),
     /// A master's Raft core stopped while it ran; the text says why and what to do.
     #[error(transparent)]
