@@ -75,7 +75,9 @@ pub enum Decision {
 /// - else, once every entry answered, the masters that exist (`2t+1` of them, `t` as many
 ///   failures as they can survive);
 /// - else, after the grace, the masters that answered (again `2t+1` of them), if they are a
-///   quorum of the masters presumed to exist ([`formation::quorum`]).
+///   quorum of the masters presumed to exist ([`formation::quorum`]). Not with `backup-count`
+///   0: one master would be a quorum, and two masters that cannot reach each other would each
+///   form a group of their own.
 ///
 /// Views differ between masters, so these sets may differ; that is why they are proposals, and
 /// only the set a quorum accepted is initialized.
@@ -113,12 +115,12 @@ pub fn decide(
     let first_voters = 2 * backup_count + 1;
     let count = if before_gap.unwrap_or(known) >= first_voters {
         first_voters
-    } else if unanswered.is_empty() || (grace_over && known >= quorum) {
+    } else if unanswered.is_empty() || (grace_over && backup_count > 0 && known >= quorum) {
         2 * tolerated_failures(backup_count, known) + 1
     } else {
         return Decision::Wait {
             unanswered,
-            quorum_answered: known >= quorum,
+            quorum_answered: backup_count > 0 && known >= quorum,
         };
     };
     let Some(rank) = masters.iter().position(|(id, _)| *id == me.node_id) else {
@@ -283,6 +285,24 @@ mod tests {
                 quorum_answered: false,
             }
         );
+    }
+
+    /// With `backup-count` 0 one master would be a quorum: two masters that cannot reach each
+    /// other would each form a group. They wait for the entries before the first master instead.
+    #[test]
+    fn backup_count_zero_never_forms_without_the_entries_before_the_first_master() {
+        let me = master("b:5801", 2);
+        let mut entries = answered(&[me.clone(), master("c:5801", 3)]);
+        entries.push(("a:5801".into(), None));
+        assert_eq!(
+            decide(&me, &entries, 0, true),
+            Decision::Wait {
+                unanswered: vec!["a:5801".into()],
+                quorum_answered: false,
+            }
+        );
+        entries[2].1 = Some(master("a:5801", 1));
+        assert_eq!(proposal(decide(&me, &entries, 0, false)).0, vec![1]);
     }
 
     #[test]

@@ -165,7 +165,13 @@ impl MemberDirectory for MasterCluster {
         let m = self.raft.raft.metrics().borrow_watched().clone();
         let term = m.vote.leader_id().term.to_string();
         let membership = m.membership_config.membership().clone();
-        let voters: Vec<NodeId> = membership.voter_ids().collect();
+        // A master votes for sure only once it is a voter in every configuration of a joint
+        // one: while `{A,B}` changes to `{A,B,C}`, C's vote does not yet replace A's or B's.
+        let configs = membership.get_joint_config();
+        let voters: Vec<NodeId> = membership
+            .voter_ids()
+            .filter(|id| configs.iter().all(|c| c.contains(id)))
+            .collect();
         // This master is named active only while its lease holds (see `UNCONFIRMED_LEADER`).
         let me = self.raft.node_id;
         let confirmed = self.raft.lease_token().is_some();

@@ -9,8 +9,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::future::join_all;
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use openraft::async_runtime::WatchReceiver;
+use openraft::error::{InitializeError, RaftError};
 use openraft::{BasicNode, ServerState};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Endpoint;
@@ -46,6 +47,14 @@ const WAIT_LOG_EVERY: Duration = Duration::from_secs(10);
 const PROPOSER_STAGGER: Duration = Duration::from_secs(2);
 /// The most a refused proposer waits, at random, before it tries a higher ballot.
 const RETRY_JITTER: Duration = Duration::from_millis(1500);
+/// Bounds on what a formation call may carry, so a stray or hostile peer cannot make a master
+/// persist and echo megabytes: `2f+1` voters with `backup-count` at most 6 are 13, and a member
+/// address is a host name and a port.
+const MAX_VOTERS: usize = 64;
+const MAX_ADDRESS_LEN: usize = 255;
+/// Ballot rounds grow by one per attempt; a round this high can only come from a broken peer,
+/// and refusing it keeps `round + 1` from overflowing.
+const MAX_ROUND: u64 = u32::MAX as u64;
 
 /// This master's promises, kept in memory and in [`ACCEPTOR_FILE`]; one lock orders the calls,
 /// so a promise is on disk before any later call sees it.
@@ -63,7 +72,7 @@ pub enum AcceptorError {
         #[source]
         source: std::io::Error,
     },
-    #[error("formation file {path} is damaged ({source}); if the raft group has formed, remove the file, otherwise remove the whole data dir")]
+    #[error("formation file {path} is damaged ({source}); it holds this master's promises until the raft group first forms: if the group has formed, remove the file; otherwise restore it from a backup, or stop every master and empty every master's data dir together")]
     Corrupt {
         path: PathBuf,
         #[source]
@@ -89,24 +98,38 @@ impl AcceptorStore {
 
     /// Applies `step` to the promises and persists the result (off the runtime) before
     /// returning the answer; on a write error nothing changes and the call fails.
-    async fn update<T>(&self, step: impl FnOnce(&Acceptor) -> (Acceptor, T)) -> Result<T, Status> {
-        let mut state = self.state.lock().await;
-        let (next, answer) = step(&state);
-        if next != *state {
-            let dir = self.dir.clone();
-            let bytes = serde_json::to_vec(&next).map_err(|e| Status::internal(e.to_string()))?;
-            tokio::task::spawn_blocking(move || {
-                crate::cluster::durable::replace_file(&dir, ACCEPTOR_FILE, &bytes)
-            })
-            .await
-            .map_err(|e| Status::internal(e.to_string()))?
-            .map_err(|e| {
-                tracing::error!("cannot keep a formation promise in {}: {e}; check the data dir's free space and mode", self.dir.display());
-                Status::unavailable(e.to_string())
-            })?;
-            *state = next;
-        }
-        Ok(answer)
+    ///
+    /// Runs as a task of its own: a caller that gives up (a gRPC deadline drops the handler)
+    /// must not cancel it halfway, or a promise written after a later one could replace it on
+    /// disk while the later one was already answered.
+    async fn update<T, F>(&self, step: F) -> Result<T, Status>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Acceptor) -> (Acceptor, T) + Send + 'static,
+    {
+        let (dir, state) = (self.dir.clone(), self.state.clone());
+        tokio::spawn(async move {
+            let mut state = state.lock().await;
+            let (next, answer) = step(&state);
+            if next != *state {
+                let bytes =
+                    serde_json::to_vec(&next).map_err(|e| Status::internal(e.to_string()))?;
+                let write_dir = dir.clone();
+                tokio::task::spawn_blocking(move || {
+                    crate::cluster::durable::replace_file(&write_dir, ACCEPTOR_FILE, &bytes)
+                })
+                .await
+                .map_err(|e| Status::internal(e.to_string()))?
+                .map_err(|e| {
+                    tracing::error!("cannot keep a formation promise in {}: {e}; check the data dir's free space and mode", dir.display());
+                    Status::unavailable(e.to_string())
+                })?;
+                *state = next;
+            }
+            Ok(answer)
+        })
+        .await
+        .map_err(|e| Status::internal(e.to_string()))?
     }
 
     /// The highest round this master has promised, so its own ballots start above it.
@@ -144,7 +167,7 @@ impl Formation for FormationGrpc {
             }));
         }
         let ballot = ballot_from(req.get_ref().ballot.as_ref())?;
-        let p = self.store.update(|a| a.prepare(ballot)).await?;
+        let p = self.store.update(move |a| a.prepare(ballot)).await?;
         Ok(Response::new(FormationPromise {
             formed: false,
             granted: p.granted,
@@ -167,7 +190,10 @@ impl Formation for FormationGrpc {
         let r = req.into_inner();
         let ballot = ballot_from(r.ballot.as_ref())?;
         let voters = voters_from(&r.voters)?;
-        let a = self.store.update(|s| s.accept(ballot, &voters)).await?;
+        let a = self
+            .store
+            .update(move |s| s.accept(ballot, &voters))
+            .await?;
         Ok(Response::new(FormationAccepted {
             formed: false,
             accepted: a.accepted,
@@ -184,7 +210,17 @@ fn ballot_to(b: Ballot) -> FormationBallot {
 }
 
 fn ballot_from(b: Option<&FormationBallot>) -> Result<Ballot, Status> {
-    let b = b.ok_or_else(|| Status::invalid_argument("a formation call without a ballot"))?;
+    let b = b.ok_or_else(|| {
+        Status::invalid_argument(
+            "a formation call without a ballot; run the same seatunnel-rs version on every master",
+        )
+    })?;
+    if b.round > MAX_ROUND {
+        return Err(Status::invalid_argument(format!(
+            "formation round {} is beyond {MAX_ROUND}; run the same seatunnel-rs version on every master",
+            b.round
+        )));
+    }
     Ok(Ballot {
         round: b.round,
         node: b.node_id,
@@ -201,10 +237,14 @@ fn voters_to(v: &Voters) -> Vec<FormationVoter> {
 }
 
 fn voters_from(v: &[FormationVoter]) -> Result<Voters, Status> {
-    if v.is_empty() || v.iter().any(|x| x.node_id == 0 || x.address.is_empty()) {
-        return Err(Status::invalid_argument(
-            "a formation call with an empty voter set or a voter without id or address",
-        ));
+    let bad = v.is_empty()
+        || v.len() > MAX_VOTERS
+        || v.iter()
+            .any(|x| x.node_id == 0 || x.address.is_empty() || x.address.len() > MAX_ADDRESS_LEN);
+    if bad {
+        return Err(Status::invalid_argument(format!(
+            "a formation call with no voters, more than {MAX_VOTERS}, or a voter without id or with an address empty or longer than {MAX_ADDRESS_LEN} bytes; run the same seatunnel-rs version on every master"
+        )));
     }
     Ok(v.iter().map(|x| (x.node_id, x.address.clone())).collect())
 }
@@ -257,9 +297,10 @@ async fn prepare(address: &str, cluster: &str, ballot: Ballot) -> Option<(bool, 
         .await
         .ok()?
         .into_inner();
-    let accepted = match (p.accepted_ballot, voters_from(&p.accepted)) {
-        (Some(b), Ok(v)) => Some((ballot_from(Some(&b)).ok()?, v)),
-        _ => None,
+    let accepted = match p.accepted_ballot {
+        // A value that does not read back is not "nothing accepted": the promise is dropped.
+        Some(b) => Some((ballot_from(Some(&b)).ok()?, voters_from(&p.accepted).ok()?)),
+        None => None,
     };
     let promise = Promise {
         granted: p.granted,
@@ -291,7 +332,9 @@ async fn accept(
     Some((a.formed, acceptance))
 }
 
-/// One proposal of `own` under `ballot` to every acceptor; counts distinct masters.
+/// One proposal of `own` under `ballot` to every acceptor; counts distinct masters. Each phase
+/// goes on as soon as a quorum granted (or enough refused that none can), so a master that
+/// answered greetings earlier but is now down costs no call timeout.
 async fn propose(
     cluster: &str,
     ballot: Ballot,
@@ -299,38 +342,54 @@ async fn propose(
     acceptors: &Voters,
     quorum: usize,
 ) -> Round {
-    let promises = join_all(acceptors.values().map(|a| prepare(a, cluster, ballot))).await;
-    let answered: Vec<(bool, Promise)> = promises.into_iter().flatten().collect();
     let mut seen = ballot.round;
-    for (_, p) in &answered {
-        seen = seen.max(p.promised.map_or(0, |b| b.round));
-    }
-    if answered.iter().any(|(formed, _)| *formed) {
-        return Round::Formed;
-    }
-    let granted: Vec<&Promise> = answered
-        .iter()
-        .map(|(_, p)| p)
-        .filter(|p| p.granted)
+    let mut pending: FuturesUnordered<_> = acceptors
+        .values()
+        .map(|a| prepare(a, cluster, ballot))
         .collect();
+    let (mut granted, mut missing) = (Vec::new(), 0);
+    while granted.len() < quorum && acceptors.len() - missing >= quorum {
+        let Some(answer) = pending.next().await else {
+            break;
+        };
+        match answer {
+            Some((true, _)) => return Round::Formed,
+            Some((false, p)) => {
+                seen = seen.max(p.promised.map_or(0, |b| b.round));
+                if p.granted {
+                    granted.push(p);
+                } else {
+                    missing += 1;
+                }
+            }
+            None => missing += 1,
+        }
+    }
+    drop(pending);
     if granted.len() < quorum {
         return Round::Retry { seen };
     }
-    let value = formation::value_to_propose(granted, own);
-    let acceptances = join_all(
-        acceptors
-            .values()
-            .map(|a| accept(a, cluster, ballot, &value)),
-    )
-    .await;
-    let mut accepted = 0;
-    for (formed, a) in acceptances.into_iter().flatten() {
-        if formed {
-            return Round::Formed;
+    let value = formation::value_to_propose(&granted, own);
+    let mut pending: FuturesUnordered<_> = acceptors
+        .values()
+        .map(|a| accept(a, cluster, ballot, &value))
+        .collect();
+    let (mut accepted, mut missing) = (0, 0);
+    while accepted < quorum && acceptors.len() - missing >= quorum {
+        let Some(answer) = pending.next().await else {
+            break;
+        };
+        match answer {
+            Some((true, _)) => return Round::Formed,
+            Some((false, a)) if a.accepted => accepted += 1,
+            Some((false, a)) => {
+                seen = seen.max(a.promised.map_or(0, |b| b.round));
+                missing += 1;
+            }
+            None => missing += 1,
         }
-        accepted += usize::from(a.accepted);
-        seen = seen.max(a.promised.map_or(0, |b| b.round));
     }
+    drop(pending);
     if accepted >= quorum {
         Round::Chosen(value)
     } else {
@@ -424,7 +483,7 @@ pub(super) async fn form(
                     tokio::time::sleep(GREET_EVERY).await;
                     continue;
                 }
-                round += 1;
+                round = round.saturating_add(1).min(MAX_ROUND);
                 let ballot = Ballot {
                     round,
                     node: raft.node_id,
@@ -438,10 +497,13 @@ pub(super) async fn form(
                     }
                     Round::Retry { seen } => {
                         round = round.max(seen);
-                        tokio::time::sleep(GREET_EVERY + jitter()).await;
+                        // Later masters keep deferring to earlier ones on every retry, by more
+                        // than one round of calls, so two of them rarely outbid each other.
+                        let defer = PROPOSER_STAGGER * rank as u32;
+                        tokio::time::sleep(GREET_EVERY + jitter() + defer).await;
                     }
                     Round::Chosen(chosen) if chosen.contains_key(&raft.node_id) => {
-                        warn_master_count(acceptors.len());
+                        warn_master_count(acceptors.len(), backup_count);
                         let learners = bootstrap::learners(&acceptors, &chosen);
                         initialize(&raft, chosen, learners).await;
                         return;
@@ -504,7 +566,10 @@ async fn greet_all(
         .collect()
 }
 
-fn warn_master_count(masters: usize) {
+fn warn_master_count(masters: usize, backup_count: usize) {
+    if masters > 2 * backup_count + 1 {
+        tracing::warn!("{masters} masters took part in the first formation, more than the 2f+1 = {} that seatunnel.engine.backup-count asks for: start masters beyond 2f+1 only after the group formed, since the masters agree on the first voters by a majority of 2f+1", 2 * backup_count + 1);
+    }
     if masters == 2 {
         tracing::warn!("2 masters cannot fail over automatically: losing either stops all cluster changes; run 3 masters (a small third master process is enough)");
     } else if masters == 1 {
@@ -520,9 +585,17 @@ async fn initialize(raft: &MasterRaft, voters: Voters, learners: Voters) {
         .collect();
     tracing::info!(voters = ?voters, "forming the raft group");
     let r = raft.raft.clone();
-    if let Err(e) = uncancelled(async move { r.initialize(members).await }).await {
-        tracing::error!("cannot form the raft group: {e}");
-        return;
+    match uncancelled(async move { r.initialize(members).await }).await {
+        Ok(()) => {}
+        // Another chosen voter initialized the same set first: the group exists.
+        Err(RaftError::APIError(InitializeError::NotAllowed(_))) => {
+            tracing::info!("raft group already formed by another of the chosen voters");
+            return;
+        }
+        Err(e) => {
+            tracing::error!("cannot form the raft group: {e}; restart this master to try again");
+            return;
+        }
     }
     if learners.is_empty() {
         return;
@@ -566,18 +639,14 @@ mod tests {
         let store = AcceptorStore::load(dir.path().to_path_buf()).unwrap();
         let b = Ballot { round: 3, node: 9 };
         let voters: Voters = [(9, "m:5801".to_string())].into();
-        assert!(store.update(|a| a.prepare(b)).await.unwrap().granted);
-        assert!(
-            store
-                .update(|a| a.accept(b, &voters))
-                .await
-                .unwrap()
-                .accepted
-        );
+        assert!(store.update(move |a| a.prepare(b)).await.unwrap().granted);
+        let v = voters.clone();
+        let accepted = store.update(move |a| a.accept(b, &v)).await.unwrap();
+        assert!(accepted.accepted);
         // A restarted master still refuses the ballot it promised and reports its value.
         let again = AcceptorStore::load(dir.path().to_path_buf()).unwrap();
         assert_eq!(again.promised_round().await, 3);
-        let p = again.update(|a| a.prepare(b)).await.unwrap();
+        let p = again.update(move |a| a.prepare(b)).await.unwrap();
         assert!(!p.granted);
         assert_eq!(p.accepted, Some((b, voters)));
 

@@ -3,28 +3,24 @@
 //! process at that address, refuses connections until suspected, or stays silent past the
 //! detection time is lost.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use crate::cluster::wire::{
-    FencingToken, GroupEnd, MemberClient, WireError, WorkerCall, WorkerReply, WorkerRequest,
-    CALL_TIMEOUT,
+    FencingToken, MemberClient, WireError, WorkerCall, WorkerReply, WorkerRequest, CALL_TIMEOUT,
 };
 
 use super::raft_store::StoredGrant;
-use super::runner::{Driver, PipelineTasks, RETRY_EVERY};
+use super::runner::{Driver, RETRY_EVERY};
 
 impl Driver {
-    /// Pings each worker that holds a group without a recorded end, so a crashed worker (its
+    /// Pings each worker that holds one of `groups` (those without a recorded end), so a crashed worker (its
     /// connections refused) is declared dead by the connection-fault fast path. Drivers share
     /// the turns: a worker is pinged once per interval however many jobs it runs.
-    pub(super) async fn probe(&self, p: &PipelineTasks, ends: &BTreeMap<usize, GroupEnd>) {
+    pub(super) async fn probe(&self, groups: &[&StoredGrant]) {
         let mut seen = BTreeSet::new();
-        for g in &p.groups {
-            if ends.contains_key(&g.group.expect("group"))
-                || !seen.insert(&g.worker_id)
-                || !self.ctx.workers.claim_probe(&g.worker_id)
-            {
+        for g in groups {
+            if !seen.insert(&g.worker_id) || !self.ctx.workers.claim_probe(&g.worker_id) {
                 continue;
             }
             let _ = self.call(g, WorkerCall::Ping).await;

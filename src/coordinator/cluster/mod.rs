@@ -5,12 +5,14 @@
 //! - [`raft_store`]: [`JobStore`](super::JobStore) over Raft and the per-job run records.
 //! - [`workers`]: worker profiles, liveness (failure detector) and what they run; soft state.
 //! - [`runner`]: the job driver (SeaTunnel's `JobMaster`) as a [`JobRunner`](super::JobRunner).
+//! - [`observe`]: one round of the driver's wait for a pipeline's groups, decided as data.
 //! - [`checkpoint`]: the driver's periodic checkpoints of STREAMING pipelines across workers.
 //! - [`restart`]: a pipeline that lost a worker placed and run again (`job.retry.times`).
 //! - [`service`]: heartbeats in, recorded task-group ends and the fencing token out.
 
 mod calls;
 mod checkpoint;
+mod observe;
 pub mod raft_store;
 mod restart;
 pub mod runner;

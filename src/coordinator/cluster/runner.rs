@@ -32,6 +32,7 @@ use crate::scheduler::{
 
 use super::calls::CallError;
 use super::checkpoint::PipelineCheckpoints;
+use super::observe::{Action, Facts, GroupFacts, Round};
 use super::raft_store::{
     GroupRecord, PipelinePhase, PipelineRecord, RaftJobStore, StoredAssignment, StoredGrant,
 };
@@ -118,6 +119,7 @@ pub(super) struct Driver {
 }
 
 /// How a pipeline's groups ended, as the driver saw it.
+#[derive(Debug, PartialEq)]
 pub(super) struct GroupsOutcome {
     pub(super) ends: BTreeMap<usize, GroupEnd>,
     /// A checkpoint failed the pipeline (its groups were then cancelled).
@@ -409,6 +411,7 @@ impl Driver {
     /// Deploys what is neither running nor ended, then waits until every group of the pipeline
     /// has a recorded end, checkpointing a STREAMING pipeline meanwhile. A group whose worker
     /// died without reporting ends FAILED. Also returns why a checkpoint failed the pipeline.
+    /// Each round observes the facts and executes what [`Round::observe`] decides.
     async fn wait_for_groups(
         &self,
         spec: &JobSpec,
@@ -418,11 +421,12 @@ impl Driver {
         let job_id = self.job_id();
         // Looked up once per recorded end on every round: a set, not a scan of the groups.
         let keys: BTreeSet<GroupKey> = p.groups.iter().map(|g| group_key(job_id, g)).collect();
-        let mut deployed: BTreeSet<usize> = BTreeSet::new();
-        let mut lost: BTreeMap<usize, GroupEnd> = BTreeMap::new();
-        let mut lost_workers: BTreeMap<usize, String> = BTreeMap::new();
-        let mut cancel_sent = false;
-        let mut checkpoint_failure: Option<String> = None;
+        let by_index: BTreeMap<usize, &StoredGrant> = p
+            .groups
+            .iter()
+            .map(|g| (g.group.expect("task-group grant"), g))
+            .collect();
+        let mut round = Round::default();
         let mut checkpoints = self.checkpoints(completed);
         let mut ticker = checkpoints.as_ref().map(|c| {
             let mut t =
@@ -434,114 +438,87 @@ impl Driver {
         loop {
             let records = self.ctx.store.group_records(job_id);
             self.refresh_metrics(&records);
-            let mut ends: BTreeMap<usize, GroupEnd> = records
-                .into_iter()
-                // Ends of this placement only (same epoch), never of one a restart replaced.
-                .filter(|r| keys.contains(&r.key))
-                .map(|r| (r.key.group, r.end))
-                .collect();
-            for (g, e) in &lost {
-                ends.entry(*g).or_insert_with(|| e.clone());
-            }
-            // A group its own worker cancelled because it stopped: the worker is lost to this
-            // pipeline as surely as one that died.
-            for g in &p.groups {
-                let index = g.group.expect("group");
-                if matches!(ends.get(&index), Some(GroupEnd::WorkerStopped(_))) {
-                    lost_workers
-                        .entry(index)
-                        .or_insert_with(|| g.worker_id.clone());
-                }
-            }
-            if p.groups
-                .iter()
-                .all(|g| ends.contains_key(&g.group.expect("group")))
-            {
-                return Ok(GroupsOutcome {
-                    ends,
-                    checkpoint_failure,
-                    lost_workers,
-                });
-            }
-            let failed = checkpoint_failure.is_some()
-                || ends.values().any(|e| !matches!(e, GroupEnd::Finished(_)));
-            if (failed || self.control.cancel.is_cancelled()) && !cancel_sent {
-                cancel_sent = true;
-                // A failing pipeline may still be restarted; only a user's cancel shows.
-                if self.control.cancel.is_cancelled() {
-                    self.control.set(JobStatus::Canceling);
-                }
-                for w in workers_of(p) {
-                    let _ = self.call(w, WorkerCall::Cancel { job_id }).await;
-                }
-            }
-            self.probe(p, &ends).await;
             let running = self.ctx.workers.running_groups();
-            let all_running = ends.is_empty()
-                && p.groups
+            let facts = Facts {
+                pipeline: p.pipeline,
+                groups: p
+                    .groups
                     .iter()
-                    .all(|g| running.contains(&group_key(job_id, g)));
-            for g in &p.groups {
-                let index = g.group.expect("group");
-                if ends.contains_key(&index) {
-                    continue;
-                }
-                let key = group_key(job_id, g);
-                if running.contains(&key) {
-                    deployed.insert(index);
-                    continue;
-                }
-                if self.worker_lost(&g.worker_id) {
-                    tracing::error!(
-                        job_id,
-                        "{key} is lost: worker {} at {} stopped answering",
-                        g.worker_id,
-                        g.worker_address
-                    );
-                    lost_workers.insert(index, g.worker_id.clone());
-                    lost.insert(
-                        index,
-                        GroupEnd::Failed(format!(
-                            "worker {} ({}) was lost while running task group {} of pipeline {}",
-                            g.worker_id, g.worker_address, index, p.pipeline
-                        )),
-                    );
-                    continue;
-                }
-                if deployed.contains(&index) {
-                    // Deployed but not yet in a heartbeat: its end will come.
-                    continue;
-                }
-                if cancel_sent {
-                    // Cancelled before it was ever deployed: it ends here, or nothing would
-                    // ever report its end.
-                    lost.insert(index, GroupEnd::Canceled);
-                    continue;
-                }
-                let deploy = WorkerCall::Deploy {
-                    job: spec.clone(),
-                    key,
-                    slot: g.slot,
-                };
-                match self.call(g, deploy).await {
-                    Ok(()) => {
-                        deployed.insert(index);
+                    .map(|g| GroupFacts {
+                        index: g.group.expect("task-group grant"),
+                        worker_id: &g.worker_id,
+                        worker_address: &g.worker_address,
+                        running: running.contains(&group_key(job_id, g)),
+                        worker_lost: self.worker_lost(&g.worker_id),
+                    })
+                    .collect(),
+                recorded: records
+                    .into_iter()
+                    // Ends of this placement only (same epoch), never of one a restart replaced.
+                    .filter(|r| keys.contains(&r.key))
+                    .map(|r| (r.key.group, r.end))
+                    .collect(),
+                user_canceled: self.control.cancel.is_cancelled(),
+            };
+            for action in round.observe(&facts) {
+                match action {
+                    Action::Done(outcome) => return Ok(outcome),
+                    Action::CancelAll { user } => {
+                        if user {
+                            self.control.set(JobStatus::Canceling);
+                        }
+                        for w in workers_of(p) {
+                            let _ = self.call(w, WorkerCall::Cancel { job_id }).await;
+                        }
                     }
-                    Err(CallError::Failed(e)) => {
-                        lost.insert(index, GroupEnd::Failed(e));
+                    Action::Probe { groups } => {
+                        let grants: Vec<&StoredGrant> = groups
+                            .iter()
+                            .filter_map(|g| by_index.get(g).copied())
+                            .collect();
+                        self.probe(&grants).await;
                     }
-                    Err(e) => tracing::warn!(job_id, "cannot deploy {key}: {e}; retrying"),
-                }
-            }
-            let checkpointing = all_running && !cancel_sent && ticker.is_some();
-            tokio::select! {
-                _ = self.ctx.workers.next_beat(POLL_EVERY) => {}
-                _ = self.control.cancel.cancelled(), if !cancel_sent => {}
-                _ = async { ticker.as_mut().expect("guarded").tick().await }, if checkpointing => {
-                    let cp = checkpoints.as_mut().expect("a ticker has checkpoints");
-                    if let Err(e) = self.checkpoint(spec, p, cp).await {
-                        tracing::error!(job_id, pipeline = p.pipeline, "checkpoint failed: {e}");
-                        checkpoint_failure = Some(e);
+                    Action::Lost { group } => {
+                        let g = by_index[&group];
+                        tracing::error!(
+                            job_id,
+                            "{} is lost: worker {} at {} stopped answering",
+                            group_key(job_id, g),
+                            g.worker_id,
+                            g.worker_address
+                        );
+                    }
+                    Action::Deploy { group } => {
+                        let g = by_index[&group];
+                        let key = group_key(job_id, g);
+                        let deploy = WorkerCall::Deploy {
+                            job: spec.clone(),
+                            key,
+                            slot: g.slot,
+                        };
+                        let answer = match self.call(g, deploy).await {
+                            Ok(()) => Ok(()),
+                            Err(CallError::Failed(e)) => Err(Some(e)),
+                            Err(e) => {
+                                tracing::warn!(job_id, "cannot deploy {key}: {e}; retrying");
+                                Err(None)
+                            }
+                        };
+                        round.deployed(group, answer);
+                    }
+                    Action::Wait { checkpoint } => {
+                        let checkpointing = checkpoint && ticker.is_some();
+                        tokio::select! {
+                            _ = self.ctx.workers.next_beat(POLL_EVERY) => {}
+                            _ = self.control.cancel.cancelled(), if !facts.user_canceled => {}
+                            _ = async { ticker.as_mut().expect("guarded").tick().await }, if checkpointing => {
+                                let cp = checkpoints.as_mut().expect("a ticker has checkpoints");
+                                if let Err(e) = self.checkpoint(spec, p, cp).await {
+                                    tracing::error!(job_id, pipeline = p.pipeline, "checkpoint failed: {e}");
+                                    round.checkpoint_failed(e);
+                                }
+                            }
+                        }
                     }
                 }
             }
