@@ -1,6 +1,7 @@
 //! The execution engine: plan a job against the plugin registry and run it as tokio tasks.
 
 mod chain;
+pub mod conclude;
 pub mod group;
 pub mod group_checkpoints;
 pub mod job;

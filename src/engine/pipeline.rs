@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use crate::connector::{CommitInfo, JobMode};
 
 use super::chain::WriterSlots;
+use super::conclude::{conclude, Conclusion, GroupResult};
 use super::group;
 use super::metrics::JobMetrics;
 use super::plan::JobPlan;
@@ -107,9 +108,9 @@ pub async fn run_pipeline(
         .interval
         .filter(|_| plan.config.env.job_mode == JobMode::Streaming)
         .map(|i| tokio::time::interval_at(tokio::time::Instant::now() + i, i));
-    let mut finals: Vec<(usize, CommitInfo)> = Vec::new();
+    let mut results: Vec<GroupResult<(usize, CommitInfo)>> = Vec::new();
+    // The first failure as it happened (a task, a panic, a checkpoint), which cancelled the rest.
     let mut failure: Option<String> = None;
-    let mut canceled = false;
     let mut done = 0;
     while done < group_count {
         tokio::select! {
@@ -117,8 +118,8 @@ pub async fn run_pipeline(
                 let Some(joined) = joined else { break };
                 done += 1;
                 match joined {
-                    Ok((_, Ok(infos))) => finals.extend(infos),
-                    Ok((_, Err(TaskStop::Canceled))) => canceled = true,
+                    Ok((_, Ok(infos))) => results.push(GroupResult::Finished(infos)),
+                    Ok((_, Err(TaskStop::Canceled))) => results.push(GroupResult::Canceled),
                     Ok((group, Err(TaskStop::Failed(msg)))) => {
                         tracing::error!(job_id = plan.job_id, pipeline, task_group = group, "task failed: {msg}");
                         failure.get_or_insert(msg);
@@ -152,20 +153,19 @@ pub async fn run_pipeline(
             _ => {}
         }
     }
-    if let Some(msg) = failure {
-        committer.abort_with_pending(finals);
-        return PipelineOutcome::Failed(msg);
-    }
-    if canceled || cancel.is_cancelled() {
-        committer.abort_with_pending(finals);
-        return PipelineOutcome::Canceled;
-    }
-    // Every group ended cleanly, so what a checkpoint that could not complete prepared (a group
-    // had already finished) is final output too: it commits with the end-of-run infos.
-    finals.extend(committer.take_orphaned());
-    match committer.commit(finals).and_then(|_| committer.finish()) {
-        Ok(()) => PipelineOutcome::Finished,
-        Err(msg) => PipelineOutcome::Failed(msg),
+    // What a checkpoint that could not complete prepared (a group had already finished) shares
+    // the end of the rest: committed with the end-of-run infos if every group ended cleanly.
+    let pending = committer.take_orphaned();
+    match conclude(results, pending, failure, cancel.is_cancelled(), None) {
+        Conclusion::Commit(infos) => match committer.commit(infos).and_then(|_| committer.finish())
+        {
+            Ok(()) => PipelineOutcome::Finished,
+            Err(msg) => PipelineOutcome::Failed(msg),
+        },
+        Conclusion::Abort { infos, outcome } => {
+            committer.abort(infos);
+            outcome
+        }
     }
 }
 
@@ -291,12 +291,6 @@ impl Committer {
             infos.extend(late);
         }
         infos
-    }
-
-    /// Aborts `infos` and everything orphaned.
-    fn abort_with_pending(&mut self, mut infos: Vec<(usize, CommitInfo)>) {
-        infos.extend(self.take_orphaned());
-        self.abort(infos);
     }
 
     fn commit(&self, infos: Vec<(usize, CommitInfo)>) -> Result<(), String> {

@@ -22,7 +22,10 @@ use crate::config::{AllocateStrategy, ScheduleStrategy};
 use crate::connector::JobMode;
 use crate::coordinator::runner::{JobRunner, RunFuture};
 use crate::coordinator::store::JobStore;
-use crate::engine::{CheckpointSettings, JobControl, JobOutcome, JobPlan, MetricsSnapshot};
+use crate::engine::conclude::{conclude, Conclusion, GroupResult};
+use crate::engine::{
+    CheckpointSettings, JobControl, JobOutcome, JobPlan, MetricsSnapshot, PipelineOutcome,
+};
 use crate::job::JobStatus;
 use crate::raft::MasterRaft;
 use crate::scheduler::{
@@ -325,39 +328,45 @@ impl Driver {
         out: GroupsOutcome,
         note: Option<String>,
     ) -> Result<(), Failure> {
-        let mut infos: WireInfos = Vec::new();
+        let results =
+            p.groups.iter().map(
+                |g| match out.ends.get(&g.group.expect("task-group grant")) {
+                    Some(GroupEnd::Finished(i)) => GroupResult::Finished(i.clone()),
+                    Some(GroupEnd::Canceled) => GroupResult::Canceled,
+                    Some(GroupEnd::Failed(e) | GroupEnd::WorkerStopped(e)) => {
+                        GroupResult::Failed(e.clone())
+                    }
+                    None => unreachable!("wait_for_groups returns every group"),
+                },
+            );
         // A failed checkpoint is why the groups were cancelled: it is the pipeline's error.
-        let mut failure: Option<String> = out.checkpoint_failure;
-        let mut canceled = false;
-        for g in &p.groups {
-            match out.ends.get(&g.group.expect("task-group grant")) {
-                Some(GroupEnd::Finished(i)) => infos.extend(i.iter().cloned()),
-                Some(GroupEnd::Canceled) => canceled = true,
-                Some(GroupEnd::Failed(e) | GroupEnd::WorkerStopped(e)) => {
-                    failure.get_or_insert(e.clone());
+        match conclude(
+            results,
+            Vec::new(),
+            out.checkpoint_failure,
+            false,
+            note.as_deref(),
+        ) {
+            Conclusion::Commit(infos) => {
+                let commit = WorkerCall::Pipeline {
+                    job: spec.clone(),
+                    pipeline: p.pipeline,
+                    op: PipelineOp::Commit(infos),
+                };
+                match self.call_until_done(&p.committer, commit).await {
+                    Ok(()) => self.end_pipeline(p, PipelinePhase::Committed, None).await,
+                    Err(e) => self.end_pipeline(p, PipelinePhase::Failed, Some(e)).await,
                 }
-                None => unreachable!("wait_for_groups returns every group"),
             }
-        }
-        if let (Some(f), Some(note)) = (failure.as_mut(), note) {
-            f.push_str("; ");
-            f.push_str(&note);
-        }
-        if failure.is_none() && !canceled {
-            let commit = WorkerCall::Pipeline {
-                job: spec.clone(),
-                pipeline: p.pipeline,
-                op: PipelineOp::Commit(infos),
-            };
-            return match self.call_until_done(&p.committer, commit).await {
-                Ok(()) => self.end_pipeline(p, PipelinePhase::Committed, None).await,
-                Err(e) => self.end_pipeline(p, PipelinePhase::Failed, Some(e)).await,
-            };
-        }
-        self.abort(spec, p, infos).await;
-        match failure {
-            Some(e) => self.end_pipeline(p, PipelinePhase::Failed, Some(e)).await,
-            None => self.end_pipeline(p, PipelinePhase::Aborted, None).await,
+            Conclusion::Abort { infos, outcome } => {
+                self.abort(spec, p, infos).await;
+                match outcome {
+                    PipelineOutcome::Failed(e) => {
+                        self.end_pipeline(p, PipelinePhase::Failed, Some(e)).await
+                    }
+                    _ => self.end_pipeline(p, PipelinePhase::Aborted, None).await,
+                }
+            }
         }
     }
 
