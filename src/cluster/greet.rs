@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Endpoint;
+use tonic::transport::{Channel, Endpoint};
 use tonic::{Request, Response, Status};
 
 use crate::raft::network::ClusterHeader;
@@ -60,6 +60,26 @@ pub struct GreetError {
     pub wrong_cluster: bool,
 }
 
+/// A connection to a member's port for a short exchange before the Raft group serves (greeting,
+/// formation), carrying the cluster name; connected now, every call bounded by `timeout`.
+pub type MemberChannel = InterceptedService<Channel, ClusterHeader>;
+
+pub async fn member_channel(
+    target: &str,
+    cluster_name: &str,
+    timeout: Duration,
+) -> Result<MemberChannel, tonic::transport::Error> {
+    let channel = Endpoint::from_shared(format!("http://{target}"))?
+        .connect_timeout(timeout)
+        .timeout(timeout)
+        .connect()
+        .await?;
+    Ok(InterceptedService::new(
+        channel,
+        ClusterHeader::new(cluster_name),
+    ))
+}
+
 /// Greets the member at `target` (host:port) as `me`.
 pub async fn greet(
     target: &str,
@@ -72,17 +92,10 @@ pub async fn greet(
         message,
         wrong_cluster,
     };
-    let channel = Endpoint::from_shared(format!("http://{target}"))
-        .map_err(|e| fail(e.to_string(), false))?
-        .connect_timeout(timeout)
-        .timeout(timeout)
-        .connect()
+    let channel = member_channel(target, cluster_name, timeout)
         .await
         .map_err(|e| fail(e.to_string(), false))?;
-    let mut client = MembershipClient::new(InterceptedService::new(
-        channel,
-        ClusterHeader::new(cluster_name),
-    ));
+    let mut client = MembershipClient::new(channel);
     match client.greet(Request::new(me)).await {
         Ok(reply) => Ok(reply.into_inner()),
         Err(status) => Err(fail(

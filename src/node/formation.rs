@@ -14,13 +14,11 @@ use openraft::async_runtime::WatchReceiver;
 use openraft::error::{InitializeError, RaftError};
 use openraft::{BasicNode, ServerState};
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Endpoint;
 use tonic::{Request, Response, Status};
 
 use crate::cluster::bootstrap::{self, Decision, Greeting, FORMATION_GRACE};
 use crate::cluster::formation::{self, Acceptance, Acceptor, Ballot, Promise, Voters};
-use crate::cluster::greet::ROLE_MASTER;
-use crate::raft::network::ClusterHeader;
+use crate::cluster::greet::{self, MemberChannel, ROLE_MASTER};
 use crate::raft::proto::formation_client::FormationClient;
 use crate::raft::proto::formation_server::{Formation, FormationServer};
 use crate::raft::proto::{
@@ -160,7 +158,7 @@ impl Formation for FormationGrpc {
         &self,
         req: Request<FormationPrepare>,
     ) -> Result<Response<FormationPromise>, Status> {
-        if formed(&self.raft) {
+        if self.raft.is_formed() {
             return Ok(Response::new(FormationPromise {
                 formed: true,
                 ..Default::default()
@@ -181,7 +179,7 @@ impl Formation for FormationGrpc {
         &self,
         req: Request<FormationAccept>,
     ) -> Result<Response<FormationAccepted>, Status> {
-        if formed(&self.raft) {
+        if self.raft.is_formed() {
             return Ok(Response::new(FormationAccepted {
                 formed: true,
                 ..Default::default()
@@ -249,18 +247,6 @@ fn voters_from(v: &[FormationVoter]) -> Result<Voters, Status> {
     Ok(v.iter().map(|x| (x.node_id, x.address.clone())).collect())
 }
 
-/// Whether this master's Raft holds a membership (the group was formed, here or elsewhere).
-pub(super) fn formed(raft: &MasterRaft) -> bool {
-    raft.raft
-        .metrics()
-        .borrow_watched()
-        .membership_config
-        .membership()
-        .voter_ids()
-        .next()
-        .is_some()
-}
-
 /// How one proposal ended.
 enum Round {
     /// A quorum accepted these voters.
@@ -271,25 +257,15 @@ enum Round {
     Retry { seen: u64 },
 }
 
-async fn client(
-    address: &str,
-    cluster: &str,
-) -> Result<FormationClient<InterceptedService<tonic::transport::Channel, ClusterHeader>>, String> {
-    let channel = Endpoint::from_shared(format!("http://{address}"))
-        .map_err(|e| e.to_string())?
-        .connect_timeout(CALL_TIMEOUT)
-        .timeout(CALL_TIMEOUT)
-        .connect()
+async fn client(address: &str, cluster: &str) -> Option<FormationClient<MemberChannel>> {
+    let channel = greet::member_channel(address, cluster, CALL_TIMEOUT)
         .await
-        .map_err(|e| e.to_string())?;
-    Ok(FormationClient::new(InterceptedService::new(
-        channel,
-        ClusterHeader::new(cluster),
-    )))
+        .ok()?;
+    Some(FormationClient::new(channel))
 }
 
 async fn prepare(address: &str, cluster: &str, ballot: Ballot) -> Option<(bool, Promise)> {
-    let mut c = client(address, cluster).await.ok()?;
+    let mut c = client(address, cluster).await?;
     let p = c
         .prepare(FormationPrepare {
             ballot: Some(ballot_to(ballot)),
@@ -316,7 +292,7 @@ async fn accept(
     ballot: Ballot,
     voters: &Voters,
 ) -> Option<(bool, Acceptance)> {
-    let mut c = client(address, cluster).await.ok()?;
+    let mut c = client(address, cluster).await?;
     let a = c
         .accept(FormationAccept {
             ballot: Some(ballot_to(ballot)),
@@ -332,9 +308,56 @@ async fn accept(
     Some((a.formed, acceptance))
 }
 
-/// One proposal of `own` under `ballot` to every acceptor; counts distinct masters. Each phase
-/// goes on as soon as a quorum granted (or enough refused that none can), so a master that
-/// answered greetings earlier but is now down costs no call timeout.
+/// What one phase's calls answered: the "yes" answers, whether an acceptor's group already
+/// exists, and the highest round any acceptor named.
+struct Gathered<T> {
+    yes: Vec<T>,
+    formed: bool,
+    seen: u64,
+}
+
+/// Runs one phase's calls (one per acceptor) and gathers answers until `quorum` said yes or
+/// too few are left for that, so a master that answered greetings earlier but is now down
+/// costs no call timeout. A call that failed counts as a no.
+async fn gather<T, F>(
+    calls: impl Iterator<Item = F>,
+    quorum: usize,
+    yes: impl Fn(&T) -> bool,
+    promised: impl Fn(&T) -> Option<Ballot>,
+) -> Gathered<T>
+where
+    F: std::future::Future<Output = Option<(bool, T)>>,
+{
+    let mut pending: FuturesUnordered<F> = calls.collect();
+    let total = pending.len();
+    let mut out = Gathered {
+        yes: Vec::new(),
+        formed: false,
+        seen: 0,
+    };
+    let mut no = 0;
+    while out.yes.len() < quorum && total - no >= quorum {
+        match pending.next().await {
+            None => break,
+            Some(Some((true, _))) => {
+                out.formed = true;
+                break;
+            }
+            Some(Some((false, answer))) => {
+                out.seen = out.seen.max(promised(&answer).map_or(0, |b| b.round));
+                if yes(&answer) {
+                    out.yes.push(answer);
+                } else {
+                    no += 1;
+                }
+            }
+            Some(None) => no += 1,
+        }
+    }
+    out
+}
+
+/// One proposal of `own` under `ballot` to every acceptor (distinct masters, keyed by node id).
 async fn propose(
     cluster: &str,
     ballot: Ballot,
@@ -342,58 +365,35 @@ async fn propose(
     acceptors: &Voters,
     quorum: usize,
 ) -> Round {
-    let mut seen = ballot.round;
-    let mut pending: FuturesUnordered<_> = acceptors
-        .values()
-        .map(|a| prepare(a, cluster, ballot))
-        .collect();
-    let (mut granted, mut missing) = (Vec::new(), 0);
-    while granted.len() < quorum && acceptors.len() - missing >= quorum {
-        let Some(answer) = pending.next().await else {
-            break;
-        };
-        match answer {
-            Some((true, _)) => return Round::Formed,
-            Some((false, p)) => {
-                seen = seen.max(p.promised.map_or(0, |b| b.round));
-                if p.granted {
-                    granted.push(p);
-                } else {
-                    missing += 1;
-                }
-            }
-            None => missing += 1,
-        }
+    let promises = gather(
+        acceptors.values().map(|a| prepare(a, cluster, ballot)),
+        quorum,
+        |p: &Promise| p.granted,
+        |p: &Promise| p.promised,
+    )
+    .await;
+    let mut seen = ballot.round.max(promises.seen);
+    if promises.formed {
+        return Round::Formed;
     }
-    drop(pending);
-    if granted.len() < quorum {
+    if promises.yes.len() < quorum {
         return Round::Retry { seen };
     }
-    let value = formation::value_to_propose(&granted, own);
-    let mut pending: FuturesUnordered<_> = acceptors
-        .values()
-        .map(|a| accept(a, cluster, ballot, &value))
-        .collect();
-    let (mut accepted, mut missing) = (0, 0);
-    while accepted < quorum && acceptors.len() - missing >= quorum {
-        let Some(answer) = pending.next().await else {
-            break;
-        };
-        match answer {
-            Some((true, _)) => return Round::Formed,
-            Some((false, a)) if a.accepted => accepted += 1,
-            Some((false, a)) => {
-                seen = seen.max(a.promised.map_or(0, |b| b.round));
-                missing += 1;
-            }
-            None => missing += 1,
-        }
-    }
-    drop(pending);
-    if accepted >= quorum {
-        Round::Chosen(value)
-    } else {
-        Round::Retry { seen }
+    let value = formation::value_to_propose(&promises.yes, own);
+    let acceptances = gather(
+        acceptors
+            .values()
+            .map(|a| accept(a, cluster, ballot, &value)),
+        quorum,
+        |a: &Acceptance| a.accepted,
+        |a: &Acceptance| a.promised,
+    )
+    .await;
+    seen = seen.max(acceptances.seen);
+    match (acceptances.formed, acceptances.yes.len() >= quorum) {
+        (true, _) => Round::Formed,
+        (false, true) => Round::Chosen(value),
+        (false, false) => Round::Retry { seen },
     }
 }
 
@@ -418,7 +418,7 @@ pub(super) async fn form(
     let mut proposable_since: Option<tokio::time::Instant> = None;
     let mut round = store.promised_round().await;
     loop {
-        if formed(&raft) {
+        if raft.is_formed() {
             tracing::info!("raft group already formed; this master rejoins it from its data dir");
             return;
         }

@@ -29,7 +29,7 @@ use crate::telemetry::rate_limit::LogLimiter;
 use crate::telemetry::sd_notify;
 
 use super::cluster_view::{self, MasterCluster};
-use super::formation::{self, formed, AcceptorStore, FormationGrpc};
+use super::formation::{self, AcceptorStore, FormationGrpc};
 use super::member_port::MemberPortLimits;
 use super::membership::MemberList;
 use super::server::NodeError;
@@ -190,7 +190,7 @@ pub async fn run(
             node_id,
             address: advertised.clone(),
             version: env!("CARGO_PKG_VERSION").into(),
-            raft_initialized: formed(&hello_raft),
+            raft_initialized: hello_raft.is_formed(),
             http_address: greet_http.clone(),
             incarnation: me.incarnation,
         }
@@ -379,14 +379,8 @@ async fn wait_applied(raft: &MasterRaft) {
     loop {
         let done = {
             let m = metrics.borrow_watched().clone();
-            let formed = m
-                .membership_config
-                .membership()
-                .voter_ids()
-                .next()
-                .is_some();
             caught_up(
-                formed,
+                raft.is_formed(),
                 m.current_leader.is_some(),
                 m.last_applied.map(|l| l.index),
                 m.cluster_committed.map(|l| l.index),

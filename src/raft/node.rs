@@ -104,6 +104,18 @@ pub struct MasterRaft {
 }
 
 impl MasterRaft {
+    /// Whether this master's Raft holds a membership: the group was formed, here or elsewhere.
+    pub fn is_formed(&self) -> bool {
+        self.raft
+            .metrics()
+            .borrow_watched()
+            .membership_config
+            .membership()
+            .voter_ids()
+            .next()
+            .is_some()
+    }
+
     /// Opens (or creates) the data dir for `cluster_name` and starts Raft as `node_id`. Nothing is
     /// loaded: the log and the applied maps are on disk, and Raft resumes from them.
     pub async fn open(
