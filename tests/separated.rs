@@ -760,6 +760,51 @@ fn a_worker_back_at_its_address_within_seconds_ends_its_old_groups_at_once() {
         .any(|m| m.log_contains("restarting pipeline 1 (attempt 1 of 3)")));
 }
 
+/// A worker holding the committer slot of a pipeline but none of its groups is restarted
+/// mid-job (what a rolling upgrade does to every worker in turn). No group ends, so the
+/// pipeline does not restart; the committer's operations, stateless on the worker, move to a
+/// live worker hosting the pipeline's group, and the job finishes exactly once.
+#[test]
+fn a_restarted_worker_holding_only_the_committer_hands_the_commit_to_a_live_worker() {
+    let mut c = Separated::new(3, 3, "st-committer-moves");
+    // One static slot per worker for 3 tasks (2 coordinator tasks, 1 task group): each task
+    // lands on its own worker, so the committer's worker runs no group.
+    for w in &c.workers {
+        let file = w.dir.join("seatunnel.yaml");
+        let mut yaml = std::fs::read_to_string(&file).unwrap();
+        yaml.push_str("    slot-service:\n      dynamic-slot: false\n      slot-num: 1\n");
+        std::fs::write(file, yaml).unwrap();
+    }
+    c.start_all();
+    wait_formed(&c, http_port(&c.masters[0]), 3);
+    let out = c.root.path().join("out-committer-moves");
+    let id = submit(http_port(&c.masters[0]), &job(&out, 400, 1, 4, 1500));
+    let setup = "running the set-up of pipeline 1's committer";
+    let holder = wait_for("a worker sets the committer up", DEADLINE, || {
+        c.workers.iter().position(|w| w.log_contains(setup))
+    });
+    wait_running(http_port(&c.masters[1]), id);
+    assert!(
+        !c.workers[holder].log_contains(&format!("deployed job {id}")),
+        "the committer's worker runs no group of the job"
+    );
+    c.workers[holder].kill9();
+    c.workers[holder].start();
+    assert_finished_exactly(&c, id, &out, 400, "the stand-in committed every row once");
+    assert!(
+        c.masters
+            .iter()
+            .any(|m| m.log_contains("the committer of pipeline 1 moves from worker")),
+        "the active master said where the committer went"
+    );
+    assert!(
+        !c.masters
+            .iter()
+            .any(|m| m.log_contains("restarting pipeline 1")),
+        "no group was lost, so the pipeline did not restart"
+    );
+}
+
 /// Issue 14 item 2: `kill -9` of every master and worker while a STREAMING job has committed
 /// checkpoints. Its sources keep no read position yet, so running them again would commit
 /// rows twice (760 lines for 600 before this fix): the taken-over job fails with the same

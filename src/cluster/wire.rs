@@ -90,6 +90,18 @@ pub enum PipelineOp {
     Abort(WireInfos),
 }
 
+impl PipelineOp {
+    /// What the operation does, for log lines.
+    pub fn name(&self) -> &'static str {
+        match self {
+            PipelineOp::Setup => "set-up",
+            PipelineOp::Commit(_) => "commit",
+            PipelineOp::CommitCheckpoint(_) => "checkpoint commit",
+            PipelineOp::Abort(_) => "abort",
+        }
+    }
+}
+
 /// A call from the active master to a worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum WorkerCall {

@@ -319,6 +319,12 @@ impl WorkerRuntime {
         let plan = self.plan(job)?;
         let sinks = PipelineSinks::new(plan, pipeline);
         let job_id = job.job_id;
+        tracing::info!(
+            job_id,
+            pipeline,
+            "running the {} of pipeline {pipeline}'s committer",
+            op.name()
+        );
         // Sink operations touch files and external systems: keep them off the runtime threads.
         let done = tokio::task::spawn_blocking(move || match op {
             PipelineOp::Setup => sinks.setup(),

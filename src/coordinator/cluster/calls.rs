@@ -4,14 +4,16 @@
 //! detection time is lost.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::cluster::wire::{
     FencingToken, MemberClient, WireError, WorkerCall, WorkerReply, WorkerRequest, CALL_TIMEOUT,
 };
 
+use crate::scheduler::WorkerProfile;
+
 use super::raft_store::StoredGrant;
-use super::runner::{Driver, RETRY_EVERY};
+use super::runner::{Driver, PipelineTasks, RETRY_EVERY};
 
 impl Driver {
     /// Pings each worker that holds one of `groups` (those without a recorded end), so a crashed worker (its
@@ -110,27 +112,80 @@ impl Driver {
         }
     }
 
-    /// Repeats a call until it is done, the worker fails it, or the worker is lost. Without a
-    /// lease, or deposed, it keeps waiting: this driver is then stopped by the step-down.
-    pub(super) async fn call_until_done(
+    /// Runs one of pipeline `p`'s committer operations (set-up, commit, a checkpoint's commit,
+    /// abort) until it is done or the worker fails it. Without a lease, or deposed, it keeps
+    /// waiting: this driver is then stopped by the step-down.
+    ///
+    /// The operations are stateless on the worker (each builds the pipeline's sinks from the
+    /// job), so when the committer's worker is lost (a rolling restart of a worker that hosts
+    /// the committer slot but none of the pipeline's groups, which no group end reports) the
+    /// operation moves to a stand-in chosen by [`stand_in`] instead of failing the job. With no
+    /// live worker at all it fails after the takeover wait, naming the lost worker.
+    pub(super) async fn call_committer(
         &self,
-        grant: &StoredGrant,
+        p: &PipelineTasks,
         call: WorkerCall,
     ) -> Result<(), String> {
+        let mut grant = p.committer.clone();
+        let mut alone_since: Option<Instant> = None;
         loop {
-            match self.call(grant, call.clone()).await {
+            match self.call(&grant, call.clone()).await {
                 Ok(()) => return Ok(()),
                 Err(CallError::Failed(e)) => return Err(e),
                 Err(e) if self.worker_lost(&grant.worker_id) => {
-                    return Err(format!(
-                        "worker {} ({}) holding the committer of pipeline {} was lost: {e}",
-                        grant.worker_id, grant.worker_address, grant.pipeline
-                    ))
+                    let live = self.ctx.workers.live();
+                    match stand_in(&p.groups, &live, |id| self.worker_lost(id)) {
+                        Some(w) => {
+                            tracing::warn!(
+                                job_id = self.plan.job_id,
+                                pipeline = p.pipeline,
+                                "the committer of pipeline {} moves from worker {} ({}) to {} ({}): {e}",
+                                p.pipeline,
+                                grant.worker_id,
+                                grant.worker_address,
+                                w.id,
+                                w.address
+                            );
+                            grant.worker_id = w.id.0.clone();
+                            grant.worker_address = w.address.clone();
+                            alone_since = None;
+                        }
+                        None if alone_since.get_or_insert_with(Instant::now).elapsed()
+                            > self.ctx.takeover_worker_wait =>
+                        {
+                            return Err(format!(
+                                "worker {} ({}) holding the committer of pipeline {} was lost and no other worker is live to stand in: {e}; start a worker and submit the job again",
+                                grant.worker_id, grant.worker_address, grant.pipeline
+                            ));
+                        }
+                        None => tokio::time::sleep(RETRY_EVERY).await,
+                    }
                 }
                 Err(_) => tokio::time::sleep(RETRY_EVERY).await,
             }
         }
     }
+}
+
+/// The live worker that runs a pipeline's committer operations once the committer's own worker
+/// is lost: the first one hosting a group of the pipeline (in group order; where its writers
+/// run, so a sink writing local files commits on the host that holds them), else the live
+/// worker with the lowest id, so repeated calls pick the same one while the live set holds.
+/// Pure.
+pub(super) fn stand_in<'a>(
+    groups: &[StoredGrant],
+    live: &'a [WorkerProfile],
+    lost: impl Fn(&str) -> bool,
+) -> Option<&'a WorkerProfile> {
+    let usable = |w: &&WorkerProfile| !lost(&w.id.0);
+    groups
+        .iter()
+        .find_map(|g| live.iter().filter(usable).find(|w| w.id.0 == g.worker_id))
+        .or_else(|| {
+            live.iter()
+                .filter(usable)
+                .min_by(|a, b| a.id.0.cmp(&b.id.0))
+        })
 }
 
 /// Why a master→worker call did not happen or did not succeed.
@@ -144,4 +199,59 @@ pub(super) enum CallError {
     Unreachable(String),
     #[error("{0}")]
     Failed(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use crate::config::SlotServiceConfig;
+    use crate::scheduler::WorkerId;
+
+    use super::*;
+
+    fn worker(id: &str) -> WorkerProfile {
+        WorkerProfile::new(
+            WorkerId(id.into()),
+            format!("{id}:5802"),
+            BTreeMap::new(),
+            &SlotServiceConfig::default(),
+        )
+    }
+
+    fn group(g: usize, worker: &str) -> StoredGrant {
+        StoredGrant {
+            pipeline: 1,
+            group: Some(g),
+            index: g,
+            worker_id: worker.into(),
+            worker_address: format!("{worker}:5802"),
+            slot: 0,
+            epoch: 1,
+        }
+    }
+
+    #[test]
+    fn a_lost_committer_moves_to_the_first_live_worker_hosting_a_group() {
+        let live = [worker("a"), worker("b"), worker("c")];
+        let groups = [group(0, "gone"), group(1, "c"), group(2, "b")];
+        let chosen = stand_in(&groups, &live, |id| id == "gone").map(|w| w.id.0.as_str());
+        assert_eq!(chosen, Some("c"), "group order decides, not the id");
+    }
+
+    #[test]
+    fn without_a_live_group_host_the_lowest_live_id_stands_in_and_lost_workers_never() {
+        let live = [worker("c"), worker("b"), worker("a")];
+        let groups = [group(0, "b")];
+        // "b" still heartbeats but was replaced by a new process at its address.
+        let lost = |id: &str| id == "b" || id == "a";
+        assert_eq!(
+            stand_in(&groups, &live, lost).map(|w| w.id.0.as_str()),
+            Some("c")
+        );
+        assert!(
+            stand_in(&groups, &live, |_| true).is_none(),
+            "no live worker: none"
+        );
+    }
 }

@@ -135,7 +135,7 @@ impl Driver {
             pipeline: p.pipeline,
             op: PipelineOp::CommitCheckpoint(infos),
         };
-        self.call_until_done(&p.committer, commit).await?;
+        self.call_committer(p, commit).await?;
         self.ctx
             .store
             .update_pipeline(spec.job_id, p.pipeline, |r| r.checkpoint = id)

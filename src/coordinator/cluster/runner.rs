@@ -281,7 +281,7 @@ impl Driver {
                     pipeline: p.pipeline,
                     op: PipelineOp::Setup,
                 };
-                if let Err(e) = self.call_until_done(&p.committer, setup).await {
+                if let Err(e) = self.call_committer(p, setup).await {
                     return self.end_pipeline(p, PipelinePhase::Failed, Some(e)).await;
                 }
                 self.save(p.pipeline, PipelinePhase::SetUp, None).await?;
@@ -353,7 +353,7 @@ impl Driver {
                     pipeline: p.pipeline,
                     op: PipelineOp::Commit(infos),
                 };
-                match self.call_until_done(&p.committer, commit).await {
+                match self.call_committer(p, commit).await {
                     Ok(()) => self.end_pipeline(p, PipelinePhase::Committed, None).await,
                     Err(e) => self.end_pipeline(p, PipelinePhase::Failed, Some(e)).await,
                 }
@@ -377,7 +377,7 @@ impl Driver {
             pipeline: p.pipeline,
             op: PipelineOp::Abort(infos),
         };
-        if let Err(e) = self.call_until_done(&p.committer, abort).await {
+        if let Err(e) = self.call_committer(p, abort).await {
             tracing::warn!(
                 job_id = self.job_id(),
                 pipeline = p.pipeline,
