@@ -251,7 +251,15 @@ async fn apply(raft: &MasterRaft, members: &Members, change: Change) {
             uncancelled(async move { r.change_membership(voters, false).await.map(|_| ()) }).await
         }
     };
-    if let Err(e) = result {
-        tracing::warn!("membership change {change:?} did not go through: {e}; retrying next round");
+    match (result, &change) {
+        (Err(e), _) => tracing::warn!(
+            "membership change {change:?} did not go through: {e}; retrying next round"
+        ),
+        // Only now is the joint configuration over: until then the old voter still counts.
+        (Ok(()), Change::Replace { old, new }) => tracing::info!(
+            node_id = new,
+            "master node {new} now votes in place of node {old}"
+        ),
+        (Ok(()), _) => {}
     }
 }
