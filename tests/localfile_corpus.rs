@@ -130,7 +130,7 @@ fn read(root: &Path, mut options: Json) -> Read {
             subtask_index: subtask,
             parallelism: 2,
         };
-        let mut reader = source.create_reader(&rctx).unwrap();
+        let mut reader = source.start_reader(&rctx).unwrap();
         let mut out = Batch::new(tables[0].clone());
         loop {
             out.clear();

@@ -7,7 +7,9 @@ mod cluster_support;
 #[allow(dead_code)]
 mod http_support;
 
+use std::io::Write;
 use std::path::Path;
+use std::time::Duration;
 
 use cluster_support::{Separated, DEADLINE};
 use http_support::node::{http, http_get, wait_for};
@@ -802,6 +804,92 @@ fn a_restarted_worker_holding_only_the_committer_hands_the_commit_to_a_live_work
             .iter()
             .any(|m| m.log_contains("restarting pipeline 1")),
         "no group was lost, so the pipeline did not restart"
+    );
+}
+
+/// Issue 15: connectors may block (every database driver waits on the network). Readers
+/// blocked inside their connector for 10 s, more of them than the worker has runtime threads,
+/// hold up neither the worker's REST answers nor its heartbeats: each reader opens a named pipe
+/// that no one writes to until the end of the test. Then the pipes are fed and the job ends
+/// with every line.
+#[test]
+fn readers_blocked_in_their_connector_for_10_s_delay_no_heartbeat_and_no_rest_answer() {
+    use nix::sys::stat::Mode;
+    let mut c = Separated::new(3, 1, "st-blocked-readers");
+    c.start_all();
+    let master = http_port(&c.masters[0]);
+    let worker = http_port(&c.workers[0]);
+    wait_formed(&c, master, 1);
+    // One more reader than the worker has runtime threads (one per core).
+    let readers = std::thread::available_parallelism().map_or(2, |n| n.get()) + 1;
+    let pipes: Vec<std::path::PathBuf> = (0..readers)
+        .map(|i| c.root.path().join(format!("pipe-{i}")))
+        .collect();
+    for p in &pipes {
+        nix::unistd::mkfifo(p, Mode::S_IRUSR | Mode::S_IWUSR).unwrap();
+    }
+    let tables: Vec<String> = pipes
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            format!(
+                r#"{{"path": "{}", "file_format_type": "text", "schema": {{"table": "t{i}", "fields": {{"line": "string"}}}}}}"#,
+                p.display()
+            )
+        })
+        .collect();
+    let body = format!(
+        r#"{{"env": {{"parallelism": {readers}, "job.mode": "BATCH"}},
+  "source": [{{"plugin_name": "LocalFile", "tables_configs": [{}]}}],
+  "sink": [{{"plugin_name": "Console"}}]}}"#,
+        tables.join(", ")
+    );
+    let id = submit(master, &body);
+    wait_for("every reader runs", DEADLINE, || {
+        (c.workers[0].log_count(&format!("deployed job {id}")) == readers).then_some(())
+    });
+    let blocked_for = Duration::from_secs(10);
+    let began = std::time::Instant::now();
+    let mut beats = 0;
+    while began.elapsed() < blocked_for {
+        // Served by the worker's runtime (forwarded from there to the active master).
+        let (status, overview) = http_get(worker, "/overview");
+        assert_eq!(
+            status, 200,
+            "the worker answers REST while its readers block: {overview}"
+        );
+        // A tag set on the worker reaches the master only with the worker's next heartbeat.
+        beats += 1;
+        let reply = http(
+            worker,
+            "POST",
+            "/update-tags",
+            &format!(r#"{{"beat": "{beats}"}}"#),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        wait_for("a heartbeat carries the new tag", DEADLINE, || {
+            let (_, o) = http_get(master, &format!("/overview?beat={beats}"));
+            (o["workers"] == "1").then_some(())
+        });
+    }
+    assert!(beats >= 2, "several heartbeats went through: {beats}");
+    let (_, info) = http_get(master, &format!("/job-info/{id}"));
+    assert_eq!(info["jobStatus"], "RUNNING", "{info}");
+    assert_eq!(
+        info["metrics"]["SourceReceivedCount"], "0",
+        "the readers were blocked all along: {info}"
+    );
+    for p in &pipes {
+        // Opening for writing completes the reader's blocked open; closing ends its file.
+        let mut w = std::fs::OpenOptions::new().write(true).open(p).unwrap();
+        w.write_all(b"a\nb\nc\n").unwrap();
+    }
+    let (status, info) = wait_end(&[master], id);
+    assert_eq!(status, "FINISHED", "{info}");
+    assert_eq!(
+        info["metrics"]["SourceReceivedCount"],
+        (3 * readers).to_string(),
+        "{info}"
     );
 }
 

@@ -109,6 +109,10 @@ pub enum WorkerCall {
         job: JobSpec,
         key: GroupKey,
         slot: u32,
+        /// Where the group starts: its reader's splits and its writers' states, as JSON text
+        /// (`engine::group::GroupStart`; the splits' state is the connector's own JSON, which
+        /// this binary format cannot carry as a value).
+        start: String,
     },
     Cancel {
         job_id: i64,

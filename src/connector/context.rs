@@ -41,6 +41,15 @@ pub struct PluginContext {
     pub default_parallelism: usize,
 }
 
+/// Context for a source's enumerator.
+#[derive(Debug, Clone)]
+pub struct EnumeratorContext {
+    pub job_id: i64,
+    pub job_mode: JobMode,
+    /// How many readers the splits are for.
+    pub parallelism: usize,
+}
+
 /// Context for one source reader instance.
 #[derive(Debug, Clone)]
 pub struct ReaderContext {
@@ -58,4 +67,7 @@ pub struct WriterContext {
     pub pipeline_id: usize,
     pub subtask_index: usize,
     pub parallelism: usize,
+    /// What this writer's [`SinkWriter::snapshot`](super::SinkWriter::snapshot) returned at the
+    /// checkpoint the pipeline is restored from; `None` on a fresh start.
+    pub restored: Option<serde_json::Value>,
 }

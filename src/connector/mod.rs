@@ -6,12 +6,21 @@
 //!    with the block's [`Options`]. Option errors surface here, before anything runs, naming the
 //!    plugin and the key. Sources report their tables; transforms are bound to each input table to
 //!    learn the output schema; sinks check their input tables.
-//! 2. Run time, per parallel instance (one task group): a [`SourceReader`] is polled for batches;
-//!    each batch passes through the [`BoundTransform`]s of its path and reaches a [`SinkWriter`].
-//! 3. End: writers `prepare_commit`; the sink's `commit` makes the prepared output visible
+//! 2. Pipeline start: the source's enumerator ([`Source::enumerate`]) cuts the work into
+//!    [`SourceSplit`]s and gives each reader its own (on the active master in a cluster).
+//! 3. Run time, per parallel instance (one task group): a [`SourceReader`] is created from its
+//!    splits and polled for batches; each batch passes through the [`BoundTransform`]s of its
+//!    path and reaches a [`SinkWriter`].
+//! 4. Checkpoints: the engine asks the reader for a [`SourceReader::snapshot`] between two polls
+//!    and sends a barrier after the rows already emitted; when the barrier reaches the writers
+//!    they `prepare_commit` exactly those rows and snapshot their own state. A reader created from
+//!    a snapshot's splits emits exactly the rows not yet emitted before it.
+//! 5. End: writers `prepare_commit`; the sink's `commit` makes the prepared output visible
 //!    (two-phase, so a file appears only complete); `finish` runs job-level checks.
 //!
-//! Connectors are synchronous: the runtime owns the async tasks, channels, sleeping and
+//! Connectors are synchronous and may block (a database driver waiting on the network): the
+//! engine runs every reader and every writer chain on a thread of its own, never on the async
+//! runtime that serves heartbeats, Raft and REST. The runtime owns channels, sleeping and
 //! cancellation, so a connector never sees tokio and is tested with plain function calls.
 
 mod context;
@@ -22,16 +31,27 @@ mod registry;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use context::{JobMode, PluginContext, ReaderContext, WriterContext};
+pub use context::{EnumeratorContext, JobMode, PluginContext, ReaderContext, WriterContext};
 pub use error::ConnectorError;
 pub use options::Options;
 pub use registry::{PluginKind, Registry, UnknownPlugin};
 
 use crate::data::{Batch, TableSchema};
 
-/// What a commit carries from writers to the sink's committer: serializable so that later it can
-/// be stored in a checkpoint.
+/// What a commit carries from writers to the sink's committer: serializable so that it can be
+/// stored in a checkpoint.
 pub type CommitInfo = serde_json::Value;
+
+/// One unit of a source's work (a FakeSource row range, a file, a range of a table) with its
+/// progress. It travels from the enumerator to a reader and is stored in checkpoints, so it is
+/// plain data: the connector defines what `state` holds.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SourceSplit {
+    /// Unique within the source and stable across restarts, for messages and checkpoints.
+    pub id: String,
+    /// What the split covers and how far it was read.
+    pub state: serde_json::Value,
+}
 
 pub trait SourceFactory: Send + Sync {
     /// The canonical plugin name, e.g. `FakeSource`.
@@ -47,8 +67,35 @@ pub trait SourceFactory: Send + Sync {
 pub trait Source: Send + Sync {
     /// The tables this source produces, known before it runs.
     fn tables(&self) -> Vec<Arc<TableSchema>>;
-    /// The reader for one parallel instance.
-    fn create_reader(&self, ctx: &ReaderContext) -> Result<Box<dyn SourceReader>, ConnectorError>;
+    /// The enumerator: every split of the source, as `ctx.parallelism` lists (one per reader
+    /// subtask, in subtask order). Called once when a pipeline starts from nothing; a pipeline
+    /// restored from a checkpoint gets the checkpointed splits instead. May do I/O (list files,
+    /// ask a database for bounds).
+    fn enumerate(&self, ctx: &EnumeratorContext) -> Result<Vec<Vec<SourceSplit>>, ConnectorError>;
+    /// The reader of one parallel instance, over `splits` (fresh from [`Source::enumerate`] or
+    /// from a reader's [`SourceReader::snapshot`]).
+    fn create_reader(
+        &self,
+        ctx: &ReaderContext,
+        splits: Vec<SourceSplit>,
+    ) -> Result<Box<dyn SourceReader>, ConnectorError>;
+    /// The reader subtask `ctx.subtask_index` gets when the pipeline starts from nothing:
+    /// enumerates, then creates it over its own splits. For tools and tests; the engine
+    /// enumerates once per pipeline instead.
+    fn start_reader(&self, ctx: &ReaderContext) -> Result<Box<dyn SourceReader>, ConnectorError> {
+        let enumerator = EnumeratorContext {
+            job_id: ctx.job_id,
+            job_mode: ctx.job_mode,
+            parallelism: ctx.parallelism,
+        };
+        let mut all = self.enumerate(&enumerator)?;
+        let splits = if ctx.subtask_index < all.len() {
+            all.swap_remove(ctx.subtask_index)
+        } else {
+            Vec::new()
+        };
+        self.create_reader(ctx, splits)
+    }
 }
 
 /// What a reader did on one poll.
@@ -66,6 +113,16 @@ pub enum Poll {
 pub trait SourceReader: Send {
     /// Fills `out` (cleared by the caller) with the next rows.
     fn poll(&mut self, out: &mut Batch) -> Result<Poll, ConnectorError>;
+    /// The splits not read to their end, with their progress, as of every row returned by
+    /// `poll` so far: a reader created from them emits exactly the rest. Called between polls.
+    fn snapshot(&self) -> Result<Vec<SourceSplit>, ConnectorError>;
+    /// Checkpoint `id`, which covered this reader's snapshot, was committed (e.g. commit an
+    /// offset to the source system).
+    fn checkpoint_completed(&mut self, _id: u64) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+    /// Checkpoint `id` will never complete.
+    fn checkpoint_aborted(&mut self, _id: u64) {}
 }
 
 pub trait TransformFactory: Send + Sync {
@@ -126,6 +183,18 @@ pub trait SinkWriter: Send {
     fn write(&mut self, batch: &Batch) -> Result<(), ConnectorError>;
     /// Flushes and hands over what must be committed, if anything.
     fn prepare_commit(&mut self) -> Result<Option<CommitInfo>, ConnectorError>;
+    /// State a writer restored from this checkpoint needs (an open transaction's id, for a sink
+    /// that resumes or aborts it), taken right after `prepare_commit` at a checkpoint; restored
+    /// writers find it in [`WriterContext::restored`].
+    fn snapshot(&mut self, _checkpoint: u64) -> Result<Option<serde_json::Value>, ConnectorError> {
+        Ok(None)
+    }
+    /// Checkpoint `id`, whose prepared output this writer handed over, was committed.
+    fn checkpoint_completed(&mut self, _id: u64) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+    /// Checkpoint `id` will never complete; its prepared output is aborted by the sink.
+    fn checkpoint_aborted(&mut self, _id: u64) {}
     /// Releases resources after the last `prepare_commit`. Writers with end-of-input checks run
     /// them here.
     fn close(&mut self) -> Result<(), ConnectorError> {

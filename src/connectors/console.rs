@@ -469,6 +469,7 @@ mod tests {
             pipeline_id: 1,
             subtask_index: subtask,
             parallelism: 2,
+            restored: None,
         }
     }
 

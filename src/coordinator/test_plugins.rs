@@ -43,9 +43,27 @@ impl Source for RowsSource {
     fn tables(&self) -> Vec<Arc<TableSchema>> {
         vec![self.table.clone()]
     }
-    fn create_reader(&self, _: &ReaderContext) -> Result<Box<dyn SourceReader>, ConnectorError> {
+    fn enumerate(&self, ctx: &EnumeratorContext) -> Result<Vec<Vec<SourceSplit>>, ConnectorError> {
+        Ok((0..ctx.parallelism)
+            .map(|i| {
+                vec![SourceSplit {
+                    id: i.to_string(),
+                    state: serde_json::json!(0),
+                }]
+            })
+            .collect())
+    }
+    fn create_reader(
+        &self,
+        _: &ReaderContext,
+        splits: Vec<SourceSplit>,
+    ) -> Result<Box<dyn SourceReader>, ConnectorError> {
+        let next = splits
+            .first()
+            .and_then(|s| s.state.as_u64())
+            .unwrap_or(self.rows as u64);
         Ok(Box::new(RowsReader {
-            next: 0,
+            next: next as usize,
             rows: self.rows,
             fail_at: self.fail_at,
             table: self.table.clone(),
@@ -66,6 +84,12 @@ impl SourceReader for RowsReader {
         out.push(Datum::BigInt(self.next as i64));
         self.next += 1;
         Ok(Poll::Emitted)
+    }
+    fn snapshot(&self) -> Result<Vec<SourceSplit>, ConnectorError> {
+        Ok(vec![SourceSplit {
+            id: "rows".into(),
+            state: serde_json::json!(self.next),
+        }])
     }
 }
 

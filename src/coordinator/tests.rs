@@ -126,6 +126,15 @@ async fn streaming_job_runs_until_stopped() {
         m.stop(id, true).await.unwrap_err(),
         CoordinatorError::SavepointNotSupported(77)
     ));
+    // The reader runs on a thread of its own: wait until it emitted its rows.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while m.running_jobs()[0].metrics.source_rows() < 3 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the reader emitted its rows"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     m.stop(id, false).await.unwrap();
     let done = m.wait(id).await.unwrap();
     assert_eq!(done.status, JobStatus::Canceled);

@@ -13,6 +13,7 @@ use crate::data::{Batch, TableSchema};
 
 use super::metrics::{Counter, TableCounters};
 use super::plan::{JobPlan, Operator};
+use super::task::WriterState;
 
 pub(crate) enum Stage {
     Transform {
@@ -23,6 +24,8 @@ pub(crate) enum Stage {
     },
     Sink {
         vertex: usize,
+        /// The writer's index among the sink's writers (names its files, keys its state).
+        subtask_index: usize,
         writer: Box<dyn SinkWriter>,
         counters: CounterCache,
     },
@@ -99,11 +102,13 @@ fn sinks_reached(plan: &JobPlan, from: usize, out: &mut Vec<usize>) {
     }
 }
 
-/// Builds the stages fed by vertex `from`.
+/// Builds the stages fed by vertex `from`. A writer finds its state in `restored` by its sink
+/// vertex and subtask index.
 pub(crate) fn build(
     plan: &JobPlan,
     from: usize,
     slots: &mut WriterSlots,
+    restored: &[WriterState],
 ) -> Result<Vec<Stage>, ConnectorError> {
     let mut stages = Vec::new();
     for consumer in plan.dag.consumers(from) {
@@ -111,7 +116,7 @@ pub(crate) fn build(
             Operator::Transform(t) => Stage::Transform {
                 transform: t.clone(),
                 bound: Vec::new(),
-                children: build(plan, consumer.id, slots)?,
+                children: build(plan, consumer.id, slots, restored)?,
             },
             Operator::Sink(sink) => {
                 let (subtask_index, parallelism) = slots.next(consumer.id);
@@ -121,9 +126,14 @@ pub(crate) fn build(
                     pipeline_id: consumer.pipeline,
                     subtask_index,
                     parallelism,
+                    restored: restored
+                        .iter()
+                        .find(|(v, i, _)| *v == consumer.id && *i == subtask_index)
+                        .map(|(_, _, state)| state.clone()),
                 };
                 Stage::Sink {
                     vertex: consumer.id,
+                    subtask_index,
                     writer: sink.create_writer(&ctx)?,
                     counters: CounterCache::default(),
                 }
@@ -184,6 +194,7 @@ pub(crate) fn deliver(
                 vertex,
                 writer,
                 counters,
+                ..
             } => {
                 counters.count(sink_counters, batch);
                 if let Err(e) = writer.write(batch) {
@@ -214,6 +225,42 @@ pub(crate) fn prepare_commit(
                     out.push((*vertex, info));
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+/// Snapshots every writer below `stages` at checkpoint `id` (right after `prepare_commit`).
+pub(crate) fn snapshot(
+    stages: &mut [Stage],
+    id: u64,
+    out: &mut Vec<WriterState>,
+) -> Result<(), ConnectorError> {
+    for stage in stages {
+        match stage {
+            Stage::Transform { children, .. } => snapshot(children, id, out)?,
+            Stage::Sink {
+                vertex,
+                subtask_index,
+                writer,
+                ..
+            } => {
+                if let Some(state) = writer.snapshot(id)? {
+                    out.push((*vertex, *subtask_index, state));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Tells every writer below `stages` that checkpoint `id` completed (or was aborted).
+pub(crate) fn notify(stages: &mut [Stage], id: u64, completed: bool) -> Result<(), ConnectorError> {
+    for stage in stages {
+        match stage {
+            Stage::Transform { children, .. } => notify(children, id, completed)?,
+            Stage::Sink { writer, .. } if completed => writer.checkpoint_completed(id)?,
+            Stage::Sink { writer, .. } => writer.checkpoint_aborted(id),
         }
     }
     Ok(())

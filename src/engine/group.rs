@@ -9,18 +9,20 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::connector::{CommitInfo, ReaderContext};
+use crate::connector::{CommitInfo, EnumeratorContext, ReaderContext, SourceSplit};
 
 use super::chain::{self, WriterSlots};
 use super::group_checkpoints::GroupCheckpoints;
 use super::metrics::JobMetrics;
 use super::plan::{JobPlan, Operator};
 use super::sinks::PipelineSinks;
-use super::task::{self, CheckpointRequest, TaskStop};
+use super::task::{self, Control, Prepared, TaskStop, WriterState};
+use super::thread::run_on_own_thread;
 
 /// Where one task group reads from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,20 +51,66 @@ pub fn groups(plan: &JobPlan, pipeline: usize) -> Vec<GroupAddress> {
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
-/// A built task group, ready to be spawned.
-pub(crate) struct GroupParts {
-    pub reader: BoxFuture<Result<(), TaskStop>>,
-    /// The chain; ends with the final commit infos on a clean end.
-    pub worker: BoxFuture<Result<Vec<(usize, CommitInfo)>, TaskStop>>,
-    /// Checkpoint requests for the chain's writers.
-    pub checkpoints: mpsc::UnboundedSender<CheckpointRequest>,
+/// Where a task group starts from: its reader's splits (fresh from the enumerator, or as a
+/// checkpoint left them) and its writers' states (empty on a fresh start).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GroupStart {
+    pub splits: Vec<SourceSplit>,
+    pub writers: Vec<WriterState>,
 }
 
-/// Creates the reader and writers of one group. `slots` must have seen every earlier group of
-/// the pipeline (built or [`chain::skip`]ped).
+/// Every reader's fresh splits for the sources of `pipeline`, as [`groups`] orders the groups:
+/// the pipeline's enumerators. May do I/O: call it off the async runtime.
+pub fn enumerate(plan: &JobPlan, pipeline: usize) -> Result<Vec<GroupStart>, String> {
+    let mut out = Vec::new();
+    for id in plan.pipeline_vertex_ids(pipeline) {
+        let pv = plan.vertex(id);
+        if let Operator::Source {
+            source,
+            parallelism,
+        } = &pv.operator
+        {
+            let ctx = EnumeratorContext {
+                job_id: plan.job_id,
+                job_mode: plan.config.env.job_mode,
+                parallelism: *parallelism,
+            };
+            let mut lists = source
+                .enumerate(&ctx)
+                .map_err(|e| format!("{}: {e}", pv.vertex.name))?;
+            if lists.len() != *parallelism {
+                return Err(format!(
+                    "{}: the enumerator made {} split lists for {parallelism} readers; this is a bug in the connector",
+                    pv.vertex.name,
+                    lists.len()
+                ));
+            }
+            out.extend(lists.drain(..).map(|splits| GroupStart {
+                splits,
+                writers: Vec::new(),
+            }));
+        }
+    }
+    Ok(out)
+}
+
+/// A built task group, ready to be spawned.
+pub(crate) struct GroupParts {
+    /// The reader, on a thread of its own once polled.
+    pub reader: BoxFuture<Result<(), TaskStop>>,
+    /// The chain, on a thread of its own once polled; ends with the final commit infos on a
+    /// clean end.
+    pub worker: BoxFuture<Result<Prepared, TaskStop>>,
+    /// Checkpoint requests and notifications for the group.
+    pub controls: mpsc::UnboundedSender<Control>,
+}
+
+/// Creates the reader and writers of one group from `start`. `slots` must have seen every
+/// earlier group of the pipeline (built or [`chain::skip`]ped).
 pub(crate) fn build(
     plan: &Arc<JobPlan>,
     address: &GroupAddress,
+    start: GroupStart,
     slots: &mut WriterSlots,
     metrics: &Arc<JobMetrics>,
     cancel: CancellationToken,
@@ -81,10 +129,13 @@ pub(crate) fn build(
         subtask_index: address.subtask_index,
         parallelism: address.parallelism,
     };
-    let reader = source.create_reader(&ctx).map_err(|e| e.to_string())?;
-    let stages = chain::build(plan, address.source, slots).map_err(|e| e.to_string())?;
+    let reader = source
+        .create_reader(&ctx, start.splits)
+        .map_err(|e| e.to_string())?;
+    let stages =
+        chain::build(plan, address.source, slots, &start.writers).map_err(|e| e.to_string())?;
     let (tx, rx, recycle_tx, recycle_rx) = task::channel();
-    let (cp_tx, cp_rx) = mpsc::unbounded_channel();
+    let (controls, controls_rx) = mpsc::unbounded_channel();
     let reader = task::run_reader(
         reader,
         first_table,
@@ -92,13 +143,25 @@ pub(crate) fn build(
         metrics.clone(),
         tx,
         recycle_rx,
+        controls_rx,
         cancel.clone(),
     );
-    let worker = task::run_worker(stages, metrics.clone(), rx, recycle_tx, cp_rx, cancel);
+    let worker = task::run_worker(stages, metrics.clone(), rx, recycle_tx, cancel);
+    let name = |role: &str| format!("st-{role}-{}", address.subtask_index);
+    let reader = run_on_own_thread(name("read"), reader);
+    let worker = run_on_own_thread(name("write"), worker);
     Ok(GroupParts {
-        reader: Box::pin(reader),
-        worker: Box::pin(worker),
-        checkpoints: cp_tx,
+        reader: Box::pin(async move {
+            reader
+                .await
+                .unwrap_or_else(|e| Err(TaskStop::Failed(format!("source reader {e}"))))
+        }),
+        worker: Box::pin(async move {
+            worker
+                .await
+                .unwrap_or_else(|e| Err(TaskStop::Failed(format!("task {e}"))))
+        }),
+        controls,
     })
 }
 
@@ -117,7 +180,8 @@ pub struct StartedGroup {
     pub run: BoxFuture<GroupOutcome>,
 }
 
-/// Starts group `group` of `pipeline` alone, as a worker does in separated cluster mode.
+/// Starts group `group` of `pipeline` alone from `start`, as a worker does in separated
+/// cluster mode.
 ///
 /// At its end the output its checkpoints prepared and nobody confirmed is decided with it:
 /// carried with the final infos on a clean end (the committer commits both; commits are
@@ -127,6 +191,7 @@ pub fn start_task_group(
     plan: Arc<JobPlan>,
     pipeline: usize,
     group: usize,
+    start: GroupStart,
     metrics: Arc<JobMetrics>,
     cancel: CancellationToken,
 ) -> Result<StartedGroup, String> {
@@ -143,13 +208,13 @@ pub fn start_task_group(
     for earlier in &all[..group] {
         chain::skip(&plan, earlier.source, &mut slots);
     }
-    let parts = build(&plan, &address, &mut slots, &metrics, cancel)?;
+    let parts = build(&plan, &address, start, &mut slots, &metrics, cancel)?;
     let GroupParts {
         reader,
         worker,
-        checkpoints,
+        controls,
     } = parts;
-    let checkpoints = Arc::new(GroupCheckpoints::new(checkpoints));
+    let checkpoints = Arc::new(GroupCheckpoints::new(controls));
     let held = checkpoints.clone();
     let run = async move {
         let outcome = join(reader, worker).await;
@@ -175,7 +240,7 @@ pub fn start_task_group(
     })
 }
 
-/// Runs group `group` of `pipeline` alone to its end, without checkpoints.
+/// Runs group `group` of `pipeline` alone from a fresh start to its end, without checkpoints.
 pub async fn run_task_group(
     plan: Arc<JobPlan>,
     pipeline: usize,
@@ -183,33 +248,46 @@ pub async fn run_task_group(
     metrics: Arc<JobMetrics>,
     cancel: CancellationToken,
 ) -> GroupOutcome {
-    match start_task_group(plan, pipeline, group, metrics, cancel) {
+    let start = match enumerate(&plan, pipeline) {
+        Ok(mut all) if group < all.len() => all.swap_remove(group),
+        Ok(_) => GroupStart::default(),
+        Err(e) => return GroupOutcome::Failed(e),
+    };
+    match start_task_group(plan, pipeline, group, start, metrics, cancel) {
         Ok(started) => started.run.await,
         Err(e) => GroupOutcome::Failed(e),
     }
 }
 
-/// Spawns the reader and the chain of a built group and waits for both.
+/// How long a group's end waits for its reader once the chain ended: a reader blocked inside
+/// its connector (a network read) notices the end only when that call returns, and the group's
+/// end (a cancel's acknowledgement, a restart) must not wait for the connector.
+pub(crate) const READER_EXIT_GRACE: Duration = Duration::from_secs(5);
+
+/// Waits for a group's chain, then for its reader within [`READER_EXIT_GRACE`].
 async fn join(
     reader: BoxFuture<Result<(), TaskStop>>,
-    worker: BoxFuture<Result<Vec<(usize, CommitInfo)>, TaskStop>>,
+    worker: BoxFuture<Result<Prepared, TaskStop>>,
 ) -> GroupOutcome {
     let reader = tokio::spawn(reader);
-    let worker = tokio::spawn(worker);
     let worked = worker.await;
-    let read = reader.await;
-    // A source failure is reported by the reader; the chain then just sees its input end.
-    match read {
-        Ok(Err(TaskStop::Failed(msg))) => return GroupOutcome::Failed(msg),
-        Err(join) if join.is_panic() => {
-            return GroupOutcome::Failed(format!("source reader panicked: {join}"))
+    let read = match tokio::time::timeout(READER_EXIT_GRACE, reader).await {
+        Ok(read) => read.unwrap_or_else(|e| Err(TaskStop::Failed(format!("source reader: {e}")))),
+        Err(_) => {
+            tracing::warn!(
+                "a source reader is still inside its connector {} s after its task group ended; its thread ends when the connector returns",
+                READER_EXIT_GRACE.as_secs()
+            );
+            Ok(())
         }
-        _ => {}
+    };
+    // A source failure is reported by the reader; the chain then just sees its input end.
+    if let Err(TaskStop::Failed(msg)) = read {
+        return GroupOutcome::Failed(msg);
     }
     match worked {
-        Ok(Ok(infos)) => GroupOutcome::Finished(infos),
-        Ok(Err(TaskStop::Canceled)) => GroupOutcome::Canceled,
-        Ok(Err(TaskStop::Failed(msg))) => GroupOutcome::Failed(msg),
-        Err(join) => GroupOutcome::Failed(format!("task panicked: {join}")),
+        Ok(infos) => GroupOutcome::Finished(infos),
+        Err(TaskStop::Canceled) => GroupOutcome::Canceled,
+        Err(TaskStop::Failed(msg)) => GroupOutcome::Failed(msg),
     }
 }

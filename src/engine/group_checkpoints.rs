@@ -15,12 +15,9 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, Mutex};
 
-use crate::connector::CommitInfo;
+use super::task::{CheckpointRequest, Control, GroupSnapshot};
 
-use super::task::CheckpointRequest;
-
-/// `(sink vertex id, info)` pairs as writers prepare them.
-pub type Prepared = Vec<(usize, CommitInfo)>;
+pub use super::task::Prepared;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GroupCheckpointError {
@@ -31,37 +28,41 @@ pub enum GroupCheckpointError {
 }
 
 struct Held {
-    acks: mpsc::UnboundedReceiver<(u64, Prepared)>,
-    infos: Vec<(u64, Prepared)>,
+    acks: mpsc::UnboundedReceiver<(u64, GroupSnapshot)>,
+    /// Snapshots not yet covered by a confirmation, in arrival order.
+    snapshots: Vec<(u64, GroupSnapshot)>,
+    /// The highest checkpoint the group was told completed.
+    notified: u64,
 }
 
 impl Held {
     /// Moves answers already in the channel into the held list.
     fn collect_late(&mut self) {
         while let Ok(ack) = self.acks.try_recv() {
-            self.infos.push(ack);
+            self.snapshots.push(ack);
         }
     }
 }
 
 /// The checkpoint side of one task group run alone.
 pub struct GroupCheckpoints {
-    requests: mpsc::UnboundedSender<CheckpointRequest>,
+    requests: mpsc::UnboundedSender<Control>,
     /// Cloned into every request; kept here so the ack channel never closes under a waiter.
-    ack_tx: mpsc::UnboundedSender<(u64, Prepared)>,
+    ack_tx: mpsc::UnboundedSender<(u64, GroupSnapshot)>,
     /// One checkpoint at a time per group: the lock also orders confirmations and requests.
     held: Mutex<Held>,
 }
 
 impl GroupCheckpoints {
-    pub(crate) fn new(requests: mpsc::UnboundedSender<CheckpointRequest>) -> GroupCheckpoints {
+    pub(crate) fn new(requests: mpsc::UnboundedSender<Control>) -> GroupCheckpoints {
         let (ack_tx, acks) = mpsc::unbounded_channel();
         GroupCheckpoints {
             requests,
             ack_tx,
             held: Mutex::new(Held {
                 acks,
-                infos: Vec::new(),
+                snapshots: Vec::new(),
+                notified: 0,
             }),
         }
     }
@@ -70,10 +71,10 @@ impl GroupCheckpoints {
     /// ended, or `timeout` passed. What they prepare is held either way.
     pub async fn prepare(&self, id: u64, timeout: Duration) -> Result<(), GroupCheckpointError> {
         let mut held = self.held.lock().await;
-        let request = CheckpointRequest {
+        let request = Control::Checkpoint(CheckpointRequest {
             id,
             ack: self.ack_tx.clone(),
-        };
+        });
         if self.requests.send(request).is_err() {
             return Err(GroupCheckpointError::Ended(id));
         }
@@ -86,11 +87,12 @@ impl GroupCheckpoints {
             tokio::select! {
                 biased;
                 ack = held.acks.recv() => {
-                    let (answered, infos) = ack.expect("the ack sender lives in self");
-                    held.infos.push((answered, infos));
+                    let (answered, snapshot) = ack.expect("the ack sender lives in self");
+                    held.snapshots.push((answered, snapshot));
                     // The clock decides, as in the in-process committer: a writer that blocked
                     // its thread past the deadline answered too late.
                     if tokio::time::Instant::now() >= deadline {
+                        let _ = self.requests.send(Control::Aborted(id));
                         return Err(expired);
                     }
                     if answered == id {
@@ -101,25 +103,52 @@ impl GroupCheckpoints {
                     held.collect_late();
                     return Err(GroupCheckpointError::Ended(id));
                 }
-                _ = tokio::time::sleep_until(deadline) => return Err(expired),
+                _ = tokio::time::sleep_until(deadline) => {
+                    let _ = self.requests.send(Control::Aborted(id));
+                    return Err(expired);
+                }
             }
         }
     }
 
-    /// The master committed everything it was given for checkpoints up to `id`.
+    /// The master committed everything it was given for checkpoints up to `id`: the reader and
+    /// the writers are told, once per checkpoint.
     pub async fn confirm_through(&self, id: u64) {
         let mut held = self.held.lock().await;
         held.collect_late();
-        held.infos.retain(|(asked, _)| *asked > id);
+        let mut covered: Vec<u64> = held
+            .snapshots
+            .iter()
+            .map(|(asked, _)| *asked)
+            .filter(|asked| *asked <= id && *asked > held.notified)
+            .collect();
+        covered.sort_unstable();
+        covered.dedup();
+        for done in covered {
+            let _ = self.requests.send(Control::Completed(done));
+        }
+        held.notified = held.notified.max(id);
+        held.snapshots.retain(|(asked, _)| *asked > id);
+    }
+
+    /// What the group's reader and writers snapshotted for checkpoint `id`, while it is held.
+    pub async fn snapshot(&self, id: u64) -> Option<GroupSnapshot> {
+        let mut held = self.held.lock().await;
+        held.collect_late();
+        held.snapshots
+            .iter()
+            .rev()
+            .find(|(asked, _)| *asked == id)
+            .map(|(_, s)| s.clone())
     }
 
     /// Everything held (not yet confirmed), for the master to commit.
     pub async fn held(&self) -> Prepared {
         let mut held = self.held.lock().await;
         held.collect_late();
-        held.infos
+        held.snapshots
             .iter()
-            .flat_map(|(_, infos)| infos.iter().cloned())
+            .flat_map(|(_, s)| s.infos.iter().cloned())
             .collect()
     }
 
@@ -127,9 +156,9 @@ impl GroupCheckpoints {
     pub async fn drain(&self) -> Prepared {
         let mut held = self.held.lock().await;
         held.collect_late();
-        std::mem::take(&mut held.infos)
+        std::mem::take(&mut held.snapshots)
             .into_iter()
-            .flat_map(|(_, infos)| infos)
+            .flat_map(|(_, s)| s.infos)
             .collect()
     }
 }
@@ -138,16 +167,40 @@ impl GroupCheckpoints {
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::sync::Arc;
 
-    /// A stand-in for a group's chain: answers each request with one info naming its id.
-    fn answering() -> GroupCheckpoints {
-        let (tx, mut rx) = mpsc::unbounded_channel::<CheckpointRequest>();
+    fn snapshot(info: serde_json::Value) -> GroupSnapshot {
+        GroupSnapshot {
+            infos: vec![(3, info)],
+            ..GroupSnapshot::default()
+        }
+    }
+
+    /// A stand-in for a group's chain: answers each request with one info naming its id, and
+    /// records the notifications it gets.
+    fn answering() -> (GroupCheckpoints, Arc<std::sync::Mutex<Vec<u64>>>) {
+        let (tx, mut rx) = mpsc::unbounded_channel::<Control>();
+        let completed = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = completed.clone();
         tokio::spawn(async move {
-            while let Some(req) = rx.recv().await {
-                let _ = req.ack.send((req.id, vec![(3, json!(req.id))]));
+            while let Some(control) = rx.recv().await {
+                match control {
+                    Control::Checkpoint(req) => {
+                        let _ = req.ack.send((req.id, snapshot(json!(req.id))));
+                    }
+                    Control::Completed(id) => seen.lock().unwrap().push(id),
+                    Control::Aborted(_) => {}
+                }
             }
         });
-        GroupCheckpoints::new(tx)
+        (GroupCheckpoints::new(tx), completed)
+    }
+
+    fn request(c: Control) -> CheckpointRequest {
+        match c {
+            Control::Checkpoint(r) => r,
+            _ => panic!("not a checkpoint request"),
+        }
     }
 
     fn ids(p: &Prepared) -> Vec<u64> {
@@ -156,7 +209,7 @@ mod tests {
 
     #[tokio::test]
     async fn prepared_infos_stay_until_a_confirmation_covers_them() {
-        let g = answering();
+        let (g, completed) = answering();
         g.prepare(1, Duration::from_secs(5)).await.unwrap();
         g.prepare(2, Duration::from_secs(5)).await.unwrap();
         assert_eq!(ids(&g.held().await), vec![1, 2]);
@@ -168,16 +221,27 @@ mod tests {
         assert_eq!(ids(&g.held().await), vec![2, 2]);
         g.confirm_through(2).await;
         assert!(g.held().await.is_empty());
+        // Each confirmed checkpoint reached the group once, in order.
+        tokio::task::yield_now().await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while completed.lock().unwrap().len() < 2 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(*completed.lock().unwrap(), vec![1, 2]);
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_silent_group_expires_and_its_late_answer_is_kept() {
-        let (tx, mut rx) = mpsc::unbounded_channel::<CheckpointRequest>();
+        let (tx, mut rx) = mpsc::unbounded_channel::<Control>();
         let g = GroupCheckpoints::new(tx);
         let err = g.prepare(7, Duration::from_millis(100)).await.unwrap_err();
         assert!(matches!(err, GroupCheckpointError::Expired { id: 7, .. }));
-        let late = rx.recv().await.unwrap();
-        late.ack.send((late.id, vec![(1, json!(7))])).unwrap();
+        let late = request(rx.recv().await.unwrap());
+        assert!(
+            matches!(rx.recv().await, Some(Control::Aborted(7))),
+            "the group is told the checkpoint will never complete"
+        );
+        late.ack.send((late.id, snapshot(json!(7)))).unwrap();
         assert_eq!(
             ids(&g.drain().await),
             vec![7],
@@ -188,7 +252,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_ended_group_is_told_apart_from_a_slow_one() {
-        let (tx, rx) = mpsc::unbounded_channel::<CheckpointRequest>();
+        let (tx, rx) = mpsc::unbounded_channel::<Control>();
         let g = GroupCheckpoints::new(tx);
         // The group ends while the request waits in its channel, unanswered.
         let ending = tokio::spawn(async move {

@@ -1,4 +1,5 @@
-//! The execution engine: plan a job against the plugin registry and run it as tokio tasks.
+//! The execution engine: plan a job against the plugin registry and run it, each reader and
+//! writer chain on a thread of its own (`thread.rs`).
 
 mod chain;
 pub mod conclude;
@@ -10,6 +11,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod sinks;
 mod task;
+mod thread;
 
 pub use group::{run_task_group, start_task_group, GroupOutcome, StartedGroup};
 pub use group_checkpoints::{GroupCheckpointError, GroupCheckpoints};
@@ -18,6 +20,7 @@ pub use metrics::{JobMetrics, MetricsSnapshot};
 pub use pipeline::{CheckpointSettings, PipelineOutcome};
 pub use plan::{JobPlan, PlanError};
 pub use sinks::PipelineSinks;
+pub use task::{GroupSnapshot, Prepared, WriterState};
 
 #[cfg(test)]
 mod tests;

@@ -16,11 +16,11 @@ use crate::connector::{CommitInfo, JobMode};
 
 use super::chain::WriterSlots;
 use super::conclude::{conclude, Conclusion, GroupResult};
-use super::group;
+use super::group::{self, GroupStart};
 use super::metrics::JobMetrics;
 use super::plan::JobPlan;
 use super::sinks::PipelineSinks;
-use super::task::{CheckpointRequest, TaskStop};
+use super::task::{AckSender, CheckpointRequest, Control, GroupSnapshot, Prepared, TaskStop};
 
 /// How a pipeline ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,7 +60,7 @@ impl CheckpointSettings {
     }
 }
 
-type TaskResult = (usize, Result<Vec<(usize, CommitInfo)>, TaskStop>);
+type TaskResult = (usize, Result<Prepared, TaskStop>);
 
 pub async fn run_pipeline(
     plan: Arc<JobPlan>,
@@ -70,21 +70,32 @@ pub async fn run_pipeline(
     cancel: CancellationToken,
 ) -> PipelineOutcome {
     let sinks = PipelineSinks::new(plan.clone(), pipeline);
-    if let Err(message) = sinks.setup() {
+    if let Err(message) = sinks.blocking(|s| s.setup()).await {
         return PipelineOutcome::Failed(message);
     }
+    // The enumerators may do I/O (list files, ask a database): off the runtime threads.
+    let enumerated = {
+        let plan = plan.clone();
+        tokio::task::spawn_blocking(move || group::enumerate(&plan, pipeline)).await
+    };
+    let starts = match enumerated {
+        Ok(Ok(starts)) => starts,
+        Ok(Err(message)) => return PipelineOutcome::Failed(message),
+        Err(e) => return PipelineOutcome::Failed(format!("a split enumerator panicked: {e}")),
+    };
     let tasks_cancel = cancel.child_token();
     let mut tasks: JoinSet<TaskResult> = JoinSet::new();
     let mut readers: JoinSet<Result<(), TaskStop>> = JoinSet::new();
-    let mut checkpoint_txs = Vec::new();
+    let mut controls = Vec::new();
     if let Err(message) = start_tasks(
         &plan,
         pipeline,
+        starts,
         &metrics,
         &tasks_cancel,
         &mut tasks,
         &mut readers,
-        &mut checkpoint_txs,
+        &mut controls,
     ) {
         tasks_cancel.cancel();
         return PipelineOutcome::Failed(message);
@@ -134,7 +145,7 @@ pub async fn run_pipeline(
                 }
             }
             _ = async { ticker.as_mut().expect("guarded").tick().await }, if ticker.is_some() && failure.is_none() && !tasks_cancel.is_cancelled() => {
-                if let Err(msg) = committer.checkpoint(&checkpoint_txs, checkpoint.timeout, &tasks_cancel).await {
+                if let Err(msg) = committer.checkpoint(&controls, checkpoint.timeout, &tasks_cancel).await {
                     failure.get_or_insert(msg);
                     tasks_cancel.cancel();
                 }
@@ -157,34 +168,55 @@ pub async fn run_pipeline(
     // the end of the rest: committed with the end-of-run infos if every group ended cleanly.
     let pending = committer.take_orphaned();
     match conclude(results, pending, failure, cancel.is_cancelled(), None) {
-        Conclusion::Commit(infos) => match committer.commit(infos).and_then(|_| committer.finish())
-        {
-            Ok(()) => PipelineOutcome::Finished,
-            Err(msg) => PipelineOutcome::Failed(msg),
-        },
+        Conclusion::Commit(infos) => {
+            let committed = committer
+                .sinks
+                .blocking(move |s| s.commit(infos).and_then(|()| s.finish()))
+                .await;
+            match committed {
+                Ok(()) => PipelineOutcome::Finished,
+                Err(msg) => PipelineOutcome::Failed(msg),
+            }
+        }
         Conclusion::Abort { infos, outcome } => {
-            committer.abort(infos);
+            let _ = committer
+                .sinks
+                .blocking(move |s| {
+                    s.abort(infos);
+                    Ok(())
+                })
+                .await;
             outcome
         }
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn start_tasks(
     plan: &Arc<JobPlan>,
     pipeline: usize,
+    starts: Vec<GroupStart>,
     metrics: &Arc<JobMetrics>,
     cancel: &CancellationToken,
     tasks: &mut JoinSet<TaskResult>,
     readers: &mut JoinSet<Result<(), TaskStop>>,
-    checkpoint_txs: &mut Vec<mpsc::UnboundedSender<CheckpointRequest>>,
+    controls: &mut Vec<mpsc::UnboundedSender<Control>>,
 ) -> Result<(), String> {
     let mut slots = WriterSlots::for_pipeline(plan, pipeline);
-    for address in group::groups(plan, pipeline) {
+    let addresses = group::groups(plan, pipeline);
+    if addresses.len() != starts.len() {
+        return Err(format!(
+            "pipeline {pipeline} has {} task groups but {} split lists; this is a bug",
+            addresses.len(),
+            starts.len()
+        ));
+    }
+    for (address, start) in addresses.into_iter().zip(starts) {
         // Each task group has its own token under the pipeline's, so one group can be stopped
         // alone while cancelling the pipeline stops all.
         let group_cancel = cancel.child_token();
-        let parts = group::build(plan, &address, &mut slots, metrics, group_cancel)?;
-        checkpoint_txs.push(parts.checkpoints);
+        let parts = group::build(plan, &address, start, &mut slots, metrics, group_cancel)?;
+        controls.push(parts.controls);
         readers.spawn(parts.reader);
         let index = tasks.len();
         let worker = parts.worker;
@@ -200,8 +232,8 @@ struct Committer {
     /// Every task group answers checkpoint requests here. Kept for the whole pipeline, so an
     /// answer that arrives after its checkpoint was given up (timeout, cancel) is still seen and
     /// aborted rather than lost: once a writer prepared output, only commit or abort may end it.
-    ack_tx: mpsc::UnboundedSender<(u64, Vec<(usize, CommitInfo)>)>,
-    ack_rx: mpsc::UnboundedReceiver<(u64, Vec<(usize, CommitInfo)>)>,
+    ack_tx: AckSender,
+    ack_rx: mpsc::UnboundedReceiver<(u64, GroupSnapshot)>,
     /// Prepared infos of checkpoints that did not complete; the pipeline's end commits or aborts
     /// them.
     orphaned: Vec<(usize, CommitInfo)>,
@@ -219,29 +251,33 @@ impl Committer {
         }
     }
 
-    /// One periodic checkpoint: every task group prepares, then each sink commits what all of
-    /// them prepared. Anything short of "all groups answered in time" leaves the prepared infos
-    /// to the pipeline's end: committed if every group finished cleanly, aborted otherwise.
+    /// One periodic checkpoint: every task group snapshots and prepares at its barrier, then
+    /// each sink commits what all of them prepared and the groups are told. Anything short of
+    /// "all groups answered in time" leaves the prepared infos to the pipeline's end: committed
+    /// if every group finished cleanly, aborted otherwise.
     async fn checkpoint(
         &mut self,
-        txs: &[mpsc::UnboundedSender<CheckpointRequest>],
+        groups: &[mpsc::UnboundedSender<Control>],
         timeout: Duration,
         cancel: &CancellationToken,
     ) -> Result<(), String> {
         let id = self.next_id;
         self.next_id += 1;
         let mut asked = 0;
-        for tx in txs {
-            if tx
-                .send(CheckpointRequest {
-                    id,
-                    ack: self.ack_tx.clone(),
-                })
-                .is_ok()
-            {
+        for group in groups {
+            let request = CheckpointRequest {
+                id,
+                ack: self.ack_tx.clone(),
+            };
+            if group.send(Control::Checkpoint(request)).is_ok() {
                 asked += 1;
             }
         }
+        let tell = |what: fn(u64) -> Control| {
+            for group in groups {
+                let _ = group.send(what(id));
+            }
+        };
         let mut infos = Vec::new();
         let mut answered = 0;
         let deadline = tokio::time::Instant::now() + timeout;
@@ -254,8 +290,8 @@ impl Committer {
                 }
                 _ = tokio::time::sleep_until(deadline) => true,
                 ack = self.ack_rx.recv() => match ack {
-                    Some((ack_id, i)) if ack_id == id => { answered += 1; infos.extend(i); false }
-                    Some((_, stale)) => { self.orphaned.extend(stale); false }
+                    Some((ack_id, s)) if ack_id == id => { answered += 1; infos.extend(s.infos); false }
+                    Some((_, stale)) => { self.orphaned.extend(stale.infos); false }
                     None => unreachable!("the committer holds a sender"),
                 },
             };
@@ -263,19 +299,22 @@ impl Committer {
             // deadline answers before the timer fires, and that answer is still too late.
             if expired || tokio::time::Instant::now() >= deadline {
                 self.orphaned.extend(infos);
+                tell(Control::Aborted);
                 return Err(format!(
                     "checkpoint {id} expired before completing, timeout {} ms",
                     timeout.as_millis()
                 ));
             }
         }
-        if asked < txs.len() {
+        if asked < groups.len() {
             // A task group already ended (finished, failed or cancelled): this checkpoint cannot
             // cover every writer, so the pipeline's end decides for these infos.
             self.orphaned.extend(infos);
+            tell(Control::Aborted);
             return Ok(());
         }
-        self.commit(infos)?;
+        self.sinks.blocking(move |s| s.commit(infos)).await?;
+        tell(Control::Completed);
         tracing::debug!(
             job_id = self.sinks.job_id(),
             checkpoint = id,
@@ -288,20 +327,8 @@ impl Committer {
     fn take_orphaned(&mut self) -> Vec<(usize, CommitInfo)> {
         let mut infos = std::mem::take(&mut self.orphaned);
         while let Ok((_, late)) = self.ack_rx.try_recv() {
-            infos.extend(late);
+            infos.extend(late.infos);
         }
         infos
-    }
-
-    fn commit(&self, infos: Vec<(usize, CommitInfo)>) -> Result<(), String> {
-        self.sinks.commit(infos)
-    }
-
-    fn finish(&self) -> Result<(), String> {
-        self.sinks.finish()
-    }
-
-    fn abort(&self, infos: Vec<(usize, CommitInfo)>) {
-        self.sinks.abort(infos)
     }
 }

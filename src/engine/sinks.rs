@@ -32,6 +32,18 @@ impl PipelineSinks {
         self.plan.job_id
     }
 
+    /// Runs `op` on the blocking pool: sink operations touch files and external systems and
+    /// never run on the runtime threads.
+    pub async fn blocking<T: Send + 'static>(
+        &self,
+        op: impl FnOnce(&PipelineSinks) -> Result<T, String> + Send + 'static,
+    ) -> Result<T, String> {
+        let sinks = self.clone();
+        tokio::task::spawn_blocking(move || op(&sinks))
+            .await
+            .map_err(|e| format!("a sink operation of job {} panicked: {e}", self.job_id()))?
+    }
+
     fn sink(&self, id: usize) -> &dyn Sink {
         match &self.plan.vertex(id).operator {
             Operator::Sink(s) => s.as_ref(),

@@ -3,13 +3,16 @@
 //! The reader polls its source and sends full batches; the worker runs the chain (transforms and
 //! sink writers). The channel bound gives backpressure: a slow sink stops the reader. Emptied
 //! batches travel back on a second channel so steady state allocates nothing.
-
-use std::time::Duration;
+//!
+//! Checkpoints are barriers in that channel (Chandy–Lamport with one input per group, so no
+//! alignment): the reader snapshots its splits between two polls and sends the barrier after
+//! the rows it already sent; the chain prepares when the barrier reaches it. A group's snapshot
+//! therefore covers exactly the rows its writers prepared.
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::connector::{CommitInfo, ConnectorError, JobMode, Poll, SourceReader};
+use crate::connector::{CommitInfo, ConnectorError, JobMode, Poll, SourceReader, SourceSplit};
 use crate::data::{Batch, TableSchema};
 
 use super::chain::{self, CounterCache, Stage};
@@ -33,15 +36,56 @@ impl From<ConnectorError> for TaskStop {
     }
 }
 
-/// A checkpoint request: the worker prepares commits and answers on `ack`.
+/// `(sink vertex id, info)` pairs as writers prepare them.
+pub type Prepared = Vec<(usize, CommitInfo)>;
+
+/// A writer's state at a checkpoint: `(sink vertex id, writer subtask index, state)`.
+pub type WriterState = (usize, usize, serde_json::Value);
+
+/// What one task group's part of a checkpoint holds: the reader's splits as of the barrier and
+/// what the writers prepared and snapshotted when it reached them, i.e. exactly the rows before
+/// it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupSnapshot {
+    pub splits: Vec<SourceSplit>,
+    pub infos: Prepared,
+    pub writers: Vec<WriterState>,
+}
+
+/// Where a group's snapshot for a checkpoint is sent.
+pub(crate) type AckSender = mpsc::UnboundedSender<(u64, GroupSnapshot)>;
+
+/// A checkpoint request: the reader snapshots its splits and sends a barrier after the rows it
+/// emitted; the chain, reaching it, prepares and answers on `ack`.
 pub(crate) struct CheckpointRequest {
     pub id: u64,
-    pub ack: mpsc::UnboundedSender<(u64, Vec<(usize, CommitInfo)>)>,
+    pub ack: AckSender,
+}
+
+/// What a task group is told between two polls of its reader.
+pub(crate) enum Control {
+    Checkpoint(CheckpointRequest),
+    /// The checkpoint was committed, or will never be: told to the reader, then to the writers.
+    Completed(u64),
+    Aborted(u64),
+}
+
+/// What flows from a reader to its chain, in order.
+pub(crate) enum Item {
+    Rows(Batch),
+    /// Checkpoint `id`: `splits` is the reader's snapshot as of every row sent before it.
+    Barrier {
+        id: u64,
+        splits: Vec<SourceSplit>,
+        ack: AckSender,
+    },
+    Completed(u64),
+    Aborted(u64),
 }
 
 pub(crate) fn channel() -> (
-    mpsc::Sender<Batch>,
-    mpsc::Receiver<Batch>,
+    mpsc::Sender<Item>,
+    mpsc::Receiver<Item>,
     mpsc::Sender<Batch>,
     mpsc::Receiver<Batch>,
 ) {
@@ -50,15 +94,57 @@ pub(crate) fn channel() -> (
     (tx, rx, recycle_tx, recycle_rx)
 }
 
+/// Sends one item unless the task is cancelled; `Ok(false)` when the chain stopped (its own
+/// result says why).
+async fn send(
+    tx: &mpsc::Sender<Item>,
+    item: Item,
+    cancel: &CancellationToken,
+) -> Result<bool, TaskStop> {
+    tokio::select! {
+        sent = tx.send(item) => Ok(sent.is_ok()),
+        _ = cancel.cancelled() => Err(TaskStop::Canceled),
+    }
+}
+
+/// Acts on one control message; `Ok(false)` when the chain stopped.
+async fn control(
+    reader: &mut dyn SourceReader,
+    message: Control,
+    tx: &mpsc::Sender<Item>,
+    cancel: &CancellationToken,
+) -> Result<bool, TaskStop> {
+    let item = match message {
+        Control::Checkpoint(CheckpointRequest { id, ack }) => Item::Barrier {
+            id,
+            splits: reader.snapshot()?,
+            ack,
+        },
+        Control::Completed(id) => {
+            reader.checkpoint_completed(id)?;
+            Item::Completed(id)
+        }
+        Control::Aborted(id) => {
+            reader.checkpoint_aborted(id);
+            Item::Aborted(id)
+        }
+    };
+    send(tx, item, cancel).await
+}
+
 /// Polls the reader until it finishes (BATCH) or the task is cancelled (STREAMING keeps a
-/// finished reader's task alive so the job stays RUNNING, as SeaTunnel does).
+/// finished reader's task alive so the job stays RUNNING, as SeaTunnel does, and answers
+/// checkpoints with what is left: nothing). Control messages are taken between two polls, so a
+/// barrier follows exactly the rows polled before its snapshot.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn run_reader(
     mut reader: Box<dyn SourceReader>,
     first_table: Arc<TableSchema>,
     mode: JobMode,
     metrics: Arc<JobMetrics>,
-    tx: mpsc::Sender<Batch>,
+    tx: mpsc::Sender<Item>,
     mut recycled: mpsc::Receiver<Batch>,
+    mut controls: mpsc::UnboundedReceiver<Control>,
     cancel: CancellationToken,
 ) -> Result<(), TaskStop> {
     let mut counters = CounterCache::default();
@@ -66,6 +152,11 @@ pub(crate) async fn run_reader(
     loop {
         if cancel.is_cancelled() {
             return Err(TaskStop::Canceled);
+        }
+        while let Ok(message) = controls.try_recv() {
+            if !control(reader.as_mut(), message, &tx, &cancel).await? {
+                return Ok(());
+            }
         }
         let mut batch = match spare.take().or_else(|| recycled.try_recv().ok()) {
             Some(b) => b,
@@ -80,69 +171,93 @@ pub(crate) async fn run_reader(
                     continue;
                 }
                 counters.count(&metrics.source, &batch);
-                tokio::select! {
-                    sent = tx.send(batch) => if sent.is_err() {
-                        // The worker stopped; its own result says why.
-                        return Ok(());
-                    },
-                    _ = cancel.cancelled() => return Err(TaskStop::Canceled),
+                if !send(&tx, Item::Rows(batch), &cancel).await? {
+                    return Ok(());
                 }
             }
             Poll::Idle(wait) => {
                 spare = Some(batch);
-                idle(wait, &cancel).await?;
+                let sleep = tokio::time::sleep(wait);
+                tokio::pin!(sleep);
+                loop {
+                    tokio::select! {
+                        _ = &mut sleep => break,
+                        _ = cancel.cancelled() => return Err(TaskStop::Canceled),
+                        Some(message) = controls.recv() => {
+                            if !control(reader.as_mut(), message, &tx, &cancel).await? {
+                                return Ok(());
+                            }
+                        }
+                    }
+                }
             }
             Poll::Finished => {
-                if mode == JobMode::Streaming {
-                    cancel.cancelled().await;
-                    return Err(TaskStop::Canceled);
+                if mode == JobMode::Batch {
+                    return Ok(());
                 }
-                return Ok(());
+                loop {
+                    tokio::select! {
+                        _ = cancel.cancelled() => return Err(TaskStop::Canceled),
+                        Some(message) = controls.recv() => {
+                            if !control(reader.as_mut(), message, &tx, &cancel).await? {
+                                return Ok(());
+                            }
+                        }
+                    }
+                }
             }
         }
     }
 }
 
-async fn idle(wait: Duration, cancel: &CancellationToken) -> Result<(), TaskStop> {
-    tokio::select! {
-        _ = tokio::time::sleep(wait) => Ok(()),
-        _ = cancel.cancelled() => Err(TaskStop::Canceled),
-    }
-}
-
-/// Runs batches through the chain until the reader is done, answering checkpoint requests in
-/// between. Returns the final commit infos on a clean end.
+/// Runs batches through the chain until the reader is done, preparing at each barrier. Returns
+/// the final commit infos on a clean end.
 pub(crate) async fn run_worker(
     mut stages: Vec<Stage>,
     metrics: Arc<JobMetrics>,
-    mut rx: mpsc::Receiver<Batch>,
+    mut rx: mpsc::Receiver<Item>,
     recycle: mpsc::Sender<Batch>,
-    mut checkpoints: mpsc::UnboundedReceiver<CheckpointRequest>,
     cancel: CancellationToken,
-) -> Result<Vec<(usize, CommitInfo)>, TaskStop> {
+) -> Result<Prepared, TaskStop> {
     loop {
-        tokio::select! {
+        let next = tokio::select! {
             biased;
             _ = cancel.cancelled() => {
                 let _ = chain::close(&mut stages);
                 return Err(TaskStop::Canceled);
             }
-            Some(req) = checkpoints.recv() => {
+            next = rx.recv() => next,
+        };
+        let result = match next {
+            Some(Item::Rows(batch)) => {
+                let delivered = chain::deliver(&mut stages, &batch, &metrics.sink);
+                // The reader may have finished; a full or closed recycle channel just drops it.
+                let _ = recycle.try_send(batch);
+                delivered
+            }
+            Some(Item::Barrier { id, splits, ack }) => {
                 let mut infos = Vec::new();
-                chain::prepare_commit(&mut stages, &mut infos)?;
-                let _ = req.ack.send((req.id, infos));
+                chain::prepare_commit(&mut stages, &mut infos).and_then(|()| {
+                    let mut writers = Vec::new();
+                    chain::snapshot(&mut stages, id, &mut writers)?;
+                    let _ = ack.send((
+                        id,
+                        GroupSnapshot {
+                            splits,
+                            infos,
+                            writers,
+                        },
+                    ));
+                    Ok(())
+                })
             }
-            next = rx.recv() => match next {
-                Some(batch) => {
-                    if let Err(e) = chain::deliver(&mut stages, &batch, &metrics.sink) {
-                        let _ = chain::close(&mut stages);
-                        return Err(e.into());
-                    }
-                    // The reader may have finished; a full or closed recycle channel just drops it.
-                    let _ = recycle.try_send(batch);
-                }
-                None => break,
-            }
+            Some(Item::Completed(id)) => chain::notify(&mut stages, id, true),
+            Some(Item::Aborted(id)) => chain::notify(&mut stages, id, false),
+            None => break,
+        };
+        if let Err(e) = result {
+            let _ = chain::close(&mut stages);
+            return Err(e.into());
         }
     }
     let mut infos = Vec::new();

@@ -13,17 +13,21 @@ use crate::connector::*;
 use crate::data::{Batch, DataType, Datum, Field, RowKind, TablePath, TableSchema};
 use crate::job::{JobConfig, JobStatus};
 
-/// Emits `rows` ints per reader in batches of 7, then finishes.
+/// Emits `rows` ints per reader in batches of 7, then finishes; each poll blocks its thread
+/// for `poll_delay_ms` (a connector waiting on the network). Its split's state is the number
+/// of rows emitted.
 struct Counting;
 struct CountingSource {
     rows: usize,
     fail_at: Option<usize>,
+    poll_delay: Duration,
     table: Arc<TableSchema>,
 }
 struct CountingReader {
     next: usize,
     rows: usize,
     fail_at: Option<usize>,
+    poll_delay: Duration,
     base: i64,
     table: Arc<TableSchema>,
 }
@@ -36,6 +40,7 @@ impl SourceFactory for Counting {
         Ok(Arc::new(CountingSource {
             rows: o.i64_or("rows", 10)? as usize,
             fail_at: o.i64("fail_at")?.map(|v| v as usize),
+            poll_delay: Duration::from_millis(o.i64_or("poll_delay_ms", 0)? as u64),
             table: TableSchema::new(
                 TablePath::parse("t"),
                 vec![Field::new("n", DataType::BigInt)],
@@ -48,11 +53,30 @@ impl Source for CountingSource {
     fn tables(&self) -> Vec<Arc<TableSchema>> {
         vec![self.table.clone()]
     }
-    fn create_reader(&self, ctx: &ReaderContext) -> Result<Box<dyn SourceReader>, ConnectorError> {
+    fn enumerate(&self, ctx: &EnumeratorContext) -> Result<Vec<Vec<SourceSplit>>, ConnectorError> {
+        Ok((0..ctx.parallelism)
+            .map(|i| {
+                vec![SourceSplit {
+                    id: i.to_string(),
+                    state: serde_json::json!(0),
+                }]
+            })
+            .collect())
+    }
+    fn create_reader(
+        &self,
+        ctx: &ReaderContext,
+        splits: Vec<SourceSplit>,
+    ) -> Result<Box<dyn SourceReader>, ConnectorError> {
+        // No split: the reader's work was all done before the checkpoint it is restored from.
+        let next = splits
+            .first()
+            .map_or(self.rows as u64, |s| s.state.as_u64().unwrap_or(0));
         Ok(Box::new(CountingReader {
-            next: 0,
+            next: next as usize,
             rows: self.rows,
             fail_at: self.fail_at,
+            poll_delay: self.poll_delay,
             base: ctx.subtask_index as i64 * 1_000_000,
             table: self.table.clone(),
         }))
@@ -64,6 +88,7 @@ impl SourceReader for CountingReader {
         if self.next >= self.rows {
             return Ok(Poll::Finished);
         }
+        std::thread::sleep(self.poll_delay);
         out.reset(self.table.clone());
         for _ in 0..7.min(self.rows - self.next) {
             if Some(self.next) == self.fail_at {
@@ -74,6 +99,12 @@ impl SourceReader for CountingReader {
             self.next += 1;
         }
         Ok(Poll::Emitted)
+    }
+    fn snapshot(&self) -> Result<Vec<SourceSplit>, ConnectorError> {
+        Ok(vec![SourceSplit {
+            id: "counting".into(),
+            state: json!(self.next),
+        }])
     }
 }
 
@@ -403,4 +434,108 @@ async fn task_groups_run_alone_cover_the_pipeline_with_distinct_writer_indexes()
     assert_eq!(state.committed.lock().unwrap().len(), 5);
     let missing = run_task_group(p, 1, 5, Arc::new(JobMetrics::default()), Default::default());
     assert!(matches!(missing.await, GroupOutcome::Failed(m) if m.contains("has 5 task groups")));
+}
+
+/// A checkpoint's barrier follows exactly the rows its reader snapshot counts: the writers
+/// prepare those rows and no others, and a group started from the snapshot emits exactly the
+/// rest.
+#[tokio::test]
+async fn a_barrier_splits_the_rows_exactly_where_the_reader_snapshot_says() {
+    let state = Arc::new(CollectState::default());
+    let p = plan(
+        json!({"env": {"parallelism": 1, "job.mode": "STREAMING"}, "source": [
+            {"plugin_name": "Counting", "rows": 700, "poll_delay_ms": 2}
+        ], "sink": [{"plugin_name": "collect"}]}),
+        &state,
+    );
+    let start = group::enumerate(&p, 1).unwrap().remove(0);
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let metrics = Arc::new(JobMetrics::default());
+    let started =
+        start_task_group(p.clone(), 1, 0, start, metrics.clone(), cancel.clone()).unwrap();
+    let run = tokio::spawn(started.run);
+    // Mid-stream: some rows are out, most are not.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while metrics.snapshot().source_rows() < 70 {
+        assert!(tokio::time::Instant::now() < deadline, "the reader emits");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    started
+        .checkpoints
+        .prepare(1, Duration::from_secs(30))
+        .await
+        .unwrap();
+    let snapshot = started
+        .checkpoints
+        .snapshot(1)
+        .await
+        .expect("checkpoint 1 held");
+    let emitted = snapshot.splits[0].state.as_u64().unwrap();
+    assert!(emitted >= 70 && emitted < 700, "mid-stream: {emitted}");
+    assert_eq!(
+        snapshot.infos,
+        vec![(2, json!({"writer": 0, "rows": emitted}))],
+        "the writers prepared exactly the rows before the barrier"
+    );
+    cancel.cancel();
+    assert_eq!(run.await.unwrap(), GroupOutcome::Canceled);
+
+    // Restored from the snapshot's splits: exactly the rows after the barrier.
+    let restored = Arc::new(CollectState::default());
+    let p = plan(
+        json!({"env": {"parallelism": 1, "job.mode": "BATCH"}, "source": [
+            {"plugin_name": "Counting", "rows": 700}
+        ], "sink": [{"plugin_name": "collect"}]}),
+        &restored,
+    );
+    let start = group::GroupStart {
+        splits: snapshot.splits.clone(),
+        writers: snapshot.writers.clone(),
+    };
+    let started = start_task_group(
+        p,
+        1,
+        0,
+        start,
+        Arc::new(JobMetrics::default()),
+        Default::default(),
+    )
+    .unwrap();
+    assert!(matches!(started.run.await, GroupOutcome::Finished(_)));
+    let written = restored.written.lock().unwrap().clone();
+    assert_eq!(written, (emitted as i64..700).collect::<Vec<_>>());
+}
+
+/// A reader that blocks its thread never holds up the runtime: other tasks keep running on a
+/// runtime with a single worker thread while four readers sleep inside `poll`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn readers_blocking_in_their_connector_leave_the_runtime_free() {
+    let state = Arc::new(CollectState::default());
+    let p = plan(
+        json!({"env": {"parallelism": 4}, "source": [
+            {"plugin_name": "Counting", "rows": 7, "poll_delay_ms": 1500}
+        ], "sink": [{"plugin_name": "collect"}]}),
+        &state,
+    );
+    let job = tokio::spawn(pipeline::run_pipeline(
+        p,
+        1,
+        Arc::new(JobMetrics::default()),
+        NO_CHECKPOINTS,
+        Default::default(),
+    ));
+    // While the readers block, a timer on the runtime fires on time, again and again.
+    let began = tokio::time::Instant::now();
+    let mut ticks = 0;
+    while !job.is_finished() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        ticks += 1;
+    }
+    assert_eq!(job.await.unwrap(), PipelineOutcome::Finished);
+    assert!(began.elapsed() >= Duration::from_millis(1500));
+    assert!(
+        ticks >= 10,
+        "the runtime ran while readers blocked: {ticks} ticks"
+    );
+    assert_eq!(state.written.lock().unwrap().len(), 4 * 7);
 }

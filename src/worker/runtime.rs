@@ -22,6 +22,7 @@ use crate::cluster::wire::{
     PipelineOp, RunningGroup, WireMetrics, WorkerCall, WorkerReply, WorkerRequest,
 };
 use crate::connector::Registry;
+use crate::engine::group::GroupStart;
 use crate::engine::{
     start_task_group, GroupCheckpointError, GroupCheckpoints, GroupOutcome, JobMetrics, JobPlan,
     PipelineSinks,
@@ -136,7 +137,12 @@ impl WorkerRuntime {
             return WorkerReply::StaleToken { highest };
         }
         let result = match req.call {
-            WorkerCall::Deploy { job, key, slot } => self.deploy(&job, key, slot),
+            WorkerCall::Deploy {
+                job,
+                key,
+                slot,
+                start,
+            } => self.deploy(&job, key, slot, &start),
             WorkerCall::Cancel { job_id } => {
                 self.cancel(job_id);
                 Ok(())
@@ -184,7 +190,13 @@ impl WorkerRuntime {
             .clone())
     }
 
-    fn deploy(self: &Arc<Self>, job: &JobSpec, key: GroupKey, slot: u32) -> Result<(), String> {
+    fn deploy(
+        self: &Arc<Self>,
+        job: &JobSpec,
+        key: GroupKey,
+        slot: u32,
+        start: &str,
+    ) -> Result<(), String> {
         if self.shutdown.is_cancelled() || self.is_stopping() {
             return Err("this worker is shutting down; place the group elsewhere".into());
         }
@@ -194,6 +206,8 @@ impl WorkerRuntime {
                 return Ok(());
             }
         }
+        let start: GroupStart = serde_json::from_str(start)
+            .map_err(|e| format!("the start of {key} is not valid: {e}; this is a bug"))?;
         let plan = self.plan(job)?;
         let metrics = Arc::new(JobMetrics::default());
         let cancel = self.shutdown.child_token();
@@ -201,6 +215,7 @@ impl WorkerRuntime {
             plan,
             key.pipeline,
             key.group,
+            start,
             metrics.clone(),
             cancel.clone(),
         )?;
@@ -445,6 +460,13 @@ mod tests {
         )
     }
 
+    /// The fresh start the active master's enumerator gives `group` of pipeline 1, as JSON.
+    fn start_of(w: &WorkerRuntime, job: &JobSpec, group: usize) -> String {
+        let plan = w.plan(job).unwrap();
+        let starts = crate::engine::group::enumerate(&plan, 1).unwrap();
+        serde_json::to_string(&starts[group]).unwrap()
+    }
+
     fn t(term: u64, node_id: u64) -> FencingToken {
         FencingToken { term, node_id }
     }
@@ -489,6 +511,7 @@ mod tests {
                 job: job.clone(),
                 key,
                 slot: 0,
+                start: start_of(&w, &job, key.group),
             },
         };
         assert_eq!(w.handle(deploy(t(1, 1))).await, WorkerReply::Done);
@@ -549,6 +572,7 @@ mod tests {
                 job: job.clone(),
                 key: key(group),
                 slot: group as u32,
+                start: start_of(&w, &job, group),
             };
             let req = WorkerRequest {
                 token: t(1, 1),

@@ -36,6 +36,7 @@ fn writer_ctx(subtask_index: usize, parallelism: usize) -> WriterContext {
         pipeline_id: 1,
         subtask_index,
         parallelism,
+        restored: None,
     }
 }
 
@@ -53,7 +54,7 @@ fn run(source: &Json, sink: &Json) -> Result<BTreeMap<String, usize>, ConnectorE
     let mut rows = BTreeMap::new();
     let mut infos = Vec::new();
     for subtask_index in 0..parallelism {
-        let mut reader = src.create_reader(&reader_ctx(subtask_index, parallelism))?;
+        let mut reader = src.start_reader(&reader_ctx(subtask_index, parallelism))?;
         let mut writer = assert.create_writer(&writer_ctx(subtask_index, parallelism))?;
         let mut batch = Batch::new(tables[0].clone());
         loop {
@@ -500,7 +501,7 @@ fn filter_row_kind_exclude_insert_sees_no_rows() {
         &id_name_row_source(json!({"age": "int"})),
     ))
     .unwrap();
-    let mut reader = src.create_reader(&reader_ctx(0, 1)).unwrap();
+    let mut reader = src.start_reader(&reader_ctx(0, 1)).unwrap();
     let mut batch = Batch::new(src.tables()[0].clone());
     while reader.poll(&mut batch).unwrap() != Poll::Finished {
         assert!((0..batch.len()).all(|r| batch.kind(r) == RowKind::Insert));
@@ -598,7 +599,7 @@ fn engine_multi_table_rows_and_byte_sizes() {
         "schema": {"table": "fake.table1", "fields": fields}, "rows": rows1}),
     ))
     .unwrap();
-    let mut reader = src.create_reader(&reader_ctx(0, 1)).unwrap();
+    let mut reader = src.start_reader(&reader_ctx(0, 1)).unwrap();
     let mut batch = Batch::new(src.tables()[0].clone());
     assert_eq!(reader.poll(&mut batch).unwrap(), Poll::Emitted);
     assert_eq!(batch.len(), 10);
@@ -639,7 +640,7 @@ fn a_restarted_run_counts_from_zero() {
     sink.check_input(&tables).unwrap();
     for _attempt in 0..2 {
         sink.setup(&tables).unwrap();
-        let mut reader = src.create_reader(&reader_ctx(0, 1)).unwrap();
+        let mut reader = src.start_reader(&reader_ctx(0, 1)).unwrap();
         let mut writer = sink.create_writer(&writer_ctx(0, 1)).unwrap();
         let mut batch = Batch::new(tables[0].clone());
         while reader.poll(&mut batch).unwrap() == Poll::Emitted {
@@ -661,7 +662,7 @@ fn row_counts_reach_a_committer_in_another_process_once_per_hand_over() {
     committer.check_input(&src.tables()).unwrap();
     let mut infos = Vec::new();
     for subtask_index in 0..2 {
-        let mut reader = src.create_reader(&reader_ctx(0, 1)).unwrap();
+        let mut reader = src.start_reader(&reader_ctx(0, 1)).unwrap();
         let mut writer = on_worker
             .create_writer(&writer_ctx(subtask_index, 2))
             .unwrap();

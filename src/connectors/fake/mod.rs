@@ -11,7 +11,8 @@ mod schema;
 use std::sync::Arc;
 
 use crate::connector::{
-    ConnectorError, Options, PluginContext, ReaderContext, Source, SourceFactory, SourceReader,
+    ConnectorError, EnumeratorContext, Options, PluginContext, ReaderContext, Source,
+    SourceFactory, SourceReader, SourceSplit,
 };
 use crate::data::TableSchema;
 
@@ -60,10 +61,11 @@ impl FakeSource {
         })
     }
 
-    /// A reader with a fixed seed, so tests see the same rows every run.
+    /// The first reader of one, with a fixed seed, so tests see the same rows every run.
     #[cfg(test)]
     pub(crate) fn seeded_reader(&self, seed: u64) -> FakeReader {
-        FakeReader::new(self.tables.clone(), Rng::seeded(seed))
+        let splits = reader::enumerate(&self.tables, 1).remove(0);
+        FakeReader::new(self.tables.clone(), Rng::seeded(seed), splits).expect("fresh splits")
     }
 }
 
@@ -75,11 +77,20 @@ impl Source for FakeSource {
             .collect()
     }
 
-    fn create_reader(&self, ctx: &ReaderContext) -> Result<Box<dyn SourceReader>, ConnectorError> {
+    fn enumerate(&self, ctx: &EnumeratorContext) -> Result<Vec<Vec<SourceSplit>>, ConnectorError> {
+        Ok(reader::enumerate(&self.tables, ctx.parallelism))
+    }
+
+    fn create_reader(
+        &self,
+        ctx: &ReaderContext,
+        splits: Vec<SourceSplit>,
+    ) -> Result<Box<dyn SourceReader>, ConnectorError> {
         Ok(Box::new(FakeReader::new(
             self.tables.clone(),
             Rng::from_entropy(ctx.subtask_index as u64),
-        )))
+            splits,
+        )?))
     }
 }
 

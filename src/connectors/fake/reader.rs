@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use super::generator::{Rng, RowGen};
 use super::options::TableConfig;
-use crate::connector::{ConnectorError, Poll, SourceReader};
+use crate::connector::{ConnectorError, Poll, SourceReader, SourceSplit};
 use crate::data::Batch;
 
 /// Rows emitted per poll: large enough to amortise the per-batch work downstream, small enough
@@ -26,7 +26,7 @@ pub struct TableRuntime {
 }
 
 /// A split: `rows` rows (or the explicit rows) of table `table`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Split {
     pub table: usize,
     pub rows: usize,
@@ -45,7 +45,7 @@ pub fn split_sizes(row_num: usize, split_num: usize) -> Vec<usize> {
 }
 
 /// The splits of one reader, table by table.
-pub fn plan(tables: &[Arc<TableRuntime>]) -> VecDeque<Split> {
+pub fn plan(tables: &[Arc<TableRuntime>]) -> Vec<Split> {
     tables
         .iter()
         .enumerate()
@@ -57,12 +57,72 @@ pub fn plan(tables: &[Arc<TableRuntime>]) -> VecDeque<Split> {
         .collect()
 }
 
+/// A split's progress as checkpoints keep it: `done` of its rows are out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Progress {
+    #[serde(flatten)]
+    split: Split,
+    done: usize,
+}
+
+/// Every reader's splits (each reader gets every table's `row.num` rows, as SeaTunnel's
+/// enumerator gives them), ids `<reader>-<n>`.
+pub fn enumerate(tables: &[Arc<TableRuntime>], parallelism: usize) -> Vec<Vec<SourceSplit>> {
+    (0..parallelism)
+        .map(|reader| {
+            plan(tables)
+                .into_iter()
+                .enumerate()
+                .map(|(n, split)| to_source_split(&format!("{reader}-{n}"), split, 0))
+                .collect()
+        })
+        .collect()
+}
+
+fn to_source_split(id: &str, split: Split, done: usize) -> SourceSplit {
+    SourceSplit {
+        id: id.to_string(),
+        state: serde_json::to_value(Progress { split, done }).expect("plain numbers serialize"),
+    }
+}
+
+/// A split given to a reader, with its progress.
+#[derive(Debug, Clone)]
+struct Assigned {
+    id: String,
+    split: Split,
+    done: usize,
+}
+
+impl Assigned {
+    fn parse(s: SourceSplit, tables: usize) -> Result<Assigned, ConnectorError> {
+        let p: Progress = serde_json::from_value(s.state).map_err(|e| {
+            ConnectorError::runtime(format!(
+                "FakeSource: split {} cannot be restored: {e}; the checkpoint was not written by this source",
+                s.id
+            ))
+        })?;
+        if p.split.table >= tables {
+            return Err(ConnectorError::runtime(format!(
+                "FakeSource: split {} reads table {} but the source has {tables}; the job's tables changed since the checkpoint, so submit it without restoring",
+                s.id, p.split.table
+            )));
+        }
+        Ok(Assigned {
+            id: s.id,
+            split: p.split,
+            done: p.done,
+        })
+    }
+}
+
 #[derive(Debug)]
 pub struct FakeReader {
     tables: Arc<Vec<Arc<TableRuntime>>>,
-    splits: VecDeque<Split>,
-    /// The split being emitted and how many of its rows are out.
-    current: Option<(Split, usize)>,
+    /// Splits not started yet, or restored part-way (their `done` rows are skipped).
+    splits: VecDeque<Assigned>,
+    /// The split being emitted, `done` counting its rows out.
+    current: Option<Assigned>,
     /// A split has been emitted and the next one must wait `split.read-interval` first.
     wait_before_next: bool,
     rng: Rng,
@@ -70,16 +130,24 @@ pub struct FakeReader {
 }
 
 impl FakeReader {
-    pub fn new(tables: Arc<Vec<Arc<TableRuntime>>>, rng: Rng) -> FakeReader {
-        let splits = plan(&tables);
-        FakeReader {
+    pub fn new(
+        tables: Arc<Vec<Arc<TableRuntime>>>,
+        rng: Rng,
+        splits: Vec<SourceSplit>,
+    ) -> Result<FakeReader, ConnectorError> {
+        let count = tables.len();
+        let splits = splits
+            .into_iter()
+            .map(|s| Assigned::parse(s, count))
+            .collect::<Result<_, _>>()?;
+        Ok(FakeReader {
             tables,
             splits,
             current: None,
             wait_before_next: false,
             rng,
             scratch: String::new(),
-        }
+        })
     }
 
     fn fill(
@@ -125,33 +193,40 @@ impl FakeReader {
 impl SourceReader for FakeReader {
     fn poll(&mut self, out: &mut Batch) -> Result<Poll, ConnectorError> {
         loop {
-            let (split, done) = match self.current {
+            let mut current = match self.current.take() {
                 Some(c) => c,
                 None => {
-                    let Some(next) = self.splits.front().copied() else {
+                    let Some(next) = self.splits.front() else {
                         return Ok(Poll::Finished);
                     };
-                    let interval = self.tables[next.table].config.split_read_interval;
+                    let interval = self.tables[next.split.table].config.split_read_interval;
                     if self.wait_before_next && !interval.is_zero() {
                         self.wait_before_next = false;
                         return Ok(Poll::Idle(interval));
                     }
-                    self.splits.pop_front();
-                    (next, 0)
+                    self.splits.pop_front().expect("a front split")
                 }
             };
-            let emitted = self.fill(split, done, out)?;
-            let done = done + emitted;
-            if done >= self.split_len(split) {
-                self.current = None;
+            let emitted = self.fill(current.split, current.done, out)?;
+            current.done += emitted;
+            if current.done >= self.split_len(current.split) {
                 self.wait_before_next = true;
             } else {
-                self.current = Some((split, done));
+                self.current = Some(current);
             }
             if emitted > 0 {
                 return Ok(Poll::Emitted);
             }
         }
+    }
+
+    fn snapshot(&self) -> Result<Vec<SourceSplit>, ConnectorError> {
+        Ok(self
+            .current
+            .iter()
+            .chain(&self.splits)
+            .map(|a| to_source_split(&a.id, a.split, a.done))
+            .collect())
     }
 }
 

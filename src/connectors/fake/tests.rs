@@ -55,7 +55,7 @@ fn every_reader_emits_row_num_rows() {
     let table = &src.tables()[0];
     let mut total = 0;
     for i in 0..3 {
-        let mut reader = src.create_reader(&reader_ctx(i, 3)).unwrap();
+        let mut reader = src.start_reader(&reader_ctx(i, 3)).unwrap();
         let (batches, waits) = drain(reader.as_mut(), table);
         assert!(waits.is_empty());
         assert!(batches.iter().all(|(_, n)| *n <= reader::BATCH_ROWS));
@@ -118,7 +118,7 @@ fn multi_table_readers_reset_the_batch_per_table() {
     assert_eq!(tables[1].path.full_name(), "test.table2");
     let mut per_table = BTreeMap::new();
     for i in 0..2 {
-        let mut reader = src.create_reader(&reader_ctx(i, 2)).unwrap();
+        let mut reader = src.start_reader(&reader_ctx(i, 2)).unwrap();
         for (name, n) in totals(&drain(reader.as_mut(), &tables[0]).0) {
             *per_table.entry(name).or_insert(0) += n;
         }
@@ -153,7 +153,7 @@ fn ten_million_rows_count_exactly() {
     let table = &src.tables()[0];
     let mut total = 0usize;
     for i in 0..2 {
-        let mut reader = src.create_reader(&reader_ctx(i, 2)).unwrap();
+        let mut reader = src.start_reader(&reader_ctx(i, 2)).unwrap();
         let mut out = Batch::with_capacity(table.clone(), reader::BATCH_ROWS);
         loop {
             out.clear();
@@ -165,4 +165,64 @@ fn ten_million_rows_count_exactly() {
         }
     }
     assert_eq!(total, 10_000_000);
+}
+
+/// A reader restored from a snapshot taken after any poll emits exactly the rows the first one
+/// had not emitted yet, split by split and table by table.
+#[test]
+fn a_snapshot_restores_exactly_the_rows_not_yet_emitted() {
+    let src = source(json!({"tables_configs": [
+        {"row.num": 10_000, "split.num": 3, "schema": {"table": "a", "fields": {"x": "int"}}},
+        {"row.num": 5, "schema": {"table": "b", "fields": {"y": "string"}}}
+    ]}));
+    let table = &src.tables()[0];
+    let full = totals(&drain(src.start_reader(&reader_ctx(1, 2)).unwrap().as_mut(), table).0);
+    // Cut after every possible number of polls: the two halves always add up to the whole.
+    for polls in 0..8 {
+        let mut first = src.start_reader(&reader_ctx(1, 2)).unwrap();
+        let mut out = Batch::new(table.clone());
+        let mut before = Vec::new();
+        for _ in 0..polls {
+            out.clear();
+            if first.poll(&mut out).unwrap() == Poll::Emitted {
+                before.push((out.schema().path.full_name(), out.len()));
+            }
+        }
+        let splits = first.snapshot().unwrap();
+        assert!(splits.iter().all(|s| s.id.starts_with("1-")), "{splits:?}");
+        let text = serde_json::to_string(&splits).unwrap();
+        let splits: Vec<SourceSplit> = serde_json::from_str(&text).unwrap();
+        let mut second = src.create_reader(&reader_ctx(1, 2), splits).unwrap();
+        let (after, _) = drain(second.as_mut(), table);
+        let mut both = totals(&before);
+        for (name, n) in totals(&after) {
+            *both.entry(name).or_default() += n;
+        }
+        assert_eq!(both, full, "cut after {polls} polls");
+    }
+}
+
+#[test]
+fn splits_from_another_source_are_refused_naming_the_split() {
+    let src = source(json!({"row.num": 5, "schema": {"fields": {"x": "int"}}}));
+    let foreign = vec![SourceSplit {
+        id: "0-0".into(),
+        state: json!({"table": 3, "rows": 5, "done": 0}),
+    }];
+    let err = src
+        .create_reader(&reader_ctx(0, 1), foreign)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("split 0-0 reads table 3"), "{err}");
+    let garbage = vec![SourceSplit {
+        id: "x".into(),
+        state: json!("not a split"),
+    }];
+    let err = src
+        .create_reader(&reader_ctx(0, 1), garbage)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("split x cannot be restored"), "{err}");
 }

@@ -8,6 +8,7 @@
 
 use std::fs;
 use std::io;
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
 use regex::Regex;
@@ -47,7 +48,7 @@ pub fn compile_filter(pattern: &str, root: &Path) -> Result<FileFilter, regex::E
     })
 }
 
-/// The data files under `root` (or `root` itself when it is a file).
+/// The data files under `root` (or `root` itself when it is a file or a named pipe).
 pub fn list_files(root: &Path, filter: Option<&FileFilter>) -> io::Result<Vec<PathBuf>> {
     let meta = fs::metadata(root).map_err(|e| {
         io::Error::new(
@@ -56,7 +57,9 @@ pub fn list_files(root: &Path, filter: Option<&FileFilter>) -> io::Result<Vec<Pa
         )
     })?;
     let mut out = Vec::new();
-    if meta.is_file() {
+    // A named pipe given as the path is read as one file: a stream that ends when its writer
+    // closes it (`mkfifo` fed by another program). Inside a directory only regular files count.
+    if meta.is_file() || meta.file_type().is_fifo() {
         out.push(root.to_path_buf());
     } else {
         walk(root, filter, &mut out)?;

@@ -16,7 +16,7 @@ use super::json::JsonDecoder;
 use super::listing::partitions_of;
 use super::source::{LineFormat, TablePlan};
 use super::text::{LineDecoder, Split};
-use crate::connector::{ConnectorError, Poll, SourceReader};
+use crate::connector::{ConnectorError, Poll, SourceReader, SourceSplit};
 use crate::data::Batch;
 
 /// Rows per emitted batch: large enough to amortise the per-batch work downstream.
@@ -71,65 +71,155 @@ struct Current {
     partitions: Vec<Option<String>>,
 }
 
+/// A file split and how far it was read: `units` of its streams (archive entries; a plain file
+/// has one) read to their end, then `lines` lines of the next. Lines, not bytes, because a
+/// compressed stream cannot seek; a restored reader reads the skipped lines again unparsed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FileProgress {
+    pub table: usize,
+    pub path: PathBuf,
+    pub units: usize,
+    pub lines: u64,
+}
+
+/// Every reader's files: the `i`-th file of all tables' files together goes to reader
+/// `i % parallelism`, as SeaTunnel's file enumerator spreads them.
+pub fn enumerate(plans: &[TablePlan], parallelism: usize) -> Vec<Vec<SourceSplit>> {
+    let mut out = vec![Vec::new(); parallelism.max(1)];
+    let files = plans
+        .iter()
+        .enumerate()
+        .flat_map(|(t, p)| p.files.iter().map(move |f| (t, f.clone())));
+    for (i, (table, path)) in files.enumerate() {
+        let progress = FileProgress {
+            table,
+            path,
+            units: 0,
+            lines: 0,
+        };
+        out[i % parallelism.max(1)].push(to_split(&progress));
+    }
+    out
+}
+
+fn to_split(p: &FileProgress) -> SourceSplit {
+    SourceSplit {
+        id: p.path.display().to_string(),
+        state: serde_json::to_value(p).expect("a path and numbers serialize"),
+    }
+}
+
 pub struct LocalFileReader {
     plans: Arc<[TablePlan]>,
     decoders: Vec<Decoder>,
-    /// (table, file) pairs this reader owns, in order.
-    files: VecDeque<(usize, PathBuf)>,
-    /// Streams of the file being read that are not yet started.
-    pending: VecDeque<(usize, Unit, Vec<Option<String>>)>,
+    /// Files this reader owns and has not opened, in order.
+    files: VecDeque<FileProgress>,
+    /// The open file: `units` counts its streams read to the end.
+    file: Option<FileProgress>,
+    /// Streams of the open file that are not yet started.
+    pending: VecDeque<Unit>,
     current: Option<Current>,
     line: Vec<u8>,
 }
 
 impl LocalFileReader {
-    pub fn new(plans: Arc<[TablePlan]>, subtask: usize, parallelism: usize) -> LocalFileReader {
-        let files = plans
-            .iter()
-            .enumerate()
-            .flat_map(|(t, p)| p.files.iter().map(move |f| (t, f.clone())))
-            .enumerate()
-            .filter(|(i, _)| i % parallelism == subtask)
-            .map(|(_, f)| f)
-            .collect();
+    pub fn new(
+        plans: Arc<[TablePlan]>,
+        splits: Vec<SourceSplit>,
+    ) -> Result<LocalFileReader, ConnectorError> {
+        let files = splits
+            .into_iter()
+            .map(|s| {
+                let p: FileProgress = serde_json::from_value(s.state).map_err(|e| {
+                    ConnectorError::runtime(format!(
+                        "LocalFile: split {} cannot be restored: {e}; the checkpoint was not written by this source",
+                        s.id
+                    ))
+                })?;
+                if p.table >= plans.len() {
+                    return Err(ConnectorError::runtime(format!(
+                        "LocalFile: split {} reads table {} but the source has {}; the job's tables changed since the checkpoint, so submit it without restoring",
+                        s.id,
+                        p.table,
+                        plans.len()
+                    )));
+                }
+                Ok(p)
+            })
+            .collect::<Result<_, _>>()?;
         let decoders = plans.iter().map(Decoder::for_plan).collect();
-        LocalFileReader {
+        Ok(LocalFileReader {
             plans,
             decoders,
             files,
+            file: None,
             pending: VecDeque::new(),
             current: None,
             line: Vec::new(),
-        }
+        })
     }
 
     /// Makes the next stream current; false when every file is read.
     fn advance(&mut self) -> Result<bool, ConnectorError> {
-        while self.pending.is_empty() {
-            let Some((table, path)) = self.files.pop_front() else {
+        loop {
+            if let Some(file) = &mut self.file {
+                if let Some(unit) = self.pending.pop_front() {
+                    let plan = &self.plans[file.table];
+                    let found = partitions_of(&file.path);
+                    let partitions = plan
+                        .partition_keys
+                        .iter()
+                        .map(|k| found.iter().find(|(fk, _)| fk == k).map(|(_, v)| v.clone()))
+                        .collect();
+                    let mut current = Current {
+                        table: file.table,
+                        unit,
+                        line_no: 0,
+                        partitions,
+                    };
+                    // Restored part-way: the lines before `lines` were emitted before the
+                    // checkpoint.
+                    while current.line_no < file.lines {
+                        self.line.clear();
+                        let n = current
+                            .unit
+                            .reader
+                            .read_until(b'\n', &mut self.line)
+                            .map_err(|e| {
+                                ConnectorError::io(
+                                    format!("LocalFile: cannot read {}", current.unit.label),
+                                    e,
+                                )
+                            })?;
+                        if n == 0 {
+                            break;
+                        }
+                        current.line_no += 1;
+                    }
+                    self.current = Some(current);
+                    return Ok(true);
+                }
+                self.file = None;
+            }
+            let Some(next) = self.files.pop_front() else {
                 return Ok(false);
             };
-            let plan = &self.plans[table];
-            let found = partitions_of(&path);
-            let partitions: Vec<Option<String>> = plan
-                .partition_keys
-                .iter()
-                .map(|k| found.iter().find(|(fk, _)| fk == k).map(|(_, v)| v.clone()))
-                .collect();
+            let plan = &self.plans[next.table];
             // The error already names the file (and the archive entry).
-            let units = open_units(&path, plan.archive, plan.compression)
+            let units = open_units(&next.path, plan.archive, plan.compression)
                 .map_err(|e| ConnectorError::io("LocalFile", e))?;
-            self.pending
-                .extend(units.into_iter().map(|u| (table, u, partitions.clone())));
+            self.pending = units.into_iter().skip(next.units).collect();
+            self.file = Some(next);
         }
-        let (table, unit, partitions) = self.pending.pop_front().expect("not empty");
-        self.current = Some(Current {
-            table,
-            unit,
-            line_no: 0,
-            partitions,
-        });
-        Ok(true)
+    }
+
+    /// The current stream ended: the open file's next one starts at its first line.
+    fn unit_done(&mut self) {
+        self.current = None;
+        if let Some(file) = &mut self.file {
+            file.units += 1;
+            file.lines = 0;
+        }
     }
 }
 
@@ -162,7 +252,7 @@ impl SourceReader for LocalFileReader {
                         ConnectorError::io(format!("LocalFile: cannot read {}", cur.unit.label), e)
                     })?;
                 if n == 0 {
-                    self.current = None;
+                    self.unit_done();
                     break;
                 }
                 cur.line_no += 1;
@@ -199,6 +289,14 @@ impl SourceReader for LocalFileReader {
             }
         }
     }
+
+    fn snapshot(&self) -> Result<Vec<SourceSplit>, ConnectorError> {
+        let open = self.file.as_ref().map(|f| FileProgress {
+            lines: self.current.as_ref().map_or(0, |c| c.line_no),
+            ..f.clone()
+        });
+        Ok(open.iter().chain(&self.files).map(to_split).collect())
+    }
 }
 
 #[cfg(test)]
@@ -223,7 +321,8 @@ mod tests {
         parallelism: usize,
     ) -> Result<Vec<(String, Vec<Value>)>, ConnectorError> {
         let plans: Arc<[TablePlan]> = plans.into();
-        let mut reader = LocalFileReader::new(plans.clone(), subtask, parallelism);
+        let splits = enumerate(&plans, parallelism).swap_remove(subtask);
+        let mut reader = LocalFileReader::new(plans.clone(), splits)?;
         let mut out = Batch::new(plans[0].schema.clone());
         let mut rows = Vec::new();
         loop {
@@ -432,5 +531,82 @@ mod tests {
             e.ends_with("a.txt line 2: column 'age': cannot parse 'x1' as INT"),
             "{e}"
         );
+    }
+
+    /// Reads with a snapshot after `polls` polls and a second reader restored from it; both
+    /// parts as the names they read.
+    fn read_in_two(plans: &Arc<[TablePlan]>, polls: usize) -> (Vec<String>, Vec<String>) {
+        let splits = enumerate(plans, 1).swap_remove(0);
+        let mut first = LocalFileReader::new(plans.clone(), splits).unwrap();
+        let mut out = Batch::new(plans[0].schema.clone());
+        let names = |out: &Batch| -> Vec<String> {
+            (0..out.len())
+                .map(|r| match &out.row_values(r)[0] {
+                    Value::String(s) => s.clone(),
+                    other => panic!("{other:?}"),
+                })
+                .collect()
+        };
+        let mut before = Vec::new();
+        for _ in 0..polls {
+            out.clear();
+            if first.poll(&mut out).unwrap() == Poll::Emitted {
+                before.extend(names(&out));
+            }
+        }
+        let text = serde_json::to_string(&first.snapshot().unwrap()).unwrap();
+        let mut second =
+            LocalFileReader::new(plans.clone(), serde_json::from_str(&text).unwrap()).unwrap();
+        let mut after = Vec::new();
+        loop {
+            out.clear();
+            match second.poll(&mut out).unwrap() {
+                Poll::Finished => return (before, after),
+                _ => after.extend(names(&out)),
+            }
+        }
+    }
+
+    #[test]
+    fn a_snapshot_restores_exactly_the_lines_not_yet_read_in_files_and_archive_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let lines = |prefix: &str, n: usize| -> String {
+            (0..n).map(|i| format!("{prefix}{i},{i}\n")).collect()
+        };
+        // One plain file longer than a batch, then a zip whose two entries each span batches.
+        std::fs::create_dir_all(dir.path().join("plain")).unwrap();
+        std::fs::write(
+            dir.path().join("plain/a.txt"),
+            format!("header\n{}", lines("a", 5000)),
+        )
+        .unwrap();
+        std::fs::create_dir_all(dir.path().join("zip")).unwrap();
+        let mut z =
+            zip::ZipWriter::new(std::fs::File::create(dir.path().join("zip/b.zip")).unwrap());
+        for (name, prefix) in [("b1.txt", "b"), ("b2.txt", "c")] {
+            z.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            z.write_all(format!("header\n{}", lines(prefix, 4500)).as_bytes())
+                .unwrap();
+        }
+        z.finish().unwrap();
+        let plans: Arc<[TablePlan]> = vec![
+            text_plan(&dir.path().join("plain"), json!({"field_delimiter": ",", "skip_header_row_number": 1})),
+            text_plan(&dir.path().join("zip"), json!({"field_delimiter": ",", "skip_header_row_number": 1, "archive_compress_codec": "zip"})),
+        ]
+        .into();
+        let (nothing, whole) = read_in_two(&plans, 0);
+        assert!(nothing.is_empty());
+        assert_eq!(whole.len(), 5000 + 2 * 4500);
+        for polls in 1..8 {
+            let (before, after) = read_in_two(&plans, polls);
+            assert!(!before.is_empty());
+            let mut both = before.clone();
+            both.extend(after);
+            assert_eq!(
+                both, whole,
+                "cut after {polls} polls: every line once, in order"
+            );
+        }
     }
 }

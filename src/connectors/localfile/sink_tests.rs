@@ -34,6 +34,7 @@ fn writer_ctx(subtask: usize) -> WriterContext {
         pipeline_id: 1,
         subtask_index: subtask,
         parallelism: 2,
+        restored: None,
     }
 }
 
@@ -426,7 +427,7 @@ fn read_back(v: serde_json::Value) -> Vec<Vec<Value>> {
         subtask_index: 0,
         parallelism: 1,
     };
-    let mut r = src.create_reader(&ctx).unwrap();
+    let mut r = src.start_reader(&ctx).unwrap();
     let mut out = Batch::new(src.tables()[0].clone());
     let mut rows = Vec::new();
     loop {

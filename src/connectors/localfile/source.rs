@@ -5,16 +5,18 @@
 //! `parse_partition_from_path` is on, as SeaTunnel decides it from `fileNames.get(0)`. Without
 //! a schema, text and csv files give one `content` column holding the whole line.
 //!
-//! Files are listed here; each reader takes every `parallelism`-th file of the combined list.
+//! Files are listed here; the enumerator gives each reader every `parallelism`-th file of the
+//! combined list.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::listing::{compile_filter, list_files, partitions_of};
 use super::options::{parse_schema, Archive, Charset, Compression, FileFormat, Formats, Splitter};
-use super::reader::LocalFileReader;
+use super::reader::{self, LocalFileReader};
 use crate::connector::{
-    ConnectorError, Options, PluginContext, ReaderContext, Source, SourceFactory, SourceReader,
+    ConnectorError, EnumeratorContext, Options, PluginContext, ReaderContext, Source,
+    SourceFactory, SourceReader, SourceSplit,
 };
 use crate::data::{DataType, Field, TableSchema};
 
@@ -87,12 +89,16 @@ impl Source for LocalFileSource {
         self.plans.iter().map(|p| p.schema.clone()).collect()
     }
 
-    fn create_reader(&self, ctx: &ReaderContext) -> Result<Box<dyn SourceReader>, ConnectorError> {
-        Ok(Box::new(LocalFileReader::new(
-            self.plans.clone(),
-            ctx.subtask_index,
-            ctx.parallelism.max(1),
-        )))
+    fn enumerate(&self, ctx: &EnumeratorContext) -> Result<Vec<Vec<SourceSplit>>, ConnectorError> {
+        Ok(reader::enumerate(&self.plans, ctx.parallelism))
+    }
+
+    fn create_reader(
+        &self,
+        _ctx: &ReaderContext,
+        splits: Vec<SourceSplit>,
+    ) -> Result<Box<dyn SourceReader>, ConnectorError> {
+        Ok(Box::new(LocalFileReader::new(self.plans.clone(), splits)?))
     }
 }
 

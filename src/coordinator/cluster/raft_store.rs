@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cluster::wire::{GroupEnd, GroupKey, WireMetrics};
 use crate::coordinator::store::{FinishedJob, JobStore, JobStoreError, RunningJob, StoreWrite};
+use crate::engine::group::GroupStart;
 use crate::map::MapId;
 use crate::raft::{Command, Guard, MasterRaft};
 
@@ -65,7 +66,7 @@ pub enum PipelinePhase {
     Failed,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PipelineRecord {
     pub phase: PipelinePhase,
     pub error: Option<String>,
@@ -75,6 +76,11 @@ pub struct PipelineRecord {
     /// How often the pipeline was restarted after losing a worker (`job.retry.times` bounds it).
     #[serde(default)]
     pub restores: u32,
+    /// What the pipeline's enumerators made when it was set up, one per task group in group
+    /// order: every attempt and every master starts the groups from the same splits. `None` in
+    /// a record written before splits existed; the driver enumerates then.
+    #[serde(default)]
+    pub starts: Option<Vec<GroupStart>>,
 }
 
 impl PipelineRecord {
@@ -85,6 +91,7 @@ impl PipelineRecord {
             error: None,
             checkpoint: 0,
             restores: 0,
+            starts: None,
         }
     }
 }
@@ -486,6 +493,13 @@ mod tests {
             error: None,
             checkpoint: 3,
             restores: 1,
+            starts: Some(vec![GroupStart {
+                splits: vec![crate::connector::SourceSplit {
+                    id: "0-0".into(),
+                    state: serde_json::json!({"table": 0, "rows": 5, "done": 2}),
+                }],
+                writers: Vec::new(),
+            }]),
         };
         store.save_pipeline(5, 1, &phase).await.unwrap();
         assert_eq!(store.group_records(5), vec![record.clone()]);

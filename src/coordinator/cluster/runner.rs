@@ -23,6 +23,7 @@ use crate::connector::JobMode;
 use crate::coordinator::runner::{JobRunner, RunFuture};
 use crate::coordinator::store::JobStore;
 use crate::engine::conclude::{conclude, Conclusion, GroupResult};
+use crate::engine::group::{self, GroupStart};
 use crate::engine::{
     CheckpointSettings, JobControl, JobOutcome, JobPlan, MetricsSnapshot, PipelineOutcome,
 };
@@ -47,6 +48,11 @@ const POLL_EVERY: Duration = Duration::from_millis(500);
 /// Pause between rounds of a master→worker call that could not be made (no lease, worker
 /// unreachable): long enough not to spin, short against failure detection.
 pub(super) const RETRY_EVERY: Duration = Duration::from_millis(300);
+/// The most a pipeline's enumerated splits may take: they are one Raft entry, replicated and
+/// fsynced on every master and kept in the job's record, and a Raft append travels as one
+/// gRPC message (4 MiB by default), so a listing of very many files is refused with a clear
+/// message rather than stall replication. About 10 000 file paths fit.
+const MAX_SPLITS_BYTES: usize = 2 << 20;
 /// The coordinator task whose slot hosts the pipeline's sink committer (index 0 is the split
 /// enumerator's, which our sources do not need).
 const COMMITTER_INDEX: usize = 1;
@@ -287,9 +293,15 @@ impl Driver {
                 self.save(p.pipeline, PipelinePhase::SetUp, None).await?;
             }
         }
+        let starts = match self.starts(p.pipeline).await {
+            Ok(starts) => starts,
+            Err(e) => return self.end_pipeline(p, PipelinePhase::Failed, Some(e)).await,
+        };
         let mut current = p.clone();
         loop {
-            let out = self.wait_for_groups(spec, &current, completed).await?;
+            let out = self
+                .wait_for_groups(spec, &current, completed, &starts)
+                .await?;
             let verdict = restart::decide(&restart::Facts {
                 mode: self.plan.config.env.job_mode,
                 retry_times: self.plan.config.env.retry_times,
@@ -317,6 +329,44 @@ impl Driver {
                 }
             }
         }
+    }
+
+    /// The pipeline's group starts: recorded at its set-up, or made by its enumerators now and
+    /// recorded before any group is deployed (one Raft entry, so it is bounded).
+    async fn starts(&self, pipeline: usize) -> Result<Vec<GroupStart>, String> {
+        let job_id = self.job_id();
+        if let Some(starts) = self
+            .ctx
+            .store
+            .pipeline_record(job_id, pipeline)
+            .and_then(|r| r.starts)
+        {
+            return Ok(starts);
+        }
+        let plan = self.plan.clone();
+        // Enumerators may do I/O (list files, ask a database): off the runtime threads.
+        let starts = tokio::task::spawn_blocking(move || group::enumerate(&plan, pipeline))
+            .await
+            .map_err(|e| format!("the split enumerator of pipeline {pipeline} panicked: {e}"))??;
+        let size = serde_json::to_vec(&starts).map_or(0, |v| v.len());
+        if size > MAX_SPLITS_BYTES {
+            return Err(format!(
+                "pipeline {pipeline}'s sources made {size} bytes of splits, more than the {MAX_SPLITS_BYTES} the masters replicate in one entry; read fewer files or tables per job (file_filter_pattern, or several jobs)"
+            ));
+        }
+        self.ctx
+            .store
+            .update_pipeline(job_id, pipeline, |r| r.starts = Some(starts.clone()))
+            .await
+            .map_err(|e| e.to_string())?;
+        tracing::info!(
+            job_id,
+            pipeline,
+            "pipeline {pipeline}'s enumerators made {} splits for {} task groups",
+            starts.iter().map(|s| s.splits.len()).sum::<usize>(),
+            starts.len()
+        );
+        Ok(starts)
     }
 
     /// Commits or aborts the pipeline's output by how its groups ended. `note` is added to a
@@ -426,6 +476,7 @@ impl Driver {
         spec: &JobSpec,
         p: &PipelineTasks,
         completed: u64,
+        starts: &[GroupStart],
     ) -> Result<GroupsOutcome, Failure> {
         let job_id = self.job_id();
         // Looked up once per recorded end on every round: a set, not a scan of the groups.
@@ -500,10 +551,18 @@ impl Driver {
                     Action::Deploy { group } => {
                         let g = by_index[&group];
                         let key = group_key(job_id, g);
+                        let Some(start) = starts.get(group) else {
+                            round.deployed(group, Err(Some(format!(
+                                "pipeline {} has no recorded start for task group {group}; the job file changed since it was set up",
+                                p.pipeline
+                            ))));
+                            continue;
+                        };
                         let deploy = WorkerCall::Deploy {
                             job: spec.clone(),
                             key,
                             slot: g.slot,
+                            start: serde_json::to_string(start).expect("splits are JSON"),
                         };
                         let answer = match self.call(g, deploy).await {
                             Ok(()) => Ok(()),
