@@ -5,6 +5,8 @@
 # sequential write of the same number of bytes to the same directory (dd), so the figures read
 # as a ratio against what the disk and page cache allow on this machine today.
 # Usage: benches/local_job.sh [ROWS_TOTAL] [RUNS]
+#   SEATUNNEL_BIN=/path/to/seatunnel runs that binary instead of building this tree's (to
+#   compare two builds on the same machine in the same hour).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rows_total="${1:-10000000}"
@@ -13,8 +15,12 @@ parallelism=2
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/seatunnel-rs/target}"
 command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
 
-cargo build --release --quiet --manifest-path "$here/Cargo.toml" --bin seatunnel
-bin="$CARGO_TARGET_DIR/release/seatunnel"
+if [[ -n "${SEATUNNEL_BIN:-}" ]]; then
+  bin="$SEATUNNEL_BIN"
+else
+  cargo build --release --quiet --manifest-path "$here/Cargo.toml" --bin seatunnel
+  bin="$CARGO_TARGET_DIR/release/seatunnel"
+fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -121,6 +121,7 @@ pub(super) fn build_plan(
         &config.env,
         engine.checkpoint.interval,
         engine.checkpoint.timeout,
+        engine.checkpoint.storage.max_retained,
     );
     let registry = crate::connectors::registry();
     let plan = JobPlan::build(job_id, job_name, config, &registry).map_err(|e| e.to_string())?;

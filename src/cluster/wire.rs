@@ -167,6 +167,10 @@ pub enum WorkerReply {
     Prepared {
         groups: Vec<usize>,
         infos: WireInfos,
+        /// Per prepared group, where a restore from this checkpoint starts it: the reader's
+        /// splits as of the barrier and the writers' states (`engine::group::GroupStart` as
+        /// JSON text).
+        states: Vec<(usize, String)>,
     },
 }
 
@@ -295,14 +299,18 @@ fn channel(
     ))
 }
 
+/// Our services answer with explicit codes and never `Unknown`: tonic gives `Unknown`
+/// ("transport error") when the connection broke during the call, e.g. the member was killed
+/// while answering, which is a connection fault like a refused connect.
 fn status_error(addr: &str, s: tonic::Status) -> WireError {
     match s.code() {
-        tonic::Code::Unavailable | tonic::Code::DeadlineExceeded | tonic::Code::Cancelled => {
-            WireError::Unreachable {
-                addr: addr.to_string(),
-                message: s.message().to_string(),
-            }
-        }
+        tonic::Code::Unavailable
+        | tonic::Code::DeadlineExceeded
+        | tonic::Code::Cancelled
+        | tonic::Code::Unknown => WireError::Unreachable {
+            addr: addr.to_string(),
+            message: s.message().to_string(),
+        },
         _ => WireError::Refused {
             addr: addr.to_string(),
             message: s.message().to_string(),
@@ -394,6 +402,14 @@ pub fn infos_to_wire(infos: Vec<(usize, serde_json::Value)>) -> WireInfos {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_connection_broken_during_a_call_is_unreachable_and_a_refusal_is_not() {
+        let broken = status_error("w:1", tonic::Status::unknown("transport error"));
+        assert!(broken.is_unreachable(), "{broken}");
+        let refused = status_error("w:1", tonic::Status::permission_denied("other cluster"));
+        assert!(!refused.is_unreachable(), "{refused}");
+    }
 
     #[test]
     fn tokens_order_by_term_then_node() {

@@ -29,7 +29,7 @@ pub use engine::{
     CoordinatorServiceConfig, EngineConfig, EventReportHttpConfig, HttpConfig, JarHaStorageConfig,
     JarHaStorageType, JarStorageConfig, JarStorageMode, QueueType, ScheduleStrategy,
     SlotServiceConfig, TelemetryConfig, TelemetryLogsConfig, TelemetryMetricConfig,
-    ThreadShareMode,
+    ThreadShareMode, DEFAULT_MAX_RETAINED,
 };
 pub use errors::{ConfigError, ConfigWarning, Location, Problem, ProblemKind, Source, EX_CONFIG};
 pub use hazelcast::{

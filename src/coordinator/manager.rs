@@ -63,6 +63,7 @@ impl CoordinatorSettings {
             checkpoint: CheckpointDefaults {
                 interval: engine.checkpoint.interval,
                 timeout: engine.checkpoint.timeout,
+                max_retained: engine.checkpoint.storage.max_retained,
             },
             node_id,
         }

@@ -131,11 +131,13 @@ pub fn count_jobs(running: usize, finished: &[Arc<FinishedJob>]) -> JobCounts {
     c
 }
 
-/// Engine-wide checkpoint defaults (`seatunnel.engine.checkpoint.interval` / `.timeout`).
+/// Engine-wide checkpoint defaults (`seatunnel.engine.checkpoint.interval` / `.timeout` /
+/// `.storage.max-retained`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CheckpointDefaults {
     pub interval: Duration,
     pub timeout: Duration,
+    pub max_retained: u32,
 }
 
 impl Default for CheckpointDefaults {
@@ -144,6 +146,7 @@ impl Default for CheckpointDefaults {
         CheckpointDefaults {
             interval: Duration::from_millis(300_000),
             timeout: Duration::from_millis(30_000),
+            max_retained: crate::config::DEFAULT_MAX_RETAINED,
         }
     }
 }
@@ -151,7 +154,12 @@ impl Default for CheckpointDefaults {
 /// SeaTunnel's rule for a job's checkpoints (see [`CheckpointSettings::for_job`]) with the
 /// engine defaults this master runs with.
 pub fn checkpoint_settings(env: &EnvConfig, defaults: CheckpointDefaults) -> CheckpointSettings {
-    CheckpointSettings::for_job(env, defaults.interval, defaults.timeout)
+    CheckpointSettings::for_job(
+        env,
+        defaults.interval,
+        defaults.timeout,
+        defaults.max_retained,
+    )
 }
 
 #[cfg(test)]

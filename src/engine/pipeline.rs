@@ -36,6 +36,8 @@ pub struct CheckpointSettings {
     /// `None` disables periodic checkpoints (BATCH without `env.checkpoint.interval`).
     pub interval: Option<Duration>,
     pub timeout: Duration,
+    /// `checkpoint.storage.max-retained`: completed checkpoints kept per pipeline.
+    pub max_retained: u32,
 }
 
 impl CheckpointSettings {
@@ -46,6 +48,7 @@ impl CheckpointSettings {
         env: &crate::job::EnvConfig,
         engine_interval: Duration,
         engine_timeout: Duration,
+        max_retained: u32,
     ) -> Self {
         let interval = match (env.checkpoint_interval_ms, env.job_mode) {
             (Some(ms), _) => Some(Duration::from_millis(ms)),
@@ -56,7 +59,11 @@ impl CheckpointSettings {
             .checkpoint_timeout_ms
             .map(Duration::from_millis)
             .unwrap_or(engine_timeout);
-        CheckpointSettings { interval, timeout }
+        CheckpointSettings {
+            interval,
+            timeout,
+            max_retained: max_retained.max(1),
+        }
     }
 }
 
@@ -115,9 +122,9 @@ pub async fn run_pipeline(
     }
     let group_count = tasks.len();
     let mut committer = Committer::new(sinks);
+    // STREAMING always checkpoints, BATCH when its env sets an interval (SeaTunnel's rule).
     let mut ticker = checkpoint
         .interval
-        .filter(|_| plan.config.env.job_mode == JobMode::Streaming)
         .map(|i| tokio::time::interval_at(tokio::time::Instant::now() + i, i));
     let mut results: Vec<GroupResult<(usize, CommitInfo)>> = Vec::new();
     // The first failure as it happened (a task, a panic, a checkpoint), which cancelled the rest.

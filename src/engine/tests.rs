@@ -213,6 +213,7 @@ fn plan(tree: serde_json::Value, state: &Arc<CollectState>) -> Arc<JobPlan> {
 const NO_CHECKPOINTS: CheckpointSettings = CheckpointSettings {
     interval: None,
     timeout: Duration::from_secs(60),
+    max_retained: 1,
 };
 
 #[tokio::test]
@@ -300,6 +301,7 @@ async fn streaming_job_runs_until_cancelled_and_commits_periodically() {
     let settings = CheckpointSettings {
         interval: Some(Duration::from_millis(20)),
         timeout: Duration::from_secs(30),
+        max_retained: 1,
     };
     let job = tokio::spawn(run_job(p, settings, control.clone()));
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
@@ -364,6 +366,7 @@ async fn a_checkpoint_that_times_out_aborts_what_was_already_prepared() {
     let settings = CheckpointSettings {
         interval: Some(Duration::from_millis(20)),
         timeout: Duration::from_millis(50),
+        max_retained: 1,
     };
     // A streaming job ends only by failing here; the deadline turns a regression into a failure
     // instead of a hang.

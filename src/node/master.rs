@@ -111,6 +111,16 @@ pub async fn run(
     tracing::info!(node_id, incarnation = me.incarnation, data_dir = %dir.display(), "master raft opened");
 
     let engine = &loaded.server.engine;
+    let storage = &engine.checkpoint.storage;
+    // SeaTunnel writes checkpoints to a file system every master must reach; here they are
+    // entries of the masters' replicated store, so that block only keeps `max-retained`.
+    tracing::info!(
+        "checkpoint.storage (type {:?}, storage.type {}, namespace {}) is accepted: checkpoint state is kept in the masters' replicated store, {} per pipeline (max-retained)",
+        storage.storage_type,
+        storage.plugin_storage_type(),
+        storage.namespace(),
+        storage.max_retained
+    );
     let detector = DetectorSettings::try_from(&hz.failure_detector).map_err(NodeError::Detector)?;
     let connection =
         ConnectionMonitorSettings::from_properties(&hz.properties).map_err(NodeError::Detector)?;

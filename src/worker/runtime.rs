@@ -319,14 +319,26 @@ impl WorkerRuntime {
             }
         }
         let mut infos = Vec::new();
+        let mut states = Vec::new();
         for (key, c) in &groups {
             if prepared.contains(key) {
                 infos.extend(c.held().await);
+                if let Some(s) = c.snapshot(id).await {
+                    let start = GroupStart {
+                        splits: s.splits,
+                        writers: s.writers,
+                    };
+                    states.push((
+                        key.group,
+                        serde_json::to_string(&start).expect("splits are JSON"),
+                    ));
+                }
             }
         }
         WorkerReply::Prepared {
             groups: prepared.iter().map(|k| k.group).collect(),
             infos: infos_to_wire(infos),
+            states,
         }
     }
 

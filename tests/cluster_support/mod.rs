@@ -348,6 +348,33 @@ impl Netns {
     }
 }
 
+/// Lines of each node's log a failing cluster test prints.
+const FAILURE_LOG_LINES: usize = 80;
+
+impl Drop for Separated {
+    /// A failing test shows what each node logged last: the test's temp dir, with the logs,
+    /// is gone once it ends.
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        for (i, n) in self.masters.iter().chain(&self.workers).enumerate() {
+            let text = n.log_text();
+            let lines: Vec<&str> = text.lines().collect();
+            let tail = &lines[lines.len().saturating_sub(FAILURE_LOG_LINES)..];
+            eprintln!(
+                "--- node {i} ({} {}), last {} lines:",
+                n.role,
+                n.address(),
+                tail.len()
+            );
+            for l in tail {
+                eprintln!("{l}");
+            }
+        }
+    }
+}
+
 impl Drop for ClusterNode {
     fn drop(&mut self) {
         self.kill9();

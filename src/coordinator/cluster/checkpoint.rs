@@ -1,11 +1,18 @@
-//! Periodic checkpoints of a STREAMING pipeline whose task groups run on several workers.
+//! Periodic checkpoints of a pipeline whose task groups run on several workers.
 //!
 //! One round: the active master asks every worker holding the pipeline's groups to prepare
-//! checkpoint `id`; when every group answered, it has the committer worker commit all they hold,
-//! then records `id` as the pipeline's last completed checkpoint. The next round tells the
-//! workers that everything up to `id` is committed, and only then do they forget it.
+//! checkpoint `id`; each group's reader snapshots its splits and sends a barrier, and its
+//! writers prepare exactly the rows before it. When every group answered, the master records
+//! the checkpoint (every group's start for a restore, and what they prepared) in the pipeline's
+//! record, keeping the last `checkpoint.storage.max-retained`, and only then has the committer
+//! worker commit. The next round tells the workers that everything up to `id` is committed, and
+//! only then do they forget it.
 //!
 //! Invariants:
+//! - a checkpoint is recorded before its output is committed, and a driver that starts driving
+//!   a pipeline (a takeover, a restore) commits the last recorded checkpoint's output again
+//!   first ([`Driver::recommit_latest`]), so output is never committed without the read
+//!   positions that follow it being recorded, and never left uncommitted once they are;
 //! - prepared output lives on the worker that prepared it until a recorded checkpoint covers it
 //!   (see [`crate::engine::GroupCheckpoints`]), so a master failing over at any step loses
 //!   nothing: its successor asks again, gets the same output (and more), and commits it again
@@ -16,17 +23,24 @@
 //!   that ended or a worker that could not be reached only leaves the round incomplete (the
 //!   group's end or the failure detector decides what follows).
 
-use std::collections::BTreeSet;
-use std::time::Duration;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
 
 use crate::cluster::wire::{JobSpec, PipelineOp, WireInfos, WorkerCall, WorkerReply};
+use crate::engine::group::GroupStart;
 
 use super::calls::CallError;
+use super::raft_store::CompletedCheckpoint;
 use super::runner::{workers_of, Driver, PipelineTasks};
 
 /// Added to the checkpoint timeout for a checkpoint call: the worker gives up on its own
 /// timeout and answers; this margin covers the round trip and the answer's size.
 const CALL_SLACK: Duration = Duration::from_secs(5);
+
+/// The most one completed checkpoint may take in the masters' store (every group's splits and
+/// writer states, and the commit infos): it is one Raft entry, replicated and fsynced on every
+/// master, and a Raft append travels as one gRPC message (4 MiB by default).
+pub(super) const MAX_CHECKPOINT_BYTES: usize = 2 << 20;
 
 /// What one worker's answer to a checkpoint call was, as the tally sees it.
 #[derive(Debug)]
@@ -34,6 +48,7 @@ pub(super) enum Answer {
     Prepared {
         groups: Vec<usize>,
         infos: WireInfos,
+        states: Vec<(usize, String)>,
     },
     /// The call did not happen or got no answer (no lease, unreachable, deposed).
     Missing(String),
@@ -43,8 +58,11 @@ pub(super) enum Answer {
 
 #[derive(Debug, PartialEq)]
 pub(super) enum Round {
-    /// Every group prepared: commit these.
-    Complete(WireInfos),
+    /// Every group prepared: record these states, then commit these infos.
+    Complete {
+        infos: WireInfos,
+        states: BTreeMap<usize, String>,
+    },
     /// Not every group prepared; try again next interval.
     Incomplete(String),
     /// The pipeline fails with this.
@@ -55,6 +73,7 @@ pub(super) enum Round {
 pub(super) fn tally(expected: &BTreeSet<usize>, answers: Vec<Answer>) -> Round {
     let mut prepared = BTreeSet::new();
     let mut infos = Vec::new();
+    let mut states = BTreeMap::new();
     let mut missing = None;
     for a in answers {
         match a {
@@ -62,31 +81,41 @@ pub(super) fn tally(expected: &BTreeSet<usize>, answers: Vec<Answer>) -> Round {
             Answer::Missing(e) => {
                 missing.get_or_insert(e);
             }
-            Answer::Prepared { groups, infos: i } => {
+            Answer::Prepared {
+                groups,
+                infos: i,
+                states: s,
+            } => {
                 prepared.extend(groups);
                 infos.extend(i);
+                states.extend(s);
             }
         }
     }
     if let Some(e) = missing {
         return Round::Incomplete(e);
     }
-    match expected.difference(&prepared).next() {
-        None => Round::Complete(infos),
-        Some(g) => Round::Incomplete(format!("task group {g} did not prepare (it ended)")),
+    if let Some(g) = expected.difference(&prepared).next() {
+        return Round::Incomplete(format!("task group {g} did not prepare (it ended)"));
     }
+    if let Some(g) = expected.iter().find(|g| !states.contains_key(g)) {
+        return Round::Incomplete(format!("task group {g} prepared but sent no state"));
+    }
+    Round::Complete { infos, states }
 }
 
 /// A pipeline's checkpoint bookkeeping on the active master.
 pub(super) struct PipelineCheckpoints {
     pub interval: Duration,
     pub timeout: Duration,
+    pub max_retained: u32,
     /// The last recorded (committed) checkpoint id; 0 before the first.
     pub completed: u64,
 }
 
 impl Driver {
-    /// One checkpoint round of pipeline `p`. `Err` fails the pipeline.
+    /// One checkpoint round of pipeline `p`. `Ok` also when the round did not complete (it is
+    /// asked again next interval); `Err` fails the pipeline.
     pub(super) async fn checkpoint(
         &self,
         spec: &JobSpec,
@@ -94,6 +123,7 @@ impl Driver {
         cp: &mut PipelineCheckpoints,
     ) -> Result<(), String> {
         let id = cp.completed + 1;
+        let began = Instant::now();
         let call = WorkerCall::Checkpoint {
             job_id: spec.job_id,
             pipeline: p.pipeline,
@@ -109,7 +139,15 @@ impl Driver {
             .await
             .into_iter()
             .map(|r| match r {
-                Ok(WorkerReply::Prepared { groups, infos }) => Answer::Prepared { groups, infos },
+                Ok(WorkerReply::Prepared {
+                    groups,
+                    infos,
+                    states,
+                }) => Answer::Prepared {
+                    groups,
+                    infos,
+                    states,
+                },
                 Ok(other) => {
                     Answer::Failed(format!("unexpected answer to a checkpoint: {other:?}"))
                 }
@@ -118,8 +156,8 @@ impl Driver {
             })
             .collect();
         let expected = p.groups.iter().filter_map(|g| g.group).collect();
-        let infos = match tally(&expected, answers) {
-            Round::Complete(infos) => infos,
+        let (infos, states) = match tally(&expected, answers) {
+            Round::Complete { infos, states } => (infos, states),
             Round::Incomplete(why) => {
                 tracing::info!(
                     job_id = spec.job_id,
@@ -130,24 +168,72 @@ impl Driver {
             }
             Round::Failed(e) => return Err(e),
         };
+        let starts = states
+            .into_iter()
+            .map(|(g, text)| {
+                serde_json::from_str::<GroupStart>(&text).map_err(|e| {
+                    format!("task group {g} sent a checkpoint state that is not valid: {e}; this is a bug")
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let completed = CompletedCheckpoint {
+            id,
+            starts,
+            infos: infos.clone(),
+            completed_at_ms: chrono::Utc::now().timestamp_millis(),
+            duration_ms: began.elapsed().as_millis() as u64,
+        };
+        let size = serde_json::to_vec(&completed).map_or(0, |v| v.len());
+        if size > MAX_CHECKPOINT_BYTES {
+            return Err(format!(
+                "checkpoint {id} of pipeline {} holds {size} bytes of state, more than the {MAX_CHECKPOINT_BYTES} the masters keep per checkpoint; lower the parallelism or the number of files or tables per job",
+                p.pipeline
+            ));
+        }
+        let keep = cp.max_retained as usize;
+        self.ctx
+            .store
+            .update_pipeline(spec.job_id, p.pipeline, |r| r.complete(completed, keep))
+            .await
+            .map_err(|e| e.to_string())?;
+        cp.completed = id;
+        // Recorded: only now may the output become visible.
         let commit = WorkerCall::Pipeline {
             job: spec.clone(),
             pipeline: p.pipeline,
             op: PipelineOp::CommitCheckpoint(infos),
         };
         self.call_committer(p, commit).await?;
-        self.ctx
-            .store
-            .update_pipeline(spec.job_id, p.pipeline, |r| r.checkpoint = id)
-            .await
-            .map_err(|e| e.to_string())?;
-        cp.completed = id;
         tracing::info!(
             job_id = spec.job_id,
             pipeline = p.pipeline,
-            "checkpoint {id} completed"
+            "checkpoint {id} completed in {} ms ({size} bytes of state)",
+            began.elapsed().as_millis()
         );
         Ok(())
+    }
+
+    /// Commits the output of the pipeline's last recorded checkpoint again (commits are
+    /// idempotent): the master that recorded it may have stopped before committing.
+    pub(super) async fn recommit_latest(
+        &self,
+        spec: &JobSpec,
+        p: &PipelineTasks,
+    ) -> Result<(), String> {
+        let Some(latest) = self
+            .ctx
+            .store
+            .pipeline_record(spec.job_id, p.pipeline)
+            .and_then(|r| r.latest().cloned())
+        else {
+            return Ok(());
+        };
+        let commit = WorkerCall::Pipeline {
+            job: spec.clone(),
+            pipeline: p.pipeline,
+            op: PipelineOp::CommitCheckpoint(latest.infos),
+        };
+        self.call_committer(p, commit).await
     }
 }
 
@@ -163,6 +249,7 @@ mod tests {
         Answer::Prepared {
             groups: groups.to_vec(),
             infos: vec![(5, info.to_string())],
+            states: groups.iter().map(|g| (*g, format!("state {g}"))).collect(),
         }
     }
 
@@ -174,7 +261,10 @@ mod tests {
         );
         assert_eq!(
             round,
-            Round::Complete(vec![(5, "a".into()), (5, "b".into())])
+            Round::Complete {
+                infos: vec![(5, "a".into()), (5, "b".into())],
+                states: (0..3).map(|g| (g, format!("state {g}"))).collect(),
+            }
         );
     }
 
@@ -203,5 +293,18 @@ mod tests {
             ],
         );
         assert_eq!(round, Round::Failed("checkpoint 3 expired".into()));
+    }
+
+    #[test]
+    fn a_group_that_prepared_without_a_state_leaves_the_round_incomplete() {
+        let round = tally(
+            &expected(&[0, 1]),
+            vec![Answer::Prepared {
+                groups: vec![0, 1],
+                infos: Vec::new(),
+                states: vec![(0, "s".into())],
+            }],
+        );
+        assert!(matches!(round, Round::Incomplete(m) if m.contains("task group 1")));
     }
 }

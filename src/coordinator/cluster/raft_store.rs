@@ -17,7 +17,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::wire::{GroupEnd, GroupKey, WireMetrics};
+use crate::cluster::wire::{GroupEnd, GroupKey, WireInfos, WireMetrics};
 use crate::coordinator::store::{FinishedJob, JobStore, JobStoreError, RunningJob, StoreWrite};
 use crate::engine::group::GroupStart;
 use crate::map::MapId;
@@ -81,6 +81,43 @@ pub struct PipelineRecord {
     /// a record written before splits existed; the driver enumerates then.
     #[serde(default)]
     pub starts: Option<Vec<GroupStart>>,
+    /// The last `checkpoint.storage.max-retained` completed checkpoints, oldest first; a
+    /// restore starts from the last one.
+    #[serde(default)]
+    pub retained: Vec<CompletedCheckpoint>,
+}
+
+/// A completed checkpoint of one pipeline as the masters keep it.
+///
+/// Invariant: it is recorded (a majority fsynced it) before its output is committed, and a
+/// driver that takes the pipeline over or restores it commits `infos` again first (commits are
+/// idempotent), so no row is ever committed that a restore from it would read again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompletedCheckpoint {
+    pub id: u64,
+    /// Per task group, in group order: where a restore starts it.
+    pub starts: Vec<GroupStart>,
+    /// What the groups prepared for it (and earlier unconfirmed output).
+    pub infos: WireInfos,
+    /// When it completed, Unix milliseconds.
+    pub completed_at_ms: i64,
+    /// From the request to every group's answer.
+    pub duration_ms: u64,
+}
+
+impl PipelineRecord {
+    /// The checkpoint a restore starts from.
+    pub fn latest(&self) -> Option<&CompletedCheckpoint> {
+        self.retained.last()
+    }
+
+    /// Records `c` as the last completed checkpoint, keeping the last `max_retained`.
+    pub fn complete(&mut self, c: CompletedCheckpoint, max_retained: usize) {
+        self.checkpoint = c.id;
+        self.retained.push(c);
+        let excess = self.retained.len().saturating_sub(max_retained.max(1));
+        self.retained.drain(..excess);
+    }
 }
 
 impl PipelineRecord {
@@ -92,6 +129,7 @@ impl PipelineRecord {
             checkpoint: 0,
             restores: 0,
             starts: None,
+            retained: Vec::new(),
         }
     }
 }
@@ -500,6 +538,7 @@ mod tests {
                 }],
                 writers: Vec::new(),
             }]),
+            retained: Vec::new(),
         };
         store.save_pipeline(5, 1, &phase).await.unwrap();
         assert_eq!(store.group_records(5), vec![record.clone()]);

@@ -1,12 +1,13 @@
 //! Restarting a pipeline that lost a worker (SeaTunnel's pipeline restore): its groups are
-//! cancelled on the workers that remain, what they prepared is aborted, every task of the
-//! pipeline is placed again on live workers under a new epoch, and the pipeline runs again from
-//! its start, at most `env.job.retry.times` times, `env.job.retry.interval.seconds` apart.
+//! cancelled on the workers that remain, what they prepared since the last checkpoint is
+//! aborted, every task of the pipeline is placed again on live workers under a new epoch, and
+//! the groups start from the last recorded checkpoint's read positions (from the enumerators'
+//! splits when there is none: nothing was committed then), at most `env.job.retry.times`
+//! times, `env.job.retry.interval.seconds` apart. BATCH and STREAMING alike: what a checkpoint
+//! committed is never read again, and what it did not commit is read again.
 //!
 //! Only a lost worker restarts a pipeline. A task that failed on a live worker fails the job as
-//! in local mode (running a deterministic failure again only delays it), and a STREAMING
-//! pipeline is not restarted: sources do not checkpoint their read position yet, so a restart
-//! would write rows that earlier checkpoints already committed.
+//! in local mode (running a deterministic failure again only delays it).
 //!
 //! Invariant: the new placement, the forgotten group ends and the restart count are one Raft
 //! entry ([`RaftJobStore::restart_pipeline`](super::raft_store::RaftJobStore::restart_pipeline)),
@@ -16,7 +17,6 @@
 use std::time::{Duration, Instant};
 
 use crate::cluster::wire::{GroupEnd, JobSpec, WireInfos};
-use crate::connector::JobMode;
 use crate::scheduler::{assign, Epoch, Problem, ResourceRequest, WAIT_RECHECK_INTERVAL};
 
 use super::raft_store::PipelineRecord;
@@ -24,7 +24,6 @@ use super::runner::{split, stored_assignment, Driver, GroupsOutcome, PipelineTas
 
 /// What the driver knows when a pipeline's groups have all ended.
 pub(super) struct Facts<'a> {
-    pub mode: JobMode,
     pub retry_times: u32,
     /// Restarts already made.
     pub restores: u32,
@@ -53,11 +52,6 @@ pub(super) fn decide(f: &Facts<'_>) -> Verdict {
         .any(|(g, e)| matches!(e, GroupEnd::Failed(_)) && !out.lost_workers.contains_key(g));
     if failed_elsewhere {
         return Verdict::No;
-    }
-    if f.mode == JobMode::Streaming {
-        return Verdict::GiveUp(
-            "STREAMING pipelines are not restarted: sources do not checkpoint their read position yet, so a restart would repeat committed rows; submit the job again".into(),
-        );
     }
     if f.restores >= f.retry_times {
         return Verdict::GiveUp(if f.retry_times == 0 {
@@ -173,6 +167,10 @@ impl Driver {
             self.abort(spec, &next, prepared).await;
         }
         let previous = self.ctx.store.pipeline_record(job_id, p.pipeline);
+        let from = match previous.as_ref().and_then(|r| r.latest()) {
+            Some(c) => format!("from checkpoint {}", c.id),
+            None => "from its sources' start (no checkpoint completed yet)".to_string(),
+        };
         let record = PipelineRecord {
             restores: attempt,
             ..previous.unwrap_or_else(PipelineRecord::set_up)
@@ -185,7 +183,7 @@ impl Driver {
         tracing::info!(
             job_id,
             pipeline = p.pipeline,
-            "pipeline {} placed again on {}",
+            "pipeline {} placed again on {}; it runs {from}",
             p.pipeline,
             next.groups
                 .iter()
@@ -216,7 +214,6 @@ mod tests {
 
     fn facts(out: &GroupsOutcome) -> Facts<'_> {
         Facts {
-            mode: JobMode::Batch,
             retry_times: 3,
             restores: 0,
             user_canceled: false,
@@ -273,15 +270,5 @@ mod tests {
         let mut checkpoint = lost_one();
         checkpoint.checkpoint_failure = Some("checkpoint 2 expired".into());
         assert_eq!(decide(&facts(&checkpoint)), Verdict::No);
-    }
-
-    #[test]
-    fn a_streaming_pipeline_is_not_restarted_and_says_why() {
-        let out = lost_one();
-        let streaming = Facts {
-            mode: JobMode::Streaming,
-            ..facts(&out)
-        };
-        assert!(matches!(decide(&streaming), Verdict::GiveUp(m) if m.contains("STREAMING")));
     }
 }

@@ -19,7 +19,6 @@ use chrono::Local;
 
 use crate::cluster::wire::{GroupEnd, GroupKey, JobSpec, PipelineOp, WireInfos, WorkerCall};
 use crate::config::{AllocateStrategy, ScheduleStrategy};
-use crate::connector::JobMode;
 use crate::coordinator::runner::{JobRunner, RunFuture};
 use crate::coordinator::store::JobStore;
 use crate::engine::conclude::{conclude, Conclusion, GroupResult};
@@ -293,17 +292,29 @@ impl Driver {
                 self.save(p.pipeline, PipelinePhase::SetUp, None).await?;
             }
         }
-        let starts = match self.starts(p.pipeline).await {
+        let enumerated = match self.starts(p.pipeline).await {
             Ok(starts) => starts,
             Err(e) => return self.end_pipeline(p, PipelinePhase::Failed, Some(e)).await,
         };
+        // A takeover: the master that recorded the last checkpoint may not have committed it.
+        if let Err(e) = self.recommit_latest(spec, p).await {
+            return self.end_pipeline(p, PipelinePhase::Failed, Some(e)).await;
+        }
         let mut current = p.clone();
         loop {
+            let starts = match self.deploy_starts(p.pipeline, &enumerated) {
+                Ok(starts) => starts,
+                Err(e) => return self.end_pipeline(p, PipelinePhase::Failed, Some(e)).await,
+            };
+            let completed = self
+                .ctx
+                .store
+                .pipeline_record(self.job_id(), p.pipeline)
+                .map_or(completed, |r| r.checkpoint);
             let out = self
                 .wait_for_groups(spec, &current, completed, &starts)
                 .await?;
             let verdict = restart::decide(&restart::Facts {
-                mode: self.plan.config.env.job_mode,
                 retry_times: self.plan.config.env.retry_times,
                 restores,
                 user_canceled: self.control.cancel.is_cancelled(),
@@ -595,16 +606,36 @@ impl Driver {
 
     /// Periodic checkpoints for a STREAMING pipeline (SeaTunnel's rule for the interval, as the
     /// in-process engine applies it); `None` for BATCH, which commits once at its end.
+    /// Checkpoint bookkeeping when the job checkpoints: STREAMING always, BATCH when its `env`
+    /// sets `checkpoint.interval` (SeaTunnel's rule, [`CheckpointSettings::for_job`]).
     fn checkpoints(&self, completed: u64) -> Option<PipelineCheckpoints> {
-        if self.plan.config.env.job_mode != JobMode::Streaming {
-            return None;
-        }
         let interval = self.checkpoint.interval?;
         Some(PipelineCheckpoints {
             interval,
             timeout: self.checkpoint.timeout,
+            max_retained: self.checkpoint.max_retained,
             completed,
         })
+    }
+
+    /// Where the pipeline's groups start when deployed: the last recorded checkpoint's
+    /// positions, else the enumerators' splits.
+    fn deploy_starts(
+        &self,
+        pipeline: usize,
+        enumerated: &[GroupStart],
+    ) -> Result<Vec<GroupStart>, String> {
+        let record = self.ctx.store.pipeline_record(self.job_id(), pipeline);
+        match record.as_ref().and_then(|r| r.latest()) {
+            Some(latest) if latest.starts.len() == enumerated.len() => Ok(latest.starts.clone()),
+            Some(latest) => Err(format!(
+                "checkpoint {} of pipeline {pipeline} has {} task groups but the job has {} now; submit the job again without restoring",
+                latest.id,
+                latest.starts.len(),
+                enumerated.len()
+            )),
+            None => Ok(enumerated.to_vec()),
+        }
     }
 
     fn refresh_metrics(&self, records: &[GroupRecord]) {
@@ -616,8 +647,24 @@ impl Driver {
         self.metrics_with(&self.ctx.store.group_records(self.job_id()))
     }
 
+    /// The job's counters: its current placement's running groups and its recorded group ends
+    /// (a restart forgets the ends of the placement it replaced). A pipeline restored from a
+    /// checkpoint therefore counts what its restored groups read, not the rows before it.
     fn metrics_with(&self, records: &[GroupRecord]) -> MetricsSnapshot {
-        let mut m = self.ctx.workers.running_metrics(self.job_id());
+        let job_id = self.job_id();
+        let current: BTreeSet<GroupKey> = self
+            .ctx
+            .store
+            .assignment(job_id)
+            .map(|a| {
+                a.grants
+                    .iter()
+                    .filter(|g| g.group.is_some())
+                    .map(|g| group_key(job_id, g))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut m = self.ctx.workers.running_metrics(&current);
         for GroupRecord { metrics, .. } in records {
             add_metrics(&mut m, metrics);
         }

@@ -310,10 +310,13 @@ impl WorkerRegistry {
     }
 
     /// The job's counters summed over its running groups.
-    pub fn running_metrics(&self, job_id: i64) -> MetricsSnapshot {
+    /// Counters the workers last reported for the running groups among `current` (a job's
+    /// current placement: a group of a placement a restart replaced, still listed by a worker
+    /// that died with it, counts no more).
+    pub fn running_metrics(&self, current: &BTreeSet<GroupKey>) -> MetricsSnapshot {
         let mut out = MetricsSnapshot::default();
         for e in self.lock().values() {
-            for (_, m) in e.running.iter().filter(|(k, _)| k.job_id == job_id) {
+            for (_, m) in e.running.iter().filter(|(k, _)| current.contains(k)) {
                 add_metrics(&mut out, m);
             }
         }
@@ -464,8 +467,12 @@ mod tests {
         assert!(w1.holds(2, 7, Epoch(3)));
         assert_eq!(w1.tags["zone"], "a");
         assert!(r.running_groups().contains(&key));
-        assert_eq!(r.running_metrics(7).source_rows(), 10);
-        assert_eq!(r.running_metrics(8).source_rows(), 0);
+        assert_eq!(r.running_metrics(&BTreeSet::from([key])).source_rows(), 10);
+        let replaced = GroupKey { epoch: 4, ..key };
+        assert_eq!(
+            r.running_metrics(&BTreeSet::from([replaced])).source_rows(),
+            0
+        );
         let s = r.summaries();
         assert_eq!(s[0].rejected_calls, 2);
         assert_eq!(s[0].http.as_deref(), Some("127.0.0.1:8080"));
