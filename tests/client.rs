@@ -232,7 +232,8 @@ fn cluster_mode_submits_follows_lists_and_cancels() {
         serde_json::from_str(&success(&c.run(&["--get_running_job_metrics"]))).unwrap();
     assert!(running.get(&id).is_some(), "{running}");
 
-    // A savepoint is refused by the node today: its message, exit 1.
+    // A hybrid node keeps no checkpoints beyond a run: it refuses a savepoint with its message,
+    // exit 1 (a separated cluster takes it, tests/separated.rs).
     let err = failure(&c.run(&["-s", &id]));
     assert!(err.contains("not supported: stopping job"), "{err}");
 
@@ -252,7 +253,7 @@ fn cluster_mode_submits_follows_lists_and_cancels() {
     assert!(err.contains("ended FAILED"), "{err}");
     assert!(stdout(&out).contains("Job Statistic Information"));
 
-    // -r resubmits under the same id with isStartWithSavePoint; the node refuses to restore.
+    // -r resubmits under the same id with isStartWithSavePoint; a hybrid node refuses.
     let err = failure(&c.run(&["-c", &streaming, "-r", &id]));
     assert!(err.contains("not supported: restoring job"), "{err}");
 

@@ -53,6 +53,18 @@ fn worker_with_a_group(c: &Separated) -> usize {
     })
 }
 
+/// Gives every worker `slots` static slots (before it starts).
+fn static_slots(c: &Separated, slots: u32) {
+    for w in &c.workers {
+        let file = w.dir.join("seatunnel.yaml");
+        let mut yaml = std::fs::read_to_string(&file).unwrap();
+        yaml.push_str(&format!(
+            "    slot-service:\n      dynamic-slot: false\n      slot-num: {slots}\n"
+        ));
+        std::fs::write(file, yaml).unwrap();
+    }
+}
+
 fn http_port(n: &cluster_support::ClusterNode) -> u16 {
     n.http_port.expect("every node serves REST here")
 }
@@ -119,8 +131,9 @@ fn wait_end(ports: &[u16], id: i64) -> (String, Json) {
         ports.iter().find_map(|p| {
             let (status, body) = http_get(*p, &format!("/job-info/{id}"));
             let s = body["jobStatus"].as_str()?.to_string();
-            (status == 200 && ["FINISHED", "FAILED", "CANCELED"].contains(&s.as_str()))
-                .then_some((s, body))
+            (status == 200
+                && ["FINISHED", "FAILED", "CANCELED", "SAVEPOINT_DONE"].contains(&s.as_str()))
+            .then_some((s, body))
         })
     })
 }
@@ -598,6 +611,8 @@ fn a_job_running_while_every_master_restarts_still_finishes_exactly_once() {
 fn a_streaming_job_commits_at_each_checkpoint_across_workers_and_a_failover() {
     let mut c = Separated::new(3, 2, "st-streaming");
     c.start_all();
+    // The job goes in through a worker: it must have found the active master first.
+    wait_formed(&c, http_port(&c.masters[0]), 2);
     let active = active_master(&c);
     let out = c.root.path().join("out-streaming");
     // 2 readers, 4 splits each 1.5 s apart: rows keep coming for about 5 s, checkpoints every
@@ -771,12 +786,7 @@ fn a_restarted_worker_holding_only_the_committer_hands_the_commit_to_a_live_work
     let mut c = Separated::new(3, 3, "st-committer-moves");
     // One static slot per worker for 3 tasks (2 coordinator tasks, 1 task group): each task
     // lands on its own worker, so the committer's worker runs no group.
-    for w in &c.workers {
-        let file = w.dir.join("seatunnel.yaml");
-        let mut yaml = std::fs::read_to_string(&file).unwrap();
-        yaml.push_str("    slot-service:\n      dynamic-slot: false\n      slot-num: 1\n");
-        std::fs::write(file, yaml).unwrap();
-    }
+    static_slots(&c, 1);
     c.start_all();
     wait_formed(&c, http_port(&c.masters[0]), 3);
     let out = c.root.path().join("out-committer-moves");
@@ -984,6 +994,59 @@ fn a_batch_job_that_loses_a_worker_resumes_from_its_last_checkpoint() {
         .log_text()
         .lines()
         .any(|l| { l.contains("placed again on") && l.contains("it runs from checkpoint") })));
+}
+
+/// Issue 15, test 3: `/stop-job` with `isStopWithSavePoint` ends a STREAMING job
+/// SAVEPOINT_DONE with what it read committed; `/submit-job?jobId=…&isStartWithSavePoint=true`
+/// runs it again under the same id from that savepoint, and the two runs together wrote every
+/// row exactly once. A cancelled job's checkpoints are gone: restoring it starts from scratch.
+#[test]
+fn a_savepoint_then_a_restore_under_the_same_id_write_every_row_once() {
+    let (c, out, id) = streaming_mid_job("st-savepoint");
+    let ports: Vec<u16> = c.masters.iter().map(http_port).collect();
+    let stop = format!(r#"{{"jobId": {id}, "isStopWithSavePoint": true}}"#);
+    let reply = http(ports[1], "POST", "/stop-job", &stop);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let (status, info) = wait_end(&ports, id);
+    assert_eq!(status, "SAVEPOINT_DONE", "{info}");
+    let before = lines_written(&out);
+    assert!(
+        before > 0 && before < 600,
+        "{before} lines at the savepoint"
+    );
+    let (_, listed) = http_get(ports[0], "/finished-jobs/SAVEPOINT_DONE");
+    assert!(
+        listed
+            .as_array()
+            .is_some_and(|a| a.iter().any(|j| j["jobId"] == id.to_string())),
+        "{listed}"
+    );
+    // Resubmitting the id without the restore flag is refused with SeaTunnel's message.
+    let body = job(&out, 300, 2, 6, 1000).replace(
+        r#""job.mode": "BATCH""#,
+        r#""job.mode": "STREAMING", "checkpoint.interval": 1000, "job.retry.interval.seconds": 1"#,
+    );
+    let refused = http(ports[0], "POST", &format!("/submit-job?jobId={id}"), &body);
+    assert_eq!(refused.status, 500, "{}", refused.body);
+    assert!(
+        refused.body.contains("not starting with a savepoint"),
+        "{}",
+        refused.body
+    );
+    let restore = format!("/submit-job?jobId={id}&isStartWithSavePoint=true");
+    let reply = http(ports[2], "POST", &restore, &body);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    wait_for("the restore starts from the savepoint", DEADLINE, || {
+        c.masters
+            .iter()
+            .any(|m| {
+                m.log_text()
+                    .lines()
+                    .any(|l| l.contains("restores from checkpoint") && l.contains("earlier run"))
+            })
+            .then_some(())
+    });
+    stop_streaming_exactly(&c, id, &out, 600);
 }
 
 /// Issue 15, test 4 (STREAMING; issue 14 item 2 before checkpoints kept read positions):
@@ -1307,12 +1370,7 @@ fn assert_row_counts_add_up_across_workers() {
     let mut c = Separated::new(3, 2, "st-assert");
     // 3 static slots per worker for 6 tasks (4 task groups, 2 coordinator tasks): both workers
     // run task groups whatever the random placement picks.
-    for w in &c.workers {
-        let file = w.dir.join("seatunnel.yaml");
-        let mut yaml = std::fs::read_to_string(&file).unwrap();
-        yaml.push_str("    slot-service:\n      dynamic-slot: false\n      slot-num: 3\n");
-        std::fs::write(file, yaml).unwrap();
-    }
+    static_slots(&c, 3);
     c.start_all();
     wait_formed(&c, http_port(&c.masters[0]), 2);
     let ports: Vec<u16> = c.masters.iter().map(http_port).collect();

@@ -53,6 +53,21 @@ pub struct SourceSplit {
     pub state: serde_json::Value,
 }
 
+impl SourceSplit {
+    /// For test sources: one split per reader, whose state counts the rows it emitted.
+    #[cfg(test)]
+    pub(crate) fn row_counters(parallelism: usize) -> Vec<Vec<SourceSplit>> {
+        (0..parallelism)
+            .map(|i| {
+                vec![SourceSplit {
+                    id: i.to_string(),
+                    state: serde_json::json!(0),
+                }]
+            })
+            .collect()
+    }
+}
+
 pub trait SourceFactory: Send + Sync {
     /// The canonical plugin name, e.g. `FakeSource`.
     fn name(&self) -> &'static str;

@@ -11,12 +11,14 @@ pub enum CoordinatorError {
     SavepointNeedsJobId,
     #[error("The job id {0} has already been submitted and is not starting with a savepoint.")]
     AlreadySubmitted(i64),
-    #[error("not supported: restoring job {0} from a savepoint (checkpoint storage arrives with the cluster)")]
+    #[error("not supported: restoring job {0} from a savepoint in local or hybrid mode (checkpoints are kept by a separated cluster's masters)")]
     RestoreNotSupported(i64),
     #[error("The job with id '{0}' not running, save point failed")]
     SavepointNotRunning(i64),
-    #[error("not supported: stopping job {0} with a savepoint (checkpoint storage arrives with the cluster); stop it without isStopWithSavePoint to cancel it")]
+    #[error("not supported: stopping job {0} with a savepoint in local or hybrid mode (checkpoints are kept by a separated cluster's masters); stop it without isStopWithSavePoint to cancel it")]
     SavepointNotSupported(i64),
+    #[error("The job with id '{0}' does not checkpoint, save point failed; a BATCH job needs env.checkpoint.interval")]
+    SavepointWithoutCheckpoints(i64),
     #[error("the coordinator is shutting down and accepts no new job; submit again once the node is back")]
     ShuttingDown,
     #[error(transparent)]

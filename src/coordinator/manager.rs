@@ -218,6 +218,7 @@ impl JobManager {
             self.inner.store.running(job_id).is_some(),
             self.live_finished(job_id).is_some(),
             req.start_with_savepoint,
+            self.inner.runner.keeps_checkpoints(),
         )?;
         if admission == Admission::AlreadyRunning {
             tracing::info!(job_id, "job is running already; submit ignored");
@@ -234,6 +235,7 @@ impl JobManager {
             create_time_ms: now_ms(),
             start_with_savepoint: req.start_with_savepoint,
             cancel_requested: false,
+            savepoint_requested: false,
         };
         self.inner
             .store
@@ -306,6 +308,13 @@ impl JobManager {
             tracing::info!(job_id, "taken-over job was stopped; cancelling it");
             control.status.send_replace(JobStatus::Canceling);
             control.cancel.cancel();
+        } else if record.savepoint_requested {
+            tracing::info!(
+                job_id,
+                "taken-over job was stopping with a savepoint; taking it here"
+            );
+            control.status.send_replace(JobStatus::DoingSavepoint);
+            control.savepoint.cancel();
         }
         let (recorded_tx, recorded) = watch::channel(false);
         let run = self.inner.runs.fetch_add(1, Ordering::Relaxed);
@@ -362,33 +371,29 @@ impl JobManager {
             .get(&job_id)
             .filter(|j| !j.control.status.borrow().is_end_state())
             .map(|j| j.control.clone());
-        match rules::stop_action(job_id, control.is_some(), savepoint)? {
+        let record = self.inner.store.running(job_id);
+        let checkpoints = record.as_ref().is_some_and(|r| {
+            JobConfig::from_tree(&r.config).is_ok_and(|c| {
+                rules::checkpoint_settings(&c.env, self.settings().checkpoint)
+                    .interval
+                    .is_some()
+            })
+        });
+        let action = rules::stop_action(
+            job_id,
+            control.is_some(),
+            savepoint,
+            self.inner.runner.keeps_checkpoints(),
+            checkpoints,
+        )?;
+        let Some(control) = control else {
+            return Ok(());
+        };
+        match action {
             StopAction::Nothing => {}
             StopAction::Cancel => {
-                let control = control.expect("stop_action cancels running jobs only");
-                if let Some(record) = self.inner.store.running(job_id) {
-                    if !record.cancel_requested {
-                        let marked = RunningJob {
-                            cancel_requested: true,
-                            ..(*record).clone()
-                        };
-                        tokio::time::timeout(
-                            STOP_RECORD_TIMEOUT,
-                            self.inner.store.update_running(marked),
-                        )
-                        .await
-                        .map_err(|_| {
-                            CoordinatorError::Store(JobStoreError {
-                                job_id,
-                                message: format!(
-                                    "no majority of masters confirmed the stop within {} s",
-                                    STOP_RECORD_TIMEOUT.as_secs()
-                                ),
-                            })
-                        })?
-                        .map_err(CoordinatorError::Store)?;
-                    }
-                }
+                self.record_stop(job_id, record, |r| r.cancel_requested = true)
+                    .await?;
                 control.status.send_if_modified(|s| {
                     let moved = !s.is_end_state() && *s != JobStatus::Canceling;
                     if moved {
@@ -399,8 +404,50 @@ impl JobManager {
                 control.cancel.cancel();
                 tracing::info!(job_id, "job cancel requested");
             }
+            StopAction::Savepoint => {
+                self.record_stop(job_id, record, |r| r.savepoint_requested = true)
+                    .await?;
+                control.set(JobStatus::DoingSavepoint);
+                control.savepoint.cancel();
+                tracing::info!(
+                    job_id,
+                    "job savepoint requested; it stops once the savepoint is taken"
+                );
+            }
         }
         Ok(())
+    }
+
+    /// Records a stop in the job's running record before it is acknowledged (a no-op when
+    /// `mark` changes nothing), within [`STOP_RECORD_TIMEOUT`].
+    async fn record_stop(
+        &self,
+        job_id: i64,
+        record: Option<Arc<RunningJob>>,
+        mark: impl FnOnce(&mut RunningJob),
+    ) -> Result<(), CoordinatorError> {
+        let Some(record) = record else {
+            return Ok(());
+        };
+        let mut marked = (*record).clone();
+        mark(&mut marked);
+        if marked.cancel_requested == record.cancel_requested
+            && marked.savepoint_requested == record.savepoint_requested
+        {
+            return Ok(());
+        }
+        tokio::time::timeout(STOP_RECORD_TIMEOUT, self.inner.store.update_running(marked))
+            .await
+            .map_err(|_| {
+                CoordinatorError::Store(JobStoreError {
+                    job_id,
+                    message: format!(
+                        "no majority of masters confirmed the stop within {} s",
+                        STOP_RECORD_TIMEOUT.as_secs()
+                    ),
+                })
+            })?
+            .map_err(CoordinatorError::Store)
     }
 
     /// Running jobs, newest first (SeaTunnel's order).

@@ -20,19 +20,23 @@ pub enum Admission {
     AlreadyRunning,
 }
 
-/// SeaTunnel's id rules, in its order: a running id wins (silent success); a restore needs
-/// checkpoint storage, which this node does not have yet; an id with history may only come back
-/// as a restore.
+/// SeaTunnel's id rules, in its order: a running id wins (silent success); a restore needs a
+/// runner that keeps checkpoints (`keeps_checkpoints`: a separated cluster's masters) and then
+/// runs under the same id whether or not a checkpoint was kept; an id with history may only
+/// come back as a restore.
 pub fn admit(
     job_id: i64,
     running: bool,
     in_history: bool,
     start_with_savepoint: bool,
+    keeps_checkpoints: bool,
 ) -> Result<Admission, CoordinatorError> {
     if running {
         Ok(Admission::AlreadyRunning)
-    } else if start_with_savepoint {
+    } else if start_with_savepoint && !keeps_checkpoints {
         Err(CoordinatorError::RestoreNotSupported(job_id))
+    } else if start_with_savepoint {
+        Ok(Admission::Start)
     } else if in_history {
         Err(CoordinatorError::AlreadySubmitted(job_id))
     } else {
@@ -44,22 +48,28 @@ pub fn admit(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopAction {
     Cancel,
+    /// Take a savepoint, then stop (SAVEPOINT_DONE).
+    Savepoint,
     /// Unknown or already ended: SeaTunnel answers success.
     Nothing,
 }
 
 /// SeaTunnel's stop rules: cancelling anything not running is a silent success; a savepoint
-/// needs a running job, and savepoints need checkpoint storage, which this node does not have yet.
+/// needs a running job that checkpoints, on a runner that keeps checkpoints.
 pub fn stop_action(
     job_id: i64,
     running: bool,
     savepoint: bool,
+    keeps_checkpoints: bool,
+    checkpoints: bool,
 ) -> Result<StopAction, CoordinatorError> {
     match (running, savepoint) {
         (true, false) => Ok(StopAction::Cancel),
         (false, false) => Ok(StopAction::Nothing),
         (false, true) => Err(CoordinatorError::SavepointNotRunning(job_id)),
-        (true, true) => Err(CoordinatorError::SavepointNotSupported(job_id)),
+        (true, true) if !keeps_checkpoints => Err(CoordinatorError::SavepointNotSupported(job_id)),
+        (true, true) if !checkpoints => Err(CoordinatorError::SavepointWithoutCheckpoints(job_id)),
+        (true, true) => Ok(StopAction::Savepoint),
     }
 }
 
@@ -172,37 +182,62 @@ mod tests {
     #[test]
     fn running_id_wins_over_every_other_rule() {
         assert_eq!(
-            admit(5, true, true, true).unwrap(),
+            admit(5, true, true, true, false).unwrap(),
             Admission::AlreadyRunning
         );
-        assert_eq!(admit(5, false, false, false).unwrap(), Admission::Start);
+        assert_eq!(
+            admit(5, false, false, false, false).unwrap(),
+            Admission::Start
+        );
     }
 
     #[test]
     fn history_without_savepoint_is_refused_with_seatunnels_message() {
-        let e = admit(5, false, true, false).unwrap_err();
+        let e = admit(5, false, true, false, true).unwrap_err();
         assert_eq!(
             e.to_string(),
             "The job id 5 has already been submitted and is not starting with a savepoint."
         );
-        let e = admit(5, false, true, true).unwrap_err();
+        let e = admit(5, false, true, true, false).unwrap_err();
         assert!(e.to_string().starts_with("not supported: restoring job 5"));
-        let e = admit(5, false, false, true).unwrap_err();
+        let e = admit(5, false, false, true, false).unwrap_err();
         assert!(matches!(e, CoordinatorError::RestoreNotSupported(5)));
+        // A cluster restores a savepointed or failed id, and also one it never saw.
+        assert_eq!(admit(5, false, true, true, true).unwrap(), Admission::Start);
+        assert_eq!(
+            admit(5, false, false, true, true).unwrap(),
+            Admission::Start
+        );
     }
 
     #[test]
     fn stop_rules() {
-        assert_eq!(stop_action(9, true, false).unwrap(), StopAction::Cancel);
-        assert_eq!(stop_action(9, false, false).unwrap(), StopAction::Nothing);
         assert_eq!(
-            stop_action(9, false, true).unwrap_err().to_string(),
+            stop_action(9, true, false, false, false).unwrap(),
+            StopAction::Cancel
+        );
+        assert_eq!(
+            stop_action(9, false, false, true, true).unwrap(),
+            StopAction::Nothing
+        );
+        assert_eq!(
+            stop_action(9, false, true, true, true)
+                .unwrap_err()
+                .to_string(),
             "The job with id '9' not running, save point failed"
         );
         assert!(matches!(
-            stop_action(9, true, true).unwrap_err(),
+            stop_action(9, true, true, false, true).unwrap_err(),
             CoordinatorError::SavepointNotSupported(9)
         ));
+        assert!(matches!(
+            stop_action(9, true, true, true, false).unwrap_err(),
+            CoordinatorError::SavepointWithoutCheckpoints(9)
+        ));
+        assert_eq!(
+            stop_action(9, true, true, true, true).unwrap(),
+            StopAction::Savepoint
+        );
     }
 
     #[test]

@@ -21,6 +21,12 @@ pub trait JobRunner: Send + Sync + 'static {
         control: JobControl,
         restore: bool,
     ) -> RunFuture;
+
+    /// Whether completed checkpoints outlive a run here, so jobs may stop with a savepoint and
+    /// be restored under their id (a separated cluster's masters keep them).
+    fn keeps_checkpoints(&self) -> bool {
+        false
+    }
 }
 
 /// Runs every task group in this process on the engine.

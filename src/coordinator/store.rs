@@ -39,6 +39,10 @@ pub struct RunningJob {
     /// one that takes it over after the master that acknowledged the stop failed.
     #[serde(default)]
     pub cancel_requested: bool,
+    /// A stop with a savepoint was requested and recorded: whichever master drives the job
+    /// takes the savepoint and stops it.
+    #[serde(default)]
+    pub savepoint_requested: bool,
 }
 
 /// An ended job as history keeps it (`engine_finishedJobState`, `…Metrics`, `…VertexInfo`).
@@ -170,6 +174,7 @@ pub(crate) mod tests {
             create_time_ms: 1_000,
             start_with_savepoint: false,
             cancel_requested: false,
+            savepoint_requested: false,
         }
     }
 

@@ -34,6 +34,8 @@ pub struct JobControl {
     pub status: watch::Sender<JobStatus>,
     pub metrics: Arc<JobMetrics>,
     pub cancel: CancellationToken,
+    /// A savepoint was requested: take one, then stop (SAVEPOINT_DONE).
+    pub savepoint: CancellationToken,
 }
 
 impl JobControl {
@@ -42,6 +44,7 @@ impl JobControl {
             status: watch::channel(JobStatus::Created).0,
             metrics: Arc::new(JobMetrics::default()),
             cancel: CancellationToken::new(),
+            savepoint: CancellationToken::new(),
         }
     }
 

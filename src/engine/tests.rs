@@ -54,14 +54,7 @@ impl Source for CountingSource {
         vec![self.table.clone()]
     }
     fn enumerate(&self, ctx: &EnumeratorContext) -> Result<Vec<Vec<SourceSplit>>, ConnectorError> {
-        Ok((0..ctx.parallelism)
-            .map(|i| {
-                vec![SourceSplit {
-                    id: i.to_string(),
-                    state: serde_json::json!(0),
-                }]
-            })
-            .collect())
+        Ok(SourceSplit::row_counters(ctx.parallelism))
     }
     fn create_reader(
         &self,

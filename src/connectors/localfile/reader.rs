@@ -71,6 +71,16 @@ struct Current {
     partitions: Vec<Option<String>>,
 }
 
+impl Current {
+    /// Reads the next line (with its `\n`) into `line`, cleared first; 0 bytes at the end.
+    fn read_line(&mut self, line: &mut Vec<u8>) -> Result<usize, ConnectorError> {
+        line.clear();
+        self.unit.reader.read_until(b'\n', line).map_err(|e| {
+            ConnectorError::io(format!("LocalFile: cannot read {}", self.unit.label), e)
+        })
+    }
+}
+
 /// A file split and how far it was read: `units` of its streams (archive entries; a plain file
 /// has one) read to their end, then `lines` lines of the next. Lines, not bytes, because a
 /// compressed stream cannot seek; a restored reader reads the skipped lines again unparsed.
@@ -180,18 +190,7 @@ impl LocalFileReader {
                     // Restored part-way: the lines before `lines` were emitted before the
                     // checkpoint.
                     while current.line_no < file.lines {
-                        self.line.clear();
-                        let n = current
-                            .unit
-                            .reader
-                            .read_until(b'\n', &mut self.line)
-                            .map_err(|e| {
-                                ConnectorError::io(
-                                    format!("LocalFile: cannot read {}", current.unit.label),
-                                    e,
-                                )
-                            })?;
-                        if n == 0 {
+                        if current.read_line(&mut self.line)? == 0 {
                             break;
                         }
                         current.line_no += 1;
@@ -243,14 +242,7 @@ impl SourceReader for LocalFileReader {
             }
             let decoder = &mut self.decoders[cur.table];
             while out.len() < BATCH_ROWS {
-                self.line.clear();
-                let n = cur
-                    .unit
-                    .reader
-                    .read_until(b'\n', &mut self.line)
-                    .map_err(|e| {
-                        ConnectorError::io(format!("LocalFile: cannot read {}", cur.unit.label), e)
-                    })?;
+                let n = cur.read_line(&mut self.line)?;
                 if n == 0 {
                     self.unit_done();
                     break;

@@ -18,15 +18,20 @@ use super::runner::{Driver, PipelineTasks, RETRY_EVERY};
 impl Driver {
     /// Pings each worker that holds one of `groups` (those without a recorded end), so a crashed worker (its
     /// connections refused) is declared dead by the connection-fault fast path. Drivers share
-    /// the turns: a worker is pinged once per interval however many jobs it runs.
-    pub(super) async fn probe(&self, groups: &[&StoredGrant]) {
+    /// the turns: a worker is pinged once per interval however many jobs it runs. True when a
+    /// ping found a worker unreachable: the driver then probes again sooner.
+    pub(super) async fn probe(&self, groups: &[&StoredGrant]) -> bool {
         let mut seen = BTreeSet::new();
+        let mut unreachable = false;
         for g in groups {
             if !seen.insert(&g.worker_id) || !self.ctx.workers.claim_probe(&g.worker_id) {
                 continue;
             }
-            let _ = self.call(g, WorkerCall::Ping).await;
+            if let Err(CallError::Unreachable(_)) = self.call(g, WorkerCall::Ping).await {
+                unreachable = true;
+            }
         }
+        unreachable
     }
 
     /// A worker is lost once the detector says so. One this master has not heard from yet (a

@@ -24,6 +24,8 @@ pub(super) struct Round {
     lost_workers: BTreeMap<usize, String>,
     cancel_sent: bool,
     checkpoint_failure: Option<String>,
+    /// A savepoint completed: the groups are stopped and the pipeline ends SAVEPOINT_DONE.
+    savepoint: Option<u64>,
 }
 
 /// One task group as the driver sees it this round.
@@ -90,12 +92,13 @@ impl Round {
                 ends,
                 checkpoint_failure: self.checkpoint_failure.take(),
                 lost_workers: std::mem::take(&mut self.lost_workers),
+                savepoint: self.savepoint,
             })];
         }
         let mut actions = Vec::new();
         let failed = self.checkpoint_failure.is_some()
             || ends.values().any(|e| !matches!(e, GroupEnd::Finished(_)));
-        if (failed || facts.user_canceled) && !self.cancel_sent {
+        if (failed || facts.user_canceled || self.savepoint.is_some()) && !self.cancel_sent {
             self.cancel_sent = true;
             actions.push(Action::CancelAll {
                 user: facts.user_canceled,
@@ -165,6 +168,12 @@ impl Round {
     /// A checkpoint failed the pipeline: its groups are cancelled next round.
     pub(super) fn checkpoint_failed(&mut self, why: String) {
         self.checkpoint_failure = Some(why);
+    }
+
+    /// Savepoint `id` is recorded and committed: the groups are cancelled next round, and the
+    /// outcome says the pipeline stopped at it.
+    pub(super) fn savepoint_taken(&mut self, id: u64) {
+        self.savepoint = Some(id);
     }
 
     /// The end decided for `group`.
@@ -330,5 +339,27 @@ mod tests {
             out.checkpoint_failure.as_deref(),
             Some("checkpoint 3 timed out")
         );
+    }
+
+    #[test]
+    fn a_savepoint_stops_the_groups_once_and_is_the_outcome() {
+        let mut round = Round::default();
+        let mut f = facts(vec![group(0, "a"), group(1, "b")]);
+        for g in &mut f.groups {
+            g.running = true;
+        }
+        round.observe(&f);
+        round.savepoint_taken(4);
+        let actions = round.observe(&f);
+        assert_eq!(actions[0], Action::CancelAll { user: false });
+        assert!(!round
+            .observe(&f)
+            .iter()
+            .any(|a| matches!(a, Action::CancelAll { .. })));
+        f.recorded = BTreeMap::from([(0, GroupEnd::Canceled), (1, GroupEnd::Canceled)]);
+        match round.observe(&f).as_slice() {
+            [Action::Done(out)] => assert_eq!(out.savepoint, Some(4)),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::cluster::wire::{GroupEnd, GroupKey, WireInfos, WireMetrics};
 use crate::coordinator::store::{FinishedJob, JobStore, JobStoreError, RunningJob, StoreWrite};
 use crate::engine::group::GroupStart;
+use crate::job::JobStatus;
 use crate::map::MapId;
 use crate::raft::{Command, Guard, MasterRaft};
 
@@ -334,6 +335,15 @@ impl RaftJobStore {
         )
     }
 
+    /// The checkpoint an earlier run of job `job_id` left for pipeline `pipeline` when it ended
+    /// FAILED or SAVEPOINT_DONE: where `-r` (`isStartWithSavePoint`) restores it from.
+    pub fn kept_checkpoint(&self, job_id: i64, pipeline: usize) -> Option<CompletedCheckpoint> {
+        self.get(
+            MapId::CheckpointIdMap,
+            &state_key(job_id, pipeline, KIND_PIPELINE, 0),
+        )
+    }
+
     /// Changes a pipeline's record (a fresh [`PipelineRecord::set_up`] if it has none). Only the
     /// active master's driver of the job writes it, one step at a time, so reading the applied
     /// record and writing it back loses nothing.
@@ -408,17 +418,35 @@ impl JobStore for RaftJobStore {
             .collect()
     }
 
+    /// Moves the job to history and drops its run records, in one entry. SeaTunnel's rule for
+    /// checkpoints: a FAILED or SAVEPOINT_DONE job keeps each pipeline's last checkpoint (in
+    /// `engine_checkpoint-id-map`) for a restore under the same id; any other end deletes what an
+    /// earlier run kept.
     fn finish(&self, job: FinishedJob) -> StoreWrite<'_> {
         let job_id = job.job_id;
         let prefix = job_key(job_id);
+        let keep = matches!(job.status, JobStatus::Failed | JobStatus::SavepointDone);
         let mut cmd = Command::default()
             .delete(MapId::RunningJobInfo, job_key(job_id))
             .delete(MapId::OwnedSlotProfiles, job_key(job_id))
             .put(MapId::FinishedJobState, job_key(job_id), encode(&job));
-        for (k, _) in self.scan::<serde_json::Value>(MapId::RunningJobState) {
+        for (k, _) in self.scan::<serde_json::Value>(MapId::CheckpointIdMap) {
             if k.starts_with(&prefix) {
-                cmd = cmd.delete(MapId::RunningJobState, k);
+                cmd = cmd.delete(MapId::CheckpointIdMap, k);
             }
+        }
+        for (k, v) in self.scan::<serde_json::Value>(MapId::RunningJobState) {
+            if !k.starts_with(&prefix) {
+                continue;
+            }
+            let latest = (keep && k.get(KIND_OFFSET) == Some(&KIND_PIPELINE))
+                .then(|| serde_json::from_value::<PipelineRecord>(v).ok())
+                .flatten()
+                .and_then(|r| r.latest().cloned());
+            if let Some(latest) = latest {
+                cmd = cmd.put(MapId::CheckpointIdMap, k.clone(), encode(&latest));
+            }
+            cmd = cmd.delete(MapId::RunningJobState, k);
         }
         Box::pin(self.write(job_id, cmd))
     }
@@ -603,6 +631,52 @@ mod tests {
         assert!(store.group_records(5).is_empty());
         assert_eq!(store.pipeline_record(5, 1), None);
         assert!(store.finished(5).is_some());
+        raft.raft.shutdown().await.unwrap();
+    }
+
+    /// SeaTunnel's end rule: FAILED and SAVEPOINT_DONE keep each pipeline's last checkpoint for
+    /// a restore under the same id; FINISHED and CANCELED delete what an earlier run kept.
+    #[tokio::test]
+    async fn a_failed_or_savepointed_job_keeps_its_last_checkpoints_and_other_ends_drop_them() {
+        use crate::coordinator::store::tests::{finished, running};
+        let dir = tempfile::tempdir().unwrap();
+        let raft = single_master(dir.path()).await;
+        let store = RaftJobStore::new(raft.clone());
+        let checkpoint = |id| CompletedCheckpoint {
+            id,
+            starts: vec![GroupStart::default()],
+            infos: vec![(2, format!("{{\"n\":{id}}}"))],
+            completed_at_ms: 1,
+            duration_ms: 2,
+        };
+        for (status, kept) in [
+            (JobStatus::SavepointDone, true),
+            (JobStatus::Failed, true),
+            (JobStatus::Canceled, false),
+            (JobStatus::Finished, false),
+        ] {
+            store.insert_running(running(8)).await.unwrap();
+            for pipeline in [1, 2] {
+                store
+                    .update_pipeline(8, pipeline, |r| {
+                        r.complete(checkpoint(3), 2);
+                        r.complete(checkpoint(4), 2);
+                        r.complete(checkpoint(5), 2);
+                    })
+                    .await
+                    .unwrap();
+            }
+            assert_eq!(
+                store.pipeline_record(8, 1).unwrap().retained.len(),
+                2,
+                "max-retained"
+            );
+            store.finish(finished(8, status, 9)).await.unwrap();
+            for pipeline in [1, 2] {
+                let expected = kept.then(|| checkpoint(5));
+                assert_eq!(store.kept_checkpoint(8, pipeline), expected, "{status}");
+            }
+        }
         raft.raft.shutdown().await.unwrap();
     }
 }

@@ -205,6 +205,7 @@ mod tests {
         GroupsOutcome {
             ends: ends.iter().cloned().collect(),
             checkpoint_failure: None,
+            savepoint: None,
             lost_workers: lost
                 .iter()
                 .map(|(g, w)| (*g, w.to_string()))

@@ -37,10 +37,11 @@ use super::calls::CallError;
 use super::checkpoint::PipelineCheckpoints;
 use super::observe::{Action, Facts, GroupFacts, Round};
 use super::raft_store::{
-    GroupRecord, PipelinePhase, PipelineRecord, RaftJobStore, StoredAssignment, StoredGrant,
+    CompletedCheckpoint, GroupRecord, PipelinePhase, PipelineRecord, RaftJobStore,
+    StoredAssignment, StoredGrant,
 };
 use super::restart;
-use super::workers::{add_metrics, WorkerRegistry};
+use super::workers::{add_metrics, WorkerRegistry, PROBE_EVERY};
 
 /// How often a waiting driver re-reads the recorded ends even without a heartbeat.
 const POLL_EVERY: Duration = Duration::from_millis(500);
@@ -113,6 +114,10 @@ impl JobRunner for ClusterRunner {
             }
         })
     }
+
+    fn keeps_checkpoints(&self) -> bool {
+        true
+    }
 }
 
 type Failure = (JobStatus, String);
@@ -134,6 +139,8 @@ pub(super) struct GroupsOutcome {
     pub(super) checkpoint_failure: Option<String>,
     /// Groups that ended because their worker was lost, with the worker's id.
     pub(super) lost_workers: BTreeMap<usize, String>,
+    /// The savepoint the groups were stopped at (SAVEPOINT_DONE), if one was requested.
+    pub(super) savepoint: Option<u64>,
 }
 
 impl GroupsOutcome {
@@ -194,10 +201,12 @@ impl Driver {
         let results = futures_util::future::join_all(runs).await;
         let mut error = None;
         let mut canceled = false;
+        let mut savepointed = false;
         for r in results {
             match r {
                 Ok(()) => {}
                 Err((JobStatus::Canceled, _)) => canceled = true,
+                Err((JobStatus::SavepointDone, _)) => savepointed = true,
                 Err((_, e)) => {
                     error.get_or_insert(e);
                 }
@@ -206,6 +215,7 @@ impl Driver {
         match (error, canceled || self.control.cancel.is_cancelled()) {
             (Some(e), _) => Err((JobStatus::Failed, e)),
             (None, true) => Err((JobStatus::Canceled, String::new())),
+            (None, false) if savepointed => Ok(JobStatus::SavepointDone),
             (None, false) => Ok(JobStatus::Finished),
         }
     }
@@ -289,7 +299,19 @@ impl Driver {
                 if let Err(e) = self.call_committer(p, setup).await {
                     return self.end_pipeline(p, PipelinePhase::Failed, Some(e)).await;
                 }
-                self.save(p.pipeline, PipelinePhase::SetUp, None).await?;
+                let kept = self.restore_point(p.pipeline);
+                self.ctx
+                    .store
+                    .update_pipeline(self.job_id(), p.pipeline, |r| {
+                        r.phase = PipelinePhase::SetUp;
+                        r.error = None;
+                        if let Some(c) = kept {
+                            r.checkpoint = c.id;
+                            r.retained = vec![c];
+                        }
+                    })
+                    .await
+                    .map_err(|e| (JobStatus::Failed, e.to_string()))?;
             }
         }
         let enumerated = match self.starts(p.pipeline).await {
@@ -314,6 +336,21 @@ impl Driver {
             let out = self
                 .wait_for_groups(spec, &current, completed, &starts)
                 .await?;
+            if let Some(id) = out.savepoint {
+                return match self.conclude(spec, &current, out.canceled(), None).await {
+                    Err((JobStatus::Canceled, _)) => {
+                        tracing::info!(
+                            job_id = self.job_id(),
+                            pipeline = p.pipeline,
+                            "pipeline {} stopped at savepoint {id}; restore it with -r {}",
+                            p.pipeline,
+                            self.job_id()
+                        );
+                        Err((JobStatus::SavepointDone, String::new()))
+                    }
+                    other => other,
+                };
+            }
             let verdict = restart::decide(&restart::Facts {
                 retry_times: self.plan.config.env.retry_times,
                 restores,
@@ -340,6 +377,35 @@ impl Driver {
                 }
             }
         }
+    }
+
+    /// For a job submitted to restore (`-r`, `isStartWithSavePoint`): the checkpoint its earlier
+    /// run kept for `pipeline`. A pipeline without one starts from its sources' start.
+    fn restore_point(&self, pipeline: usize) -> Option<CompletedCheckpoint> {
+        let job_id = self.job_id();
+        let restoring = self
+            .ctx
+            .store
+            .running(job_id)
+            .is_some_and(|r| r.start_with_savepoint);
+        if !restoring {
+            return None;
+        }
+        let kept = self.ctx.store.kept_checkpoint(job_id, pipeline);
+        match &kept {
+            Some(c) => tracing::info!(
+                job_id,
+                pipeline,
+                "pipeline {pipeline} restores from checkpoint {} of the job's earlier run",
+                c.id
+            ),
+            None => tracing::info!(
+                job_id,
+                pipeline,
+                "pipeline {pipeline} has no checkpoint kept from an earlier run; it starts from its sources' start"
+            ),
+        }
+        kept
     }
 
     /// The pipeline's group starts: recorded at its set-up, or made by its enumerators now and
@@ -498,6 +564,7 @@ impl Driver {
             .map(|g| (g.group.expect("task-group grant"), g))
             .collect();
         let mut round = Round::default();
+        let mut suspect = false;
         let mut checkpoints = self.checkpoints(completed);
         let mut ticker = checkpoints.as_ref().map(|c| {
             let mut t =
@@ -547,7 +614,7 @@ impl Driver {
                             .iter()
                             .filter_map(|g| by_index.get(g).copied())
                             .collect();
-                        self.probe(&grants).await;
+                        suspect = self.probe(&grants).await;
                     }
                     Action::Lost { group } => {
                         let g = by_index[&group];
@@ -587,9 +654,33 @@ impl Driver {
                     }
                     Action::Wait { checkpoint } => {
                         let checkpointing = checkpoint && ticker.is_some();
+                        // A savepoint is a checkpoint taken now, after which the groups stop.
+                        if checkpointing && self.control.savepoint.is_cancelled() {
+                            let cp = checkpoints.as_mut().expect("a ticker has checkpoints");
+                            let before = cp.completed;
+                            match self.checkpoint(spec, p, cp).await {
+                                Ok(()) if cp.completed > before => {
+                                    round.savepoint_taken(cp.completed);
+                                    continue;
+                                }
+                                Ok(()) => {}
+                                Err(e) => {
+                                    tracing::error!(
+                                        job_id,
+                                        pipeline = p.pipeline,
+                                        "savepoint failed: {e}"
+                                    );
+                                    round.checkpoint_failed(e);
+                                    continue;
+                                }
+                            }
+                        }
                         tokio::select! {
-                            _ = self.ctx.workers.next_beat(POLL_EVERY) => {}
+                            // A worker that refused a probe is probed again at the next turn, so
+                            // its crash is confirmed in about `max.faults + 1` turns.
+                            _ = self.ctx.workers.next_beat(if suspect { PROBE_EVERY } else { POLL_EVERY }) => {}
                             _ = self.control.cancel.cancelled(), if !facts.user_canceled => {}
+                            _ = self.control.savepoint.cancelled(), if checkpointing && !self.control.savepoint.is_cancelled() => {}
                             _ = async { ticker.as_mut().expect("guarded").tick().await }, if checkpointing => {
                                 let cp = checkpoints.as_mut().expect("a ticker has checkpoints");
                                 if let Err(e) = self.checkpoint(spec, p, cp).await {

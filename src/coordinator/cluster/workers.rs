@@ -21,8 +21,9 @@ use crate::scheduler::{Epoch, HeldSlot, SlotCapacity, WorkerId, WorkerProfile};
 
 /// Spacing of liveness probes to one worker, shared by every job's driver: one ping per worker
 /// per interval however many jobs it runs. Longer than the connection monitor's interval
-/// (Hazelcast's 100 ms), so every refused probe counts as a fault.
-const PROBE_EVERY: Duration = Duration::from_millis(250);
+/// (Hazelcast's 100 ms), so every refused probe counts as a fault, and short enough that a
+/// crashed worker's `max.faults + 1` refusals take about half a second.
+pub(super) const PROBE_EVERY: Duration = Duration::from_millis(120);
 
 struct Entry {
     profile: WorkerProfile,
