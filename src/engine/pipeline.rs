@@ -159,16 +159,28 @@ pub async fn run_pipeline(
             }
         }
     }
-    // Reader errors (a source that failed) are reported by the reader task, not the worker.
-    while let Some(r) = readers.join_next().await {
-        match r {
-            Ok(Err(TaskStop::Failed(msg))) => {
+    // Reader errors (a source that failed) are reported by the reader task, not the worker. A
+    // reader still inside its connector is not waited for beyond the grace (as a lone group).
+    let grace = tokio::time::Instant::now() + group::READER_EXIT_GRACE;
+    loop {
+        match tokio::time::timeout_at(grace, readers.join_next()).await {
+            Ok(None) => break,
+            Ok(Some(Ok(Err(TaskStop::Failed(msg))))) => {
                 failure.get_or_insert(msg);
             }
-            Err(join) if join.is_panic() => {
+            Ok(Some(Err(join))) if join.is_panic() => {
                 failure.get_or_insert(format!("source reader panicked: {join}"));
             }
-            _ => {}
+            Ok(Some(_)) => {}
+            Err(_) => {
+                tracing::warn!(
+                    job_id = plan.job_id,
+                    pipeline,
+                    "a source reader is still inside its connector {} s after its pipeline's groups ended; its thread ends when the connector returns",
+                    group::READER_EXIT_GRACE.as_secs()
+                );
+                break;
+            }
         }
     }
     // What a checkpoint that could not complete prepared (a group had already finished) shares

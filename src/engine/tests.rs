@@ -14,13 +14,14 @@ use crate::data::{Batch, DataType, Datum, Field, RowKind, TablePath, TableSchema
 use crate::job::{JobConfig, JobStatus};
 
 /// Emits `rows` ints per reader in batches of 7, then finishes; each poll blocks its thread
-/// for `poll_delay_ms` (a connector waiting on the network). Its split's state is the number
-/// of rows emitted.
+/// for `poll_delay_ms` (a connector waiting on the network), or only the poll after
+/// `stall_at` rows when that is set. Its split's state is the number of rows emitted.
 struct Counting;
 struct CountingSource {
     rows: usize,
     fail_at: Option<usize>,
     poll_delay: Duration,
+    stall_at: Option<usize>,
     table: Arc<TableSchema>,
 }
 struct CountingReader {
@@ -28,6 +29,7 @@ struct CountingReader {
     rows: usize,
     fail_at: Option<usize>,
     poll_delay: Duration,
+    stall_at: Option<usize>,
     base: i64,
     table: Arc<TableSchema>,
 }
@@ -41,6 +43,7 @@ impl SourceFactory for Counting {
             rows: o.i64_or("rows", 10)? as usize,
             fail_at: o.i64("fail_at")?.map(|v| v as usize),
             poll_delay: Duration::from_millis(o.i64_or("poll_delay_ms", 0)? as u64),
+            stall_at: o.i64("stall_at")?.map(|v| v as usize),
             table: TableSchema::new(
                 TablePath::parse("t"),
                 vec![Field::new("n", DataType::BigInt)],
@@ -70,6 +73,7 @@ impl Source for CountingSource {
             rows: self.rows,
             fail_at: self.fail_at,
             poll_delay: self.poll_delay,
+            stall_at: self.stall_at,
             base: ctx.subtask_index as i64 * 1_000_000,
             table: self.table.clone(),
         }))
@@ -81,7 +85,9 @@ impl SourceReader for CountingReader {
         if self.next >= self.rows {
             return Ok(Poll::Finished);
         }
-        std::thread::sleep(self.poll_delay);
+        if self.stall_at.is_none_or(|at| at == self.next) {
+            std::thread::sleep(self.poll_delay);
+        }
         out.reset(self.table.clone());
         for _ in 0..7.min(self.rows - self.next) {
             if Some(self.next) == self.fail_at {
@@ -534,4 +540,43 @@ async fn readers_blocking_in_their_connector_leave_the_runtime_free() {
         "the runtime ran while readers blocked: {ticks} ticks"
     );
     assert_eq!(state.written.lock().unwrap().len(), 4 * 7);
+}
+
+/// Cancelling a pipeline whose reader is stuck inside its connector (a poll that blocks a
+/// minute) ends the pipeline after the reader grace, not when the connector returns.
+#[tokio::test]
+async fn a_reader_stuck_in_its_connector_does_not_hold_up_a_cancel() {
+    let state = Arc::new(CollectState::default());
+    let p = plan(
+        json!({"env": {"parallelism": 1}, "source": [
+            {"plugin_name": "Counting", "rows": 14, "poll_delay_ms": 60000, "stall_at": 7}
+        ], "sink": [{"plugin_name": "collect"}]}),
+        &state,
+    );
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let metrics = Arc::new(JobMetrics::default());
+    let job = tokio::spawn(pipeline::run_pipeline(
+        p,
+        1,
+        metrics.clone(),
+        NO_CHECKPOINTS,
+        cancel.clone(),
+    ));
+    // The first batch is out: the reader is now inside its minute-long second poll.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while state.written.lock().unwrap().len() < 7 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the first batch arrives"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    cancel.cancel();
+    let ended = tokio::time::timeout(Duration::from_secs(45), job).await;
+    assert_eq!(
+        ended
+            .expect("ended long before the connector returns")
+            .unwrap(),
+        PipelineOutcome::Canceled
+    );
 }
