@@ -193,6 +193,14 @@ pub(crate) async fn run_reader(
             }
             Poll::Finished => {
                 if mode == JobMode::Batch {
+                    // A checkpoint asked before the end is answered (its barrier follows every
+                    // row), and none can be asked after it: closing first makes later sends fail.
+                    controls.close();
+                    while let Ok(message) = controls.try_recv() {
+                        if !control(reader.as_mut(), message, &tx, &cancel).await? {
+                            break;
+                        }
+                    }
                     return Ok(());
                 }
                 loop {

@@ -82,11 +82,11 @@ impl Source for CountingSource {
 
 impl SourceReader for CountingReader {
     fn poll(&mut self, out: &mut Batch) -> Result<Poll, ConnectorError> {
-        if self.next >= self.rows {
-            return Ok(Poll::Finished);
-        }
         if self.stall_at.is_none_or(|at| at == self.next) {
             std::thread::sleep(self.poll_delay);
+        }
+        if self.next >= self.rows {
+            return Ok(Poll::Finished);
         }
         out.reset(self.table.clone());
         for _ in 0..7.min(self.rows - self.next) {
@@ -579,4 +579,34 @@ async fn a_reader_stuck_in_its_connector_does_not_hold_up_a_cancel() {
             .unwrap(),
         PipelineOutcome::Canceled
     );
+}
+
+/// A BATCH job with `checkpoint.interval` commits at its checkpoints and at its end, every row
+/// exactly once. Checkpoints come every millisecond and each reader's last poll (the one that
+/// finds nothing more) takes 50 ms, so checkpoints are asked while it finishes: the reader
+/// answers them before it ends instead of leaving them to expire.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_job_with_checkpoints_commits_every_row_once_and_finishes() {
+    let state = Arc::new(CollectState::default());
+    let p = plan(
+        json!({"env": {"parallelism": 3, "job.mode": "BATCH"}, "source": [
+            {"plugin_name": "Counting", "rows": 700, "poll_delay_ms": 50, "stall_at": 700}
+        ], "sink": [{"plugin_name": "collect"}]}),
+        &state,
+    );
+    let settings = CheckpointSettings {
+        interval: Some(Duration::from_millis(1)),
+        timeout: Duration::from_secs(3),
+        max_retained: 1,
+    };
+    let out = run_job(p, settings, JobControl::new()).await;
+    assert_eq!(out.status, JobStatus::Finished, "{:?}", out.error);
+    let committed = state.committed.lock().unwrap();
+    assert!(
+        committed.len() > 3,
+        "checkpoints committed: {}",
+        committed.len()
+    );
+    let rows: u64 = committed.iter().map(|c| c["rows"].as_u64().unwrap()).sum();
+    assert_eq!(rows, 3 * 700, "every prepared row committed once");
 }

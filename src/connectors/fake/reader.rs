@@ -95,17 +95,26 @@ struct Assigned {
 }
 
 impl Assigned {
-    fn parse(s: SourceSplit, tables: usize) -> Result<Assigned, ConnectorError> {
+    fn parse(s: SourceSplit, tables: &[Arc<TableRuntime>]) -> Result<Assigned, ConnectorError> {
         let p: Progress = serde_json::from_value(s.state).map_err(|e| {
             ConnectorError::runtime(format!(
                 "FakeSource: split {} cannot be restored: {e}; the checkpoint was not written by this source",
                 s.id
             ))
         })?;
-        if p.split.table >= tables {
+        let Some(table) = tables.get(p.split.table) else {
             return Err(ConnectorError::runtime(format!(
-                "FakeSource: split {} reads table {} but the source has {tables}; the job's tables changed since the checkpoint, so submit it without restoring",
-                s.id, p.split.table
+                "FakeSource: split {} reads table {} but the source has {}; the job's tables changed since the checkpoint, so submit it without restoring",
+                s.id,
+                p.split.table,
+                tables.len()
+            )));
+        };
+        let len = table.config.rows.as_ref().map_or(p.split.rows, Vec::len);
+        if p.done > len {
+            return Err(ConnectorError::runtime(format!(
+                "FakeSource: split {} emitted {} rows but has {len} now; the job's rows changed since the checkpoint, so submit it without restoring",
+                s.id, p.done
             )));
         }
         Ok(Assigned {
@@ -135,10 +144,9 @@ impl FakeReader {
         rng: Rng,
         splits: Vec<SourceSplit>,
     ) -> Result<FakeReader, ConnectorError> {
-        let count = tables.len();
         let splits = splits
             .into_iter()
-            .map(|s| Assigned::parse(s, count))
+            .map(|s| Assigned::parse(s, &tables))
             .collect::<Result<_, _>>()?;
         Ok(FakeReader {
             tables,

@@ -283,10 +283,17 @@ impl SourceReader for LocalFileReader {
     }
 
     fn snapshot(&self) -> Result<Vec<SourceSplit>, ConnectorError> {
-        let open = self.file.as_ref().map(|f| FileProgress {
-            lines: self.current.as_ref().map_or(0, |c| c.line_no),
-            ..f.clone()
-        });
+        // An open file with no stream current and none pending is read to its end: a restore
+        // must not open it again (a named pipe would wait for a writer).
+        let read_to_end = self.current.is_none() && self.pending.is_empty();
+        let open = self
+            .file
+            .as_ref()
+            .filter(|_| !read_to_end)
+            .map(|f| FileProgress {
+                lines: self.current.as_ref().map_or(0, |c| c.line_no),
+                ..f.clone()
+            });
         Ok(open.iter().chain(&self.files).map(to_split).collect())
     }
 }

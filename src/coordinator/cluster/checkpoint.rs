@@ -182,6 +182,7 @@ impl Driver {
             infos: infos.clone(),
             completed_at_ms: chrono::Utc::now().timestamp_millis(),
             duration_ms: began.elapsed().as_millis() as u64,
+            committed: false,
         };
         let size = serde_json::to_vec(&completed).map_or(0, |v| v.len());
         if size > MAX_CHECKPOINT_BYTES {
@@ -204,6 +205,7 @@ impl Driver {
             op: PipelineOp::CommitCheckpoint(infos),
         };
         self.call_committer(p, commit).await?;
+        self.mark_committed(spec.job_id, p.pipeline, id).await?;
         tracing::info!(
             job_id = spec.job_id,
             pipeline = p.pipeline,
@@ -213,8 +215,9 @@ impl Driver {
         Ok(())
     }
 
-    /// Commits the output of the pipeline's last recorded checkpoint again (commits are
-    /// idempotent): the master that recorded it may have stopped before committing.
+    /// Commits the output of the pipeline's last recorded checkpoint again if it is not marked
+    /// committed (commits are idempotent): the master that recorded it may have stopped before
+    /// committing.
     pub(super) async fn recommit_latest(
         &self,
         spec: &JobSpec,
@@ -225,6 +228,7 @@ impl Driver {
             .store
             .pipeline_record(spec.job_id, p.pipeline)
             .and_then(|r| r.latest().cloned())
+            .filter(|c| !c.committed)
         else {
             return Ok(());
         };
@@ -233,7 +237,24 @@ impl Driver {
             pipeline: p.pipeline,
             op: PipelineOp::CommitCheckpoint(latest.infos),
         };
-        self.call_committer(p, commit).await
+        self.call_committer(p, commit).await?;
+        self.mark_committed(spec.job_id, p.pipeline, latest.id)
+            .await
+    }
+
+    /// Records that checkpoint `id`'s output is committed, so no later driver commits it again
+    /// (a downstream reader may already have moved committed files).
+    async fn mark_committed(&self, job_id: i64, pipeline: usize, id: u64) -> Result<(), String> {
+        self.ctx
+            .store
+            .update_pipeline(job_id, pipeline, |r| {
+                if let Some(c) = r.retained.iter_mut().find(|c| c.id == id) {
+                    c.committed = true;
+                }
+            })
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 }
 

@@ -104,6 +104,19 @@ pub struct CompletedCheckpoint {
     pub completed_at_ms: i64,
     /// From the request to every group's answer.
     pub duration_ms: u64,
+    /// Its output was committed after it was recorded: nothing is left to commit again.
+    #[serde(default)]
+    pub committed: bool,
+}
+
+/// What a job that ended FAILED or SAVEPOINT_DONE left of one pipeline for a restore under its
+/// id (`engine_checkpoint-id-map`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum KeptPipeline {
+    /// The pipeline committed its end: a restore does not run it again.
+    Committed,
+    /// A restore starts it from this checkpoint.
+    Checkpoint(CompletedCheckpoint),
 }
 
 impl PipelineRecord {
@@ -335,9 +348,9 @@ impl RaftJobStore {
         )
     }
 
-    /// The checkpoint an earlier run of job `job_id` left for pipeline `pipeline` when it ended
-    /// FAILED or SAVEPOINT_DONE: where `-r` (`isStartWithSavePoint`) restores it from.
-    pub fn kept_checkpoint(&self, job_id: i64, pipeline: usize) -> Option<CompletedCheckpoint> {
+    /// What an earlier run of job `job_id` left of pipeline `pipeline` when it ended FAILED or
+    /// SAVEPOINT_DONE: where `-r` (`isStartWithSavePoint`) restores it from.
+    pub fn kept_pipeline(&self, job_id: i64, pipeline: usize) -> Option<KeptPipeline> {
         self.get(
             MapId::CheckpointIdMap,
             &state_key(job_id, pipeline, KIND_PIPELINE, 0),
@@ -419,9 +432,10 @@ impl JobStore for RaftJobStore {
     }
 
     /// Moves the job to history and drops its run records, in one entry. SeaTunnel's rule for
-    /// checkpoints: a FAILED or SAVEPOINT_DONE job keeps each pipeline's last checkpoint (in
-    /// `engine_checkpoint-id-map`) for a restore under the same id; any other end deletes what an
-    /// earlier run kept.
+    /// checkpoints: a FAILED or SAVEPOINT_DONE job keeps, per pipeline, that it committed or its
+    /// last checkpoint (in `engine_checkpoint-id-map`) for a restore under the same id; what an
+    /// earlier run kept stays unless this run replaces it (a restore that failed before its
+    /// first checkpoint loses nothing). Any other end deletes everything kept.
     fn finish(&self, job: FinishedJob) -> StoreWrite<'_> {
         let job_id = job.job_id;
         let prefix = job_key(job_id);
@@ -430,21 +444,26 @@ impl JobStore for RaftJobStore {
             .delete(MapId::RunningJobInfo, job_key(job_id))
             .delete(MapId::OwnedSlotProfiles, job_key(job_id))
             .put(MapId::FinishedJobState, job_key(job_id), encode(&job));
-        for (k, _) in self.scan::<serde_json::Value>(MapId::CheckpointIdMap) {
-            if k.starts_with(&prefix) {
-                cmd = cmd.delete(MapId::CheckpointIdMap, k);
+        if !keep {
+            for (k, _) in self.scan::<serde_json::Value>(MapId::CheckpointIdMap) {
+                if k.starts_with(&prefix) {
+                    cmd = cmd.delete(MapId::CheckpointIdMap, k);
+                }
             }
         }
         for (k, v) in self.scan::<serde_json::Value>(MapId::RunningJobState) {
             if !k.starts_with(&prefix) {
                 continue;
             }
-            let latest = (keep && k.get(KIND_OFFSET) == Some(&KIND_PIPELINE))
+            let kept = (keep && k.get(KIND_OFFSET) == Some(&KIND_PIPELINE))
                 .then(|| serde_json::from_value::<PipelineRecord>(v).ok())
                 .flatten()
-                .and_then(|r| r.latest().cloned());
-            if let Some(latest) = latest {
-                cmd = cmd.put(MapId::CheckpointIdMap, k.clone(), encode(&latest));
+                .and_then(|r| match r.phase {
+                    PipelinePhase::Committed => Some(KeptPipeline::Committed),
+                    _ => r.latest().cloned().map(KeptPipeline::Checkpoint),
+                });
+            if let Some(kept) = kept {
+                cmd = cmd.put(MapId::CheckpointIdMap, k.clone(), encode(&kept));
             }
             cmd = cmd.delete(MapId::RunningJobState, k);
         }
@@ -648,6 +667,7 @@ mod tests {
             infos: vec![(2, format!("{{\"n\":{id}}}"))],
             completed_at_ms: 1,
             duration_ms: 2,
+            committed: true,
         };
         for (status, kept) in [
             (JobStatus::SavepointDone, true),
@@ -673,10 +693,35 @@ mod tests {
             );
             store.finish(finished(8, status, 9)).await.unwrap();
             for pipeline in [1, 2] {
-                let expected = kept.then(|| checkpoint(5));
-                assert_eq!(store.kept_checkpoint(8, pipeline), expected, "{status}");
+                let expected = kept.then(|| KeptPipeline::Checkpoint(checkpoint(5)));
+                assert_eq!(store.kept_pipeline(8, pipeline), expected, "{status}");
             }
         }
+        // A restore that fails before recording anything keeps what the earlier run left, and
+        // a pipeline that committed is kept as committed (a restore skips it).
+        store.insert_running(running(8)).await.unwrap();
+        store
+            .update_pipeline(8, 1, |r| r.complete(checkpoint(6), 2))
+            .await
+            .unwrap();
+        store
+            .finish(finished(8, JobStatus::SavepointDone, 9))
+            .await
+            .unwrap();
+        store.insert_running(running(8)).await.unwrap();
+        store
+            .update_pipeline(8, 2, |r| r.phase = PipelinePhase::Committed)
+            .await
+            .unwrap();
+        store
+            .finish(finished(8, JobStatus::Failed, 10))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.kept_pipeline(8, 1),
+            Some(KeptPipeline::Checkpoint(checkpoint(6)))
+        );
+        assert_eq!(store.kept_pipeline(8, 2), Some(KeptPipeline::Committed));
         raft.raft.shutdown().await.unwrap();
     }
 }

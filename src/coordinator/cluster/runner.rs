@@ -37,8 +37,8 @@ use super::calls::CallError;
 use super::checkpoint::PipelineCheckpoints;
 use super::observe::{Action, Facts, GroupFacts, Round};
 use super::raft_store::{
-    CompletedCheckpoint, GroupRecord, PipelinePhase, PipelineRecord, RaftJobStore,
-    StoredAssignment, StoredGrant,
+    GroupRecord, KeptPipeline, PipelinePhase, PipelineRecord, RaftJobStore, StoredAssignment,
+    StoredGrant,
 };
 use super::restart;
 use super::workers::{add_metrics, WorkerRegistry, PROBE_EVERY};
@@ -291,6 +291,14 @@ impl Driver {
                 ..
             }) => {}
             None => {
+                let kept = match self.restore_point(p.pipeline) {
+                    Some(KeptPipeline::Committed) => {
+                        // Committed by the earlier run: running it again would write it twice.
+                        return self.end_pipeline(p, PipelinePhase::Committed, None).await;
+                    }
+                    Some(KeptPipeline::Checkpoint(c)) => Some(c),
+                    None => None,
+                };
                 let setup = WorkerCall::Pipeline {
                     job: spec.clone(),
                     pipeline: p.pipeline,
@@ -299,7 +307,6 @@ impl Driver {
                 if let Err(e) = self.call_committer(p, setup).await {
                     return self.end_pipeline(p, PipelinePhase::Failed, Some(e)).await;
                 }
-                let kept = self.restore_point(p.pipeline);
                 self.ctx
                     .store
                     .update_pipeline(self.job_id(), p.pipeline, |r| {
@@ -379,9 +386,9 @@ impl Driver {
         }
     }
 
-    /// For a job submitted to restore (`-r`, `isStartWithSavePoint`): the checkpoint its earlier
-    /// run kept for `pipeline`. A pipeline without one starts from its sources' start.
-    fn restore_point(&self, pipeline: usize) -> Option<CompletedCheckpoint> {
+    /// For a job submitted to restore (`-r`, `isStartWithSavePoint`): what its earlier run kept
+    /// of `pipeline`. A pipeline without anything kept starts from its sources' start.
+    fn restore_point(&self, pipeline: usize) -> Option<KeptPipeline> {
         let job_id = self.job_id();
         let restoring = self
             .ctx
@@ -391,13 +398,18 @@ impl Driver {
         if !restoring {
             return None;
         }
-        let kept = self.ctx.store.kept_checkpoint(job_id, pipeline);
+        let kept = self.ctx.store.kept_pipeline(job_id, pipeline);
         match &kept {
-            Some(c) => tracing::info!(
+            Some(KeptPipeline::Checkpoint(c)) => tracing::info!(
                 job_id,
                 pipeline,
                 "pipeline {pipeline} restores from checkpoint {} of the job's earlier run",
                 c.id
+            ),
+            Some(KeptPipeline::Committed) => tracing::info!(
+                job_id,
+                pipeline,
+                "pipeline {pipeline} committed in the job's earlier run; it does not run again"
             ),
             None => tracing::info!(
                 job_id,
