@@ -218,6 +218,7 @@ pub fn start_task_group(
     let held = checkpoints.clone();
     let run = async move {
         let outcome = join(reader, worker).await;
+        held.group_ended();
         let pending = held.drain().await;
         match outcome {
             GroupOutcome::Finished(mut infos) => {

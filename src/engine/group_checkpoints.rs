@@ -51,6 +51,9 @@ pub struct GroupCheckpoints {
     ack_tx: mpsc::UnboundedSender<(u64, GroupSnapshot)>,
     /// One checkpoint at a time per group: the lock also orders confirmations and requests.
     held: Mutex<Held>,
+    /// The group's tasks ended. Its request channel may stay open after that (a reader still
+    /// inside its connector holds it), so this, not the channel, ends a waiting checkpoint.
+    ended: tokio_util::sync::CancellationToken,
 }
 
 impl GroupCheckpoints {
@@ -64,7 +67,14 @@ impl GroupCheckpoints {
                 snapshots: Vec::new(),
                 notified: 0,
             }),
+            ended: tokio_util::sync::CancellationToken::new(),
         }
+    }
+
+    /// The group's tasks ended: a checkpoint waiting for it ends at once, so the group's end
+    /// ([`GroupCheckpoints::drain`]) does not wait for the checkpoint timeout.
+    pub(crate) fn group_ended(&self) {
+        self.ended.cancel();
     }
 
     /// Asks the writers to prepare checkpoint `id` and waits until they answered, the group
@@ -100,6 +110,10 @@ impl GroupCheckpoints {
                     }
                 }
                 _ = self.requests.closed() => {
+                    held.collect_late();
+                    return Err(GroupCheckpointError::Ended(id));
+                }
+                _ = self.ended.cancelled() => {
                     held.collect_late();
                     return Err(GroupCheckpointError::Ended(id));
                 }
@@ -271,5 +285,21 @@ mod tests {
             g.prepare(5, Duration::from_secs(30)).await,
             Err(GroupCheckpointError::Ended(5))
         );
+    }
+
+    /// A reader stuck inside its connector keeps the request channel open after its group
+    /// ended: the group's end still ends a waiting checkpoint at once, not at its timeout.
+    #[tokio::test(start_paused = true)]
+    async fn a_checkpoint_waiting_on_a_group_that_ended_ends_with_it() {
+        let (tx, _stuck_reader_holds_it) = mpsc::unbounded_channel::<Control>();
+        let g = Arc::new(GroupCheckpoints::new(tx));
+        let waiting = tokio::spawn({
+            let g = g.clone();
+            async move { g.prepare(3, Duration::from_secs(3600)).await }
+        });
+        tokio::task::yield_now().await;
+        g.group_ended();
+        assert_eq!(waiting.await.unwrap(), Err(GroupCheckpointError::Ended(3)));
+        assert!(g.drain().await.is_empty());
     }
 }
