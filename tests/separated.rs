@@ -1015,10 +1015,11 @@ fn a_savepoint_then_a_restore_under_the_same_id_write_every_row_once() {
         "{before} lines at the savepoint"
     );
     let (_, listed) = http_get(ports[0], "/finished-jobs/SAVEPOINT_DONE");
+    let id_text = id.to_string();
     assert!(
         listed
             .as_array()
-            .is_some_and(|a| a.iter().any(|j| j["jobId"] == id.to_string())),
+            .is_some_and(|a| a.iter().any(|j| j["jobId"] == id_text)),
         "{listed}"
     );
     // Resubmitting the id without the restore flag is refused with SeaTunnel's message.

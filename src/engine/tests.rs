@@ -473,7 +473,7 @@ async fn a_barrier_splits_the_rows_exactly_where_the_reader_snapshot_says() {
         .await
         .expect("checkpoint 1 held");
     let emitted = snapshot.splits[0].state.as_u64().unwrap();
-    assert!(emitted >= 70 && emitted < 700, "mid-stream: {emitted}");
+    assert!((70..700).contains(&emitted), "mid-stream: {emitted}");
     assert_eq!(
         snapshot.infos,
         vec![(2, json!({"writer": 0, "rows": emitted}))],

@@ -26,30 +26,25 @@ pub(crate) enum ThreadError {
 
 /// Runs `task` on a new thread named `name` once the returned future is first polled, and
 /// resolves to its output. A panic in the task is caught and returned.
-pub(crate) fn run_on_own_thread<T, F>(
-    name: String,
-    task: F,
-) -> impl Future<Output = Result<T, ThreadError>> + Send
+pub(crate) async fn run_on_own_thread<T, F>(name: String, task: F) -> Result<T, ThreadError>
 where
     T: Send + 'static,
     F: Future<Output = T> + Send + 'static,
 {
-    async move {
-        let handle = tokio::runtime::Handle::current();
-        let (tx, rx) = oneshot::channel();
-        std::thread::Builder::new()
-            .name(name)
-            .spawn(move || {
-                let result = std::panic::catch_unwind(AssertUnwindSafe(|| handle.block_on(task)));
-                let _ = tx.send(result.map_err(|p| ThreadError::Panicked(panic_text(&*p))));
-            })
-            .map_err(|e| ThreadError::Spawn(e.to_string()))?;
-        rx.await.unwrap_or_else(|_| {
-            Err(ThreadError::Panicked(
-                "the thread ended without a result".into(),
-            ))
+    let handle = tokio::runtime::Handle::current();
+    let (tx, rx) = oneshot::channel();
+    std::thread::Builder::new()
+        .name(name)
+        .spawn(move || {
+            let result = std::panic::catch_unwind(AssertUnwindSafe(|| handle.block_on(task)));
+            let _ = tx.send(result.map_err(|p| ThreadError::Panicked(panic_text(&*p))));
         })
-    }
+        .map_err(|e| ThreadError::Spawn(e.to_string()))?;
+    rx.await.unwrap_or_else(|_| {
+        Err(ThreadError::Panicked(
+            "the thread ended without a result".into(),
+        ))
+    })
 }
 
 fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
@@ -65,18 +60,22 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
+    /// The task blocks its thread until another task on the runtime's only worker thread
+    /// answers: run on that worker thread, it would wait for itself and time out.
     #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
     async fn a_task_blocking_its_thread_leaves_the_runtime_free() {
-        let blocked = run_on_own_thread("st-test".into(), async {
-            std::thread::sleep(Duration::from_millis(300));
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            std::thread::current().name().map(str::to_string)
-        });
-        let waiting = tokio::spawn(blocked);
-        // The runtime's only worker thread still runs other tasks meanwhile.
-        let ticked = tokio::spawn(async { 7 }).await.unwrap();
-        assert_eq!(ticked, 7);
-        assert_eq!(waiting.await.unwrap(), Ok(Some("st-test".into())));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let blocked = tokio::spawn(run_on_own_thread("st-test".into(), async move {
+            let answered = rx.recv_timeout(Duration::from_secs(30)).is_ok();
+            (answered, std::thread::current().name().map(str::to_string))
+        }));
+        tokio::spawn(async move { tx.send(()).unwrap() });
+        let (answered, name) = blocked.await.unwrap().unwrap();
+        assert!(
+            answered,
+            "the runtime ran the answering task while the thread blocked"
+        );
+        assert_eq!(name.as_deref(), Some("st-test"));
     }
 
     #[tokio::test]

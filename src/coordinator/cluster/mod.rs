@@ -5,8 +5,11 @@
 //! - [`raft_store`]: [`JobStore`](super::JobStore) over Raft and the per-job run records.
 //! - [`workers`]: worker profiles, liveness (failure detector) and what they run; soft state.
 //! - [`runner`]: the job driver (SeaTunnel's `JobMaster`) as a [`JobRunner`](super::JobRunner).
-//! - [`observe`]: one round of the driver's wait for a pipeline's groups, decided as data.
-//! - [`checkpoint`]: the driver's periodic checkpoints of STREAMING pipelines across workers.
+//! - [`wait`]: the driver's wait for one placement of a pipeline (deploy, probe, checkpoint,
+//!   savepoint), executing what [`observe`] decides: one round, decided as data.
+//! - [`starts`]: where a pipeline's groups start (enumerated splits, last checkpoint, a kept
+//!   savepoint).
+//! - [`checkpoint`]: the driver's checkpoints across workers, recorded before they commit.
 //! - [`restart`]: a pipeline that lost a worker placed and run again (`job.retry.times`).
 //! - [`service`]: heartbeats in, recorded task-group ends and the fencing token out.
 
@@ -17,6 +20,8 @@ pub mod raft_store;
 mod restart;
 pub mod runner;
 pub mod service;
+mod starts;
+mod wait;
 pub mod workers;
 
 pub use raft_store::RaftJobStore;

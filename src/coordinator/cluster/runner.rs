@@ -22,7 +22,6 @@ use crate::config::{AllocateStrategy, ScheduleStrategy};
 use crate::coordinator::runner::{JobRunner, RunFuture};
 use crate::coordinator::store::JobStore;
 use crate::engine::conclude::{conclude, Conclusion, GroupResult};
-use crate::engine::group::{self, GroupStart};
 use crate::engine::{
     CheckpointSettings, JobControl, JobOutcome, JobPlan, MetricsSnapshot, PipelineOutcome,
 };
@@ -33,18 +32,16 @@ use crate::scheduler::{
     WAIT_RECHECK_INTERVAL,
 };
 
-use super::calls::CallError;
 use super::checkpoint::PipelineCheckpoints;
-use super::observe::{Action, Facts, GroupFacts, Round};
 use super::raft_store::{
     GroupRecord, KeptPipeline, PipelinePhase, PipelineRecord, RaftJobStore, StoredAssignment,
     StoredGrant,
 };
 use super::restart;
-use super::workers::{add_metrics, WorkerRegistry, PROBE_EVERY};
+use super::workers::{add_metrics, WorkerRegistry};
 
 /// How often a waiting driver re-reads the recorded ends even without a heartbeat.
-const POLL_EVERY: Duration = Duration::from_millis(500);
+pub(super) const POLL_EVERY: Duration = Duration::from_millis(500);
 /// Pause between rounds of a master→worker call that could not be made (no lease, worker
 /// unreachable): long enough not to spin, short against failure detection.
 pub(super) const RETRY_EVERY: Duration = Duration::from_millis(300);
@@ -52,7 +49,7 @@ pub(super) const RETRY_EVERY: Duration = Duration::from_millis(300);
 /// fsynced on every master and kept in the job's record, and a Raft append travels as one
 /// gRPC message (4 MiB by default), so a listing of very many files is refused with a clear
 /// message rather than stall replication. About 10 000 file paths fit.
-const MAX_SPLITS_BYTES: usize = 2 << 20;
+pub(super) const MAX_SPLITS_BYTES: usize = 2 << 20;
 /// The coordinator task whose slot hosts the pipeline's sink committer (index 0 is the split
 /// enumerator's, which our sources do not need).
 const COMMITTER_INDEX: usize = 1;
@@ -120,7 +117,7 @@ impl JobRunner for ClusterRunner {
     }
 }
 
-type Failure = (JobStatus, String);
+pub(super) type Failure = (JobStatus, String);
 
 pub(super) struct Driver {
     pub(super) ctx: Arc<ClusterContext>,
@@ -163,7 +160,7 @@ pub(super) struct PipelineTasks {
 }
 
 impl Driver {
-    fn job_id(&self) -> i64 {
+    pub(super) fn job_id(&self) -> i64 {
         self.plan.job_id
     }
 
@@ -386,78 +383,6 @@ impl Driver {
         }
     }
 
-    /// For a job submitted to restore (`-r`, `isStartWithSavePoint`): what its earlier run kept
-    /// of `pipeline`. A pipeline without anything kept starts from its sources' start.
-    fn restore_point(&self, pipeline: usize) -> Option<KeptPipeline> {
-        let job_id = self.job_id();
-        let restoring = self
-            .ctx
-            .store
-            .running(job_id)
-            .is_some_and(|r| r.start_with_savepoint);
-        if !restoring {
-            return None;
-        }
-        let kept = self.ctx.store.kept_pipeline(job_id, pipeline);
-        match &kept {
-            Some(KeptPipeline::Checkpoint(c)) => tracing::info!(
-                job_id,
-                pipeline,
-                "pipeline {pipeline} restores from checkpoint {} of the job's earlier run",
-                c.id
-            ),
-            Some(KeptPipeline::Committed) => tracing::info!(
-                job_id,
-                pipeline,
-                "pipeline {pipeline} committed in the job's earlier run; it does not run again"
-            ),
-            None => tracing::info!(
-                job_id,
-                pipeline,
-                "pipeline {pipeline} has no checkpoint kept from an earlier run; it starts from its sources' start"
-            ),
-        }
-        kept
-    }
-
-    /// The pipeline's group starts: recorded at its set-up, or made by its enumerators now and
-    /// recorded before any group is deployed (one Raft entry, so it is bounded).
-    async fn starts(&self, pipeline: usize) -> Result<Vec<GroupStart>, String> {
-        let job_id = self.job_id();
-        if let Some(starts) = self
-            .ctx
-            .store
-            .pipeline_record(job_id, pipeline)
-            .and_then(|r| r.starts)
-        {
-            return Ok(starts);
-        }
-        let plan = self.plan.clone();
-        // Enumerators may do I/O (list files, ask a database): off the runtime threads.
-        let starts = tokio::task::spawn_blocking(move || group::enumerate(&plan, pipeline))
-            .await
-            .map_err(|e| format!("the split enumerator of pipeline {pipeline} panicked: {e}"))??;
-        let size = serde_json::to_vec(&starts).map_or(0, |v| v.len());
-        if size > MAX_SPLITS_BYTES {
-            return Err(format!(
-                "pipeline {pipeline}'s sources made {size} bytes of splits, more than the {MAX_SPLITS_BYTES} the masters replicate in one entry; read fewer files or tables per job (file_filter_pattern, or several jobs)"
-            ));
-        }
-        self.ctx
-            .store
-            .update_pipeline(job_id, pipeline, |r| r.starts = Some(starts.clone()))
-            .await
-            .map_err(|e| e.to_string())?;
-        tracing::info!(
-            job_id,
-            pipeline,
-            "pipeline {pipeline}'s enumerators made {} splits for {} task groups",
-            starts.iter().map(|s| s.splits.len()).sum::<usize>(),
-            starts.len()
-        );
-        Ok(starts)
-    }
-
     /// Commits or aborts the pipeline's output by how its groups ended. `note` is added to a
     /// failure's message (why the pipeline was not restarted).
     async fn conclude(
@@ -556,162 +481,9 @@ impl Driver {
         }
     }
 
-    /// Deploys what is neither running nor ended, then waits until every group of the pipeline
-    /// has a recorded end, checkpointing a STREAMING pipeline meanwhile. A group whose worker
-    /// died without reporting ends FAILED. Also returns why a checkpoint failed the pipeline.
-    /// Each round observes the facts and executes what [`Round::observe`] decides.
-    async fn wait_for_groups(
-        &self,
-        spec: &JobSpec,
-        p: &PipelineTasks,
-        completed: u64,
-        starts: &[GroupStart],
-    ) -> Result<GroupsOutcome, Failure> {
-        let job_id = self.job_id();
-        // Looked up once per recorded end on every round: a set, not a scan of the groups.
-        let keys: BTreeSet<GroupKey> = p.groups.iter().map(|g| group_key(job_id, g)).collect();
-        let by_index: BTreeMap<usize, &StoredGrant> = p
-            .groups
-            .iter()
-            .map(|g| (g.group.expect("task-group grant"), g))
-            .collect();
-        let mut round = Round::default();
-        let mut suspect = false;
-        let mut checkpoints = self.checkpoints(completed);
-        let mut ticker = checkpoints.as_ref().map(|c| {
-            let mut t =
-                tokio::time::interval_at(tokio::time::Instant::now() + c.interval, c.interval);
-            // Ticks missed while groups were still deploying are not made up in a burst.
-            t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            t
-        });
-        loop {
-            let records = self.ctx.store.group_records(job_id);
-            self.refresh_metrics(&records);
-            let running = self.ctx.workers.running_groups();
-            let facts = Facts {
-                pipeline: p.pipeline,
-                groups: p
-                    .groups
-                    .iter()
-                    .map(|g| GroupFacts {
-                        index: g.group.expect("task-group grant"),
-                        worker_id: &g.worker_id,
-                        worker_address: &g.worker_address,
-                        running: running.contains(&group_key(job_id, g)),
-                        worker_lost: self.worker_lost(&g.worker_id),
-                    })
-                    .collect(),
-                recorded: records
-                    .into_iter()
-                    // Ends of this placement only (same epoch), never of one a restart replaced.
-                    .filter(|r| keys.contains(&r.key))
-                    .map(|r| (r.key.group, r.end))
-                    .collect(),
-                user_canceled: self.control.cancel.is_cancelled(),
-            };
-            for action in round.observe(&facts) {
-                match action {
-                    Action::Done(outcome) => return Ok(outcome),
-                    Action::CancelAll { user } => {
-                        if user {
-                            self.control.set(JobStatus::Canceling);
-                        }
-                        for w in workers_of(p) {
-                            let _ = self.call(w, WorkerCall::Cancel { job_id }).await;
-                        }
-                    }
-                    Action::Probe { groups } => {
-                        let grants: Vec<&StoredGrant> = groups
-                            .iter()
-                            .filter_map(|g| by_index.get(g).copied())
-                            .collect();
-                        suspect = self.probe(&grants).await;
-                    }
-                    Action::Lost { group } => {
-                        let g = by_index[&group];
-                        tracing::error!(
-                            job_id,
-                            "{} is lost: worker {} at {} stopped answering",
-                            group_key(job_id, g),
-                            g.worker_id,
-                            g.worker_address
-                        );
-                    }
-                    Action::Deploy { group } => {
-                        let g = by_index[&group];
-                        let key = group_key(job_id, g);
-                        let Some(start) = starts.get(group) else {
-                            round.deployed(group, Err(Some(format!(
-                                "pipeline {} has no recorded start for task group {group}; the job file changed since it was set up",
-                                p.pipeline
-                            ))));
-                            continue;
-                        };
-                        let deploy = WorkerCall::Deploy {
-                            job: spec.clone(),
-                            key,
-                            slot: g.slot,
-                            start: serde_json::to_string(start).expect("splits are JSON"),
-                        };
-                        let answer = match self.call(g, deploy).await {
-                            Ok(()) => Ok(()),
-                            Err(CallError::Failed(e)) => Err(Some(e)),
-                            Err(e) => {
-                                tracing::warn!(job_id, "cannot deploy {key}: {e}; retrying");
-                                Err(None)
-                            }
-                        };
-                        round.deployed(group, answer);
-                    }
-                    Action::Wait { checkpoint } => {
-                        let checkpointing = checkpoint && ticker.is_some();
-                        // A savepoint is a checkpoint taken now, after which the groups stop.
-                        if checkpointing && self.control.savepoint.is_cancelled() {
-                            let cp = checkpoints.as_mut().expect("a ticker has checkpoints");
-                            let before = cp.completed;
-                            match self.checkpoint(spec, p, cp).await {
-                                Ok(()) if cp.completed > before => {
-                                    round.savepoint_taken(cp.completed);
-                                    continue;
-                                }
-                                Ok(()) => {}
-                                Err(e) => {
-                                    tracing::error!(
-                                        job_id,
-                                        pipeline = p.pipeline,
-                                        "savepoint failed: {e}"
-                                    );
-                                    round.checkpoint_failed(e);
-                                    continue;
-                                }
-                            }
-                        }
-                        tokio::select! {
-                            // A worker that refused a probe is probed again at the next turn, so
-                            // its crash is confirmed in about `max.faults + 1` turns.
-                            _ = self.ctx.workers.next_beat(if suspect { PROBE_EVERY } else { POLL_EVERY }) => {}
-                            _ = self.control.cancel.cancelled(), if !facts.user_canceled => {}
-                            _ = self.control.savepoint.cancelled(), if checkpointing && !self.control.savepoint.is_cancelled() => {}
-                            _ = async { ticker.as_mut().expect("guarded").tick().await }, if checkpointing => {
-                                let cp = checkpoints.as_mut().expect("a ticker has checkpoints");
-                                if let Err(e) = self.checkpoint(spec, p, cp).await {
-                                    tracing::error!(job_id, pipeline = p.pipeline, "checkpoint failed: {e}");
-                                    round.checkpoint_failed(e);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Periodic checkpoints for a STREAMING pipeline (SeaTunnel's rule for the interval, as the
-    /// in-process engine applies it); `None` for BATCH, which commits once at its end.
     /// Checkpoint bookkeeping when the job checkpoints: STREAMING always, BATCH when its `env`
     /// sets `checkpoint.interval` (SeaTunnel's rule, [`CheckpointSettings::for_job`]).
-    fn checkpoints(&self, completed: u64) -> Option<PipelineCheckpoints> {
+    pub(super) fn checkpoints(&self, completed: u64) -> Option<PipelineCheckpoints> {
         let interval = self.checkpoint.interval?;
         Some(PipelineCheckpoints {
             interval,
@@ -721,27 +493,7 @@ impl Driver {
         })
     }
 
-    /// Where the pipeline's groups start when deployed: the last recorded checkpoint's
-    /// positions, else the enumerators' splits.
-    fn deploy_starts(
-        &self,
-        pipeline: usize,
-        enumerated: &[GroupStart],
-    ) -> Result<Vec<GroupStart>, String> {
-        let record = self.ctx.store.pipeline_record(self.job_id(), pipeline);
-        match record.as_ref().and_then(|r| r.latest()) {
-            Some(latest) if latest.starts.len() == enumerated.len() => Ok(latest.starts.clone()),
-            Some(latest) => Err(format!(
-                "checkpoint {} of pipeline {pipeline} has {} task groups but the job has {} now; submit the job again without restoring",
-                latest.id,
-                latest.starts.len(),
-                enumerated.len()
-            )),
-            None => Ok(enumerated.to_vec()),
-        }
-    }
-
-    fn refresh_metrics(&self, records: &[GroupRecord]) {
+    pub(super) fn refresh_metrics(&self, records: &[GroupRecord]) {
         self.control.metrics.set_totals(&self.metrics_with(records));
     }
 
@@ -805,7 +557,7 @@ pub(super) fn stored_assignment(a: &Assignment, workers: &[WorkerProfile]) -> St
     }
 }
 
-fn group_key(job_id: i64, g: &StoredGrant) -> GroupKey {
+pub(super) fn group_key(job_id: i64, g: &StoredGrant) -> GroupKey {
     GroupKey {
         job_id,
         pipeline: g.pipeline,
