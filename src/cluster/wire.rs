@@ -218,6 +218,11 @@ pub struct GroupReport {
     pub key: GroupKey,
     pub end: GroupEnd,
     pub metrics: WireMetrics,
+    /// What the group's checkpoints prepared and no master confirmed, when it ended other than
+    /// [`GroupEnd::Finished`] (which carries it in its infos): the active master aborts what
+    /// no recorded checkpoint covers and commits the rest from the record.
+    #[serde(default)]
+    pub abandoned: WireInfos,
 }
 
 /// A running task group as the worker reports it.

@@ -185,8 +185,11 @@ pub struct StartedGroup {
 ///
 /// At its end the output its checkpoints prepared and nobody confirmed is decided with it:
 /// carried with the final infos on a clean end (the committer commits both; commits are
-/// idempotent, so infos a master committed but did not confirm yet are harmless), aborted on
-/// cancel or failure, as the in-process pipeline does.
+/// idempotent, so infos a master committed but did not confirm yet are harmless). On cancel
+/// or failure it stays held in [`StartedGroup::checkpoints`] for the caller to take
+/// ([`GroupCheckpoints::drain`]): only the caller knows whether a checkpoint that covered it
+/// was recorded (a separated cluster's master commits a recorded checkpoint's output after the
+/// groups that prepared it are gone), so only it may abort it.
 pub fn start_task_group(
     plan: Arc<JobPlan>,
     pipeline: usize,
@@ -219,20 +222,12 @@ pub fn start_task_group(
     let run = async move {
         let outcome = join(reader, worker).await;
         held.group_ended();
-        let pending = held.drain().await;
         match outcome {
             GroupOutcome::Finished(mut infos) => {
-                infos.extend(pending);
+                infos.extend(held.drain().await);
                 GroupOutcome::Finished(infos)
             }
-            other => {
-                if !pending.is_empty() {
-                    let sinks = PipelineSinks::new(plan, pipeline);
-                    // Sink aborts touch files and external systems: off the runtime threads.
-                    let _ = tokio::task::spawn_blocking(move || sinks.abort(pending)).await;
-                }
-                other
-            }
+            other => other,
         }
     };
     Ok(StartedGroup {
@@ -254,10 +249,21 @@ pub async fn run_task_group(
         Ok(_) => GroupStart::default(),
         Err(e) => return GroupOutcome::Failed(e),
     };
-    match start_task_group(plan, pipeline, group, start, metrics, cancel) {
-        Ok(started) => started.run.await,
-        Err(e) => GroupOutcome::Failed(e),
+    let started = match start_task_group(plan.clone(), pipeline, group, start, metrics, cancel) {
+        Ok(started) => started,
+        Err(e) => return GroupOutcome::Failed(e),
+    };
+    let outcome = started.run.await;
+    if !matches!(outcome, GroupOutcome::Finished(_)) {
+        // Run alone, nothing else will ever commit what its checkpoints prepared.
+        let pending = started.checkpoints.drain().await;
+        if !pending.is_empty() {
+            let sinks = PipelineSinks::new(plan, pipeline);
+            // Sink aborts touch files and external systems: off the runtime threads.
+            let _ = tokio::task::spawn_blocking(move || sinks.abort(pending)).await;
+        }
     }
+    outcome
 }
 
 /// How long a group's end waits for its reader once the chain ended: a reader blocked inside

@@ -225,7 +225,7 @@ impl WorkerRuntime {
                 slot,
                 metrics: metrics.clone(),
                 cancel,
-                checkpoints: started.checkpoints,
+                checkpoints: started.checkpoints.clone(),
             },
         );
         tracing::info!(
@@ -234,8 +234,15 @@ impl WorkerRuntime {
             "deployed {key} in slot {slot}"
         );
         let runtime = self.clone();
+        let held = started.checkpoints;
         self.tracker.spawn(async move {
             let outcome = started.run.await;
+            // Not aborted here: a checkpoint the master recorded may cover it (see
+            // `GroupReport::abandoned`).
+            let abandoned = match outcome {
+                GroupOutcome::Finished(_) => Vec::new(),
+                _ => infos_to_wire(held.drain().await),
+            };
             let end = match outcome {
                 GroupOutcome::Finished(infos) => GroupEnd::Finished(infos_to_wire(infos)),
                 GroupOutcome::Canceled if runtime.is_stopping() => {
@@ -264,6 +271,7 @@ impl WorkerRuntime {
                 key,
                 end,
                 metrics: WireMetrics::from(&metrics.snapshot()),
+                abandoned,
             };
             {
                 let mut g = runtime.groups();
@@ -626,5 +634,113 @@ mod tests {
             "a group cancelled by the worker's own stop says so: {:?}",
             stopped.end
         );
+    }
+
+    /// A group cancelled after a checkpoint prepared output does not abort it: the master may
+    /// have recorded that checkpoint and commit its output after the group is gone. The end
+    /// report hands it over instead, and the files stay until the master decides.
+    #[tokio::test]
+    async fn a_cancelled_group_hands_its_prepared_output_to_the_master_instead_of_aborting_it() {
+        let w = runtime();
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = dir.path().join("tmp");
+        let job = JobSpec {
+            job_id: 12,
+            job_name: "j".into(),
+            // The reader emits its first split, then idles a minute: cancelled mid-job.
+            config_json: serde_json::json!({
+                "env": {"parallelism": 1, "job.mode": "BATCH"},
+                "source": [{"plugin_name": "FakeSource", "row.num": 8, "split.num": 4,
+                    "split.read-interval": 60000, "schema": {"fields": {"a": "int"}}}],
+                "sink": [{"plugin_name": "LocalFile", "path": dir.path().join("out"),
+                    "tmp_path": tmp, "file_format_type": "text"}]
+            })
+            .to_string(),
+        };
+        let key = GroupKey {
+            job_id: 12,
+            pipeline: 1,
+            group: 0,
+            epoch: 1,
+        };
+        let request = |call| WorkerRequest {
+            token: t(1, 1),
+            worker_id: "w".into(),
+            call,
+        };
+        let deploy = WorkerCall::Deploy {
+            job: job.clone(),
+            key,
+            slot: 0,
+            start: start_of(&w, &job, 0),
+        };
+        assert_eq!(w.handle(request(deploy)).await, WorkerReply::Done);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let (running, _) = w.report();
+            let read: u64 = running
+                .iter()
+                .flat_map(|g| g.metrics.source.values().map(|v| v.0))
+                .sum();
+            if read >= 2 {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the first split is read"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let checkpoint = WorkerCall::Checkpoint {
+            job_id: 12,
+            pipeline: 1,
+            id: 1,
+            committed_through: 0,
+            timeout_ms: 30_000,
+        };
+        let WorkerReply::Prepared { infos, .. } = w.handle(request(checkpoint)).await else {
+            panic!("checkpoint 1 is prepared");
+        };
+        assert!(
+            !infos.is_empty(),
+            "the writer prepared the first split's rows"
+        );
+        let files_under_tmp = || walk(&tmp);
+        assert!(files_under_tmp() > 0, "prepared files wait under tmp_path");
+        assert_eq!(
+            w.handle(request(WorkerCall::Cancel { job_id: 12 })).await,
+            WorkerReply::Done
+        );
+        let ended = loop {
+            let notified = w.ended.notified();
+            let (_, ended) = w.report();
+            if !ended.is_empty() {
+                break ended;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the group never ended"
+            );
+            notified.await;
+        };
+        assert_eq!(ended[0].end, GroupEnd::Canceled);
+        assert_eq!(ended[0].abandoned, infos, "handed over, not aborted");
+        assert!(files_under_tmp() > 0, "the prepared files are still there");
+    }
+
+    /// Regular files under `dir`, at any depth.
+    fn walk(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| match e.file_type() {
+                        Ok(t) if t.is_dir() => walk(&e.path()),
+                        Ok(_) => 1,
+                        Err(_) => 0,
+                    })
+                    .sum()
+            })
+            .unwrap_or(0)
     }
 }

@@ -104,6 +104,24 @@ pub(super) fn tally(expected: &BTreeSet<usize>, answers: Vec<Answer>) -> Round {
     Round::Complete { infos, states }
 }
 
+/// Of the output a failed, cancelled or replaced placement left prepared, what the driver may
+/// abort: everything the pipeline's latest recorded checkpoint does not cover. Output it
+/// covers is committed from the record (again, if its commit was not recorded) and a restore
+/// starts after it, so aborting it would lose those rows for good. Pure.
+///
+/// Infos are compared by value: a checkpoint's infos are every info its groups held when it
+/// was taken, and each info names output of one writer and one checkpoint only.
+pub(super) fn uncovered(prepared: WireInfos, latest: Option<&CompletedCheckpoint>) -> WireInfos {
+    let Some(latest) = latest else {
+        return prepared;
+    };
+    let covered: BTreeSet<&(usize, String)> = latest.infos.iter().collect();
+    prepared
+        .into_iter()
+        .filter(|info| !covered.contains(info))
+        .collect()
+}
+
 /// A pipeline's checkpoint bookkeeping on the active master.
 pub(super) struct PipelineCheckpoints {
     pub interval: Duration,
@@ -272,6 +290,26 @@ mod tests {
             infos: vec![(5, info.to_string())],
             states: groups.iter().map(|g| (*g, format!("state {g}"))).collect(),
         }
+    }
+
+    #[test]
+    fn output_a_recorded_checkpoint_covers_is_never_aborted() {
+        let info = |i: &str| (1, i.to_string());
+        let latest = CompletedCheckpoint {
+            id: 7,
+            starts: Vec::new(),
+            infos: vec![info("cp6"), info("cp7")],
+            completed_at_ms: 0,
+            duration_ms: 0,
+            committed: false,
+        };
+        let left = vec![info("cp6"), info("cp7"), info("cp8"), info("final")];
+        assert_eq!(
+            uncovered(left.clone(), Some(&latest)),
+            vec![info("cp8"), info("final")],
+            "only what came after the recorded checkpoint is aborted"
+        );
+        assert_eq!(uncovered(left.clone(), None), left, "nothing recorded yet");
     }
 
     #[test]

@@ -93,6 +93,8 @@ impl Round {
                 checkpoint_failure: self.checkpoint_failure.take(),
                 lost_workers: std::mem::take(&mut self.lost_workers),
                 savepoint: self.savepoint,
+                // Filled in by the driver from the records it observed.
+                abandoned: Vec::new(),
             })];
         }
         let mut actions = Vec::new();

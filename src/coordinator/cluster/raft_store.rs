@@ -54,6 +54,9 @@ pub struct GroupRecord {
     pub key: GroupKey,
     pub end: GroupEnd,
     pub metrics: WireMetrics,
+    /// See [`crate::cluster::wire::GroupReport::abandoned`].
+    #[serde(default)]
+    pub abandoned: WireInfos,
 }
 
 /// How far a pipeline's committer got; each step is recorded before the next starts, so a new
@@ -568,6 +571,7 @@ mod tests {
             key,
             end: GroupEnd::Finished(vec![(3, "{\"f\":1}".into())]),
             metrics: WireMetrics::default(),
+            abandoned: Vec::new(),
         };
         store
             .record_group_ends(std::slice::from_ref(&record))
@@ -600,6 +604,7 @@ mod tests {
             key: GroupKey { job_id: 6, ..key },
             end: GroupEnd::Canceled,
             metrics: WireMetrics::default(),
+            abandoned: vec![(3, "{\"f\":2}".into())],
         };
         store.record_group_ends(&[late]).await.unwrap();
         assert!(store.group_records(6).is_empty());

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use crate::cluster::wire::{GroupEnd, JobSpec, WireInfos};
 use crate::scheduler::{assign, Epoch, Problem, ResourceRequest, WAIT_RECHECK_INTERVAL};
 
+use super::checkpoint::uncovered;
 use super::raft_store::PipelineRecord;
 use super::runner::{split, stored_assignment, Driver, GroupsOutcome, PipelineTasks};
 
@@ -154,6 +155,7 @@ impl Driver {
                     p.pipeline
                 ))
             })?;
+        let previous = self.ctx.store.pipeline_record(job_id, p.pipeline);
         let prepared: WireInfos = out
             .ends
             .values()
@@ -162,11 +164,12 @@ impl Driver {
                 _ => None,
             })
             .flatten()
+            .chain(out.abandoned.iter().cloned())
             .collect();
-        if !prepared.is_empty() {
-            self.abort(spec, &next, prepared).await;
+        let uncovered = uncovered(prepared, previous.as_ref().and_then(|r| r.latest()));
+        if !uncovered.is_empty() {
+            self.abort(spec, &next, uncovered).await;
         }
-        let previous = self.ctx.store.pipeline_record(job_id, p.pipeline);
         let from = match previous.as_ref().and_then(|r| r.latest()) {
             Some(c) => format!("from checkpoint {}", c.id),
             None => "from its sources' start (no checkpoint completed yet)".to_string(),
@@ -206,6 +209,7 @@ mod tests {
             ends: ends.iter().cloned().collect(),
             checkpoint_failure: None,
             savepoint: None,
+            abandoned: Vec::new(),
             lost_workers: lost
                 .iter()
                 .map(|(g, w)| (*g, w.to_string()))

@@ -32,7 +32,7 @@ use crate::scheduler::{
     WAIT_RECHECK_INTERVAL,
 };
 
-use super::checkpoint::PipelineCheckpoints;
+use super::checkpoint::{uncovered, PipelineCheckpoints};
 use super::raft_store::{
     GroupRecord, KeptPipeline, PipelinePhase, PipelineRecord, RaftJobStore, StoredAssignment,
     StoredGrant,
@@ -138,6 +138,9 @@ pub(super) struct GroupsOutcome {
     pub(super) lost_workers: BTreeMap<usize, String>,
     /// The savepoint the groups were stopped at (SAVEPOINT_DONE), if one was requested.
     pub(super) savepoint: Option<u64>,
+    /// What groups that did not finish had prepared and no master confirmed (see
+    /// [`crate::cluster::wire::GroupReport::abandoned`]).
+    pub(super) abandoned: WireInfos,
 }
 
 impl GroupsOutcome {
@@ -403,6 +406,7 @@ impl Driver {
                     None => unreachable!("wait_for_groups returns every group"),
                 },
             );
+        let abandoned = out.abandoned;
         // A failed checkpoint is why the groups were cancelled: it is the pipeline's error.
         match conclude(
             results,
@@ -423,7 +427,10 @@ impl Driver {
                 }
             }
             Conclusion::Abort { infos, outcome } => {
-                self.abort(spec, p, infos).await;
+                let record = self.ctx.store.pipeline_record(spec.job_id, p.pipeline);
+                let left = infos.into_iter().chain(abandoned).collect();
+                let uncovered = uncovered(left, record.as_ref().and_then(|r| r.latest()));
+                self.abort(spec, p, uncovered).await;
                 match outcome {
                     PipelineOutcome::Failed(e) => {
                         self.end_pipeline(p, PipelinePhase::Failed, Some(e)).await

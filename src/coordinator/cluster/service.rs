@@ -51,6 +51,7 @@ impl CoordinatorGrpc {
                 key: r.key,
                 end: r.end,
                 metrics: r.metrics,
+                abandoned: r.abandoned,
             })
             .collect();
         let recorded = if records.is_empty() {

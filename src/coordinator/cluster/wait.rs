@@ -48,6 +48,11 @@ impl Driver {
         loop {
             let records = self.ctx.store.group_records(job_id);
             self.refresh_metrics(&records);
+            // Ends of this placement only (same epoch), never of one a restart replaced.
+            let mine: Vec<_> = records
+                .into_iter()
+                .filter(|r| keys.contains(&r.key))
+                .collect();
             let running = self.ctx.workers.running_groups();
             let facts = Facts {
                 pipeline: p.pipeline,
@@ -62,17 +67,18 @@ impl Driver {
                         worker_lost: self.worker_lost(&g.worker_id),
                     })
                     .collect(),
-                recorded: records
-                    .into_iter()
-                    // Ends of this placement only (same epoch), never of one a restart replaced.
-                    .filter(|r| keys.contains(&r.key))
-                    .map(|r| (r.key.group, r.end))
-                    .collect(),
+                recorded: mine.iter().map(|r| (r.key.group, r.end.clone())).collect(),
                 user_canceled: self.control.cancel.is_cancelled(),
             };
             for action in round.observe(&facts) {
                 match action {
-                    Action::Done(outcome) => return Ok(outcome),
+                    Action::Done(mut outcome) => {
+                        outcome.abandoned = mine
+                            .iter()
+                            .flat_map(|r| r.abandoned.iter().cloned())
+                            .collect();
+                        return Ok(outcome);
+                    }
                     Action::CancelAll { user } => {
                         if user {
                             self.control.set(JobStatus::Canceling);
