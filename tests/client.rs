@@ -232,10 +232,13 @@ fn cluster_mode_submits_follows_lists_and_cancels() {
         serde_json::from_str(&success(&c.run(&["--get_running_job_metrics"]))).unwrap();
     assert!(running.get(&id).is_some(), "{running}");
 
-    // A hybrid node keeps no checkpoints beyond a run: it refuses a savepoint with its message,
-    // exit 1 (a separated cluster takes it, tests/separated.rs).
-    let err = failure(&c.run(&["-s", &id]));
-    assert!(err.contains("not supported: stopping job"), "{err}");
+    // A hybrid node is a master and a worker: -s takes a savepoint and the job ends
+    // SAVEPOINT_DONE; -r runs it again under the same id from the savepoint.
+    let out = c.run(&["-s", &id]);
+    assert!(success(&out).contains(&format!("Job {id} savepoint requested")));
+    wait_status(&c, &id, "SAVEPOINT_DONE");
+    success(&c.run(&["-c", &streaming, "-r", &id, "--async"]));
+    wait_status(&c, &id, "RUNNING");
 
     // -can stops it; it ends CANCELED.
     let out = c.run(&["-can", &id]);
@@ -252,10 +255,6 @@ fn cluster_mode_submits_follows_lists_and_cancels() {
     let err = failure(&out);
     assert!(err.contains("ended FAILED"), "{err}");
     assert!(stdout(&out).contains("Job Statistic Information"));
-
-    // -r resubmits under the same id with isStartWithSavePoint; a hybrid node refuses.
-    let err = failure(&c.run(&["-c", &streaming, "-r", &id]));
-    assert!(err.contains("not supported: restoring job"), "{err}");
 
     // A waiting client prints progress; interrupting it cancels its job (-cj true, the default).
     let mut waiting = c

@@ -11,7 +11,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use http_support::node::{http, isolate, HybridNode};
+use http_support::node::{
+    free_member_port, http, isolate, own_cluster_at, unique_cluster_name, HybridNode,
+};
 use serde_json::{json, Value as Json};
 
 /// Generous deadlines: the machine may be a loaded 2-core CI box.
@@ -97,7 +99,7 @@ fn hybrid_node_serves_jobs_reloads_and_drains() {
     let mut node = Node::start(dir.path());
     let ready = node.wait_notify("READY=1", START_DEADLINE);
     assert!(
-        ready.contains("STATUS=hybrid node ready: REST on port"),
+        ready.contains("STATUS=hybrid node ") && ready.contains(" ready: member port "),
         "{ready}"
     );
     // WATCHDOG_USEC asks for pings at half the period, from the node's own event loop.
@@ -511,4 +513,94 @@ fn hostile_requests_get_400_naming_the_limit_and_the_node_lives() {
     }
     node.signal(nix::sys::signal::Signal::SIGTERM);
     assert_eq!(node.wait_exit(STOP_DEADLINE), Some(0));
+}
+
+/// Issue 15: a hybrid node is a master and a worker in one process, so it keeps checkpoints in
+/// its data dir like a separated cluster. Killed with `kill -9` mid-job and started again with
+/// the same data dir, it resumes the job by itself from the last checkpoint: the job finishes
+/// with every row written once, and its readers did not read everything again.
+#[test]
+fn a_hybrid_node_killed_and_restarted_with_its_data_dir_resumes_its_job_from_a_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), 60);
+    let data_dir = dir.path().join("state");
+    let out = dir.path().join("out");
+    let (port, name) = (free_member_port(), unique_cluster_name());
+    let start = || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_seatunnel"));
+        isolate(&mut cmd)
+            .args(["hybrid", "--config"])
+            .arg(dir.path().join("seatunnel.yaml"))
+            .arg("--data-dir")
+            .arg(&data_dir);
+        HybridNode::spawn_as(own_cluster_at(&mut cmd, port, &name))
+    };
+    // 2 readers × 8 splits of 25 rows, a split every 600 ms: several checkpoints a run.
+    let (rows, parallelism) = (200_u64, 2_u64);
+    let job = json!({
+        "env": {"job.mode": "BATCH", "parallelism": parallelism, "checkpoint.interval": 1000},
+        "source": [{"plugin_name": "FakeSource", "plugin_output": "fake", "row.num": rows,
+            "split.num": 8, "split.read-interval": 600,
+            "schema": {"fields": {"name": "string", "age": "int"}}}],
+        "sink": [{"plugin_name": "LocalFile", "plugin_input": "fake",
+            "path": out.join("data"), "tmp_path": out.join("tmp"), "file_format_type": "text"}]
+    });
+    let mut node = start();
+    let reply = http(
+        node.port,
+        "POST",
+        "/submit-job?format=json",
+        &job.to_string(),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let id = reply.json()["jobId"].as_str().unwrap().to_string();
+    node.wait_log("checkpoint 2 completed", JOB_DEADLINE);
+    node.kill();
+    drop(node);
+
+    let node = start();
+    let deadline = Instant::now() + JOB_DEADLINE;
+    let info = loop {
+        let reply = http(node.port, "GET", &format!("/job-info/{id}"), "");
+        let info = reply.json();
+        if info["jobStatus"] == "FINISHED" {
+            break info;
+        }
+        assert!(
+            Instant::now() < deadline && info["jobStatus"] != "FAILED",
+            "job {id} did not finish after the restart: {info}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let written: usize = walk_files(&out.join("data"))
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap().lines().count())
+        .sum();
+    assert_eq!(
+        written as u64,
+        rows * parallelism,
+        "every row once across the kill: {info}"
+    );
+    let read: u64 = info["metrics"]["SourceReceivedCount"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("a row count");
+    assert!(
+        read < rows * parallelism,
+        "the restarted readers resumed from the checkpoint instead of reading all again: {read}"
+    );
+}
+
+/// Regular files under `dir`, at any depth.
+fn walk_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk_files(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }

@@ -1,13 +1,14 @@
 //! `/members` (ours, not SeaTunnel's): who is in the cluster, what role each member plays, and
 //! for masters where Raft stands. The data comes from a [`MemberDirectory`], so the API does not
-//! know how membership is kept: a hybrid node describes itself ([`SingleNode`]); the Raft
-//! cluster supplies its own directory.
+//! know how membership is kept: masters and hybrid nodes supply the Raft group's directory; a
+//! job manager served without one (the API's in-process tests) describes itself
+//! ([`SingleNode`]).
 
 use serde_json::{json, Value as Json};
 
-/// Raft fields of a node that runs no Raft group: a hybrid node is its own master without
-/// elections, so it reports the state `STANDALONE` and term `"0"` rather than nulls, which
-/// would read as "a worker".
+/// Raft fields of a node that runs no Raft group: it is its own master without elections, so
+/// it reports the state `STANDALONE` and term `"0"` rather than nulls, which would read as "a
+/// worker".
 pub const STANDALONE_RAFT_STATE: &str = "STANDALONE";
 pub const STANDALONE_RAFT_TERM: &str = "0";
 

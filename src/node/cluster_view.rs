@@ -30,6 +30,10 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// default), so two leases of silence are a master that is down, cut off or stalled, not a slow
 /// round trip.
 const UNREACHABLE_LEASES: u32 = 2;
+/// How long a job request waits for the masters to elect an active one before it is refused:
+/// an election on a LAN takes well under a second (a few election timeouts at worst), and a
+/// client that gets no answer for longer retries anyway.
+const LEADER_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 const NO_ACTIVE_MASTER: &str = "no active master: the masters are electing one or fewer than a majority run; retry in a few seconds";
 /// What a master that Raft still calls leader says while no majority of masters confirmed it
 /// within the lease: another master may lead by now, so it neither acts nor answers for the
@@ -106,7 +110,26 @@ impl MasterCluster {
             && self.raft.lease_token().is_none()
     }
 
+    /// Waits, at most [`LEADER_WAIT`], until some master leads: a request that arrives while
+    /// the masters elect one (at start, after a failover) is answered once they did, instead
+    /// of failing.
+    async fn await_leader(&self) {
+        let mut metrics = self.raft.raft.metrics();
+        let _ = tokio::time::timeout(LEADER_WAIT, async {
+            loop {
+                if metrics.borrow_watched().current_leader.is_some() {
+                    return;
+                }
+                if metrics.changed().await.is_err() {
+                    return;
+                }
+            }
+        })
+        .await;
+    }
+
     async fn leader_http(&self) -> JobRoute {
+        self.await_leader().await;
         let m = self.raft.raft.metrics().borrow_watched().clone();
         if m.state == ServerState::Leader {
             return if self.raft.lease_token().is_some() {
@@ -143,8 +166,17 @@ impl ActiveMaster for MasterCluster {
     }
 
     fn route_member(&self) -> Pin<Box<dyn Future<Output = JobRoute> + Send + '_>> {
+        Box::pin(async move {
+            self.await_leader().await;
+            self.member_route()
+        })
+    }
+}
+
+impl MasterCluster {
+    fn member_route(&self) -> JobRoute {
         let m = self.raft.raft.metrics().borrow_watched().clone();
-        let route = if m.state == ServerState::Leader {
+        if m.state == ServerState::Leader {
             if self.raft.lease_token().is_some() {
                 JobRoute::Local
             } else {
@@ -155,8 +187,7 @@ impl ActiveMaster for MasterCluster {
                 Some((_, addr)) => JobRoute::Forward(addr),
                 None => JobRoute::Unavailable(NO_ACTIVE_MASTER.into()),
             }
-        };
-        Box::pin(std::future::ready(route))
+        }
     }
 }
 
@@ -204,11 +235,13 @@ impl MemberDirectory for MasterCluster {
                 }
             })
             .collect();
+        // A hybrid node's worker is the master at the same address: one member, one row.
+        let masters: Vec<String> = rows.iter().map(|r| r.address.clone()).collect();
         rows.extend(
             self.workers
                 .summaries()
                 .into_iter()
-                .filter(|w| w.alive)
+                .filter(|w| w.alive && !masters.contains(&w.address))
                 .map(|w| MemberRow {
                     id: w.id,
                     address: w.address,
@@ -233,11 +266,19 @@ impl MemberDirectory for MasterCluster {
             .filter(|(id, _)| **id != me)
             .map(|(_, http)| format!("http://{http}{}", self.context_path))
             .collect();
+        // A hybrid node's worker is the master at its address: its logs are the master's.
+        let m = self.raft.raft.metrics().borrow_watched().clone();
+        let masters: Vec<String> = m
+            .membership_config
+            .membership()
+            .nodes()
+            .map(|(_, n)| n.addr.clone())
+            .collect();
         out.extend(
             self.workers
                 .summaries()
                 .into_iter()
-                .filter(|w| w.alive)
+                .filter(|w| w.alive && !masters.contains(&w.address))
                 .filter_map(|w| w.http)
                 .map(|http| format!("http://{http}{}", self.context_path)),
         );

@@ -66,6 +66,18 @@ pub fn data_dir(flag: Option<&Path>, role: &str) -> PathBuf {
     PathBuf::from("/var/lib/seatunnel").join(role)
 }
 
+/// What a master process also is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MasterKind {
+    /// A master only (separated cluster mode): task groups run on worker processes.
+    Master,
+    /// A hybrid node (SeaTunnel's `master_and_worker`): a master that is also a worker. Its
+    /// member port serves the `Worker` service next to Raft, and its worker part heartbeats to
+    /// the active master like any worker, so one driver runs every job, with the same
+    /// checkpoints, restarts, savepoints and takeovers as a separated cluster.
+    Hybrid,
+}
+
 /// Runs a master until SIGTERM. `sources` are re-read on SIGHUP; `log_dir` is the job log
 /// directory `/logs` serves.
 pub async fn run(
@@ -73,6 +85,7 @@ pub async fn run(
     sources: ConfigSources,
     dir: PathBuf,
     log_dir: Option<PathBuf>,
+    kind: MasterKind,
 ) -> Result<(), NodeError> {
     sd_notify::status("starting");
     let mut signal_events = signals::listen().map_err(NodeError::Signals)?;
@@ -106,6 +119,8 @@ pub async fn run(
             other,
         });
     }
+    let mut worker = (kind == MasterKind::Hybrid)
+        .then(|| super::worker::WorkerPart::new(&loaded, advertised.clone(), &shutdown));
     let raft =
         MasterRaft::open(node_id, &dir.join("raft"), &cluster, RaftTimings::default()).await?;
     tracing::info!(node_id, incarnation = me.incarnation, data_dir = %dir.display(), "master raft opened");
@@ -168,8 +183,12 @@ pub async fn run(
         &view,
         &shutdown,
         log_dir,
+        worker.is_some(),
     )
     .await?;
+    if let Some(w) = worker.as_mut() {
+        w.serves_rest(http_address.clone(), Some(api_state.clone()));
+    }
     // The member port answers HTTP/1 too: REST V2 for `seatunnel.sh`, whose
     // hazelcast-client.yaml lists member ports (5801), and V1 where SeaTunnel ships it.
     let v1 = Routes::member_port(&hz.rest_api).is_some();
@@ -216,7 +235,8 @@ pub async fn run(
             raft.clone(),
             &cluster,
         ))
-        .add_service(CoordinatorGrpc::server(ctx.clone(), http_address.clone()));
+        .add_service(CoordinatorGrpc::server(ctx.clone(), http_address.clone()))
+        .add_optional_service(worker.as_ref().map(|w| w.grpc(&cluster)));
     shutdown
         .tracker()
         .spawn(cluster_view::follow_leadership(raft.clone(), jobs.clone()));
@@ -228,6 +248,14 @@ pub async fn run(
         token,
     ));
 
+    if let Some(w) = worker.as_mut() {
+        // Its own entry included: this master may be the active one.
+        w.start_heartbeat(
+            member_addresses(&loaded),
+            &cluster,
+            hz.failure_detector.heartbeat_interval,
+        );
+    }
     let members = MemberList::new(member_targets(&loaded)).shared();
     let tolerate = loaded.server.engine.backup_count as usize;
     let former = raft.clone();
@@ -260,6 +288,9 @@ pub async fn run(
             event = signal_events.recv() => {
                 tracing::info!("stopped before ready ({event:?})");
                 jobs.step_down();
+                if let Some(w) = worker {
+                    w.stop().await;
+                }
                 let _ = raft.raft.shutdown().await;
                 shutdown.start();
                 shutdown.drain(DRAIN_DEADLINE).await;
@@ -267,11 +298,18 @@ pub async fn run(
             }
         }
     }
-    let ready = format!("master {node_id} ready: member port {member_port}");
+    let what = match kind {
+        MasterKind::Master => "master",
+        MasterKind::Hybrid => "hybrid node",
+    };
+    let ready = format!("{what} {node_id} ready: member port {member_port}");
     sd_notify::ready(&ready);
     tracing::info!("{ready}");
     let reload = super::idle::Reload {
-        role: Role::Master,
+        role: match kind {
+            MasterKind::Master => Role::Master,
+            MasterKind::Hybrid => Role::Hybrid,
+        },
         sources: &sources,
         current: loaded,
         // Coordinator settings (print intervals, history expiry, checkpoint defaults for new
@@ -285,9 +323,14 @@ pub async fn run(
             super::server::apply_tags(&api_state, plan, next);
         },
     };
+    let running = worker.as_ref().map(|w| w.runtime.clone());
     let idle = super::idle::until_shutdown(&mut signal_events, reload, STATUS_EVERY, || {
+        let groups = running
+            .as_ref()
+            .map(|r| format!(", {} task groups running here", r.running_count()))
+            .unwrap_or_default();
         format!(
-            "{}, {} workers",
+            "{}, {} workers{groups}",
             status_line(&raft, member_port),
             workers.live().len()
         )
@@ -303,6 +346,9 @@ pub async fn run(
     if let Some(stopped) = stopped {
         sd_notify::stopping("stopping: raft stopped");
         jobs.step_down();
+        if let Some(w) = worker {
+            w.stop().await;
+        }
         shutdown.start();
         // Joins the stopped core; nothing is left to stop.
         let _ = raft.raft.shutdown().await;
@@ -310,8 +356,14 @@ pub async fn run(
         return Err(NodeError::RaftStopped(stopped));
     }
     sd_notify::stopping("stopping: leaving the raft group");
-    // Jobs keep running on the workers; the next active master takes them over.
+    // Jobs keep running on the workers; the next active master takes them over. A hybrid
+    // node's own groups stop with it and end as "worker stopped": a pipeline restarts on the
+    // other workers, or, if there are none, resumes from its last checkpoint when the node
+    // comes back with the same data dir.
     jobs.step_down();
+    if let Some(w) = worker {
+        w.stop().await;
+    }
     tracing::info!(
         "shutting down: stopping raft, draining within {} s",
         DRAIN_DEADLINE.as_secs()
@@ -328,6 +380,7 @@ pub async fn run(
 /// The API state every REST listener of this master shares; REST V2 is bound and served when
 /// `http.enable-http`. Job requests that reach a standby master are forwarded to the active
 /// one. Returns the REST address other members are told (if any) and the state.
+#[allow(clippy::too_many_arguments)]
 async fn serve_rest(
     loaded: &LoadedConfig,
     host: &str,
@@ -336,6 +389,7 @@ async fn serve_rest(
     view: &Arc<MasterCluster>,
     shutdown: &Shutdown,
     log_dir: Option<PathBuf>,
+    is_worker: bool,
 ) -> Result<(Option<String>, Arc<ApiState>), NodeError> {
     let http = &loaded.server.engine.http;
     let node = |http_port| NodeInfo {
@@ -343,7 +397,7 @@ async fn serve_rest(
         port: member_port,
         http_port,
         is_master: true,
-        is_worker: false,
+        is_worker,
     };
     let state = |http_port| -> Result<Arc<ApiState>, NodeError> {
         let settings = ApiSettings {

@@ -1,30 +1,17 @@
-//! A server process: starts its subsystems in order, tells systemd when it is ready, reloads on
-//! SIGHUP, and on SIGTERM stops in reverse order within the drain deadline.
-//!
-//! Start order: coordinator (job table, history sweep) → REST listener bound → REST served →
-//! READY=1. READY means "listeners bound and local state loaded", never "cluster formed".
-//! Stop order: STOPPING=1 → refuse new work and cancel jobs (coordinator) → REST drains → exit 0.
+//! A server process by role: a master, a worker, or a hybrid node (a master that is also a
+//! worker, see [`MasterKind::Hybrid`]); and what every role shares (the REST bind, the
+//! process's own member-list entry, tags).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
 
-use tokio_util::sync::CancellationToken;
-
-use crate::api::{self, ApiSettings, ApiState, NodeInfo};
+use crate::api::{self, ApiState};
 use crate::config::{self, ConfigSources, LoadedConfig, Role};
-use crate::coordinator::{CoordinatorSettings, JobManager};
-use crate::telemetry::sd_notify;
 
-use super::signals;
-use super::{Shutdown, DRAIN_DEADLINE};
+use super::master::MasterKind;
 
 /// Address the REST listener binds: every interface, as SeaTunnel's Jetty does.
 const HTTP_BIND_HOST: &str = "0.0.0.0";
-/// Node id mixed into generated job ids; a single hybrid node is node 0 until the cluster
-/// assigns ids.
-const HYBRID_NODE_ID: u16 = 0;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
@@ -79,108 +66,44 @@ pub async fn run(
         Some(dir) => tracing::info!(dir = %dir.display(), "job logs are written to job-<jobId>.log in {}", dir.display()),
         None => tracing::info!("no job log directory: /logs lists nothing; set --log-dir or LogsDirectory= for per-job files"),
     }
-    let name = match role {
+    match role {
         Role::Master => {
             let dir = super::master::data_dir(data_dir.as_deref(), "master");
-            return super::master::run(loaded, sources, dir, log_dir).await;
+            super::master::run(loaded, sources, dir, log_dir, MasterKind::Master).await
         }
-        Role::Worker => return super::worker::run(loaded, sources, log_dir).await,
-        Role::Hybrid => "hybrid",
-    };
-    sd_notify::status("starting");
-    let mut signal_events = signals::listen().map_err(NodeError::Signals)?;
-    let shutdown = Shutdown::new();
-    let engine = &loaded.server.engine;
-    let jobs = JobManager::new(
-        Arc::new(crate::connectors::registry()),
-        CoordinatorSettings::from_engine(engine, HYBRID_NODE_ID),
-        shutdown.token(),
-    );
-    let mut api_state = None;
-    let mut http_port = None;
-    if engine.http.enable_http {
-        let http = &engine.http;
-        let listener = bind_rest(http).await?;
-        let port = listener.local_addr().map(|a| a.port()).unwrap_or(http.port);
-        let node = NodeInfo {
-            host: local_host(),
-            port,
-            http_port: port,
-            is_master: true,
-            is_worker: true,
-        };
-        let settings = ApiSettings {
-            log_dir: log_dir.clone(),
-            ..ApiSettings::from_http(http, node, tags(&loaded))?
-        };
-        let state = ApiState::new(jobs.clone(), settings);
-        api_state = Some(state.clone());
-        let token = shutdown.token();
-        shutdown.tracker().spawn(api::serve(listener, state, token));
-        http_port = Some(port);
-    } else {
-        tracing::info!("REST service disabled (seatunnel.engine.http.enable-http is false)");
+        Role::Worker => super::worker::run(loaded, sources, log_dir).await,
+        Role::Hybrid => {
+            // Held to the end of the run: a temporary data dir is removed when it drops.
+            let (dir, _temporary) = hybrid_data_dir(data_dir)?;
+            super::master::run(loaded, sources, dir, log_dir, MasterKind::Hybrid).await
+        }
     }
-    let ready = match http_port {
-        Some(p) => format!("{name} node ready: REST on port {p}"),
-        None => format!("{name} node ready: REST disabled"),
-    };
-    sd_notify::ready(&ready);
-    tracing::info!("{ready}");
-
-    let status_every = engine
-        .print_execution_info_interval
-        .max(Duration::from_secs(1));
-    let reload = super::idle::Reload {
-        role,
-        sources: &sources,
-        current: loaded,
-        // Coordinator settings and member attributes apply live.
-        apply: |next: &LoadedConfig, plan: &config::ReloadPlan| {
-            jobs.apply_settings(CoordinatorSettings::from_engine(
-                &next.server.engine,
-                HYBRID_NODE_ID,
-            ));
-            if let Some(api) = &api_state {
-                apply_tags(api, plan, next);
-            }
-        },
-    };
-    super::idle::until_shutdown(&mut signal_events, reload, status_every, || {
-        let counts = jobs.counts();
-        format!(
-            "{ready}; {} running, {} finished, {} failed",
-            counts.running, counts.finished, counts.failed
-        )
-    })
-    .await;
-    stop(&shutdown, &jobs).await;
-    Ok(())
 }
 
-async fn stop(shutdown: &Shutdown, jobs: &JobManager) {
-    sd_notify::stopping("stopping: cancelling jobs and draining connections");
+/// A hybrid node's data dir: `--data-dir` or systemd's `$STATE_DIRECTORY` when given, so jobs,
+/// checkpoints and history survive a restart and running jobs resume; otherwise a temporary
+/// directory removed at exit, as SeaTunnel's hybrid node keeps its maps in memory unless a
+/// map-store is configured. Two hybrid nodes started by hand never share one by accident.
+fn hybrid_data_dir(
+    flag: Option<PathBuf>,
+) -> Result<(PathBuf, Option<tempfile::TempDir>), NodeError> {
+    let state = std::env::var_os("STATE_DIRECTORY").filter(|d| !d.is_empty());
+    if flag.is_some() || state.is_some() {
+        return Ok((super::master::data_dir(flag.as_deref(), "hybrid"), None));
+    }
+    let temporary = tempfile::Builder::new()
+        .prefix("seatunnel-hybrid-")
+        .tempdir()
+        .map_err(|source| NodeError::DataDir {
+            dir: std::env::temp_dir(),
+            source,
+        })?;
     tracing::info!(
-        "shutting down: cancelling running jobs, draining within {} s",
-        DRAIN_DEADLINE.as_secs()
+        data_dir = %temporary.path().display(),
+        "no data dir given: jobs, checkpoints and history are kept in {} and removed at exit; pass --data-dir to keep them across restarts (running jobs then resume)",
+        temporary.path().display()
     );
-    let extender = CancellationToken::new();
-    let guard = extender.clone();
-    // Keep systemd's stop timeout from firing while the drain makes progress.
-    tokio::spawn(async move {
-        loop {
-            sd_notify::extend_timeout(sd_notify::EXTEND_TIMEOUT);
-            tokio::select! {
-                _ = tokio::time::sleep(sd_notify::EXTEND_EVERY) => {}
-                _ = guard.cancelled() => return,
-            }
-        }
-    });
-    jobs.shutdown(DRAIN_DEADLINE).await;
-    shutdown.start();
-    shutdown.drain(DRAIN_DEADLINE).await;
-    extender.cancel();
-    tracing::info!("stopped");
+    Ok((temporary.path().to_path_buf(), Some(temporary)))
 }
 
 /// Member attributes changed by a reload become the node's tags at once.

@@ -19,6 +19,7 @@ use crate::coordinator::JobManager;
 use crate::raft::proto::Hello;
 use crate::telemetry::sd_notify;
 use crate::worker::{heartbeat, MasterView, WorkerGrpc, WorkerIdentity, WorkerRuntime};
+use tokio_util::sync::CancellationToken;
 
 use super::cluster_view::WorkerCluster;
 use super::master::{bind_member_port, member_addresses};
@@ -43,7 +44,6 @@ pub async fn run(
     let mut signal_events = signals::listen().map_err(NodeError::Signals)?;
     let shutdown = Shutdown::new();
     let hz = &loaded.server.hazelcast;
-    let engine = &loaded.server.engine;
     let cluster = hz.cluster_name.clone();
     let listener = bind_member_port(hz.port.candidates()).await?;
     let member_port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
@@ -56,33 +56,21 @@ pub async fn run(
     let host = address
         .rsplit_once(':')
         .map_or(address.clone(), |(h, _)| h.to_string());
-    let mut me = WorkerIdentity {
-        worker_id: worker_id(&address),
-        address: address.clone(),
-        http: None,
-        tags: {
-            let fixed = hz.member_attributes.clone();
-            Arc::new(move || fixed.clone())
-        },
-        dynamic_slot: engine.slot_service.dynamic_slot,
-        slot_num: engine.slot_service.slot_num,
-    };
-    let work_token = shutdown.token().child_token();
-    let runtime = WorkerRuntime::new(
-        Arc::new(crate::connectors::registry()),
-        shutdown.tracker().clone(),
-        work_token.clone(),
-    );
-    let view = Arc::new(Mutex::new(MasterView::default()));
+    let mut part = WorkerPart::new(&loaded, address.clone(), &shutdown);
 
-    let rest = serve_rest(&loaded, &host, member_port, &me, &view, &shutdown, log_dir).await?;
+    let rest = serve_rest(
+        &loaded,
+        &host,
+        member_port,
+        &part.me,
+        &part.view,
+        &shutdown,
+        log_dir,
+    )
+    .await?;
     let http_port = rest.as_ref().map(|(p, _)| *p);
-    me.http = http_port.map(|p| format!("{host}:{p}"));
     let api_state = rest.map(|(_, state)| state);
-    if let Some(state) = api_state.clone() {
-        // `/update-tags` on this worker reaches the master with the next heartbeat.
-        me.tags = Arc::new(move || state.tags());
-    }
+    part.serves_rest(http_port.map(|p| format!("{host}:{p}")), api_state.clone());
     let greet_cluster = cluster.clone();
     let greet_address = address.clone();
     let greet_http = http_port.map(|p| format!("{host}:{p}")).unwrap_or_default();
@@ -100,7 +88,7 @@ pub async fn run(
     // The member port serves only gRPC on a worker; its REST is on the HTTP port.
     let limits = MemberPortLimits::default();
     let router = super::member_port::grpc_server(&limits)
-        .add_service(WorkerGrpc::server(runtime.clone(), &cluster, &me.worker_id))
+        .add_service(part.grpc(&cluster))
         .add_service(greeter.into_server(&cluster));
     shutdown.tracker().spawn(super::member_port::serve(
         listener,
@@ -110,18 +98,14 @@ pub async fn run(
         shutdown.token(),
     ));
 
-    let beat_token = tokio_util::sync::CancellationToken::new();
-    let beats = tokio::spawn(heartbeat::run(
-        runtime.clone(),
-        me.clone(),
-        members,
-        cluster.clone(),
-        hz.failure_detector.heartbeat_interval,
-        view.clone(),
-        beat_token.clone(),
-    ));
+    // A worker's own entry in the member list would only refuse its heartbeat.
+    let masters = members.into_iter().filter(|m| *m != address).collect();
+    part.start_heartbeat(masters, &cluster, hz.failure_detector.heartbeat_interval);
 
-    let ready = format!("worker {} ready: member port {member_port}", me.worker_id);
+    let ready = format!(
+        "worker {} ready: member port {member_port}",
+        part.me.worker_id
+    );
     sd_notify::ready(&ready);
     tracing::info!("{ready}");
     let reload = super::idle::Reload {
@@ -137,10 +121,10 @@ pub async fn run(
         },
     };
     super::idle::until_shutdown(&mut signal_events, reload, STATUS_EVERY, || {
-        let master = view.lock().expect("master view lock").master.clone();
+        let master = part.view.lock().expect("master view lock").master.clone();
         format!(
             "worker, member port {member_port}, {} task groups running, active master {}",
-            runtime.running_count(),
+            part.runtime.running_count(),
             master.as_deref().unwrap_or("unknown")
         )
     })
@@ -150,25 +134,107 @@ pub async fn run(
         "shutting down: cancelling task groups, draining within {} s",
         DRAIN_DEADLINE.as_secs()
     );
-    runtime.stop_all();
-    if tokio::time::timeout(FINAL_REPORT_WAIT, runtime.all_ended())
-        .await
-        .is_err()
-    {
-        tracing::warn!(
-            running = runtime.running_count(),
-            "task groups still running after {} s; stopping anyway",
-            FINAL_REPORT_WAIT.as_secs()
-        );
-    }
-    // The heartbeat loop reports once more as it stops, so the ends just recorded reach the
-    // active master.
-    beat_token.cancel();
-    let _ = beats.await;
+    part.stop().await;
     shutdown.start();
     shutdown.drain(DRAIN_DEADLINE).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The worker side of a process: the task-group runtime, who it is, and its heartbeat to the
+/// active master. A worker process is this and REST; a hybrid node adds it to a master, whose
+/// member port then serves the `Worker` service too.
+pub(super) struct WorkerPart {
+    pub runtime: Arc<WorkerRuntime>,
+    pub me: WorkerIdentity,
+    pub view: Arc<Mutex<MasterView>>,
+    beat_token: CancellationToken,
+    beats: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl WorkerPart {
+    /// A worker at member address `address` whose task groups run on `shutdown`'s tracker.
+    pub fn new(loaded: &LoadedConfig, address: String, shutdown: &Shutdown) -> WorkerPart {
+        let hz = &loaded.server.hazelcast;
+        let engine = &loaded.server.engine;
+        let fixed = hz.member_attributes.clone();
+        let me = WorkerIdentity {
+            worker_id: worker_id(&address),
+            address,
+            http: None,
+            tags: Arc::new(move || fixed.clone()),
+            dynamic_slot: engine.slot_service.dynamic_slot,
+            slot_num: engine.slot_service.slot_num,
+        };
+        let runtime = WorkerRuntime::new(
+            Arc::new(crate::connectors::registry()),
+            shutdown.tracker().clone(),
+            shutdown.token().child_token(),
+        );
+        WorkerPart {
+            runtime,
+            me,
+            view: Arc::new(Mutex::new(MasterView::default())),
+            beat_token: CancellationToken::new(),
+            beats: None,
+        }
+    }
+
+    /// The REST address heartbeats announce; `/update-tags` on `api` reaches the master with
+    /// the next heartbeat.
+    pub fn serves_rest(&mut self, http: Option<String>, api: Option<Arc<ApiState>>) {
+        self.me.http = http;
+        if let Some(state) = api {
+            self.me.tags = Arc::new(move || state.tags());
+        }
+    }
+
+    /// The `Worker` gRPC service the member port serves.
+    pub fn grpc(
+        &self,
+        cluster: &str,
+    ) -> tonic::service::interceptor::InterceptedService<
+        crate::raft::proto::worker_server::WorkerServer<WorkerGrpc>,
+        crate::raft::service::ClusterCheck,
+    > {
+        WorkerGrpc::server(self.runtime.clone(), cluster, &self.me.worker_id)
+    }
+
+    /// Starts heartbeating to the masters among `members`.
+    pub fn start_heartbeat(&mut self, members: Vec<String>, cluster: &str, every: Duration) {
+        self.beats = Some(tokio::spawn(heartbeat::run(
+            self.runtime.clone(),
+            self.me.clone(),
+            members,
+            cluster.to_string(),
+            every,
+            self.view.clone(),
+            self.beat_token.clone(),
+        )));
+    }
+
+    /// Cancels the running task groups (they end as "worker stopped", so the active master
+    /// restarts their pipelines elsewhere) and reports their ends in a last heartbeat, which
+    /// says "stopped" so the master drops this worker at once.
+    pub async fn stop(self) {
+        self.runtime.stop_all();
+        if tokio::time::timeout(FINAL_REPORT_WAIT, self.runtime.all_ended())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                running = self.runtime.running_count(),
+                "task groups still running after {} s; stopping anyway",
+                FINAL_REPORT_WAIT.as_secs()
+            );
+        }
+        // The heartbeat loop reports once more as it stops, so the ends just recorded reach
+        // the active master.
+        self.beat_token.cancel();
+        if let Some(beats) = self.beats {
+            let _ = beats.await;
+        }
+    }
 }
 
 /// New for every process start: a restarted worker is a new worker to the master.

@@ -21,6 +21,26 @@ const NO_MASTER_LOG_EVERY: Duration = Duration::from_secs(10);
 /// Where the worker's current tags come from: `/update-tags` changes them while it runs.
 pub type TagSource = Arc<dyn Fn() -> BTreeMap<String, String> + Send + Sync>;
 
+/// The first retry of a heartbeat no master took: a master that is starting (a hybrid node's
+/// own, or a new leader) answers within a second, and a worker not yet registered gets no task
+/// groups, so the first beats do not wait a whole interval.
+const FIRST_RETRY: Duration = Duration::from_millis(250);
+
+/// The wait before the next try while no master takes the heartbeat: doubling from
+/// [`FIRST_RETRY`] up to the heartbeat interval.
+#[derive(Debug, Default)]
+struct Backoff {
+    last: Option<Duration>,
+}
+
+impl Backoff {
+    fn next(&mut self, interval: Duration) -> Duration {
+        let next = self.last.map_or(FIRST_RETRY, |d| d * 2).min(interval);
+        self.last = Some(next);
+        next
+    }
+}
+
 /// Who this worker is, as its heartbeats say.
 #[derive(Clone)]
 pub struct WorkerIdentity {
@@ -42,6 +62,8 @@ pub struct MasterView {
     pub http: Option<String>,
 }
 
+/// Heartbeats to the masters among `members` (a hybrid node's list names itself) until
+/// `shutdown`, then reports once more.
 pub async fn run(
     runtime: Arc<WorkerRuntime>,
     me: WorkerIdentity,
@@ -53,7 +75,6 @@ pub async fn run(
 ) {
     let clients: Vec<MemberClient> = members
         .iter()
-        .filter(|m| **m != me.address)
         .filter_map(|m| match MemberClient::new(m, &cluster) {
             Ok(c) => Some(c),
             Err(e) => {
@@ -63,7 +84,10 @@ pub async fn run(
         })
         .collect();
     let mut current: usize = 0;
-    let mut last_warn = tokio::time::Instant::now() - NO_MASTER_LOG_EVERY;
+    // The first warning only after a while: at start the masters may still be electing one
+    // (a hybrid node's own master among them).
+    let mut last_warn = tokio::time::Instant::now();
+    let mut unanswered = Backoff::default();
     loop {
         let phase = if runtime.is_stopping() {
             WorkerPhase::Stopping
@@ -71,6 +95,9 @@ pub async fn run(
             WorkerPhase::Serving
         };
         let reached = beat(&runtime, &me, &clients, &mut current, &view, phase).await;
+        if reached {
+            unanswered = Backoff::default();
+        }
         if !reached && last_warn.elapsed() >= NO_MASTER_LOG_EVERY {
             tracing::warn!(
                 "no active master answered this worker's heartbeat; tried {}; check that the masters run and are in the member list",
@@ -85,7 +112,7 @@ pub async fn run(
                 beat(&runtime, &me, &clients, &mut current, &view, WorkerPhase::Stopped).await;
                 return;
             }
-            _ = tokio::time::sleep(interval) => {}
+            _ = tokio::time::sleep(if reached { interval } else { unanswered.next(interval) }) => {}
             _ = runtime.ended.notified() => {}
         }
     }
@@ -157,4 +184,22 @@ async fn beat(
         next = (next + 1) % clients.len();
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unanswered_heartbeats_retry_sooner_up_to_the_interval() {
+        let mut b = Backoff::default();
+        let interval = Duration::from_secs(5);
+        let waits: Vec<u128> = (0..7).map(|_| b.next(interval).as_millis()).collect();
+        assert_eq!(waits, vec![250, 500, 1000, 2000, 4000, 5000, 5000]);
+        assert_eq!(
+            Backoff::default().next(Duration::from_millis(100)),
+            Duration::from_millis(100),
+            "never longer than the interval"
+        );
+    }
 }

@@ -233,6 +233,9 @@ impl WorkerRuntime {
             pipeline = key.pipeline,
             "deployed {key} in slot {slot}"
         );
+        // The driver checkpoints a pipeline once every group shows in a heartbeat: say so now,
+        // not a heartbeat interval later.
+        self.report_now();
         let runtime = self.clone();
         let held = started.checkpoints;
         self.tracker.spawn(async move {

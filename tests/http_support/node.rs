@@ -37,6 +37,41 @@ pub fn write_node_config_with(dir: &Path, http: &[(&str, &str)]) -> PathBuf {
     path
 }
 
+/// Makes a hybrid node a cluster of its own: a cluster name and a member port no other test's
+/// node shares, and a member list naming only itself. With the defaults (`localhost`, 5801
+/// and up) nodes of tests running at once would greet and join each other, as Hazelcast's do.
+pub fn own_cluster(cmd: &mut Command) -> &mut Command {
+    own_cluster_at(cmd, free_member_port(), &unique_cluster_name())
+}
+
+/// A port nothing listens on now, for a node's member port.
+pub fn free_member_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A cluster name no other test's node uses.
+pub fn unique_cluster_name() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "test-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// [`own_cluster`] with a given member port and cluster name: a node restarted with its data
+/// dir must come back at the address its Raft group knows.
+pub fn own_cluster_at<'a>(cmd: &'a mut Command, port: u16, name: &str) -> &'a mut Command {
+    cmd.env("ST_DOCKER_MEMBER_LIST", format!("127.0.0.1:{port}"))
+        .args(["--set", &format!("hazelcast.cluster-name={name}")])
+        .args(["--set", &format!("hazelcast.network.port.port={port}")])
+        .args(["--set", "hazelcast.network.port.auto-increment=false"])
+}
+
 /// Removes every variable that would make a child read this machine's configuration.
 pub fn isolate(cmd: &mut Command) -> &mut Command {
     for var in [
@@ -77,6 +112,11 @@ impl HybridNode {
     /// Runs `cmd` (a prepared `seatunnel hybrid` command line) with its log captured, and waits
     /// until the node logs its REST port.
     pub fn spawn(cmd: &mut Command) -> HybridNode {
+        HybridNode::spawn_as(own_cluster(cmd))
+    }
+
+    /// [`HybridNode::spawn`] for a command that already names its cluster ([`own_cluster_at`]).
+    pub fn spawn_as(cmd: &mut Command) -> HybridNode {
         let mut child = cmd
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())

@@ -50,6 +50,10 @@ pub(super) const RETRY_EVERY: Duration = Duration::from_millis(300);
 /// gRPC message (4 MiB by default), so a listing of very many files is refused with a clear
 /// message rather than stall replication. About 10 000 file paths fit.
 pub(super) const MAX_SPLITS_BYTES: usize = 2 << 20;
+/// How long a master that just started, and has heard from no worker yet, holds a job it
+/// cannot place instead of rejecting it: two default heartbeat intervals (5 s), so workers
+/// (and a hybrid node's own) that are up have found the new master by then.
+const FIRST_WORKER_WAIT: Duration = Duration::from_secs(10);
 /// The coordinator task whose slot hosts the pipeline's sink committer (index 0 is the split
 /// enumerator's, which our sources do not need).
 const COMMITTER_INDEX: usize = 1;
@@ -197,6 +201,7 @@ impl Driver {
         };
         self.control.set(JobStatus::Running);
         let pipelines = split(&assignment);
+        tracing::info!(job_id = self.job_id(), job_name = %self.plan.job_name, pipelines = pipelines.len(), "job running");
         let runs = pipelines.iter().map(|p| self.run_pipeline(&spec, p));
         let results = futures_util::future::join_all(runs).await;
         let mut error = None;
@@ -249,6 +254,15 @@ impl Driver {
                         .map_err(|e| (JobStatus::Failed, e.to_string()))?;
                     self.control.set(JobStatus::Scheduled);
                     return Ok(stored);
+                }
+                Decision::Reject(_)
+                    if self.ctx.workers.awaiting_first_worker(FIRST_WORKER_WAIT) =>
+                {
+                    self.control.set(JobStatus::Pending);
+                    tokio::select! {
+                        _ = self.ctx.workers.next_beat(WAIT_RECHECK_INTERVAL) => {}
+                        _ = self.control.cancel.cancelled() => {}
+                    }
                 }
                 Decision::Reject(e)
                     if !(taken_over && self.began.elapsed() < self.ctx.takeover_worker_wait) =>

@@ -221,6 +221,13 @@ impl WorkerRegistry {
         !e.unreachable && e.phase != WorkerPhase::Stopped && e.detector.is_alive(now)
     }
 
+    /// Whether this master has not heard from any worker yet and started less than `within`
+    /// ago: its workers (a hybrid node's own among them) have not found it yet, rather than
+    /// there being none.
+    pub fn awaiting_first_worker(&self, within: Duration) -> bool {
+        *self.beats.borrow() == 0 && self.now() < within
+    }
+
     /// Profiles of the live workers that take new task groups, for placement.
     pub fn live(&self) -> Vec<WorkerProfile> {
         let now = self.now();
