@@ -107,6 +107,8 @@ pub(super) fn tally(expected: &BTreeSet<usize>, answers: Vec<Answer>) -> Round {
 /// A pipeline's checkpoint bookkeeping on the active master.
 pub(super) struct PipelineCheckpoints {
     pub interval: Duration,
+    /// `checkpoint.min-pause`: the least time from one round's end to the next one's start.
+    pub min_pause: Option<Duration>,
     pub timeout: Duration,
     pub max_retained: u32,
     /// The last recorded (committed) checkpoint id; 0 before the first.
