@@ -134,7 +134,16 @@ impl Driver {
             timeout_ms: cp.timeout.as_millis() as u64,
         };
         let limit = cp.timeout + CALL_SLACK;
-        let asks = workers_of(p)
+        let workers = workers_of(p);
+        // Said before the workers are asked: a checkpoint that never completes (a reader stuck
+        // in its connector) shows in the log as triggered with no end.
+        tracing::info!(
+            job_id = spec.job_id,
+            pipeline = p.pipeline,
+            "checkpoint {id} triggered on {} worker(s)",
+            workers.len()
+        );
+        let asks = workers
             .into_iter()
             .map(|w| self.call_reply(w, call.clone(), limit));
         let answers = futures_util::future::join_all(asks)
