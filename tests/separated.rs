@@ -6,6 +6,7 @@
 mod cluster_support;
 #[allow(dead_code)]
 mod http_support;
+mod separated_checkpoints;
 
 use std::io::Write;
 use std::path::Path;

@@ -122,6 +122,7 @@ pub(super) fn build_plan(
         engine.checkpoint.interval,
         engine.checkpoint.timeout,
         engine.checkpoint.storage.max_retained,
+        engine.checkpoint.min_pause,
     );
     let registry = crate::connectors::registry();
     let plan = JobPlan::build(job_id, job_name, config, &registry).map_err(|e| e.to_string())?;

@@ -56,7 +56,8 @@ impl Default for CoordinatorSettings {
 }
 
 impl CoordinatorSettings {
-    /// From `seatunnel.engine`: `history-job-expire-minutes` and `checkpoint.interval`/`timeout`.
+    /// From `seatunnel.engine`: `history-job-expire-minutes` and `checkpoint.interval`/`timeout`/
+    /// `min-pause`/`storage.max-retained`.
     pub fn from_engine(engine: &EngineConfig, node_id: u16) -> CoordinatorSettings {
         CoordinatorSettings {
             history_ttl: engine.history_job_expire,
@@ -64,6 +65,7 @@ impl CoordinatorSettings {
                 interval: engine.checkpoint.interval,
                 timeout: engine.checkpoint.timeout,
                 max_retained: engine.checkpoint.storage.max_retained,
+                min_pause: engine.checkpoint.min_pause,
             },
             node_id,
         }

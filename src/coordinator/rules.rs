@@ -142,12 +142,14 @@ pub fn count_jobs(running: usize, finished: &[Arc<FinishedJob>]) -> JobCounts {
 }
 
 /// Engine-wide checkpoint defaults (`seatunnel.engine.checkpoint.interval` / `.timeout` /
-/// `.storage.max-retained`).
+/// `.storage.max-retained` / `.min-pause`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CheckpointDefaults {
     pub interval: Duration,
     pub timeout: Duration,
     pub max_retained: u32,
+    /// `None` for SeaTunnel's -1: no minimum pause.
+    pub min_pause: Option<Duration>,
 }
 
 impl Default for CheckpointDefaults {
@@ -157,6 +159,7 @@ impl Default for CheckpointDefaults {
             interval: Duration::from_millis(300_000),
             timeout: Duration::from_millis(30_000),
             max_retained: crate::config::DEFAULT_MAX_RETAINED,
+            min_pause: None,
         }
     }
 }
@@ -169,6 +172,7 @@ pub fn checkpoint_settings(env: &EnvConfig, defaults: CheckpointDefaults) -> Che
         defaults.interval,
         defaults.timeout,
         defaults.max_retained,
+        defaults.min_pause,
     )
 }
 
@@ -316,5 +320,26 @@ mod tests {
         assert_eq!(s.interval, Some(Duration::from_millis(5000)));
         assert_eq!(s.timeout, Duration::from_millis(700));
         assert_eq!(checkpoint_settings(&env(json!({})), d).timeout, d.timeout);
+    }
+
+    #[test]
+    fn checkpoint_min_pause_follows_env_then_the_engine_and_minus_one_turns_it_off() {
+        let d = CheckpointDefaults {
+            min_pause: Some(Duration::from_millis(400)),
+            ..CheckpointDefaults::default()
+        };
+        assert_eq!(
+            checkpoint_settings(&env(json!({})), d).min_pause,
+            d.min_pause
+        );
+        let pause = |v| checkpoint_settings(&env(json!({"checkpoint.min-pause": v})), d).min_pause;
+        assert_eq!(pause(json!(2500)), Some(Duration::from_millis(2500)));
+        assert_eq!(
+            pause(json!(-1)),
+            None,
+            "-1 in env turns the engine's minimum off"
+        );
+        let none = CheckpointDefaults::default();
+        assert_eq!(checkpoint_settings(&env(json!({})), none).min_pause, None);
     }
 }

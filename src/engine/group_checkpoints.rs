@@ -8,8 +8,12 @@
 //!   answer nor a master failover loses prepared output;
 //! - an answer that arrives after its checkpoint was given up is kept, not dropped;
 //! - ids may repeat: a new active master re-uses an id its predecessor asked for but never
-//!   recorded. Infos are held as a list, and a confirmation through `n` drops every copy with an
-//!   id up to `n`, which is exactly what the master committed before confirming.
+//!   recorded, and a master asks again an id whose round did not complete. The group gets one
+//!   barrier per id: asked again, the answer already held (or still awaited) is the checkpoint.
+//!   A second barrier would prepare the rows after the first under the same id, held after the
+//!   master took the answer, and the confirmation through that id would drop them uncommitted.
+//!   A confirmation through `n` drops every answer with an id up to `n`, which is exactly what
+//!   the master committed before confirming.
 
 use std::time::Duration;
 
@@ -21,7 +25,7 @@ pub use super::task::Prepared;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GroupCheckpointError {
-    #[error("checkpoint {id} expired before the task group's writers prepared, timeout {timeout_ms} ms; raise env.checkpoint.timeout if the sink is slow")]
+    #[error("checkpoint {id} expired before the task group answered it, timeout {timeout_ms} ms; raise env.checkpoint.timeout if its source or sink is slow")]
     Expired { id: u64, timeout_ms: u128 },
     #[error("the task group ended before checkpoint {0}")]
     Ended(u64),
@@ -33,14 +37,27 @@ struct Held {
     snapshots: Vec<(u64, GroupSnapshot)>,
     /// The highest checkpoint the group was told completed.
     notified: u64,
+    /// The checkpoint the group was last asked for and has not answered yet.
+    awaited: Option<u64>,
 }
 
 impl Held {
+    fn keep(&mut self, ack: (u64, GroupSnapshot)) {
+        if self.awaited == Some(ack.0) {
+            self.awaited = None;
+        }
+        self.snapshots.push(ack);
+    }
+
     /// Moves answers already in the channel into the held list.
     fn collect_late(&mut self) {
         while let Ok(ack) = self.acks.try_recv() {
-            self.snapshots.push(ack);
+            self.keep(ack);
         }
+    }
+
+    fn answered(&self, id: u64) -> bool {
+        self.snapshots.iter().any(|(asked, _)| *asked == id)
     }
 }
 
@@ -66,6 +83,7 @@ impl GroupCheckpoints {
                 acks,
                 snapshots: Vec::new(),
                 notified: 0,
+                awaited: None,
             }),
             ended: tokio_util::sync::CancellationToken::new(),
         }
@@ -78,15 +96,24 @@ impl GroupCheckpoints {
     }
 
     /// Asks the writers to prepare checkpoint `id` and waits until they answered, the group
-    /// ended, or `timeout` passed. What they prepare is held either way.
+    /// ended, or `timeout` passed. What they prepare is held either way. An id asked before (by
+    /// a call that was dropped, or a round that did not complete) is not asked again: its
+    /// answer, held or awaited, is the checkpoint.
     pub async fn prepare(&self, id: u64, timeout: Duration) -> Result<(), GroupCheckpointError> {
         let mut held = self.held.lock().await;
-        let request = Control::Checkpoint(CheckpointRequest {
-            id,
-            ack: self.ack_tx.clone(),
-        });
-        if self.requests.send(request).is_err() {
-            return Err(GroupCheckpointError::Ended(id));
+        held.collect_late();
+        if held.answered(id) {
+            return Ok(());
+        }
+        if held.awaited != Some(id) {
+            let request = Control::Checkpoint(CheckpointRequest {
+                id,
+                ack: self.ack_tx.clone(),
+            });
+            if self.requests.send(request).is_err() {
+                return Err(GroupCheckpointError::Ended(id));
+            }
+            held.awaited = Some(id);
         }
         let deadline = tokio::time::Instant::now() + timeout;
         let expired = GroupCheckpointError::Expired {
@@ -98,7 +125,7 @@ impl GroupCheckpoints {
                 biased;
                 ack = held.acks.recv() => {
                     let (answered, snapshot) = ack.expect("the ack sender lives in self");
-                    held.snapshots.push((answered, snapshot));
+                    held.keep((answered, snapshot));
                     // The clock decides, as in the in-process committer: a writer that blocked
                     // its thread past the deadline answered too late.
                     if tokio::time::Instant::now() >= deadline {
@@ -229,10 +256,10 @@ mod tests {
         assert_eq!(ids(&g.held().await), vec![1, 2]);
         g.confirm_through(1).await;
         assert_eq!(ids(&g.held().await), vec![2]);
-        // A new master re-uses id 2 it never saw recorded: both copies are held, and one
-        // confirmation drops both.
+        // A new master re-uses id 2 it never saw recorded: the answer held is the checkpoint,
+        // the group is not asked again, and the confirmation drops it.
         g.prepare(2, Duration::from_secs(5)).await.unwrap();
-        assert_eq!(ids(&g.held().await), vec![2, 2]);
+        assert_eq!(ids(&g.held().await), vec![2]);
         g.confirm_through(2).await;
         assert!(g.held().await.is_empty());
         // Each confirmed checkpoint reached the group once, in order.
@@ -301,5 +328,58 @@ mod tests {
         g.group_ended();
         assert_eq!(waiting.await.unwrap(), Err(GroupCheckpointError::Ended(3)));
         assert!(g.drain().await.is_empty());
+    }
+
+    /// The master asking checkpoint 2 dies (its call is dropped) while the group's reader is
+    /// blocked; the reader then answers, and rows flow on. The next master asks 2 again: the
+    /// answer the first one missed is checkpoint 2. A second barrier under id 2 would prepare
+    /// the rows after the first, held after the master took the answer, and its confirmation
+    /// through 2 would drop them uncommitted: lost rows.
+    #[tokio::test(start_paused = true)]
+    async fn an_id_asked_again_after_its_caller_went_away_gets_one_barrier() {
+        let (tx, mut rx) = mpsc::unbounded_channel::<Control>();
+        let g = Arc::new(GroupCheckpoints::new(tx));
+        let ask = |g: &Arc<GroupCheckpoints>| {
+            let g = g.clone();
+            tokio::spawn(async move { g.prepare(2, Duration::from_secs(30)).await })
+        };
+        // Asked and dropped before the answer; asked again while the answer is still awaited.
+        let first = ask(&g);
+        let req = request(rx.recv().await.unwrap());
+        first.abort();
+        assert!(first.await.unwrap_err().is_cancelled());
+        let second = ask(&g);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert!(
+            rx.try_recv().is_err(),
+            "no second barrier while one is awaited"
+        );
+        req.ack.send((2, snapshot(json!(2)))).unwrap();
+        assert_eq!(second.await.unwrap(), Ok(()));
+        // Asked once more after the answer: held, not asked again.
+        g.prepare(2, Duration::from_secs(30)).await.unwrap();
+        assert!(
+            rx.try_recv().is_err(),
+            "no second barrier for an answered id"
+        );
+        assert_eq!(ids(&g.held().await), vec![2]);
+        g.confirm_through(2).await;
+        assert!(g.held().await.is_empty());
+        // The next id is asked as usual.
+        let third = tokio::spawn({
+            let g = g.clone();
+            async move { g.prepare(3, Duration::from_secs(30)).await }
+        });
+        let req = loop {
+            // The confirmation told the group checkpoint 2 completed first.
+            match rx.recv().await.unwrap() {
+                Control::Checkpoint(req) => break req,
+                Control::Completed(2) => {}
+                _ => panic!("neither a request nor checkpoint 2's completion"),
+            }
+        };
+        assert_eq!(req.id, 3);
+        req.ack.send((3, snapshot(json!(3)))).unwrap();
+        assert_eq!(third.await.unwrap(), Ok(()));
     }
 }

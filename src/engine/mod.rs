@@ -9,6 +9,7 @@ pub mod job;
 pub mod metrics;
 pub mod pipeline;
 pub mod plan;
+pub mod schedule;
 pub mod sinks;
 mod task;
 mod thread;
@@ -19,6 +20,7 @@ pub use job::{run_job, JobControl, JobOutcome};
 pub use metrics::{JobMetrics, MetricsSnapshot};
 pub use pipeline::{CheckpointSettings, PipelineOutcome};
 pub use plan::{JobPlan, PlanError};
+pub use schedule::{next_checkpoint_due, CheckpointSchedule};
 pub use sinks::PipelineSinks;
 pub use task::{GroupSnapshot, Prepared, WriterState};
 

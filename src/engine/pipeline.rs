@@ -19,6 +19,7 @@ use super::conclude::{conclude, Conclusion, GroupResult};
 use super::group::{self, GroupStart};
 use super::metrics::JobMetrics;
 use super::plan::JobPlan;
+use super::schedule::CheckpointSchedule;
 use super::sinks::PipelineSinks;
 use super::task::{AckSender, CheckpointRequest, Control, GroupSnapshot, Prepared, TaskStop};
 
@@ -38,17 +39,22 @@ pub struct CheckpointSettings {
     pub timeout: Duration,
     /// `checkpoint.storage.max-retained`: completed checkpoints kept per pipeline.
     pub max_retained: u32,
+    /// `checkpoint.min-pause`: the least time from a checkpoint's end to the next one's trigger;
+    /// `None` for no minimum.
+    pub min_pause: Option<Duration>,
 }
 
 impl CheckpointSettings {
     /// SeaTunnel's rule: `env.checkpoint.interval` wins; STREAMING without one uses the engine's
     /// `checkpoint.interval`; BATCH without one runs with checkpoints disabled. The timeout is
-    /// `env.checkpoint.timeout`, else the engine's.
+    /// `env.checkpoint.timeout`, else the engine's; the minimum pause `env.checkpoint.min-pause`
+    /// (where -1 turns the engine's off), else the engine's.
     pub fn for_job(
         env: &crate::job::EnvConfig,
         engine_interval: Duration,
         engine_timeout: Duration,
         max_retained: u32,
+        engine_min_pause: Option<Duration>,
     ) -> Self {
         let interval = match (env.checkpoint_interval_ms, env.job_mode) {
             (Some(ms), _) => Some(Duration::from_millis(ms)),
@@ -59,10 +65,15 @@ impl CheckpointSettings {
             .checkpoint_timeout_ms
             .map(Duration::from_millis)
             .unwrap_or(engine_timeout);
+        let min_pause = match env.checkpoint_min_pause_ms {
+            Some(ms) => u64::try_from(ms).ok().map(Duration::from_millis),
+            None => engine_min_pause,
+        };
         CheckpointSettings {
             interval,
             timeout,
             max_retained: max_retained.max(1),
+            min_pause,
         }
     }
 }
@@ -123,14 +134,15 @@ pub async fn run_pipeline(
     let group_count = tasks.len();
     let mut committer = Committer::new(sinks);
     // STREAMING always checkpoints, BATCH when its env sets an interval (SeaTunnel's rule).
-    let mut ticker = checkpoint
+    let mut schedule = checkpoint
         .interval
-        .map(|i| tokio::time::interval_at(tokio::time::Instant::now() + i, i));
+        .map(|i| CheckpointSchedule::new(tokio::time::Instant::now(), i, checkpoint.min_pause));
     let mut results: Vec<GroupResult<(usize, CommitInfo)>> = Vec::new();
     // The first failure as it happened (a task, a panic, a checkpoint), which cancelled the rest.
     let mut failure: Option<String> = None;
     let mut done = 0;
     while done < group_count {
+        let due = schedule.as_ref().map(CheckpointSchedule::due);
         tokio::select! {
             joined = tasks.join_next() => {
                 let Some(joined) = joined else { break };
@@ -151,8 +163,12 @@ pub async fn run_pipeline(
                     }
                 }
             }
-            _ = async { ticker.as_mut().expect("guarded").tick().await }, if ticker.is_some() && failure.is_none() && !tasks_cancel.is_cancelled() => {
-                if let Err(msg) = committer.checkpoint(&controls, checkpoint.timeout, &tasks_cancel).await {
+            _ = async { tokio::time::sleep_until(due.expect("guarded")).await }, if due.is_some() && failure.is_none() && !tasks_cancel.is_cancelled() => {
+                let clock = schedule.as_mut().expect("guarded");
+                clock.triggered(tokio::time::Instant::now());
+                let round = committer.checkpoint(&controls, checkpoint.timeout, &tasks_cancel).await;
+                clock.ended(tokio::time::Instant::now());
+                if let Err(msg) = round {
                     failure.get_or_insert(msg);
                     tasks_cancel.cancel();
                 }

@@ -213,6 +213,7 @@ const NO_CHECKPOINTS: CheckpointSettings = CheckpointSettings {
     interval: None,
     timeout: Duration::from_secs(60),
     max_retained: 1,
+    min_pause: None,
 };
 
 #[tokio::test]
@@ -301,6 +302,7 @@ async fn streaming_job_runs_until_cancelled_and_commits_periodically() {
         interval: Some(Duration::from_millis(20)),
         timeout: Duration::from_secs(30),
         max_retained: 1,
+        min_pause: None,
     };
     let job = tokio::spawn(run_job(p, settings, control.clone()));
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
@@ -366,6 +368,7 @@ async fn a_checkpoint_that_times_out_aborts_what_was_already_prepared() {
         interval: Some(Duration::from_millis(20)),
         timeout: Duration::from_millis(50),
         max_retained: 1,
+        min_pause: None,
     };
     // A streaming job ends only by failing here; the deadline turns a regression into a failure
     // instead of a hang.
@@ -598,6 +601,7 @@ async fn a_batch_job_with_checkpoints_commits_every_row_once_and_finishes() {
         interval: Some(Duration::from_millis(1)),
         timeout: Duration::from_secs(3),
         max_retained: 1,
+        min_pause: None,
     };
     let out = run_job(p, settings, JobControl::new()).await;
     assert_eq!(out.status, JobStatus::Finished, "{:?}", out.error);
@@ -609,4 +613,51 @@ async fn a_batch_job_with_checkpoints_commits_every_row_once_and_finishes() {
     );
     let rows: u64 = committed.iter().map(|c| c["rows"].as_u64().unwrap()).sum();
     assert_eq!(rows, 3 * 700, "every prepared row committed once");
+}
+
+/// `checkpoint.min-pause` holds checkpoints back from the end of the last one, whatever the
+/// interval: with a 1 ms interval and an hour's pause, the first checkpoint (one interval after
+/// the start) is the only one while the whole input flows through; without the pause the same
+/// job checkpoints every millisecond.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_min_pause_keeps_checkpoints_apart_however_short_the_interval() {
+    async fn checkpoints_while_rows_flow(min_pause: Option<Duration>) -> usize {
+        let state = Arc::new(CollectState::default());
+        let p = plan(
+            json!({"env": {"job.mode": "STREAMING"}, "source": [
+                {"plugin_name": "Counting", "rows": 140, "poll_delay_ms": 5}
+            ], "sink": [{"plugin_name": "Collect"}]}),
+            &state,
+        );
+        let control = JobControl::new();
+        let settings = CheckpointSettings {
+            interval: Some(Duration::from_millis(1)),
+            timeout: Duration::from_secs(30),
+            max_retained: 1,
+            min_pause,
+        };
+        let job = tokio::spawn(run_job(p, settings, control.clone()));
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while state.committed.lock().unwrap().is_empty()
+            || state.written.lock().unwrap().len() < 140
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the rows did not flow and no checkpoint committed in time"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        control.cancel.cancel();
+        let out = job.await.unwrap();
+        assert_eq!(out.status, JobStatus::Canceled);
+        let committed = state.committed.lock().unwrap().len();
+        committed
+    }
+    let paused = checkpoints_while_rows_flow(Some(Duration::from_secs(3600))).await;
+    assert_eq!(paused, 1, "one checkpoint, then the pause");
+    let unpaused = checkpoints_while_rows_flow(None).await;
+    assert!(
+        unpaused > 1,
+        "without a pause a 1 ms interval checkpoints all along: {unpaused}"
+    );
 }

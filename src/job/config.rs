@@ -63,6 +63,8 @@ pub struct EnvConfig {
     pub parallelism: usize,
     pub checkpoint_interval_ms: Option<u64>,
     pub checkpoint_timeout_ms: Option<u64>,
+    /// `checkpoint.min-pause` in ms: at least 0, or -1 to turn off the engine's minimum.
+    pub checkpoint_min_pause_ms: Option<i64>,
     pub retry_times: u32,
     pub retry_interval_seconds: u64,
     pub tag_filter: Map<String, Json>,
@@ -114,6 +116,10 @@ impl JobConfig {
     }
 }
 
+/// The least time between a checkpoint's end and the next one's trigger (SeaTunnel 2.3.x reads
+/// it from `seatunnel.yaml` only; later versions also from `env`).
+const MIN_PAUSE_KEY: &str = "checkpoint.min-pause";
+
 fn env_err(key: &str, message: impl Into<String>) -> JobConfigError {
     JobConfigError::Env {
         key: key.into(),
@@ -151,6 +157,20 @@ impl EnvConfig {
         };
         let checkpoint_interval_ms = ms("checkpoint.interval")?;
         let checkpoint_timeout_ms = ms("checkpoint.timeout")?;
+        let checkpoint_min_pause_ms = match opts
+            .i64(MIN_PAUSE_KEY)
+            .map_err(|e| conv(e, MIN_PAUSE_KEY))?
+        {
+            Some(v) if v < -1 => {
+                return Err(env_err(
+                    MIN_PAUSE_KEY,
+                    format!(
+                    "must be -1 (no minimum) or a number of milliseconds of at least 0, got {v}"
+                ),
+                ))
+            }
+            v => v,
+        };
         let retry_times = opts
             .i64_or("job.retry.times", DEFAULT_RETRY_TIMES as i64)
             .map_err(|e| conv(e, "job.retry.times"))?;
@@ -174,6 +194,7 @@ impl EnvConfig {
             parallelism,
             checkpoint_interval_ms,
             checkpoint_timeout_ms,
+            checkpoint_min_pause_ms,
             retry_times: retry_times.max(0) as u32,
             retry_interval_seconds: retry_interval.max(0) as u64,
             tag_filter,
@@ -345,5 +366,33 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("'sink' is required"));
+    }
+
+    #[test]
+    fn checkpoint_min_pause_is_milliseconds_or_minus_one_and_a_bad_value_names_the_key() {
+        let min_pause = |v: Json| {
+            let mut t = tree();
+            t["env"]["checkpoint.min-pause"] = v;
+            JobConfig::from_tree(&t).map(|j| j.env.checkpoint_min_pause_ms)
+        };
+        assert_eq!(
+            JobConfig::from_tree(&tree())
+                .unwrap()
+                .env
+                .checkpoint_min_pause_ms,
+            None
+        );
+        assert_eq!(min_pause(json!(1500)).unwrap(), Some(1500));
+        assert_eq!(min_pause(json!("0")).unwrap(), Some(0));
+        assert_eq!(min_pause(json!(-1)).unwrap(), Some(-1));
+        assert_eq!(
+            min_pause(json!(-5)).unwrap_err().to_string(),
+            "job config: env.checkpoint.min-pause must be -1 (no minimum) or a number of milliseconds of at least 0, got -5"
+        );
+        let e = min_pause(json!("soon")).unwrap_err().to_string();
+        assert!(
+            e.starts_with("job config: env.checkpoint.min-pause "),
+            "{e}"
+        );
     }
 }

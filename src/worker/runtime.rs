@@ -29,6 +29,11 @@ use crate::engine::{
 };
 use crate::job::JobConfig;
 
+/// How long a checkpoint waits on a task group before the worker says which group holds it:
+/// far longer than a barrier takes to pass a healthy chain, short against any sensible
+/// checkpoint timeout, so a stuck checkpoint shows where it is stuck before it expires.
+const SAY_SLOW_CHECKPOINT_AFTER: Duration = Duration::from_secs(2);
+
 struct Running {
     slot: u32,
     metrics: Arc<JobMetrics>,
@@ -316,7 +321,20 @@ impl WorkerRuntime {
             .collect();
         let rounds = groups.iter().map(|(key, c)| async move {
             c.confirm_through(committed_through).await;
-            (key, c.prepare(id, timeout).await)
+            let prepare = c.prepare(id, timeout);
+            tokio::pin!(prepare);
+            let result = tokio::select! {
+                r = &mut prepare => r,
+                _ = tokio::time::sleep(SAY_SLOW_CHECKPOINT_AFTER) => {
+                    tracing::info!(
+                        job_id,
+                        pipeline,
+                        "checkpoint {id} of pipeline {pipeline} waits for {key}: its barrier has not passed the group yet (a source blocked in its connector, or a slow sink)"
+                    );
+                    prepare.await
+                }
+            };
+            (key, result)
         });
         let mut prepared = Vec::new();
         for (key, result) in futures_util::future::join_all(rounds).await {

@@ -1,5 +1,7 @@
 //! Every error path: exact messages with file and line, hints for common mistakes, exit code.
 
+use std::time::Duration;
+
 use super::*;
 
 #[test]
@@ -257,4 +259,31 @@ fn map_store_under_engine_points_to_the_hazelcast_file() {
         )
     );
     assert_eq!(loaded.server.hazelcast.map_store, None);
+}
+
+/// `checkpoint.min-pause` is milliseconds or -1 (no minimum); anything below -1 names the key,
+/// the file and the line.
+#[test]
+fn checkpoint_min_pause_is_milliseconds_or_minus_one() {
+    let home = Home::new();
+    let loaded = |value: &str| {
+        home.write(
+            "seatunnel.yaml",
+            &format!("seatunnel:\n  engine:\n    checkpoint:\n      min-pause: {value}\n"),
+        );
+        load(Role::Master, &home.sources())
+    };
+    let min_pause = |value: &str| loaded(value).unwrap().server.engine.checkpoint.min_pause;
+    assert_eq!(min_pause("1500"), Some(Duration::from_millis(1500)));
+    assert_eq!(min_pause("0"), Some(Duration::ZERO));
+    assert_eq!(min_pause("-1"), None);
+    let text = err_text(loaded("-2"));
+    let p = home.write("seatunnel.yaml", "");
+    assert_eq!(
+        text,
+        format!(
+            "{}:4: invalid value for seatunnel.engine.checkpoint.min-pause: expected an integer of at least -1, found \"-2\"",
+            p.display()
+        )
+    );
 }

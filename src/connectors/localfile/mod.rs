@@ -28,6 +28,7 @@ mod text;
 mod text_write;
 mod writer;
 
+pub use reader::BATCH_ROWS;
 pub use sink::LocalFileSinkFactory;
 pub use source::LocalFileSourceFactory;
 

@@ -125,6 +125,8 @@ pub(super) fn uncovered(prepared: WireInfos, latest: Option<&CompletedCheckpoint
 /// A pipeline's checkpoint bookkeeping on the active master.
 pub(super) struct PipelineCheckpoints {
     pub interval: Duration,
+    /// `checkpoint.min-pause`: the least time from one round's end to the next one's start.
+    pub min_pause: Option<Duration>,
     pub timeout: Duration,
     pub max_retained: u32,
     /// The last recorded (committed) checkpoint id; 0 before the first.
@@ -150,7 +152,16 @@ impl Driver {
             timeout_ms: cp.timeout.as_millis() as u64,
         };
         let limit = cp.timeout + CALL_SLACK;
-        let asks = workers_of(p)
+        let workers = workers_of(p);
+        // Said before the workers are asked: a checkpoint that never completes (a reader stuck
+        // in its connector) shows in the log as triggered with no end.
+        tracing::info!(
+            job_id = spec.job_id,
+            pipeline = p.pipeline,
+            "checkpoint {id} triggered on {} worker(s)",
+            workers.len()
+        );
+        let asks = workers
             .into_iter()
             .map(|w| self.call_reply(w, call.clone(), limit));
         let answers = futures_util::future::join_all(asks)

@@ -154,6 +154,11 @@ impl PipelineRecord {
 #[derive(Clone)]
 pub struct RaftJobStore {
     raft: MasterRaft,
+    /// Held across the read and the write of a pipeline restart's new assignment: the job's
+    /// assignment holds every pipeline's grants, and pipelines restart concurrently (a full
+    /// restart loses the workers of all of them), so two unserialized restarts would each write
+    /// back the other's old grants.
+    assignment_writes: Arc<tokio::sync::Mutex<()>>,
 }
 
 fn job_key(job_id: i64) -> Vec<u8> {
@@ -174,7 +179,10 @@ fn encode<T: Serialize>(value: &T) -> Vec<u8> {
 
 impl RaftJobStore {
     pub fn new(raft: MasterRaft) -> RaftJobStore {
-        RaftJobStore { raft }
+        RaftJobStore {
+            raft,
+            assignment_writes: Arc::default(),
+        }
     }
 
     fn get<T: DeserializeOwned>(&self, map: MapId, key: &[u8]) -> Option<T> {
@@ -319,6 +327,7 @@ impl RaftJobStore {
         grants: Vec<StoredGrant>,
         record: &PipelineRecord,
     ) -> Result<(), JobStoreError> {
+        let _serialized = self.assignment_writes.lock().await;
         let mut assignment = self.assignment(job_id).unwrap_or_default();
         assignment.grants.retain(|g| g.pipeline != pipeline);
         assignment.grants.extend(grants);
@@ -531,6 +540,49 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let raft = single_master(dir.path()).await;
         job_store_contract(&RaftJobStore::new(raft.clone())).await;
+        raft.raft.shutdown().await.unwrap();
+    }
+
+    /// A full restart loses every pipeline's workers at once: their restarts write the job's
+    /// assignment concurrently, and each keeps the other's new grants.
+    #[tokio::test]
+    async fn concurrent_pipeline_restarts_keep_each_others_grants() {
+        let dir = tempfile::tempdir().unwrap();
+        let raft = single_master(dir.path()).await;
+        let store = RaftJobStore::new(raft.clone());
+        store
+            .insert_running(crate::coordinator::store::tests::running(5))
+            .await
+            .unwrap();
+        let grant = |pipeline: usize, epoch: u64| StoredGrant {
+            pipeline,
+            group: Some(0),
+            index: 0,
+            worker_id: "w".into(),
+            worker_address: "127.0.0.1:2".into(),
+            slot: 0,
+            epoch,
+        };
+        let first = StoredAssignment {
+            grants: vec![grant(1, 1), grant(2, 1)],
+        };
+        store.save_assignment(5, &first).await.unwrap();
+        let record = PipelineRecord::set_up();
+        let (a, b) = tokio::join!(
+            store.restart_pipeline(5, 1, vec![grant(1, 2)], &record),
+            store.restart_pipeline(5, 2, vec![grant(2, 3)], &record),
+        );
+        a.unwrap();
+        b.unwrap();
+        let mut epochs: Vec<(usize, u64)> = store
+            .assignment(5)
+            .unwrap()
+            .grants
+            .iter()
+            .map(|g| (g.pipeline, g.epoch))
+            .collect();
+        epochs.sort_unstable();
+        assert_eq!(epochs, vec![(1, 2), (2, 3)], "both restarts' grants");
         raft.raft.shutdown().await.unwrap();
     }
 

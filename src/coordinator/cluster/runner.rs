@@ -508,6 +508,7 @@ impl Driver {
         let interval = self.checkpoint.interval?;
         Some(PipelineCheckpoints {
             interval,
+            min_pause: self.checkpoint.min_pause,
             timeout: self.checkpoint.timeout,
             max_retained: self.checkpoint.max_retained,
             completed,

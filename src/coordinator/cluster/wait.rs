@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::cluster::wire::{GroupKey, JobSpec, WorkerCall};
 use crate::engine::group::GroupStart;
+use crate::engine::CheckpointSchedule;
 use crate::job::JobStatus;
 
 use super::calls::CallError;
@@ -38,13 +39,10 @@ impl Driver {
         let mut round = Round::default();
         let mut suspect = false;
         let mut checkpoints = self.checkpoints(completed);
-        let mut ticker = checkpoints.as_ref().map(|c| {
-            let mut t =
-                tokio::time::interval_at(tokio::time::Instant::now() + c.interval, c.interval);
-            // Ticks missed while groups were still deploying are not made up in a burst.
-            t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            t
-        });
+        // Checkpoints due while groups were still deploying are not made up in a burst.
+        let mut schedule = checkpoints
+            .as_ref()
+            .map(|c| CheckpointSchedule::new(tokio::time::Instant::now(), c.interval, c.min_pause));
         loop {
             let records = self.ctx.store.group_records(job_id);
             self.refresh_metrics(&records);
@@ -131,10 +129,10 @@ impl Driver {
                         round.deployed(group, answer);
                     }
                     Action::Wait { checkpoint } => {
-                        let checkpointing = checkpoint && ticker.is_some();
+                        let checkpointing = checkpoint && schedule.is_some();
                         // A savepoint is a checkpoint taken now, after which the groups stop.
                         if checkpointing && self.control.savepoint.is_cancelled() {
-                            let cp = checkpoints.as_mut().expect("a ticker has checkpoints");
+                            let cp = checkpoints.as_mut().expect("a schedule has checkpoints");
                             let before = cp.completed;
                             match self.checkpoint(spec, p, cp).await {
                                 Ok(()) if cp.completed > before => {
@@ -153,15 +151,20 @@ impl Driver {
                                 }
                             }
                         }
+                        let due = schedule.as_ref().map(CheckpointSchedule::due);
                         tokio::select! {
                             // A worker that refused a probe is probed again at the next turn, so
                             // its crash is confirmed in about `max.faults + 1` turns.
                             _ = self.ctx.workers.next_beat(if suspect { PROBE_EVERY } else { POLL_EVERY }) => {}
                             _ = self.control.cancel.cancelled(), if !facts.user_canceled => {}
                             _ = self.control.savepoint.cancelled(), if checkpointing && !self.control.savepoint.is_cancelled() => {}
-                            _ = async { ticker.as_mut().expect("guarded").tick().await }, if checkpointing => {
-                                let cp = checkpoints.as_mut().expect("a ticker has checkpoints");
-                                if let Err(e) = self.checkpoint(spec, p, cp).await {
+                            _ = async { tokio::time::sleep_until(due.expect("guarded")).await }, if checkpointing => {
+                                let cp = checkpoints.as_mut().expect("a schedule has checkpoints");
+                                let clock = schedule.as_mut().expect("guarded");
+                                clock.triggered(tokio::time::Instant::now());
+                                let taken = self.checkpoint(spec, p, cp).await;
+                                clock.ended(tokio::time::Instant::now());
+                                if let Err(e) = taken {
                                     tracing::error!(job_id, pipeline = p.pipeline, "checkpoint failed: {e}");
                                     round.checkpoint_failed(e);
                                 }
