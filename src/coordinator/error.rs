@@ -19,6 +19,12 @@ pub enum CoordinatorError {
     SavepointNotSupported(i64),
     #[error("The job with id '{0}' does not checkpoint, save point failed; a BATCH job needs env.checkpoint.interval")]
     SavepointWithoutCheckpoints(i64),
+    #[error("job {0} is neither running nor in history (never submitted, or its history expired after history-job-expire-minutes); list jobs with `seatunnel.sh -l`")]
+    UnknownJob(i64),
+    #[error("no checkpoint records for job {0}: it runs in local or hybrid mode, whose engine commits each checkpoint and keeps no record of it; a separated cluster's masters keep them (seatunnel master + worker)")]
+    CheckpointsNotKept(i64),
+    #[error("no checkpoint records for job {0}: it ended before the masters kept them in history")]
+    CheckpointsNotInHistory(i64),
     #[error("the coordinator is shutting down and accepts no new job; submit again once the node is back")]
     ShuttingDown,
     #[error(transparent)]
@@ -39,5 +45,10 @@ impl CoordinatorError {
             CoordinatorError::Plan(e) => e.is_limit(),
             _ => false,
         }
+    }
+
+    /// True when the request names a job no one knows (REST 404 with SeaTunnel's fail body).
+    pub fn is_unknown_job(&self) -> bool {
+        matches!(self, CoordinatorError::UnknownJob(_))
     }
 }

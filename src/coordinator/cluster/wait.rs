@@ -130,7 +130,7 @@ impl Driver {
                         if checkpointing && self.control.savepoint.is_cancelled() {
                             let cp = checkpoints.as_mut().expect("a ticker has checkpoints");
                             let before = cp.completed;
-                            match self.checkpoint(spec, p, cp).await {
+                            match self.checkpoint(spec, p, cp, true).await {
                                 Ok(()) if cp.completed > before => {
                                     round.savepoint_taken(cp.completed);
                                     continue;
@@ -155,7 +155,7 @@ impl Driver {
                             _ = self.control.savepoint.cancelled(), if checkpointing && !self.control.savepoint.is_cancelled() => {}
                             _ = async { ticker.as_mut().expect("guarded").tick().await }, if checkpointing => {
                                 let cp = checkpoints.as_mut().expect("a ticker has checkpoints");
-                                if let Err(e) = self.checkpoint(spec, p, cp).await {
+                                if let Err(e) = self.checkpoint(spec, p, cp, false).await {
                                     tracing::error!(job_id, pipeline = p.pipeline, "checkpoint failed: {e}");
                                     round.checkpoint_failed(e);
                                 }
