@@ -215,6 +215,21 @@ fn cluster_mode_submits_follows_lists_and_cancels() {
     let detail: Json = serde_json::from_str(&success(&c.run(&["-j", &id]))).unwrap();
     assert_eq!(detail["jobId"], id.as_str());
     assert_eq!(detail["envOptions"]["job.mode"], "STREAMING");
+    // A hybrid node keeps no checkpoint records: -j leaves the overview out, and asking for it
+    // says why, exit 1 (a separated cluster shows it, tests/separated.rs).
+    assert!(detail.get("checkpointOverview").is_none(), "{detail}");
+    let err = failure(&c.run(&["--checkpoint-overview", &id]));
+    assert!(
+        err.contains(&format!(
+            "no checkpoint records for job {id}: it runs in local or hybrid mode"
+        )),
+        "{err}"
+    );
+    let err = failure(&c.run(&["--checkpoint-history", "1"]));
+    assert!(
+        err.contains("job 1 is neither running nor in history"),
+        "{err}"
+    );
 
     let list = success(&c.run(&["-l"]));
     let lines: Vec<&str> = list.lines().collect();
