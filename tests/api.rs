@@ -136,6 +136,32 @@ async fn batch_and_streaming_jobs_over_http() {
         get(s.addr, "/finished-jobs/CANCELED").await.json()[0]["jobId"],
         "2002"
     );
+    // A node that runs jobs itself keeps no checkpoint records and says so, rather than an
+    // empty overview; a job no one knows is a 404 with SeaTunnel's fail body.
+    let a = get(s.addr, "/jobs/checkpoints/2002").await;
+    assert_eq!(a.status, 500, "{}", a.body);
+    assert!(
+        a.json()["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("no checkpoint records for job 2002: it runs in local mode"),
+        "{}",
+        a.body
+    );
+    let a = get(s.addr, "/jobs/checkpoints/history/3003?limit=5").await;
+    assert_eq!(a.status, 404, "{}", a.body);
+    assert_eq!(a.json()["status"], "fail");
+    assert!(a.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("job 3003 is neither running nor in history"));
+    assert_eq!(
+        get(s.addr, "/jobs/checkpoints/history/2002?limit=x")
+            .await
+            .status,
+        400
+    );
+    assert_eq!(get(s.addr, "/jobs/checkpoints/").await.status, 400);
     s.stop().await;
 }
 

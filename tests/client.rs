@@ -215,6 +215,21 @@ fn cluster_mode_submits_follows_lists_and_cancels() {
     let detail: Json = serde_json::from_str(&success(&c.run(&["-j", &id]))).unwrap();
     assert_eq!(detail["jobId"], id.as_str());
     assert_eq!(detail["envOptions"]["job.mode"], "STREAMING");
+    // A hybrid node keeps its jobs' checkpoint records like a separated cluster's masters: -j
+    // carries the overview and --checkpoint-overview prints it.
+    assert!(
+        detail["checkpointOverview"]["pipelines"].is_array(),
+        "{detail}"
+    );
+    let overview: Json =
+        serde_json::from_str(&success(&c.run(&["--checkpoint-overview", &id]))).unwrap();
+    assert_eq!(overview["jobId"], id.as_str(), "{overview}");
+    assert!(overview["pipelines"][0]["counts"].is_object(), "{overview}");
+    let err = failure(&c.run(&["--checkpoint-history", "1"]));
+    assert!(
+        err.contains("job 1 is neither running nor in history"),
+        "{err}"
+    );
 
     let list = success(&c.run(&["-l"]));
     let lines: Vec<&str> = list.lines().collect();

@@ -482,11 +482,9 @@ fn a_worker_killed_mid_job_without_retries_fails_the_job_with_the_reason() {
     wait_formed(&c, http_port(&c.masters[0]), 1);
 }
 
-#[test]
-fn seatunnel_sh_with_the_stock_client_file_submits_to_the_masters_member_ports() {
-    let mut c = Separated::new(3, 2, "st-client");
-    c.start_all();
-    wait_formed(&c, http_port(&c.masters[0]), 2);
+/// `seatunnel client` as SeaTunnel ships its file: `hazelcast-client.yaml` lists the masters'
+/// member ports, standbys first.
+fn client(c: &Separated) -> std::process::Command {
     let client_dir = c.root.path().join("client");
     std::fs::create_dir_all(&client_dir).unwrap();
     std::fs::write(
@@ -494,7 +492,6 @@ fn seatunnel_sh_with_the_stock_client_file_submits_to_the_masters_member_ports()
         "seatunnel:\n  engine:\n    print-job-metrics-info-interval: 1\n",
     )
     .unwrap();
-    // As SeaTunnel ships it: the masters' member ports, standbys first.
     let list: String = c
         .masters
         .iter()
@@ -509,18 +506,36 @@ fn seatunnel_sh_with_the_stock_client_file_submits_to_the_masters_member_ports()
         ),
     )
     .unwrap();
-    let out = c.root.path().join("out-7");
-    let job_file = client_dir.join("job.json");
-    std::fs::write(&job_file, job(&out, 300, 2, 1, 0)).unwrap();
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_seatunnel"));
-    let run = http_support::node::isolate(&mut cmd)
+    http_support::node::isolate(&mut cmd)
         .arg("client")
-        .arg("-c")
-        .arg(&job_file)
         .arg("--server-config")
-        .arg(client_dir.join("seatunnel.yaml"))
-        .output()
-        .unwrap();
+        .arg(client_dir.join("seatunnel.yaml"));
+    cmd
+}
+
+/// What `seatunnel client ARGS` printed on stdout, as JSON; the client must succeed.
+fn client_json(c: &Separated, args: &[&str]) -> Json {
+    let run = client(c).args(args).output().unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{args:?}: exit {:?}\n{stdout}\n{}",
+        run.status.code(),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {stdout}"))
+}
+
+#[test]
+fn seatunnel_sh_with_the_stock_client_file_submits_to_the_masters_member_ports() {
+    let mut c = Separated::new(3, 2, "st-client");
+    c.start_all();
+    wait_formed(&c, http_port(&c.masters[0]), 2);
+    let out = c.root.path().join("out-7");
+    let job_file = c.root.path().join("job-7.json");
+    std::fs::write(&job_file, job(&out, 300, 2, 1, 0)).unwrap();
+    let run = client(&c).arg("-c").arg(&job_file).output().unwrap();
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(
         run.status.success(),
@@ -947,8 +962,17 @@ fn stop_streaming_exactly(c: &Separated, id: i64, out: &Path, rows: usize) {
 #[test]
 fn a_streaming_job_restarts_from_its_last_checkpoint_when_a_worker_is_killed() {
     let (mut c, out, id) = streaming_mid_job("st-streaming-restore");
+    // The checkpoint overview (asked of a standby, which forwards) shows what completed.
+    let port = http_port(&c.masters[1]);
+    let before = overview_when(port, id, "two checkpoints completed", |p| {
+        p["counts"]["completed"].as_u64() >= Some(2)
+    });
+    assert_eq!(before["counts"]["restored"], 0, "{before}");
     let victim = worker_with_a_group(&c);
     c.workers[victim].kill9();
+    overview_when(port, id, "the restore from a checkpoint counted", |p| {
+        p["counts"]["restored"].as_u64() >= Some(1)
+    });
     stop_streaming_exactly(&c, id, &out, 600);
     let restored = c.masters.iter().any(|m| {
         m.log_text()
@@ -956,6 +980,88 @@ fn a_streaming_job_restarts_from_its_last_checkpoint_when_a_worker_is_killed() {
             .any(|l| l.contains("placed again on") && l.contains("it runs from checkpoint"))
     });
     assert!(restored, "the pipeline restarted from a checkpoint");
+    // The overview went to history with the job; the client prints it, also inside -j.
+    let after = &client_json(&c, &["--checkpoint-overview", &id.to_string()])["pipelines"][0];
+    assert_eq!(after["counts"]["restored"], 1, "{after}");
+    let completed = after["counts"]["completed"].as_u64().unwrap();
+    assert!(
+        completed >= before["counts"]["completed"].as_u64().unwrap(),
+        "{after}"
+    );
+    assert_completed_checkpoints(after);
+    let detail = client_json(&c, &["-j", &id.to_string()]);
+    assert_eq!(detail["jobStatus"], "CANCELED");
+    assert_eq!(
+        detail["checkpointOverview"]["pipelines"][0]["counts"]["completed"],
+        completed
+    );
+    let history = client_json(
+        &c,
+        &[
+            "--checkpoint-history",
+            &id.to_string(),
+            "--checkpoint-history-limit",
+            "2",
+            "--checkpoint-history-status",
+            "COMPLETED",
+        ],
+    );
+    let ids: Vec<u64> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["checkpoint"]["checkpointId"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![completed, completed - 1], "{history}");
+}
+
+/// Waits until the job's only pipeline in `/jobs/checkpoints/:id` passes `ready`, checks its
+/// completed checkpoints and returns it.
+fn overview_when(port: u16, id: i64, what: &str, ready: impl Fn(&Json) -> bool) -> Json {
+    let pipeline = wait_for(what, DEADLINE * 2, || {
+        let (status, o) = http_get(port, &format!("/jobs/checkpoints/{id}"));
+        assert!(status == 200 || status >= 500, "{status}: {o}");
+        let p = o["pipelines"].get(0)?.clone();
+        ready(&p).then_some(p)
+    });
+    assert_completed_checkpoints(&pipeline);
+    pipeline
+}
+
+/// The latest completed checkpoint is the last id counted, and the retained ones, newest
+/// first, have decreasing ids, each with its trigger and completion time, duration and size.
+fn assert_completed_checkpoints(p: &Json) {
+    let completed = p["counts"]["completed"].as_u64().unwrap();
+    assert_eq!(p["latestCompleted"]["checkpointId"], completed, "{p}");
+    assert!(
+        p["counts"]["triggered"].as_u64().unwrap() >= completed,
+        "{p}"
+    );
+    let retained: Vec<&Json> = p["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["checkpoint"])
+        .filter(|c| c["status"] == "COMPLETED")
+        .collect();
+    assert!(!retained.is_empty(), "{p}");
+    for pair in retained.windows(2) {
+        assert!(
+            pair[0]["checkpointId"].as_u64() > pair[1]["checkpointId"].as_u64(),
+            "newest first, ids increasing with time: {p}"
+        );
+    }
+    for c in retained {
+        assert_eq!(c["checkpointType"], "checkpoint", "{p}");
+        let triggered = c["triggerTimestamp"].as_i64().unwrap();
+        let done = c["completedTimestamp"].as_i64().unwrap();
+        assert_eq!(
+            c["durationMillis"].as_i64().unwrap(),
+            done - triggered,
+            "{p}"
+        );
+        assert!(c["stateSize"].as_u64().unwrap() > 0, "{p}");
+    }
 }
 
 /// Issue 15, test 2: a BATCH job with `checkpoint.interval` loses a worker after several

@@ -33,6 +33,9 @@ pub enum ApiError {
     Failed(String),
     #[error("no such endpoint: {0}")]
     NotFound(String),
+    /// 404 with SeaTunnel's fail body: the request names a job no one knows.
+    #[error("{0}")]
+    UnknownJob(String),
     #[error("HTTP method {method} is not supported by this URL; use {allowed}")]
     MethodNotAllowed {
         method: String,
@@ -53,7 +56,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::NotFound(_) | ApiError::UnknownJob(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -87,6 +90,8 @@ impl From<CoordinatorError> for ApiError {
     fn from(e: CoordinatorError) -> ApiError {
         if e.is_bad_request() {
             ApiError::BadRequest(e.to_string())
+        } else if e.is_unknown_job() {
+            ApiError::UnknownJob(e.to_string())
         } else {
             ApiError::Failed(e.to_string())
         }
@@ -135,6 +140,12 @@ mod tests {
         assert_eq!(r.status(), 500);
         let r = ApiError::from(CoordinatorError::SavepointNeedsJobId).into_reply();
         assert_eq!(r.status(), 400);
+        let r = ApiError::from(CoordinatorError::UnknownJob(9)).into_reply();
+        assert_eq!(r.status(), 404);
+        assert_eq!(r.headers()[CONTENT_TYPE], ERROR_JSON_TYPE);
+        assert!(body(r)
+            .await
+            .starts_with(r#"{"status":"fail","message":"job 9 is"#));
         let r = ApiError::NotFound("/x<y".into()).into_reply();
         assert_eq!(r.status(), 404);
         assert!(body(r).await.contains("/x&lt;y"));

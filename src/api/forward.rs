@@ -81,6 +81,8 @@ pub fn is_forwarded(endpoint: &Endpoint) -> bool {
             | Endpoint::Members
             | Endpoint::SystemMonitoring
             | Endpoint::Logs { .. }
+            | Endpoint::Checkpoints { .. }
+            | Endpoint::CheckpointHistory { .. }
     )
 }
 

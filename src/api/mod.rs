@@ -7,7 +7,7 @@
 //! - [`router`]: (method, path, query) → [`Endpoint`], pure; V2 under the context path, V1 under
 //!   `/hazelcast/rest/maps`, per listener ([`Routes`]).
 //! - `handlers`: one file per endpoint family.
-//! - [`view`]: the job object as JSON, pure.
+//! - [`view`]: the job object as JSON, pure; [`checkpoint_view`] the checkpoint overview.
 //! - [`request`], [`format`], [`multipart`]: parsing requests at the edge.
 //! - [`error`]: [`ApiError`] → status and body.
 //! - `state`: [`ApiState`], what every handler can reach, and its settings.
@@ -18,6 +18,7 @@
 //! - [`forward`]: job requests on a node that is not the active master go to the one that is.
 //! - [`peers`]: cluster-wide answers, every other member asked at once for its own part.
 
+pub mod checkpoint_view;
 pub mod client;
 pub mod error;
 pub mod format;
@@ -209,6 +210,14 @@ where
             }
             Endpoint::AllLogNames => handlers::logs::all_log_names(&state).map(json),
             Endpoint::Members => Ok(json(members::members_json(state.members.as_ref()))),
+            Endpoint::Checkpoints { job_id } => handlers::checkpoints::overview(&state, &job_id)
+                .await
+                .map(json),
+            Endpoint::CheckpointHistory { job_id, query } => {
+                handlers::checkpoints::history(&state, &job_id, &query)
+                    .await
+                    .map(json)
+            }
         }
     }
     .await;

@@ -124,6 +124,15 @@ pub enum Endpoint {
     /// `/get-all-log-name`: this node's log file names.
     AllLogNames,
     Members,
+    /// `/jobs/checkpoints/:id` (SeaTunnel 3.x): the job's checkpoint overview; the raw id.
+    Checkpoints {
+        job_id: String,
+    },
+    /// `/jobs/checkpoints/history/:id` (SeaTunnel 3.x), with `pipelineId`, `limit`, `status`.
+    CheckpointHistory {
+        job_id: String,
+        query: Vec<(String, String)>,
+    },
     /// The path exists but not for this method.
     MethodNotAllowed {
         allowed: &'static str,
@@ -151,9 +160,12 @@ enum Route {
     Log,
     AllLogNames,
     Members,
+    Checkpoints,
+    CheckpointHistory,
 }
 
-/// Route paths, SeaTunnel's `RestConstant` names plus our `/health` and `/members`, and whether
+/// Route paths, SeaTunnel's `RestConstant` names (3.x's checkpoint routes among them) plus our
+/// `/health` and `/members`, and whether
 /// V1 serves them too.
 const ROUTES: &[(&str, Route, bool)] = &[
     ("/overview", Route::Overview, true),
@@ -179,6 +191,8 @@ const ROUTES: &[(&str, Route, bool)] = &[
     ("/log", Route::Log, true),
     ("/get-all-log-name", Route::AllLogNames, true),
     ("/members", Route::Members, false),
+    ("/jobs/checkpoints", Route::Checkpoints, false),
+    ("/jobs/checkpoints/history", Route::CheckpointHistory, false),
 ];
 
 /// `""`, `"/"` → no prefix; otherwise one leading `/` and no trailing one.
@@ -267,6 +281,13 @@ pub fn route(method: &Method, path: &str, query: Option<&str>, routes: &Routes) 
         }
         Route::AllLogNames => get(Endpoint::AllLogNames),
         Route::Members => get(Endpoint::Members),
+        Route::Checkpoints => get(Endpoint::Checkpoints {
+            job_id: percent_decode(rest, false),
+        }),
+        Route::CheckpointHistory => get(Endpoint::CheckpointHistory {
+            job_id: percent_decode(rest, false),
+            query: pairs(),
+        }),
     }
 }
 

@@ -211,6 +211,7 @@ mod tests {
             finish_time_ms: 1_000,
             dag: Arc::new(dag_info()),
             metrics: MetricsSnapshot::default(),
+            checkpoints: None,
         };
         let v = finished_job(&j);
         assert_eq!(v["jobId"], "42");

@@ -20,6 +20,7 @@ use crate::connector::Registry;
 use crate::engine::{JobControl, JobPlan, MetricsSnapshot};
 use crate::job::{IdGenerator, JobConfig, JobStatus};
 
+use super::checkpoints::JobCheckpoints;
 use super::dag_info::DagInfo;
 use super::error::CoordinatorError;
 use super::history::{self, now_ms};
@@ -346,6 +347,7 @@ impl JobManager {
                 finish_time_ms: outcome.finished.timestamp_millis(),
                 dag,
                 metrics: outcome.metrics,
+                checkpoints: None,
             });
             if let Err(e) = recorded.await {
                 tracing::warn!("{e}; the next active master records the job's end");
@@ -494,6 +496,28 @@ impl JobManager {
             return Some(JobInfo::Running(view));
         }
         self.live_finished(job_id).map(JobInfo::Finished)
+    }
+
+    /// A job's checkpoint overview: a running job's from the runner's records, an ended job's
+    /// from history. Reads storage, so call it off the runtime threads.
+    pub fn checkpoints(&self, job_id: i64) -> Result<JobCheckpoints, CoordinatorError> {
+        let keeps = self.inner.runner.keeps_checkpoints();
+        if self.inner.store.running(job_id).is_some() {
+            return self
+                .inner
+                .runner
+                .checkpoints(job_id)
+                .filter(|_| keeps)
+                .ok_or(CoordinatorError::CheckpointsNotKept(job_id));
+        }
+        match self.live_finished(job_id) {
+            None => Err(CoordinatorError::UnknownJob(job_id)),
+            Some(_) if !keeps => Err(CoordinatorError::CheckpointsNotKept(job_id)),
+            Some(j) => j
+                .checkpoints
+                .clone()
+                .ok_or(CoordinatorError::CheckpointsNotInHistory(job_id)),
+        }
     }
 
     pub fn counts(&self) -> JobCounts {

@@ -6,7 +6,9 @@
 //! - [`rules`]: pure decisions (id admission, stop, state filter, counts, checkpoint settings).
 //! - [`history`]: expiry of finished jobs.
 //! - [`dag_info`]: the job DAG as reported to clients.
+//! - [`checkpoints`]: a job's checkpoint overview, as the runner that keeps records reports it.
 
+pub mod checkpoints;
 pub mod cluster;
 pub mod dag_info;
 mod error;
@@ -16,6 +18,7 @@ pub mod rules;
 pub mod runner;
 pub mod store;
 
+pub use checkpoints::JobCheckpoints;
 pub use dag_info::{DagInfo, VertexInfo};
 pub use error::CoordinatorError;
 pub use manager::{CoordinatorSettings, JobInfo, JobManager, RunningJobView, SubmitRequest};

@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use crate::engine::{run_job, CheckpointSettings, JobControl, JobOutcome, JobPlan};
 
+use super::checkpoints::JobCheckpoints;
+
 pub type RunFuture = Pin<Box<dyn Future<Output = JobOutcome> + Send>>;
 
 pub trait JobRunner: Send + Sync + 'static {
@@ -26,6 +28,14 @@ pub trait JobRunner: Send + Sync + 'static {
     /// be restored under their id (a separated cluster's masters keep them).
     fn keeps_checkpoints(&self) -> bool {
         false
+    }
+
+    /// The checkpoint overview of running job `job_id`, read from the records this runner
+    /// keeps; `None` from a runner that keeps none (the in-process engine commits each
+    /// checkpoint and forgets it). May read storage: call it off the runtime threads.
+    fn checkpoints(&self, job_id: i64) -> Option<JobCheckpoints> {
+        let _ = job_id;
+        None
     }
 }
 

@@ -20,6 +20,7 @@ use serde_json::{Map, Value as Json};
 use crate::engine::MetricsSnapshot;
 use crate::job::JobStatus;
 
+use super::checkpoints::JobCheckpoints;
 use super::dag_info::DagInfo;
 
 /// A submitted job that has not ended (`engine_runningJobInfo`).
@@ -57,6 +58,11 @@ pub struct FinishedJob {
     pub finish_time_ms: i64,
     pub dag: Arc<DagInfo>,
     pub metrics: MetricsSnapshot,
+    /// The checkpoint overview at the job's end. Set by a store that keeps checkpoint records
+    /// (the masters' replicated store), from the records it drops in the same write; `None`
+    /// where none are kept (local and hybrid mode) and in history written before it was kept.
+    #[serde(default)]
+    pub checkpoints: Option<JobCheckpoints>,
 }
 
 /// Why a job record could not be written (a replicated store that lost its quorum or leadership).
@@ -188,6 +194,7 @@ pub(crate) mod tests {
             finish_time_ms,
             dag: Arc::new(DagInfo::default()),
             metrics: MetricsSnapshot::default(),
+            checkpoints: None,
         }
     }
 

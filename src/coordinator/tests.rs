@@ -248,3 +248,25 @@ fn settings_come_from_the_engine_config() {
     assert_eq!(s.checkpoint.timeout, Duration::from_millis(7000));
     assert_eq!(s.node_id, 3);
 }
+
+/// The in-process engine commits each checkpoint and keeps no record: the overview says so for
+/// a running and an ended job alike, and an unknown id is told apart from both.
+#[tokio::test]
+async fn a_local_job_has_no_checkpoint_records_and_says_so() {
+    let m = manager();
+    assert!(matches!(
+        m.checkpoints(42),
+        Err(CoordinatorError::UnknownJob(42))
+    ));
+    let (id, _) = m.submit(req(streaming())).await.unwrap();
+    wait_running(&m, id).await;
+    let running = m.checkpoints(id).unwrap_err();
+    assert!(matches!(running, CoordinatorError::CheckpointsNotKept(i) if i == id));
+    assert!(running.to_string().contains("it runs in local mode"));
+    m.stop(id, false).await.unwrap();
+    m.wait(id).await.expect("recorded");
+    assert!(matches!(
+        m.checkpoints(id),
+        Err(CoordinatorError::CheckpointsNotKept(_))
+    ));
+}

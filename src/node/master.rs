@@ -149,6 +149,7 @@ pub async fn run(
         strategy: engine.slot_service.slot_allocate_strategy,
         schedule: engine.job_schedule_strategy,
         takeover_worker_wait: engine.takeover_worker_wait,
+        in_flight: Default::default(),
     });
     let jobs = JobManager::with_store(
         Arc::new(store),

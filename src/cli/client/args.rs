@@ -5,6 +5,9 @@
 
 use std::path::PathBuf;
 
+/// `--checkpoint-history-limit`'s default, SeaTunnel's.
+pub const DEFAULT_CHECKPOINT_HISTORY_LIMIT: usize = 20;
+
 /// Booleans accept a following `true`/`false` as their value, as JCommander's do.
 const BOOL_VALUES: [&str; 2] = ["true", "false"];
 
@@ -41,6 +44,13 @@ pub struct ClientArgs {
     pub savepoint: Option<i64>,
     pub restore: Option<i64>,
     pub set_job_id: Option<i64>,
+    /// `--checkpoint-overview` (SeaTunnel 3.x).
+    pub checkpoint_overview: Option<i64>,
+    /// `--checkpoint-history` (SeaTunnel 3.x) and its filters.
+    pub checkpoint_history: Option<i64>,
+    pub checkpoint_history_pipeline: Option<usize>,
+    pub checkpoint_history_limit: usize,
+    pub checkpoint_history_status: Option<String>,
     pub help: bool,
     /// seatunnel-rs: the `seatunnel.yaml` whose directory holds `hazelcast-client.yaml`.
     pub server_config: Option<PathBuf>,
@@ -70,6 +80,11 @@ impl Default for ClientArgs {
             savepoint: None,
             restore: None,
             set_job_id: None,
+            checkpoint_overview: None,
+            checkpoint_history: None,
+            checkpoint_history_pipeline: None,
+            checkpoint_history_limit: DEFAULT_CHECKPOINT_HISTORY_LIMIT,
+            checkpoint_history_status: None,
             help: false,
             server_config: None,
             config_dir: None,
@@ -85,6 +100,8 @@ pub enum ArgError {
     Unexpected(String),
     #[error("option {0} needs a value")]
     MissingValue(String),
+    #[error("option {flag} expects a non-negative whole number, got '{value}'")]
+    BadNumber { flag: String, value: String },
     #[error("option {flag} expects a numeric job id, got '{value}'")]
     BadJobId { flag: String, value: String },
     #[error("option {flag} supports only [local, cluster], got '{value}'")]
@@ -119,6 +136,19 @@ pub enum Control {
     Cancel(Vec<i64>),
     Metrics(i64),
     Savepoint(i64),
+    /// `--checkpoint-overview`.
+    CheckpointOverview(i64),
+    CheckpointHistory(HistoryQuery),
+}
+
+/// `--checkpoint-history ID` and its filters, sent as the history endpoint's query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryQuery {
+    pub job_id: i64,
+    pub pipeline: Option<usize>,
+    pub limit: usize,
+    /// Passed on as given; the server checks it.
+    pub status: Option<String>,
 }
 
 /// A job file and what fills it.
@@ -204,6 +234,19 @@ pub fn parse(args: &[String]) -> Result<ClientArgs, ArgError> {
                 out.restore = Some(job_id(flag, &value(&mut it)?)?)
             }
             "--set-job-id" => out.set_job_id = Some(job_id(flag, &value(&mut it)?)?),
+            "--checkpoint-overview" => {
+                out.checkpoint_overview = Some(job_id(flag, &value(&mut it)?)?)
+            }
+            "--checkpoint-history" => {
+                out.checkpoint_history = Some(job_id(flag, &value(&mut it)?)?)
+            }
+            "--checkpoint-history-pipeline" => {
+                out.checkpoint_history_pipeline = Some(number(flag, &value(&mut it)?)?)
+            }
+            "--checkpoint-history-limit" => {
+                out.checkpoint_history_limit = number(flag, &value(&mut it)?)?
+            }
+            "--checkpoint-history-status" => out.checkpoint_history_status = Some(value(&mut it)?),
             "-can" | "--cancel" | "--cancel-job" => {
                 let mut ids = Vec::new();
                 if let Some(v) = &inline {
@@ -281,6 +324,13 @@ fn job_id(flag: &str, value: &str) -> Result<i64, ArgError> {
     })
 }
 
+fn number(flag: &str, value: &str) -> Result<usize, ArgError> {
+    value.trim().parse().map_err(|_| ArgError::BadNumber {
+        flag: flag.into(),
+        value: value.into(),
+    })
+}
+
 fn bool_value(flag: &str, value: &str) -> Result<bool, ArgError> {
     match value.to_ascii_lowercase().as_str() {
         "true" => Ok(true),
@@ -294,7 +344,8 @@ fn bool_value(flag: &str, value: &str) -> Result<bool, ArgError> {
 
 impl ClientArgs {
     /// SeaTunnel's order: `--check`, `--encrypt` (wins over `--decrypt`), `--decrypt`; then `-l`,
-    /// `--get_running_job_metrics`, `-j`, `-can`, `--metrics`, `-s`; otherwise submit (`-r`
+    /// `--get_running_job_metrics`, `-j`, `-can`, `--metrics`, `-s`, `--checkpoint-overview`,
+    /// `--checkpoint-history`; otherwise submit (`-r`
     /// restores, else `--set-job-id` or a new id). Flags a higher one makes pointless are named
     /// in the warnings instead of being silently dropped.
     pub fn action(&self) -> Result<Decided, ArgError> {
@@ -373,6 +424,31 @@ impl ClientArgs {
         choose("-s", self.savepoint.is_some(), &|| {
             control("-s", Control::Savepoint(self.savepoint.unwrap_or_default()))
         })?;
+        choose(
+            "--checkpoint-overview",
+            self.checkpoint_overview.is_some(),
+            &|| {
+                control(
+                    "--checkpoint-overview",
+                    Control::CheckpointOverview(self.checkpoint_overview.unwrap_or_default()),
+                )
+            },
+        )?;
+        choose(
+            "--checkpoint-history",
+            self.checkpoint_history.is_some(),
+            &|| {
+                control(
+                    "--checkpoint-history",
+                    Control::CheckpointHistory(HistoryQuery {
+                        job_id: self.checkpoint_history.unwrap_or_default(),
+                        pipeline: self.checkpoint_history_pipeline,
+                        limit: self.checkpoint_history_limit,
+                        status: self.checkpoint_history_status.clone(),
+                    }),
+                )
+            },
+        )?;
         if let Some((_, action)) = chosen {
             return Ok(Decided { action, warnings });
         }
@@ -695,6 +771,64 @@ mod tests {
         assert_eq!(
             p(&["-l", "-m", "local"]).unwrap().action().unwrap_err().to_string(),
             "not supported: -l with -m local; local mode runs one job in this process, use -m cluster to manage jobs on a cluster"
+        );
+    }
+
+    #[test]
+    fn checkpoint_inspection_flags_follow_seatunnel_3() {
+        assert_eq!(
+            act(&["--checkpoint-overview", "7"]).action,
+            Action::Control(Control::CheckpointOverview(7))
+        );
+        assert_eq!(
+            act(&["--checkpoint-history", "7"]).action,
+            Action::Control(Control::CheckpointHistory(HistoryQuery {
+                job_id: 7,
+                pipeline: None,
+                limit: DEFAULT_CHECKPOINT_HISTORY_LIMIT,
+                status: None,
+            }))
+        );
+        assert_eq!(
+            act(&[
+                "--checkpoint-history-limit=3",
+                "--checkpoint-history",
+                "7",
+                "--checkpoint-history-pipeline",
+                "2",
+                "--checkpoint-history-status",
+                "FAILED",
+            ])
+            .action,
+            Action::Control(Control::CheckpointHistory(HistoryQuery {
+                job_id: 7,
+                pipeline: Some(2),
+                limit: 3,
+                status: Some("FAILED".into()),
+            }))
+        );
+        // -j comes first; the overview is then part of what -j prints.
+        let d = act(&["--checkpoint-overview", "7", "-j", "7"]);
+        assert_eq!(d.action, Action::Control(Control::JobDetail(7)));
+        assert_eq!(
+            d.warnings,
+            vec!["--checkpoint-overview is ignored: -j is given"]
+        );
+        assert_eq!(
+            p(&["--checkpoint-history-limit", "many"]).unwrap_err(),
+            ArgError::BadNumber {
+                flag: "--checkpoint-history-limit".into(),
+                value: "many".into()
+            }
+        );
+        assert_eq!(
+            p(&["--checkpoint-overview", "7", "-m", "local"])
+                .unwrap()
+                .action()
+                .unwrap_err(),
+            ArgError::NotLocal {
+                flag: "--checkpoint-overview"
+            }
         );
     }
 }

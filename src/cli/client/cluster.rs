@@ -13,7 +13,7 @@ use crate::node::signals::{self, SignalEvent};
 
 use super::super::report::{job_list, job_progress, job_statistics, JobRow};
 use super::super::EXIT_JOB_FAILED;
-use super::args::{Control, Submit, SubmitId};
+use super::args::{Control, HistoryQuery, Submit, SubmitId};
 use super::rest::{RestClient, RestError};
 
 /// How often the client asks for the job's state while it waits for the end.
@@ -23,6 +23,9 @@ const CANCEL_BUDGET: Duration = Duration::from_secs(15);
 /// Failed state requests in a row (connection made, answer lost) tolerated while waiting: about
 /// ten seconds of polls, enough for a node to restart its listener.
 const MAX_POLL_FAILURES: u32 = 40;
+/// The key `-j` adds to the job object for the checkpoint overview (`/jobs/checkpoints/:id`),
+/// so its output stays one JSON document.
+const OVERVIEW_KEY: &str = "checkpointOverview";
 /// Shortest interval between two progress tables.
 const MIN_PROGRESS_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -81,7 +84,21 @@ pub async fn execute(
             let running = rest.get("/running-jobs").await?;
             println!("{}", pretty(&running_metrics(&running)));
         }
-        Control::JobDetail(id) => println!("{}", pretty(&job_info(rest, id).await?)),
+        Control::JobDetail(id) => {
+            let mut info = job_info(rest, id).await?;
+            if let Some(overview) = checkpoint_overview(rest, id).await? {
+                if let Some(o) = info.as_object_mut() {
+                    o.insert(OVERVIEW_KEY.into(), overview);
+                }
+            }
+            println!("{}", pretty(&info))
+        }
+        Control::CheckpointOverview(id) => {
+            println!("{}", pretty(&rest.get(&checkpoints_path(id)).await?))
+        }
+        Control::CheckpointHistory(q) => {
+            println!("{}", pretty(&rest.get(&history_path(&q)).await?))
+        }
         Control::Metrics(id) => {
             let info = job_info(rest, id).await?;
             println!("{}", pretty(info.get("metrics").unwrap_or(&json!({}))));
@@ -111,6 +128,33 @@ async fn job_info(rest: &mut RestClient, id: i64) -> Result<Json, ClusterError> 
         return Err(ClusterError::UnknownJob(id));
     }
     Ok(info)
+}
+
+/// `-j`'s checkpoint overview, when the cluster keeps one for the job. A refusal (a hybrid
+/// node keeps none, a server without the route) leaves it out: `-j` still prints the job; a
+/// lost connection is an error as for any other call.
+async fn checkpoint_overview(rest: &mut RestClient, id: i64) -> Result<Option<Json>, ClusterError> {
+    match rest.get(&checkpoints_path(id)).await {
+        Ok(overview) => Ok(Some(overview)),
+        Err(RestError::Refused { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn checkpoints_path(id: i64) -> String {
+    format!("/jobs/checkpoints/{id}")
+}
+
+/// `/jobs/checkpoints/history/:id` with the filters given. Pure.
+pub fn history_path(q: &HistoryQuery) -> String {
+    let mut path = format!("/jobs/checkpoints/history/{}?limit={}", q.job_id, q.limit);
+    if let Some(p) = q.pipeline {
+        path.push_str(&format!("&pipelineId={p}"));
+    }
+    if let Some(s) = &q.status {
+        path.push_str(&format!("&status={}", encode_query_value(s)));
+    }
+    path
 }
 
 async fn stop(rest: &mut RestClient, id: i64, savepoint: bool) -> Result<(), ClusterError> {
@@ -449,6 +493,27 @@ mod tests {
         assert_eq!(
             submit_query(SubmitId::Restore(6), Some("a b&c/é")),
             "?jobId=6&isStartWithSavePoint=true&jobName=a%20b%26c%2F%C3%A9"
+        );
+    }
+
+    #[test]
+    fn history_queries_carry_the_filters_given() {
+        let q = HistoryQuery {
+            job_id: 9,
+            pipeline: None,
+            limit: 20,
+            status: None,
+        };
+        assert_eq!(history_path(&q), "/jobs/checkpoints/history/9?limit=20");
+        let q = HistoryQuery {
+            pipeline: Some(2),
+            status: Some("FAILED".into()),
+            limit: 3,
+            ..q
+        };
+        assert_eq!(
+            history_path(&q),
+            "/jobs/checkpoints/history/9?limit=3&pipelineId=2&status=FAILED"
         );
     }
 

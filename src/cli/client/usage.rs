@@ -9,6 +9,12 @@ Usage: seatunnel.sh [options]
     -can, --cancel-job ID...        Cancel the jobs with these ids
     --check                         Check the job file and build its plan; submit nothing
                                     (default: false)
+    --checkpoint-history ID         Print the job's checkpoint history as JSON, newest first
+    --checkpoint-history-limit N    At most N entries (default: 20)
+    --checkpoint-history-pipeline N Only pipeline N's checkpoints
+    --checkpoint-history-status S   Only COMPLETED, FAILED or CANCELED checkpoints
+    --checkpoint-overview ID        Print the job's checkpoint overview as JSON: counts, the
+                                    latest completed, failed and savepoint checkpoints
     -cj, --close-job [true|false]   Cancel the job when the client is interrupted while it
                                     waits (default: true)
     -cn, --cluster NAME             The name of the cluster
@@ -22,7 +28,8 @@ Usage: seatunnel.sh [options]
                                     --deploy-mode are deprecated
     --get_running_job_metrics       Print the metrics of every running job
     -h, --help                      Show this message
-    -j, --job-id ID                 Print the job's status as JSON
+    -j, --job-id ID                 Print the job's status as JSON, with its checkpoint
+                                    overview where the cluster keeps one
     -l, --list                      List jobs, running and finished, newest first
     --metrics ID                    Print the job's metrics as JSON
     -n, --name NAME                 The job name (default: env.job.name, else SeaTunnel_Job)

@@ -5,7 +5,8 @@
 //!   readers, and reads text/csv/json lines (optionally inside zip/tar/tar.gz archives, lzop
 //!   compressed, in any ASCII-compatible charset) into rows; `k=v` directories become columns.
 //! - Sink ([`LocalFileSinkFactory`]): writes text/csv/json files, optionally partitioned and lzop
-//!   compressed, two-phase through `tmp_path` so a file appears only complete.
+//!   compressed, two-phase through `tmp_path` so a file appears only complete; a writer restored
+//!   from a checkpoint first removes what the aborted attempt left there (`restore.rs`).
 //!
 //! Other SeaTunnel formats (parquet, orc, excel, xml, binary) fail at plan time with
 //! `not supported: file_format_type '…'`.
@@ -21,6 +22,7 @@ mod lzo;
 mod numfmt;
 mod options;
 mod reader;
+mod restore;
 mod sink;
 mod source;
 mod temporal;

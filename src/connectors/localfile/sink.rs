@@ -282,7 +282,8 @@ impl Sink for LocalFileSink {
             self.cfg.clone(),
             ctx.job_id,
             ctx.subtask_index,
-        )))
+            ctx.restored.as_ref(),
+        )?))
     }
 
     fn commit(&self, infos: Vec<CommitInfo>) -> Result<(), ConnectorError> {

@@ -536,3 +536,102 @@ fn many_partitions_stay_within_descriptor_and_memory_limits() {
     assert_eq!(files.len(), 400);
     assert_eq!(read_lzo(&files[0]), "1\u{1}c");
 }
+
+/// A writer restored from a checkpoint removes what the aborted attempt left under `tmp_path`
+/// after that checkpoint (prepared but never committed, or still open when it died), and keeps
+/// the committed output, the files of other writers of the job and those of other jobs.
+#[test]
+fn a_restored_writer_removes_the_aborted_attempts_leftovers_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, tmp) = (dir.path().join("out"), dir.path().join("t"));
+    let s = sink(at(&out, &tmp, json!({"file_format_type": "text"})));
+    let schema = people("fake");
+    s.setup(std::slice::from_ref(&schema)).unwrap();
+    // Transaction directories of a job (an open file may have nothing on disk yet).
+    let leftovers = |job: i64| -> Vec<String> {
+        let mut dirs = Vec::new();
+        for uuid in fs::read_dir(tmp.join("seatunnel").join(job.to_string())).unwrap() {
+            for txn in fs::read_dir(uuid.unwrap().path()).unwrap() {
+                dirs.push(name_of(&txn.unwrap().path()));
+            }
+        }
+        dirs.sort();
+        dirs
+    };
+
+    // The first attempt: checkpoint 1 is recorded and committed, with the writer's state.
+    let mut first = s.create_writer(&writer_ctx(0)).unwrap();
+    first.write(&batch(&schema, &[("a", 1, "x")])).unwrap();
+    let committed = first.prepare_commit().unwrap().unwrap();
+    let state = first
+        .snapshot(1)
+        .unwrap()
+        .expect("a transactional writer has state");
+    s.commit(vec![committed]).unwrap();
+    // Then it prepares a second transaction no checkpoint records, opens a third and dies.
+    first.write(&batch(&schema, &[("b", 2, "x")])).unwrap();
+    first.prepare_commit().unwrap().unwrap();
+    first.write(&batch(&schema, &[("c", 3, "x")])).unwrap();
+    std::mem::forget(first);
+    // Another writer of the job is writing; another job left a transaction behind.
+    let mut other = s.create_writer(&writer_ctx(1)).unwrap();
+    other.write(&batch(&schema, &[("o", 9, "y")])).unwrap();
+    let other_job = tmp.join("seatunnel/42/0123456789/T_42_0123456789_0_2/NON_PARTITION/f.txt");
+    fs::create_dir_all(other_job.parent().unwrap()).unwrap();
+    fs::write(&other_job, "other job").unwrap();
+    let before = leftovers(JOB);
+    assert_eq!(
+        before.len(),
+        3,
+        "two aborted transactions and the other writer's: {before:?}"
+    );
+
+    let restored = WriterContext {
+        restored: Some(state),
+        ..writer_ctx(0)
+    };
+    let mut again = s.create_writer(&restored).unwrap();
+    assert_eq!(
+        leftovers(JOB),
+        before,
+        "nothing removed where the writer is created"
+    );
+    again.write(&batch(&schema, &[("b", 2, "x")])).unwrap();
+    let after = leftovers(JOB);
+    assert_eq!(after.len(), 2, "{after:?}");
+    assert_eq!(
+        after.iter().filter(|t| t.ends_with("_1_1")).count(),
+        1,
+        "the other writer's open transaction stays: {after:?}"
+    );
+    assert_eq!(
+        after.iter().filter(|t| t.ends_with("_0_2")).count(),
+        1,
+        "the restored writer's own new transaction: {after:?}"
+    );
+    assert!(other_job.exists(), "other jobs' files stay");
+    let committed_files = files_under(&out);
+    assert_eq!(committed_files.len(), 1);
+    assert_eq!(
+        fs::read_to_string(&committed_files[0]).unwrap(),
+        "a\u{1}1\u{1}x"
+    );
+
+    // The restored writer continues the numbering: its next commit adds a file, never
+    // replaces the committed one.
+    let next = again.prepare_commit().unwrap().unwrap();
+    s.commit(vec![next]).unwrap();
+    let names: Vec<String> = files_under(&out).iter().map(|p| name_of(p)).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(
+        names[0].ends_with("_0_1_0.txt") && names[1].ends_with("_0_2_0.txt"),
+        "{names:?}"
+    );
+    assert_eq!(
+        names[0][..names[0].len() - 10],
+        names[1][..names[1].len() - 10]
+    );
+    assert_eq!(leftovers(JOB).len(), 1, "only the other writer's is left");
+    assert!(leftovers(JOB)[0].ends_with("_1_1"));
+    drop(other);
+}

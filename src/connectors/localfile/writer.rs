@@ -30,6 +30,7 @@ use super::commit::{FileCommit, Move};
 use super::compress::LzopWriter;
 use super::json_write::JsonEncoder;
 use super::options::{Charset, Compression, FileFormat};
+use super::restore::{remove_aborted, transactions_root, TableTransactions, WriterState};
 use super::sink::{ColumnPlan, SinkConfig};
 use super::text_write::TextEncoder;
 use crate::connector::{CommitInfo, ConnectorError, SinkWriter};
@@ -43,8 +44,6 @@ const FLUSH_AT_MANY: usize = 64 << 10;
 const MANY_FILES: usize = 16;
 /// Directory of unpartitioned files inside a transaction directory (SeaTunnel's name).
 const NON_PARTITION: &str = "NON_PARTITION";
-/// Directory under `tmp_path` that holds transactions.
-const TMP_SUBDIR: &str = "seatunnel";
 /// Hex digits of the per-writer uuid prefix.
 const UUID_PREFIX_LEN: usize = 10;
 /// SeaTunnel's checkpoint ids start at 1.
@@ -218,7 +217,12 @@ fn io_err(what: &str, path: &std::path::Path, e: io::Error) -> ConnectorError {
 }
 
 impl TableWriter {
-    fn new(cfg: &SinkConfig, schema: Arc<TableSchema>) -> Result<TableWriter, ConnectorError> {
+    /// A writer for one table; `resume` continues the transactions of a restored writer.
+    fn new(
+        cfg: &SinkConfig,
+        schema: Arc<TableSchema>,
+        resume: Option<&TableTransactions>,
+    ) -> Result<TableWriter, ConnectorError> {
         let plan = ColumnPlan::bind(cfg, &schema)?;
         let names: Vec<&str> = plan
             .write
@@ -250,7 +254,13 @@ impl TableWriter {
             transcode(cfg.charset, &String::from_utf8_lossy(&line), &mut header);
             header.extend_from_slice(&row_delimiter);
         }
-        let uuid: String = format!("{:016x}", random_u64())[..UUID_PREFIX_LEN].to_string();
+        let (uuid, checkpoint) = match resume {
+            Some(t) => (t.uuid.clone(), t.next),
+            None => (
+                format!("{:016x}", random_u64())[..UUID_PREFIX_LEN].to_string(),
+                FIRST_CHECKPOINT,
+            ),
+        };
         Ok(TableWriter {
             target_dir: cfg.target_dir(&schema.path),
             schema,
@@ -259,7 +269,7 @@ impl TableWriter {
             header,
             row_delimiter,
             uuid,
-            checkpoint: FIRST_CHECKPOINT,
+            checkpoint,
             part: 0,
             rows_in_part: 0,
             files: Vec::new(),
@@ -310,11 +320,7 @@ impl TableWriter {
             self.target_dir.join(dir).join(&name)
         };
         let tmp = if cfg.transaction {
-            let txn_dir = cfg
-                .tmp_path
-                .join(TMP_SUBDIR)
-                .join(job_id.to_string())
-                .join(&self.uuid)
+            let txn_dir = transactions_root(&cfg.tmp_path, job_id, &self.uuid)
                 .join(self.transaction_id(job_id, subtask));
             let tmp = txn_dir
                 .join(if dir.is_empty() { NON_PARTITION } else { dir })
@@ -476,16 +482,46 @@ pub struct LocalFileWriter {
     job_id: i64,
     subtask: usize,
     tables: Vec<TableWriter>,
+    /// The transactions of the checkpoint this writer was restored from, per table: a table's
+    /// writer continues them, and tables not written since stay in the next snapshot.
+    restored: Vec<TableTransactions>,
+    /// The aborted attempt's transactions are still to be removed. Done on the writer's own
+    /// thread before its first file, never where the writer is created (the runtime's).
+    cleanup_pending: bool,
 }
 
 impl LocalFileWriter {
-    pub fn new(cfg: Arc<SinkConfig>, job_id: i64, subtask: usize) -> LocalFileWriter {
-        LocalFileWriter {
+    /// `restored` is what [`SinkWriter::snapshot`] returned at the checkpoint this writer is
+    /// restored from (see [`super::restore`]).
+    pub fn new(
+        cfg: Arc<SinkConfig>,
+        job_id: i64,
+        subtask: usize,
+        restored: Option<&serde_json::Value>,
+    ) -> Result<LocalFileWriter, ConnectorError> {
+        let restored = match restored {
+            Some(v) => WriterState::from_value(v)?.tables,
+            None => Vec::new(),
+        };
+        Ok(LocalFileWriter {
+            cleanup_pending: cfg.transaction && !restored.is_empty(),
             cfg,
             job_id,
             subtask,
             tables: Vec::new(),
+            restored,
+        })
+    }
+
+    /// Removes what the aborted attempt left under `tmp_path` that no commit info covers.
+    fn clean_up_aborted(&mut self) -> Result<(), ConnectorError> {
+        if !std::mem::take(&mut self.cleanup_pending) {
+            return Ok(());
         }
+        for t in &self.restored {
+            remove_aborted(&self.cfg.tmp_path, self.job_id, self.subtask, t)?;
+        }
+        Ok(())
     }
 
     fn table_index(&mut self, schema: &Arc<TableSchema>) -> Result<usize, ConnectorError> {
@@ -496,8 +532,10 @@ impl LocalFileWriter {
         {
             return Ok(i);
         }
+        let name = schema.path.full_name();
+        let resume = self.restored.iter().find(|t| t.table == name);
         self.tables
-            .push(TableWriter::new(&self.cfg, schema.clone())?);
+            .push(TableWriter::new(&self.cfg, schema.clone(), resume)?);
         Ok(self.tables.len() - 1)
     }
 }
@@ -507,11 +545,13 @@ impl SinkWriter for LocalFileWriter {
         if batch.is_empty() {
             return Ok(());
         }
+        self.clean_up_aborted()?;
         let i = self.table_index(batch.schema())?;
         self.tables[i].write(&self.cfg, self.job_id, self.subtask, batch)
     }
 
     fn prepare_commit(&mut self) -> Result<Option<CommitInfo>, ConnectorError> {
+        self.clean_up_aborted()?;
         let mut all = FileCommit::default();
         for t in &mut self.tables {
             let c = t.prepare_commit(self.cfg.transaction)?;
@@ -521,12 +561,37 @@ impl SinkWriter for LocalFileWriter {
         Ok((!all.is_empty()).then(|| all.to_info()))
     }
 
+    /// Each table's uuid and next transaction number, so a writer restored from this
+    /// checkpoint continues them and removes what no commit covers. Nothing without
+    /// transactions: files are written in place then.
+    fn snapshot(&mut self, _checkpoint: u64) -> Result<Option<serde_json::Value>, ConnectorError> {
+        if !self.cfg.transaction {
+            return Ok(None);
+        }
+        let mut tables: Vec<TableTransactions> = self
+            .tables
+            .iter()
+            .map(|t| TableTransactions {
+                table: t.schema.path.full_name(),
+                uuid: t.uuid.clone(),
+                next: t.checkpoint,
+            })
+            .collect();
+        for r in &self.restored {
+            if !tables.iter().any(|t| t.table == r.table) {
+                tables.push(r.clone());
+            }
+        }
+        Ok(Some(WriterState { tables }.to_value()))
+    }
+
     /// Discards files never handed to a commit (the run failed before `prepare_commit`), so a
     /// failed transaction leaves nothing under `tmp_path`. Prepared files are the committer's.
     fn close(&mut self) -> Result<(), ConnectorError> {
         if !self.cfg.transaction {
             return Ok(());
         }
+        self.clean_up_aborted()?;
         for t in &mut self.tables {
             let unprepared = FileCommit {
                 moves: t

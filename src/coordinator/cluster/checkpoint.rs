@@ -26,11 +26,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
+use futures_util::stream::{FuturesUnordered, StreamExt};
+
 use crate::cluster::wire::{JobSpec, PipelineOp, WireInfos, WorkerCall, WorkerReply};
+use crate::coordinator::checkpoints::{CheckpointKind, InProgress};
 use crate::engine::group::GroupStart;
 
 use super::calls::CallError;
-use super::raft_store::CompletedCheckpoint;
+use super::overview::Round as InFlightRound;
+use super::raft_store::{CompletedCheckpoint, FailedCheckpoint};
 use super::runner::{workers_of, Driver, PipelineTasks};
 
 /// Added to the checkpoint timeout for a checkpoint call: the worker gives up on its own
@@ -122,6 +126,14 @@ pub(super) fn uncovered(prepared: WireInfos, latest: Option<&CompletedCheckpoint
         .collect()
 }
 
+/// How a round ended short of its commit.
+enum Recorded {
+    /// Recorded: commit these infos.
+    Complete { infos: WireInfos, size: usize },
+    /// Not every group prepared; asked again next interval.
+    Incomplete(String),
+}
+
 /// A pipeline's checkpoint bookkeeping on the active master.
 pub(super) struct PipelineCheckpoints {
     pub interval: Duration,
@@ -134,15 +146,93 @@ pub(super) struct PipelineCheckpoints {
 }
 
 impl Driver {
-    /// One checkpoint round of pipeline `p`. `Ok` also when the round did not complete (it is
-    /// asked again next interval); `Err` fails the pipeline.
+    /// One checkpoint round of pipeline `p` (a savepoint with `savepoint`). `Ok` also when the
+    /// round did not complete (it is asked again next interval); `Err` fails the pipeline. A
+    /// round that does not complete is counted in the pipeline's record with its reason.
     pub(super) async fn checkpoint(
         &self,
         spec: &JobSpec,
         p: &PipelineTasks,
         cp: &mut PipelineCheckpoints,
+        savepoint: bool,
     ) -> Result<(), String> {
         let id = cp.completed + 1;
+        let began = Instant::now();
+        let triggered_at_ms = chrono::Utc::now().timestamp_millis();
+        let expected: BTreeSet<usize> = p.groups.iter().filter_map(|g| g.group).collect();
+        let round = self.ctx.in_flight.start(
+            spec.job_id,
+            p.pipeline,
+            InProgress {
+                id,
+                kind: CheckpointKind::from_savepoint(savepoint),
+                triggered_at_ms,
+                acknowledged: 0,
+                total: expected.len(),
+            },
+        );
+        let outcome = self
+            .checkpoint_round(spec, p, cp, id, &round, savepoint)
+            .await;
+        drop(round);
+        let failure = match &outcome {
+            Ok(Recorded::Complete { infos, size }) => {
+                cp.completed = id;
+                // Recorded: only now may the output become visible.
+                let commit = WorkerCall::Pipeline {
+                    job: spec.clone(),
+                    pipeline: p.pipeline,
+                    op: PipelineOp::CommitCheckpoint(infos.clone()),
+                };
+                self.call_committer(p, commit).await?;
+                self.mark_committed(spec.job_id, p.pipeline, id).await?;
+                tracing::info!(
+                    job_id = spec.job_id,
+                    pipeline = p.pipeline,
+                    "checkpoint {id} completed in {} ms ({size} bytes of state)",
+                    began.elapsed().as_millis()
+                );
+                return Ok(());
+            }
+            Ok(Recorded::Incomplete(why)) => why,
+            Err(e) => e,
+        };
+        let failed = FailedCheckpoint {
+            id,
+            savepoint,
+            triggered_at_ms,
+            failed_at_ms: triggered_at_ms + began.elapsed().as_millis() as i64,
+            reason: failure.clone(),
+        };
+        let counted = self
+            .ctx
+            .store
+            .update_pipeline(spec.job_id, p.pipeline, |r| {
+                r.failed += 1;
+                r.last_failed = Some(failed);
+            })
+            .await;
+        if let Err(e) = counted {
+            // Only the overview loses: the round's outcome stands either way.
+            tracing::warn!(
+                job_id = spec.job_id,
+                pipeline = p.pipeline,
+                "checkpoint {id} did not complete and the failure is not counted: {e}"
+            );
+        }
+        outcome.map(|_| ())
+    }
+
+    /// Asks the workers for checkpoint `id` and records it if every group prepared.
+    async fn checkpoint_round(
+        &self,
+        spec: &JobSpec,
+        p: &PipelineTasks,
+        cp: &mut PipelineCheckpoints,
+        id: u64,
+        round: &InFlightRound,
+        savepoint: bool,
+    ) -> Result<Recorded, String> {
         let began = Instant::now();
         let call = WorkerCall::Checkpoint {
             job_id: spec.job_id,
@@ -161,29 +251,33 @@ impl Driver {
             "checkpoint {id} triggered on {} worker(s)",
             workers.len()
         );
-        let asks = workers
+        let mut asks: FuturesUnordered<_> = workers
             .into_iter()
-            .map(|w| self.call_reply(w, call.clone(), limit));
-        let answers = futures_util::future::join_all(asks)
-            .await
-            .into_iter()
-            .map(|r| match r {
+            .map(|w| self.call_reply(w, call.clone(), limit))
+            .collect();
+        let mut answers = Vec::new();
+        while let Some(r) = asks.next().await {
+            answers.push(match r {
                 Ok(WorkerReply::Prepared {
                     groups,
                     infos,
                     states,
-                }) => Answer::Prepared {
-                    groups,
-                    infos,
-                    states,
-                },
+                }) => {
+                    round.acknowledged(groups.len());
+                    Answer::Prepared {
+                        groups,
+                        infos,
+                        states,
+                    }
+                }
                 Ok(other) => {
                     Answer::Failed(format!("unexpected answer to a checkpoint: {other:?}"))
                 }
                 Err(CallError::Failed(e)) => Answer::Failed(e),
                 Err(e) => Answer::Missing(e.to_string()),
-            })
-            .collect();
+            });
+        }
+        drop(asks);
         let expected = p.groups.iter().filter_map(|g| g.group).collect();
         let (infos, states) = match tally(&expected, answers) {
             Round::Complete { infos, states } => (infos, states),
@@ -193,7 +287,7 @@ impl Driver {
                     pipeline = p.pipeline,
                     "checkpoint {id} did not complete: {why}; trying again next interval"
                 );
-                return Ok(());
+                return Ok(Recorded::Incomplete(why));
             }
             Round::Failed(e) => return Err(e),
         };
@@ -205,13 +299,15 @@ impl Driver {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let completed = CompletedCheckpoint {
+        let mut completed = CompletedCheckpoint {
             id,
             starts,
             infos: infos.clone(),
             completed_at_ms: chrono::Utc::now().timestamp_millis(),
             duration_ms: began.elapsed().as_millis() as u64,
             committed: false,
+            savepoint,
+            state_bytes: None,
         };
         let size = serde_json::to_vec(&completed).map_or(0, |v| v.len());
         if size > MAX_CHECKPOINT_BYTES {
@@ -220,28 +316,14 @@ impl Driver {
                 p.pipeline
             ));
         }
+        completed.state_bytes = Some(size as u64);
         let keep = cp.max_retained as usize;
         self.ctx
             .store
             .update_pipeline(spec.job_id, p.pipeline, |r| r.complete(completed, keep))
             .await
             .map_err(|e| e.to_string())?;
-        cp.completed = id;
-        // Recorded: only now may the output become visible.
-        let commit = WorkerCall::Pipeline {
-            job: spec.clone(),
-            pipeline: p.pipeline,
-            op: PipelineOp::CommitCheckpoint(infos),
-        };
-        self.call_committer(p, commit).await?;
-        self.mark_committed(spec.job_id, p.pipeline, id).await?;
-        tracing::info!(
-            job_id = spec.job_id,
-            pipeline = p.pipeline,
-            "checkpoint {id} completed in {} ms ({size} bytes of state)",
-            began.elapsed().as_millis()
-        );
-        Ok(())
+        Ok(Recorded::Complete { infos, size })
     }
 
     /// Commits the output of the pipeline's last recorded checkpoint again if it is not marked
@@ -313,6 +395,8 @@ mod tests {
             completed_at_ms: 0,
             duration_ms: 0,
             committed: false,
+            savepoint: false,
+            state_bytes: None,
         };
         let left = vec![info("cp6"), info("cp7"), info("cp8"), info("final")];
         assert_eq!(

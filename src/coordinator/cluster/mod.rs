@@ -10,12 +10,14 @@
 //! - [`starts`]: where a pipeline's groups start (enumerated splits, last checkpoint, a kept
 //!   savepoint).
 //! - [`checkpoint`]: the driver's checkpoints across workers, recorded before they commit.
+//! - [`overview`]: the checkpoint overview from the pipeline records and the rounds in flight.
 //! - [`restart`]: a pipeline that lost a worker placed and run again (`job.retry.times`).
 //! - [`service`]: heartbeats in, recorded task-group ends and the fencing token out.
 
 mod calls;
 mod checkpoint;
 mod observe;
+pub mod overview;
 pub mod raft_store;
 mod restart;
 pub mod runner;
@@ -24,6 +26,7 @@ mod starts;
 mod wait;
 pub mod workers;
 
+pub use overview::InFlight;
 pub use raft_store::RaftJobStore;
 pub use runner::{ClusterContext, ClusterRunner};
 pub use service::CoordinatorGrpc;

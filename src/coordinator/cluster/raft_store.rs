@@ -89,6 +89,30 @@ pub struct PipelineRecord {
     /// restore starts from the last one.
     #[serde(default)]
     pub retained: Vec<CompletedCheckpoint>,
+    /// Checkpoint rounds that did not complete, counted by the driver as each one ends. A
+    /// record written by a master without this count reads 0 until the next failure.
+    #[serde(default)]
+    pub failed: u64,
+    /// The last round that did not complete, for the checkpoint overview.
+    #[serde(default)]
+    pub last_failed: Option<FailedCheckpoint>,
+    /// Times the pipeline's groups started again from a recorded checkpoint: a restart after
+    /// a lost worker that had one, or a restore with `-r` from a kept one. Unlike `restores`
+    /// (which `job.retry.times` bounds), a restart from the sources' start is not counted.
+    #[serde(default)]
+    pub restored: u32,
+}
+
+/// A checkpoint round that did not complete, as the overview reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedCheckpoint {
+    pub id: u64,
+    pub savepoint: bool,
+    /// When the master asked the workers, Unix milliseconds.
+    pub triggered_at_ms: i64,
+    /// When the driver gave it up, Unix milliseconds.
+    pub failed_at_ms: i64,
+    pub reason: String,
 }
 
 /// A completed checkpoint of one pipeline as the masters keep it.
@@ -110,6 +134,13 @@ pub struct CompletedCheckpoint {
     /// Its output was committed after it was recorded: nothing is left to commit again.
     #[serde(default)]
     pub committed: bool,
+    /// Taken for a stop with a savepoint rather than by the interval.
+    #[serde(default)]
+    pub savepoint: bool,
+    /// Bytes of its state as recorded (`starts` and `infos` as JSON); `None` in a record
+    /// written before the size was kept.
+    #[serde(default)]
+    pub state_bytes: Option<u64>,
 }
 
 /// What a job that ended FAILED or SAVEPOINT_DONE left of one pipeline for a restore under its
@@ -147,6 +178,9 @@ impl PipelineRecord {
             restores: 0,
             starts: None,
             retained: Vec::new(),
+            failed: 0,
+            last_failed: None,
+            restored: 0,
         }
     }
 }
@@ -171,6 +205,12 @@ fn state_key(job_id: i64, pipeline: usize, kind: u8, index: usize) -> Vec<u8> {
     k.push(kind);
     k.extend_from_slice(&(index as u32).to_be_bytes());
     k
+}
+
+/// The pipeline id of a run-state key (after the job id, before the kind).
+fn pipeline_of(key: &[u8]) -> Option<usize> {
+    let bytes: [u8; 4] = key.get(8..KIND_OFFSET)?.try_into().ok()?;
+    Some(u32::from_be_bytes(bytes) as usize)
 }
 
 fn encode<T: Serialize>(value: &T) -> Vec<u8> {
@@ -360,6 +400,19 @@ impl RaftJobStore {
         )
     }
 
+    /// Every recorded pipeline of a running job, by pipeline id.
+    pub fn pipeline_records(&self, job_id: i64) -> Vec<(usize, PipelineRecord)> {
+        let prefix = job_key(job_id);
+        self.scan::<serde_json::Value>(MapId::RunningJobState)
+            .into_iter()
+            .filter(|(k, _)| k.starts_with(&prefix) && k.get(KIND_OFFSET) == Some(&KIND_PIPELINE))
+            .filter_map(|(k, v)| {
+                let record = serde_json::from_value(v).ok()?;
+                Some((pipeline_of(&k)?, record))
+            })
+            .collect()
+    }
+
     /// What an earlier run of job `job_id` left of pipeline `pipeline` when it ended FAILED or
     /// SAVEPOINT_DONE: where `-r` (`isStartWithSavePoint`) restores it from.
     pub fn kept_pipeline(&self, job_id: i64, pipeline: usize) -> Option<KeptPipeline> {
@@ -448,10 +501,18 @@ impl JobStore for RaftJobStore {
     /// last checkpoint (in `engine_checkpoint-id-map`) for a restore under the same id; what an
     /// earlier run kept stays unless this run replaces it (a restore that failed before its
     /// first checkpoint loses nothing). Any other end deletes everything kept.
-    fn finish(&self, job: FinishedJob) -> StoreWrite<'_> {
+    ///
+    /// The job's checkpoint overview goes to history with it ([`FinishedJob::checkpoints`]),
+    /// built from the same records this entry deletes.
+    fn finish(&self, mut job: FinishedJob) -> StoreWrite<'_> {
         let job_id = job.job_id;
         let prefix = job_key(job_id);
         let keep = matches!(job.status, JobStatus::Failed | JobStatus::SavepointDone);
+        let pipelines = self.pipeline_records(job_id);
+        job.checkpoints = Some(super::overview::job_checkpoints(
+            &pipelines,
+            &BTreeMap::new(),
+        ));
         let mut cmd = Command::default()
             .delete(MapId::RunningJobInfo, job_key(job_id))
             .delete(MapId::OwnedSlotProfiles, job_key(job_id))
@@ -641,7 +702,7 @@ mod tests {
                 }],
                 writers: Vec::new(),
             }]),
-            retained: Vec::new(),
+            ..PipelineRecord::set_up()
         };
         store.save_pipeline(5, 1, &phase).await.unwrap();
         assert_eq!(store.group_records(5), vec![record.clone()]);
@@ -706,7 +767,11 @@ mod tests {
         assert!(store.assignment(5).is_none());
         assert!(store.group_records(5).is_empty());
         assert_eq!(store.pipeline_record(5, 1), None);
-        assert!(store.finished(5).is_some());
+        // The checkpoint overview goes to history in the same entry.
+        let history = store.finished(5).unwrap().checkpoints.clone().unwrap();
+        assert_eq!(history.pipelines.len(), 1);
+        assert_eq!(history.pipelines[0].pipeline, 1);
+        assert_eq!(history.pipelines[0].completed, 3);
         raft.raft.shutdown().await.unwrap();
     }
 
@@ -725,6 +790,8 @@ mod tests {
             completed_at_ms: 1,
             duration_ms: 2,
             committed: true,
+            savepoint: false,
+            state_bytes: None,
         };
         for (status, kept) in [
             (JobStatus::SavepointDone, true),

@@ -174,9 +174,12 @@ impl Driver {
             Some(c) => format!("from checkpoint {}", c.id),
             None => "from its sources' start (no checkpoint completed yet)".to_string(),
         };
+        let from_checkpoint = u32::from(previous.as_ref().and_then(|r| r.latest()).is_some());
+        let previous = previous.unwrap_or_else(PipelineRecord::set_up);
         let record = PipelineRecord {
             restores: attempt,
-            ..previous.unwrap_or_else(PipelineRecord::set_up)
+            restored: previous.restored + from_checkpoint,
+            ..previous
         };
         self.ctx
             .store

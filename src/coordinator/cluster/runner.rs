@@ -19,6 +19,7 @@ use chrono::Local;
 
 use crate::cluster::wire::{GroupEnd, GroupKey, JobSpec, PipelineOp, WireInfos, WorkerCall};
 use crate::config::{AllocateStrategy, ScheduleStrategy};
+use crate::coordinator::checkpoints::JobCheckpoints;
 use crate::coordinator::runner::{JobRunner, RunFuture};
 use crate::coordinator::store::JobStore;
 use crate::engine::conclude::{conclude, Conclusion, GroupResult};
@@ -33,6 +34,7 @@ use crate::scheduler::{
 };
 
 use super::checkpoint::{uncovered, PipelineCheckpoints};
+use super::overview::{job_checkpoints, InFlight};
 use super::raft_store::{
     GroupRecord, KeptPipeline, PipelinePhase, PipelineRecord, RaftJobStore, StoredAssignment,
     StoredGrant,
@@ -70,6 +72,8 @@ pub struct ClusterContext {
     /// master's takeover), how long a pipeline restart waits for enough live workers before the
     /// attempt fails. After a full restart workers come back in any order.
     pub takeover_worker_wait: Duration,
+    /// The checkpoint rounds this master's drivers wait for, for the checkpoint overview.
+    pub in_flight: Arc<InFlight>,
 }
 
 #[derive(Clone)]
@@ -118,6 +122,14 @@ impl JobRunner for ClusterRunner {
 
     fn keeps_checkpoints(&self) -> bool {
         true
+    }
+
+    fn checkpoints(&self, job_id: i64) -> Option<JobCheckpoints> {
+        let records = self.ctx.store.pipeline_records(job_id);
+        Some(job_checkpoints(
+            &records,
+            &self.ctx.in_flight.of_job(job_id),
+        ))
     }
 }
 
@@ -329,6 +341,7 @@ impl Driver {
                         if let Some(c) = kept {
                             r.checkpoint = c.id;
                             r.retained = vec![c];
+                            r.restored += 1;
                         }
                     })
                     .await

@@ -134,7 +134,7 @@ impl Driver {
                         if checkpointing && self.control.savepoint.is_cancelled() {
                             let cp = checkpoints.as_mut().expect("a schedule has checkpoints");
                             let before = cp.completed;
-                            match self.checkpoint(spec, p, cp).await {
+                            match self.checkpoint(spec, p, cp, true).await {
                                 Ok(()) if cp.completed > before => {
                                     round.savepoint_taken(cp.completed);
                                     continue;
@@ -162,7 +162,7 @@ impl Driver {
                                 let cp = checkpoints.as_mut().expect("a schedule has checkpoints");
                                 let clock = schedule.as_mut().expect("guarded");
                                 clock.triggered(tokio::time::Instant::now());
-                                let taken = self.checkpoint(spec, p, cp).await;
+                                let taken = self.checkpoint(spec, p, cp, false).await;
                                 clock.ended(tokio::time::Instant::now());
                                 if let Err(e) = taken {
                                     tracing::error!(job_id, pipeline = p.pipeline, "checkpoint failed: {e}");
