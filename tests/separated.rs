@@ -945,6 +945,13 @@ fn stop_streaming_exactly(c: &Separated, id: i64, out: &Path, rows: usize) {
     wait_for("every row committed by checkpoints", DEADLINE * 2, || {
         (lines_written(out) >= rows).then_some(())
     });
+    stop_canceled(&ports, id);
+    assert_eq!(lines_written(out), rows, "exactly once: rows × parallelism");
+}
+
+/// Stops job `id` through the first of `ports` that takes the stop, and waits until it ended
+/// CANCELED.
+fn stop_canceled(ports: &[u16], id: i64) {
     let stop = format!(r#"{{"jobId": {id}, "isStopWithSavePoint": false}}"#);
     wait_for("a master takes the stop", DEADLINE, || {
         ports
@@ -952,9 +959,8 @@ fn stop_streaming_exactly(c: &Separated, id: i64, out: &Path, rows: usize) {
             .any(|p| http(*p, "POST", "/stop-job", &stop).status == 200)
             .then_some(())
     });
-    let (status, info) = wait_end(&ports, id);
+    let (status, info) = wait_end(ports, id);
     assert_eq!(status, "CANCELED", "{info}");
-    assert_eq!(lines_written(out), rows, "exactly once: rows × parallelism");
 }
 
 /// Issue 15, test 1: `kill -9` of a worker mid-job. The pipeline restarts on the survivor

@@ -508,6 +508,20 @@ mod tests {
         serde_json::to_string(&starts[group]).unwrap()
     }
 
+    /// The ends waiting in the outbox, once there are any (within 20 s).
+    async fn ends(w: &WorkerRuntime, what: &str) -> Vec<GroupReport> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let notified = w.ended.notified();
+            let (_, ended) = w.report();
+            if !ended.is_empty() {
+                return ended;
+            }
+            assert!(std::time::Instant::now() < deadline, "{what} never ended");
+            notified.await;
+        }
+    }
+
     fn t(term: u64, node_id: u64) -> FencingToken {
         FencingToken { term, node_id }
     }
@@ -623,19 +637,7 @@ mod tests {
             assert_eq!(w.handle(req).await, WorkerReply::Done);
         }
         w.cancel_groups(&[key(0), GroupKey { epoch: 2, ..key(1) }]);
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        let ended = loop {
-            let notified = w.ended.notified();
-            let (_, ended) = w.report();
-            if !ended.is_empty() {
-                break ended;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the orphan never ended"
-            );
-            notified.await;
-        };
+        let ended = ends(&w, "the orphan").await;
         assert_eq!(ended.len(), 1);
         assert_eq!((ended[0].key, &ended[0].end), (key(0), &GroupEnd::Canceled));
         assert_eq!(
@@ -732,18 +734,7 @@ mod tests {
             w.handle(request(WorkerCall::Cancel { job_id: 12 })).await,
             WorkerReply::Done
         );
-        let ended = loop {
-            let notified = w.ended.notified();
-            let (_, ended) = w.report();
-            if !ended.is_empty() {
-                break ended;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the group never ended"
-            );
-            notified.await;
-        };
+        let ended = ends(&w, "the cancelled group").await;
         assert_eq!(ended[0].end, GroupEnd::Canceled);
         assert_eq!(ended[0].abandoned, infos, "handed over, not aborted");
         assert!(files_under_tmp() > 0, "the prepared files are still there");

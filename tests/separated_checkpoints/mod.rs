@@ -270,15 +270,7 @@ fn the_active_master_killed_while_a_checkpoint_is_in_flight_loses_and_repeats_no
         "every id committed once across the failover mid-checkpoint",
     );
     let ports: Vec<u16> = standbys.iter().map(|i| http_port(&c.masters[*i])).collect();
-    let stop = format!(r#"{{"jobId": {id}, "isStopWithSavePoint": false}}"#);
-    wait_for("a master takes the stop", DEADLINE, || {
-        ports
-            .iter()
-            .any(|p| http(*p, "POST", "/stop-job", &stop).status == 200)
-            .then_some(())
-    });
-    let (status, info) = wait_end(&ports, id);
-    assert_eq!(status, "CANCELED", "{info}");
+    stop_canceled(&ports, id);
     assert_ids_exactly(&out, &expected, "the stop committed nothing more");
 }
 
