@@ -25,6 +25,30 @@ async fn single_master(dir: &std::path::Path) -> MasterRaft {
     raft
 }
 
+/// A one-master group's job table holding running job 5.
+async fn store_running_job_5(dir: &std::path::Path) -> (MasterRaft, RaftJobStore) {
+    let raft = single_master(dir).await;
+    let store = RaftJobStore::new(raft.clone());
+    store
+        .insert_running(crate::coordinator::store::tests::running(5))
+        .await
+        .unwrap();
+    (raft, store)
+}
+
+/// Task group 0 of `pipeline` on worker `w`.
+fn grant(pipeline: usize, epoch: u64) -> StoredGrant {
+    StoredGrant {
+        pipeline,
+        group: Some(0),
+        index: 0,
+        worker_id: "w".into(),
+        worker_address: "127.0.0.1:2".into(),
+        slot: 0,
+        epoch,
+    }
+}
+
 #[tokio::test]
 async fn the_replicated_job_table_keeps_the_job_store_contract() {
     let dir = tempfile::tempdir().unwrap();
@@ -38,21 +62,7 @@ async fn the_replicated_job_table_keeps_the_job_store_contract() {
 #[tokio::test]
 async fn concurrent_pipeline_restarts_keep_each_others_grants() {
     let dir = tempfile::tempdir().unwrap();
-    let raft = single_master(dir.path()).await;
-    let store = RaftJobStore::new(raft.clone());
-    store
-        .insert_running(crate::coordinator::store::tests::running(5))
-        .await
-        .unwrap();
-    let grant = |pipeline: usize, epoch: u64| StoredGrant {
-        pipeline,
-        group: Some(0),
-        index: 0,
-        worker_id: "w".into(),
-        worker_address: "127.0.0.1:2".into(),
-        slot: 0,
-        epoch,
-    };
+    let (raft, store) = store_running_job_5(dir.path()).await;
     let first = StoredAssignment {
         grants: vec![grant(1, 1), grant(2, 1)],
     };
@@ -79,21 +89,8 @@ async fn concurrent_pipeline_restarts_keep_each_others_grants() {
 #[tokio::test]
 async fn run_records_follow_a_restart_and_vanish_with_finish() {
     let dir = tempfile::tempdir().unwrap();
-    let raft = single_master(dir.path()).await;
-    let store = RaftJobStore::new(raft.clone());
-    store
-        .insert_running(crate::coordinator::store::tests::running(5))
-        .await
-        .unwrap();
-    let grant = StoredGrant {
-        pipeline: 1,
-        group: Some(0),
-        index: 0,
-        worker_id: "w".into(),
-        worker_address: "127.0.0.1:2".into(),
-        slot: 0,
-        epoch: 9,
-    };
+    let (raft, store) = store_running_job_5(dir.path()).await;
+    let grant = grant(1, 9);
     store
         .save_assignment(
             5,
