@@ -58,7 +58,10 @@ impl CoordinatorGrpc {
             Vec::new()
         } else {
             match self.ctx.store.record_group_ends(&records).await {
-                Ok(()) => records.iter().map(|r| r.key).collect(),
+                Ok(()) => {
+                    self.ctx.workers.ends_recorded();
+                    records.iter().map(|r| r.key).collect()
+                }
                 Err(e) => {
                     tracing::warn!("{e}; the worker reports the task-group ends again");
                     Vec::new()

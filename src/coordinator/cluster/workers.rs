@@ -345,6 +345,13 @@ impl WorkerRegistry {
             .collect()
     }
 
+    /// Wakes every driver waiting in [`WorkerRegistry::next_beat`]: a heartbeat's group ends
+    /// are recorded after the heartbeat itself woke them, and a driver that looked before the
+    /// record would otherwise see the ends only a poll interval later.
+    pub fn ends_recorded(&self) {
+        self.beats.send_modify(|n| *n += 1);
+    }
+
     /// Waits for the next heartbeat from any worker, or `timeout`.
     pub async fn next_beat(&self, timeout: Duration) {
         let mut rx = self.beats.subscribe();
@@ -376,6 +383,20 @@ mod tests {
     use super::*;
     use crate::cluster::wire::RunningGroup;
     use crate::config::{FailureDetectorConfig, FailureDetectorKind};
+
+    /// A driver waiting for the next heartbeat wakes when a heartbeat's ends are recorded, not
+    /// only when the heartbeat arrives (the ends are written after it).
+    #[tokio::test]
+    async fn recorded_ends_wake_a_waiting_driver() {
+        let reg = registry();
+        use std::future::Future;
+        let mut waiting = Box::pin(reg.next_beat(Duration::from_secs(3600)));
+        let waker = futures_util::task::noop_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        assert!(waiting.as_mut().poll(&mut cx).is_pending());
+        reg.ends_recorded();
+        assert!(waiting.as_mut().poll(&mut cx).is_ready());
+    }
 
     fn registry() -> WorkerRegistry {
         let cfg = FailureDetectorConfig {
