@@ -949,6 +949,20 @@ fn stop_streaming_exactly(c: &Separated, id: i64, out: &Path, rows: usize) {
     assert_eq!(lines_written(out), rows, "exactly once: rows × parallelism");
 }
 
+/// Starts every master again (after a full restart) and waits until one says the job it took
+/// over waits for its workers to come back.
+fn start_masters_until_they_wait_for_workers(c: &mut Separated) {
+    for m in &mut c.masters {
+        m.start();
+    }
+    wait_for("the taken-over job waits for workers", DEADLINE * 2, || {
+        c.masters
+            .iter()
+            .any(|m| m.log_contains("for workers to come back"))
+            .then_some(())
+    });
+}
+
 /// Stops job `id` through the first of `ports` that takes the stop, and waits until it ended
 /// CANCELED.
 fn stop_canceled(ports: &[u16], id: i64) {
@@ -1187,15 +1201,7 @@ fn after_a_full_restart_a_batch_job_waits_for_workers_that_come_back_late() {
     for n in c.masters.iter_mut().chain(c.workers.iter_mut()) {
         n.kill9();
     }
-    for m in &mut c.masters {
-        m.start();
-    }
-    wait_for("the taken-over job waits for workers", DEADLINE * 2, || {
-        c.masters
-            .iter()
-            .any(|m| m.log_contains("for workers to come back"))
-            .then_some(())
-    });
+    start_masters_until_they_wait_for_workers(&mut c);
     let ports: Vec<u16> = c.masters.iter().map(http_port).collect();
     assert!(
         ports

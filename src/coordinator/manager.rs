@@ -305,6 +305,15 @@ impl JobManager {
         let dag = record.dag.clone();
         let checkpoint = rules::checkpoint_settings(&plan.config.env, self.settings().checkpoint);
         let create_time_ms = record.create_time_ms;
+        // Holding `local` until the entry is in keeps the job's own cleanup from running first,
+        // and makes starting a job once per manager atomic: a job submitted just as this master
+        // became active is in the store before it is here, so the takeover of the store's
+        // running jobs may reach it first, and the submit then finds it started.
+        let mut local = self.local();
+        if local.contains_key(&job_id) {
+            tracing::debug!(job_id, "job already runs here; not starting it twice");
+            return;
+        }
         let control = JobControl::new();
         if record.cancel_requested {
             // Stopped through a master that failed before the job ended: cancel it here too.
@@ -318,15 +327,6 @@ impl JobManager {
             );
             control.status.send_replace(JobStatus::DoingSavepoint);
             control.savepoint.cancel();
-        }
-        // Holding `local` until the entry is in keeps the job's own cleanup from running first,
-        // and makes starting a job once per manager atomic: a job submitted just as this master
-        // became active is in the store before it is here, so the takeover of the store's
-        // running jobs may reach it first, and the submit then finds it started.
-        let mut local = self.local();
-        if local.contains_key(&job_id) {
-            tracing::debug!(job_id, "job already runs here; not starting it twice");
-            return;
         }
         let (recorded_tx, recorded) = watch::channel(false);
         let run = self.inner.runs.fetch_add(1, Ordering::Relaxed);

@@ -360,15 +360,7 @@ fn after_a_full_restart_a_batch_job_with_checkpoints_resumes_from_the_last_one()
         committed < expected.len(),
         "{committed} ids committed before the restart"
     );
-    for m in &mut c.masters {
-        m.start();
-    }
-    wait_for("the taken-over job waits for workers", DEADLINE * 2, || {
-        c.masters
-            .iter()
-            .any(|m| m.log_contains("for workers to come back"))
-            .then_some(())
-    });
+    start_masters_until_they_wait_for_workers(&mut c);
     for w in &mut c.workers {
         w.start();
     }
