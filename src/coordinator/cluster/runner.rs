@@ -214,6 +214,17 @@ impl Driver {
         self.control.set(JobStatus::Running);
         let pipelines = split(&assignment);
         tracing::info!(job_id = self.job_id(), job_name = %self.plan.job_name, pipelines = pipelines.len(), "job running");
+        match self.checkpoint.interval {
+            Some(i) => tracing::info!(
+                job_id = self.job_id(),
+                "checkpoint is enabled, interval {} ms",
+                i.as_millis()
+            ),
+            None => tracing::info!(
+                job_id = self.job_id(),
+                "checkpoint is disabled: batch job without env.checkpoint.interval"
+            ),
+        }
         let runs = pipelines.iter().map(|p| self.run_pipeline(&spec, p));
         let results = futures_util::future::join_all(runs).await;
         let mut error = None;
