@@ -12,8 +12,11 @@ const JOB_LOG_FLUSH: Duration = Duration::from_secs(5);
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let job_log_dir = cli.command.job_log_dir();
-    if let Err(e) = seatunnel::telemetry::init(cli.command.log_identifier(), job_log_dir.as_deref())
-    {
+    if let Err(e) = seatunnel::telemetry::init(
+        cli.command.log_identifier(),
+        job_log_dir.as_deref(),
+        cli.command.default_log_filter(),
+    ) {
         eprintln!("error: {e}");
         return ExitCode::from(cli::EXIT_CONFIG);
     }

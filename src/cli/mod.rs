@@ -228,6 +228,14 @@ impl Command {
         }
     }
 
+    /// The log filter when `RUST_LOG` is unset.
+    pub fn default_log_filter(&self) -> &'static str {
+        match self {
+            Command::Run(_) => crate::telemetry::LOCAL_FILTER,
+            _ => crate::telemetry::DEFAULT_FILTER,
+        }
+    }
+
     /// Where this command writes per-job log files: server roles only.
     pub fn job_log_dir(&self) -> Option<PathBuf> {
         match self {

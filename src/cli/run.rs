@@ -1,4 +1,4 @@
-//! `seatunnel run`: local mode. Loads the job, plans it, runs it on an embedded engine, prints
+//! `seatunnel run`: local mode. Loads the job, plans it, runs it on an embedded node, prints
 //! SeaTunnel's statistics table, and exits 0 exactly when the job FINISHED.
 
 use std::path::Path;
@@ -6,11 +6,15 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::engine::{run_job, CheckpointSettings, JobControl, JobPlan};
-use crate::job::{load_job_file, IdGenerator, JobConfig, JobStatus, Variables};
-use crate::node::signals::{self, SignalEvent};
+use chrono::{DateTime, Local};
+use serde_json::Value as Json;
 
-use crate::config::{self, EngineConfig, Role};
+use crate::config::{self, LoadedConfig, Role};
+use crate::coordinator::{JobInfo, JobManager, SubmitRequest};
+use crate::engine::JobPlan;
+use crate::job::{load_job_file, IdGenerator, JobConfig, JobStatus, Variables};
+use crate::node::embedded::EmbeddedNode;
+use crate::node::signals::{self, SignalEvent};
 
 use super::{job_statistics, RunArgs, EXIT_CONFIG, EXIT_JOB_FAILED};
 
@@ -30,11 +34,8 @@ pub fn run(args: RunArgs) -> ExitCode {
     let mut sources = config::ConfigSources::from_process_env();
     sources.config_file = args.location.server_config.clone();
     sources.config_dir = args.location.config_dir.clone();
-    let (engine, tags) = match config::load(Role::Hybrid, &sources) {
-        Ok(loaded) => (
-            loaded.server.engine,
-            loaded.server.hazelcast.member_attributes,
-        ),
+    let loaded = match config::load(Role::Hybrid, &sources) {
+        Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(EXIT_CONFIG);
@@ -43,20 +44,21 @@ pub fn run(args: RunArgs) -> ExitCode {
     if args.encrypt || args.decrypt {
         return convert(&args.config, &args.variables, args.encrypt);
     }
-    let (plan, checkpoint) = match build_plan(
+    let engine = &loaded.server.engine;
+    let (plan, tree) = match build_plan(
         &args.config,
         &args.variables,
         args.name.as_deref(),
         args.job_id,
-        &engine,
     ) {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
     let job_id = plan.job_id;
-    // The embedded node is the job's only worker: it must have the slots and tags the job asks for.
-    if let Err(why) =
-        crate::scheduler::local::admit(job_id, &plan.config, &plan.dag, &engine, &tags)
+    // The embedded node is the job's only worker: it must have the slots and tags the job asks
+    // for, or the driver would wait for a worker that never comes.
+    let tags = &loaded.server.hazelcast.member_attributes;
+    if let Err(why) = crate::scheduler::local::admit(job_id, &plan.config, &plan.dag, engine, tags)
     {
         return fail(format!("job {job_id} ended FAILED: {why}"));
     }
@@ -67,11 +69,14 @@ pub fn run(args: RunArgs) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
-    runtime.block_on(execute(
-        plan,
-        checkpoint,
-        engine.print_job_metrics_info_interval,
-    ))
+    let progress_every = engine.print_job_metrics_info_interval;
+    let submit = SubmitRequest {
+        tree,
+        job_id: Some(job_id),
+        job_name: Some(plan.job_name.clone()),
+        start_with_savepoint: false,
+    };
+    runtime.block_on(execute(loaded, submit, progress_every))
 }
 
 /// `--encrypt`/`--decrypt`: prints the job with its sensitive options (de)coded by
@@ -110,29 +115,21 @@ pub(super) fn build_plan(
     variables: &[String],
     name: Option<&str>,
     job_id: Option<i64>,
-    engine: &EngineConfig,
-) -> Result<(Arc<JobPlan>, CheckpointSettings), String> {
+) -> Result<(Arc<JobPlan>, Json), String> {
     let vars = Variables::parse_args(variables).map_err(|e| e.to_string())?;
     let tree = load_job_file(file, &vars).map_err(|e| e.to_string())?;
     let config = JobConfig::from_tree(&tree).map_err(|e| e.to_string())?;
     let job_id = job_id.unwrap_or_else(|| IdGenerator::new(0).next_id());
     let job_name = config.job_name(name);
-    let checkpoint = CheckpointSettings::for_job(
-        &config.env,
-        engine.checkpoint.interval,
-        engine.checkpoint.timeout,
-        engine.checkpoint.storage.max_retained,
-        engine.checkpoint.min_pause,
-    );
     let registry = crate::connectors::registry();
     let plan = JobPlan::build(job_id, job_name, config, &registry).map_err(|e| e.to_string())?;
-    Ok((Arc::new(plan), checkpoint))
+    Ok((Arc::new(plan), tree))
 }
 
 /// `--check` against a cluster: the job must load and plan; which node has the slots and tags
 /// it asks for is the cluster's decision, so admission is not checked here.
 pub(super) fn check_plan(file: &Path, variables: &[String], name: Option<&str>) -> ExitCode {
-    match build_plan(file, variables, name, None, &EngineConfig::default()) {
+    match build_plan(file, variables, name, None) {
         Ok((plan, _)) => report_valid(file, &plan),
         Err(e) => fail(e),
     }
@@ -147,14 +144,28 @@ fn report_valid(file: &Path, plan: &JobPlan) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// Runs the job on an embedded node (the cluster's own driver, one member in this process),
+/// reports progress, cancels on SIGINT/SIGTERM, and prints SeaTunnel's statistics table.
 async fn execute(
-    plan: Arc<JobPlan>,
-    checkpoint: CheckpointSettings,
+    loaded: LoadedConfig,
+    submit: SubmitRequest,
     progress_every: Duration,
 ) -> ExitCode {
-    let control = JobControl::new();
-    let job_id = plan.job_id;
-    tracing::info!(job_id, job_name = %plan.job_name, "submitting job in local mode");
+    let node = match EmbeddedNode::start(loaded).await {
+        Ok(n) => n,
+        Err(e) => return fail(format!("cannot start the local engine: {e}")),
+    };
+    let code = drive(node.jobs(), submit, progress_every).await;
+    node.stop().await;
+    code
+}
+
+async fn drive(jobs: &JobManager, submit: SubmitRequest, progress_every: Duration) -> ExitCode {
+    tracing::info!(job_id = ?submit.job_id, job_name = ?submit.job_name, "submitting job in local mode");
+    let (job_id, _) = match jobs.submit(submit).await {
+        Ok(id) => id,
+        Err(e) => return fail(e),
+    };
     let mut signals = match signals::listen() {
         Ok(s) => Some(s),
         Err(e) => {
@@ -164,44 +175,62 @@ async fn execute(
             None
         }
     };
-    let mut job = tokio::spawn(run_job(plan, checkpoint, control.clone()));
+    let ended = jobs.wait(job_id);
+    tokio::pin!(ended);
     let progress_every = progress_every.max(Duration::from_secs(1));
     let mut progress =
         tokio::time::interval_at(tokio::time::Instant::now() + progress_every, progress_every);
-    let outcome = loop {
+    let mut cancelled = false;
+    let finished = loop {
         tokio::select! {
-            done = &mut job => break done,
+            done = &mut ended => break done,
             Some(event) = async { signals.as_mut()?.recv().await }, if signals.is_some() => {
-                if event == SignalEvent::Shutdown && !control.cancel.is_cancelled() {
+                if event == SignalEvent::Shutdown && !cancelled {
                     tracing::warn!(job_id, "interrupted: cancelling the job");
-                    control.cancel.cancel();
+                    cancelled = true;
+                    if let Err(e) = jobs.stop(job_id, false).await {
+                        tracing::warn!(job_id, "cannot cancel the job: {e}");
+                    }
                 }
             }
             _ = progress.tick() => {
-                let m = control.metrics.snapshot();
-                tracing::info!(job_id, status = %*control.status.borrow(), read = m.source_rows(), written = m.sink_rows(), "job progress");
+                if let Some(JobInfo::Running(view)) = jobs.job_info(job_id) {
+                    tracing::info!(job_id, status = %view.status, read = view.metrics.source_rows(), written = view.metrics.sink_rows(), "job progress");
+                }
             }
         }
     };
-    let outcome = match outcome {
-        Ok(o) => o,
-        Err(e) => return fail(format!("job {job_id} crashed: {e}")),
+    let Some(finished) = finished else {
+        return fail(format!(
+            "job {job_id} ended but its end was not recorded; see the lines above"
+        ));
     };
-    tracing::info!(job_id, "Job ({job_id}) end with state {}", outcome.status);
+    tracing::info!(job_id, "Job ({job_id}) end with state {}", finished.status);
     print!(
         "{}",
         job_statistics(
-            &outcome.started,
-            &outcome.finished,
-            outcome.metrics.source_rows(),
-            outcome.metrics.sink_rows()
+            &local_time(finished.create_time_ms),
+            &local_time(finished.finish_time_ms),
+            finished.metrics.source_rows(),
+            finished.metrics.sink_rows()
         )
     );
-    match outcome.status {
+    match finished.status {
         JobStatus::Finished => ExitCode::SUCCESS,
         status => {
-            let why = outcome.error.map(|e| format!(": {e}")).unwrap_or_default();
+            let why = finished
+                .error
+                .as_ref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default();
             fail(format!("job {job_id} ended {status}{why}"))
         }
     }
+}
+
+/// A recorded time (ms since the epoch) in the local zone, as the statistics table prints it.
+fn local_time(ms: i64) -> DateTime<Local> {
+    DateTime::from_timestamp_millis(ms)
+        .map(|t| t.with_timezone(&Local))
+        .unwrap_or_else(Local::now)
 }

@@ -572,7 +572,8 @@ fn warn_master_count(masters: usize, backup_count: usize) {
     }
     if masters == 2 {
         tracing::warn!("2 masters cannot fail over automatically: losing either stops all cluster changes; run 3 masters (a small third master process is enough)");
-    } else if masters == 1 {
+    } else if masters == 1 && backup_count > 0 {
+        // backup-count 0 asks for no failover: a lone master is what the operator chose.
         tracing::warn!("a single master runs standalone: nothing survives the loss of its data dir; run 3 masters for failover");
     }
 }

@@ -24,7 +24,7 @@ use crate::coordinator::cluster::{
 };
 use crate::coordinator::{CoordinatorSettings, JobManager};
 use crate::raft::proto::Hello;
-use crate::raft::{MasterRaft, RaftGrpc, RaftTimings};
+use crate::raft::{MasterRaft, NodeId, RaftGrpc, RaftTimings};
 use crate::telemetry::rate_limit::LogLimiter;
 use crate::telemetry::sd_notify;
 
@@ -34,10 +34,14 @@ use super::member_port::MemberPortLimits;
 use super::membership::MemberList;
 use super::server::NodeError;
 use super::signals;
+use super::worker::WorkerPart;
 use super::{Shutdown, DRAIN_DEADLINE};
 
 /// Interface the member port binds: every interface, as Hazelcast does.
 const MEMBER_BIND_HOST: &str = "0.0.0.0";
+/// Interface an embedded node's member port binds: loopback only, as nothing outside this
+/// process should reach it.
+const EMBEDDED_BIND_HOST: &str = "127.0.0.1";
 /// How long one greeting may take: a live member on a LAN answers in milliseconds.
 const GREET_TIMEOUT: Duration = Duration::from_secs(2);
 /// How often a master greets the masters whose REST address it does not know yet.
@@ -78,6 +82,18 @@ pub enum MasterKind {
     Hybrid,
 }
 
+/// Where a master listens and whom it lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// As configured: the member port on every interface, the configured member list, REST
+    /// when `http.enable-http`. Every server process.
+    Configured,
+    /// An ephemeral loopback port, a member list naming only itself, no REST: an embedded node
+    /// (`seatunnel run`) that no other process finds or joins, and that never collides with a
+    /// service running on the same machine.
+    Embedded,
+}
+
 /// Runs a master until SIGTERM. `sources` are re-read on SIGHUP; `log_dir` is the job log
 /// directory `/logs` serves.
 pub async fn run(
@@ -89,9 +105,162 @@ pub async fn run(
 ) -> Result<(), NodeError> {
     sd_notify::status("starting");
     let mut signal_events = signals::listen().map_err(NodeError::Signals)?;
+    let master = start(loaded.clone(), dir, log_dir, kind, Placement::Configured).await?;
+    let eager = loaded
+        .server
+        .hazelcast
+        .map_store
+        .as_ref()
+        .is_some_and(|m| m.initial_mode == InitialLoadMode::Eager);
+    if eager {
+        sd_notify::status("starting: applying the raft log (map-store initial-mode EAGER)");
+        tokio::select! {
+            _ = wait_applied(&master.raft) => {}
+            event = signal_events.recv() => {
+                tracing::info!("stopped before ready ({event:?})");
+                master.stop(StopCause::Asked).await;
+                return Ok(());
+            }
+        }
+    }
+    let what = match kind {
+        MasterKind::Master => "master",
+        MasterKind::Hybrid => "hybrid node",
+    };
+    let ready = format!(
+        "{what} {} ready: member port {}",
+        master.node_id, master.member_port
+    );
+    sd_notify::ready(&ready);
+    tracing::info!("{ready}");
+    let reload = super::idle::Reload {
+        role: match kind {
+            MasterKind::Master => Role::Master,
+            MasterKind::Hybrid => Role::Hybrid,
+        },
+        sources: &sources,
+        current: loaded,
+        // Coordinator settings (print intervals, history expiry, checkpoint defaults for new
+        // jobs, strategies) and member attributes apply live; ports, members and storage need
+        // a restart.
+        apply: |next: &LoadedConfig, plan: &ReloadPlan| {
+            master.jobs.apply_settings(CoordinatorSettings::from_engine(
+                &next.server.engine,
+                master.node_id as u16,
+            ));
+            super::server::apply_tags(&master.api_state, plan, next);
+        },
+    };
+    let idle = super::idle::until_shutdown(&mut signal_events, reload, STATUS_EVERY, || {
+        master.status_line()
+    });
+    // A master whose Raft core stopped on its own (a full or failing disk) can never take part
+    // in the group again: it leaves through the shutdown tree and exits non-zero, so the
+    // service manager restarts it once the disk is fixed, instead of living on as a zombie
+    // that says UP.
+    let stopped = tokio::select! {
+        _ = idle => None,
+        stopped = master.raft.stopped() => Some(stopped),
+    };
+    if let Some(stopped) = stopped {
+        sd_notify::stopping("stopping: raft stopped");
+        master.stop(StopCause::RaftStopped).await;
+        return Err(NodeError::RaftStopped(stopped));
+    }
+    sd_notify::stopping("stopping: leaving the raft group");
+    master.stop(StopCause::Asked).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Why a started master stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopCause {
+    /// SIGTERM, or its owner is done with it (an embedded node).
+    Asked,
+    /// Its Raft core stopped on its own; there is nothing left to shut down there.
+    RaftStopped,
+}
+
+/// A master started and serving, until [`StartedMaster::stop`]. Dropping it without a stop
+/// leaves its tasks to the runtime's end.
+pub struct StartedMaster {
+    pub jobs: JobManager,
+    raft: MasterRaft,
+    worker: Option<WorkerPart>,
+    workers: Arc<WorkerRegistry>,
+    api_state: Arc<ApiState>,
+    shutdown: Shutdown,
+    node_id: NodeId,
+    member_port: u16,
+}
+
+impl StartedMaster {
+    /// Stops the master: its drivers step down (jobs keep running on the workers, for the next
+    /// active master to take over), a hybrid node's own task groups stop and end as "worker
+    /// stopped" (a pipeline restarts on the other workers, or resumes from its last checkpoint
+    /// when the node comes back with the same data dir), Raft shuts down (a follower takes over
+    /// within an election timeout), and every task drains within [`DRAIN_DEADLINE`].
+    pub async fn stop(self, cause: StopCause) {
+        self.jobs.step_down();
+        if let Some(w) = self.worker {
+            w.stop().await;
+        }
+        if cause == StopCause::Asked {
+            tracing::info!(
+                "shutting down: stopping raft, draining within {} s",
+                DRAIN_DEADLINE.as_secs()
+            );
+        }
+        // After the core stopped on its own, this only joins it.
+        if let Err(e) = self.raft.raft.shutdown().await {
+            if cause == StopCause::Asked {
+                tracing::warn!("raft did not stop cleanly: {e}");
+            }
+        }
+        self.shutdown.start();
+        self.shutdown.drain(DRAIN_DEADLINE).await;
+    }
+
+    /// What this master still lacks to run a job at once, or `None`: it leads with a fresh
+    /// lease and, as a hybrid node, its own worker part is live in its registry.
+    pub fn not_serving(&self) -> Option<&'static str> {
+        if self.raft.lease_token().is_none() {
+            return Some("not leading its group yet");
+        }
+        if self.worker.is_some() && self.workers.live().is_empty() {
+            return Some("its own worker has not registered yet");
+        }
+        None
+    }
+
+    /// The systemd status line: Raft role and term, live workers, groups running here.
+    fn status_line(&self) -> String {
+        let groups = self
+            .worker
+            .as_ref()
+            .map(|w| format!(", {} task groups running here", w.runtime.running_count()))
+            .unwrap_or_default();
+        format!(
+            "{}, {} workers{groups}",
+            status_line(&self.raft, self.member_port),
+            self.workers.live().len()
+        )
+    }
+}
+
+/// Starts a master from `loaded` with its state in `dir`: node id, member port, Raft opened
+/// from disk, the job manager, REST, the member port's services, formation and membership in
+/// the background. Returns once it serves; readiness (an EAGER map-store's catch-up) is the
+/// caller's to wait for.
+pub async fn start(
+    mut loaded: LoadedConfig,
+    dir: PathBuf,
+    log_dir: Option<PathBuf>,
+    kind: MasterKind,
+    placement: Placement,
+) -> Result<StartedMaster, NodeError> {
     let shutdown = Shutdown::new();
-    let hz = &loaded.server.hazelcast;
-    let cluster = hz.cluster_name.clone();
     std::fs::create_dir_all(&dir).map_err(|source| NodeError::DataDir {
         dir: dir.clone(),
         source,
@@ -102,8 +271,18 @@ pub async fn run(
         node_id,
         incarnation: identity::incarnation(),
     };
-    let listener = bind_member_port(hz.port.candidates()).await?;
+    let listener = match placement {
+        Placement::Configured => {
+            bind_member_port(loaded.server.hazelcast.port.candidates()).await?
+        }
+        Placement::Embedded => bind_embedded().await?,
+    };
     let member_port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+    if placement == Placement::Embedded {
+        embed(&mut loaded, member_port);
+    }
+    let hz = &loaded.server.hazelcast;
+    let cluster = hz.cluster_name.clone();
     let host = match &hz.public_address {
         Some(public) => public.clone(),
         None => super::server::own_member_entry(&member_addresses(&loaded), member_port)
@@ -241,6 +420,13 @@ pub async fn run(
     shutdown
         .tracker()
         .spawn(cluster_view::follow_leadership(raft.clone(), jobs.clone()));
+    if let Some(w) = worker.as_ref() {
+        shutdown.tracker().spawn(beat_when_active(
+            raft.clone(),
+            w.runtime.clone(),
+            shutdown.token(),
+        ));
+    }
     shutdown.tracker().spawn(super::member_port::serve(
         listener,
         router,
@@ -278,104 +464,63 @@ pub async fn run(
         shutdown.token(),
     ));
 
-    let eager = hz
-        .map_store
-        .as_ref()
-        .is_some_and(|m| m.initial_mode == InitialLoadMode::Eager);
-    if eager {
-        sd_notify::status("starting: applying the raft log (map-store initial-mode EAGER)");
+    Ok(StartedMaster {
+        jobs,
+        raft,
+        worker,
+        workers,
+        api_state,
+        shutdown,
+        node_id,
+        member_port,
+    })
+}
+
+/// Has a hybrid node's own worker part heartbeat as soon as its master leads, rather than after
+/// its retry wait (250 ms at first): the first job of a node that just started is placed sooner.
+async fn beat_when_active(
+    raft: MasterRaft,
+    worker: Arc<crate::worker::WorkerRuntime>,
+    stop: tokio_util::sync::CancellationToken,
+) {
+    let mut metrics = raft.raft.metrics();
+    loop {
+        if metrics.borrow_watched().state == ServerState::Leader {
+            worker.beat_now();
+        }
         tokio::select! {
-            _ = wait_applied(&raft) => {}
-            event = signal_events.recv() => {
-                tracing::info!("stopped before ready ({event:?})");
-                jobs.step_down();
-                if let Some(w) = worker {
-                    w.stop().await;
-                }
-                let _ = raft.raft.shutdown().await;
-                shutdown.start();
-                shutdown.drain(DRAIN_DEADLINE).await;
-                return Ok(());
-            }
+            _ = stop.cancelled() => return,
+            changed = metrics.changed() => if changed.is_err() { return },
         }
     }
-    let what = match kind {
-        MasterKind::Master => "master",
-        MasterKind::Hybrid => "hybrid node",
+}
+
+/// Binds an embedded node's member port: any free port on loopback.
+async fn bind_embedded() -> Result<TcpListener, NodeError> {
+    TcpListener::bind((EMBEDDED_BIND_HOST, 0))
+        .await
+        .map_err(|source| NodeError::MemberPort { port: 0, source })
+}
+
+/// Makes `loaded` describe an embedded node on loopback port `port`: it lists and advertises
+/// only itself and serves no REST listener of its own.
+fn embed(loaded: &mut LoadedConfig, port: u16) {
+    let hz = &mut loaded.server.hazelcast;
+    hz.public_address = Some(EMBEDDED_BIND_HOST.to_string());
+    hz.port = crate::config::PortConfig {
+        port,
+        auto_increment: false,
+        port_count: 1,
     };
-    let ready = format!("{what} {node_id} ready: member port {member_port}");
-    sd_notify::ready(&ready);
-    tracing::info!("{ready}");
-    let reload = super::idle::Reload {
-        role: match kind {
-            MasterKind::Master => Role::Master,
-            MasterKind::Hybrid => Role::Hybrid,
-        },
-        sources: &sources,
-        current: loaded,
-        // Coordinator settings (print intervals, history expiry, checkpoint defaults for new
-        // jobs, strategies) and member attributes apply live; ports, members and storage need
-        // a restart.
-        apply: |next: &LoadedConfig, plan: &ReloadPlan| {
-            jobs.apply_settings(CoordinatorSettings::from_engine(
-                &next.server.engine,
-                node_id as u16,
-            ));
-            super::server::apply_tags(&api_state, plan, next);
-        },
-    };
-    let running = worker.as_ref().map(|w| w.runtime.clone());
-    let idle = super::idle::until_shutdown(&mut signal_events, reload, STATUS_EVERY, || {
-        let groups = running
-            .as_ref()
-            .map(|r| format!(", {} task groups running here", r.running_count()))
-            .unwrap_or_default();
-        format!(
-            "{}, {} workers{groups}",
-            status_line(&raft, member_port),
-            workers.live().len()
-        )
-    });
-    // A master whose Raft core stopped on its own (a full or failing disk) can never take part
-    // in the group again: it leaves through the shutdown tree and exits non-zero, so the
-    // service manager restarts it once the disk is fixed, instead of living on as a zombie
-    // that says UP.
-    let stopped = tokio::select! {
-        _ = idle => None,
-        stopped = raft.stopped() => Some(stopped),
-    };
-    if let Some(stopped) = stopped {
-        sd_notify::stopping("stopping: raft stopped");
-        jobs.step_down();
-        if let Some(w) = worker {
-            w.stop().await;
-        }
-        shutdown.start();
-        // Joins the stopped core; nothing is left to stop.
-        let _ = raft.raft.shutdown().await;
-        shutdown.drain(DRAIN_DEADLINE).await;
-        return Err(NodeError::RaftStopped(stopped));
-    }
-    sd_notify::stopping("stopping: leaving the raft group");
-    // Jobs keep running on the workers; the next active master takes them over. A hybrid
-    // node's own groups stop with it and end as "worker stopped": a pipeline restarts on the
-    // other workers, or, if there are none, resumes from its last checkpoint when the node
-    // comes back with the same data dir.
-    jobs.step_down();
-    if let Some(w) = worker {
-        w.stop().await;
-    }
-    tracing::info!(
-        "shutting down: stopping raft, draining within {} s",
-        DRAIN_DEADLINE.as_secs()
-    );
-    if let Err(e) = raft.raft.shutdown().await {
-        tracing::warn!("raft did not stop cleanly: {e}");
-    }
-    shutdown.start();
-    shutdown.drain(DRAIN_DEADLINE).await;
-    tracing::info!("stopped");
-    Ok(())
+    hz.join.members =
+        vec![
+            crate::config::MemberAddress::parse(&format!("{EMBEDDED_BIND_HOST}:{port}"))
+                .expect("a loopback address with a port parses"),
+        ];
+    hz.join.kubernetes = None;
+    loaded.server.engine.http.enable_http = false;
+    // One member, by design: no failover to ask for, none to warn about.
+    loaded.server.engine.backup_count = 0;
 }
 
 /// The API state every REST listener of this master shares; REST V2 is bound and served when

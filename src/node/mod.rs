@@ -2,6 +2,7 @@
 //! stops them in reverse, and talks to systemd.
 
 mod cluster_view;
+pub mod embedded;
 mod formation;
 mod idle;
 pub mod master;

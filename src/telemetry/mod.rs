@@ -30,7 +30,11 @@ use tracing_subscriber::EnvFilter;
 
 /// Filter used when `RUST_LOG` is unset. openraft logs every vote and log step at info, which
 /// would bury the node's own lines in the journal; its warnings and errors still show.
-const DEFAULT_FILTER: &str = "info,openraft=warn";
+pub const DEFAULT_FILTER: &str = "info,openraft=warn";
+/// Filter of `seatunnel run` when `RUST_LOG` is unset: its embedded node's wiring (member port,
+/// Raft, formation, its own worker registering) is not what someone running a job looks at;
+/// the job's lines stay, and the wiring's warnings and errors still show.
+pub const LOCAL_FILTER: &str = "info,openraft=warn,seatunnel::node=warn,seatunnel::raft=warn,seatunnel::cluster=warn,seatunnel::coordinator::cluster::workers=warn";
 /// Always added to the filter, even to a `RUST_LOG` that names sqlparser: at debug level it
 /// prints the whole expression tree at every operator it parses, which for a long SQL transform
 /// query is quadratic work and recursion deep enough to overflow a runtime thread's stack.
@@ -93,12 +97,17 @@ pub fn choose_target(
 /// Installs the global subscriber. `identifier` is the journal's `SYSLOG_IDENTIFIER`
 /// (`seatunnel-master`, `seatunnel-worker`, `seatunnel-server`, `seatunnel-client`).
 /// `job_log_dir` (created if missing) receives one file per job ([`job_log`]).
-pub fn init(identifier: &str, job_log_dir: Option<&Path>) -> Result<LogTarget, TelemetryError> {
+/// `default_filter` applies when `RUST_LOG` is unset ([`DEFAULT_FILTER`] or [`LOCAL_FILTER`]).
+pub fn init(
+    identifier: &str,
+    job_log_dir: Option<&Path>,
+    default_filter: &str,
+) -> Result<LogTarget, TelemetryError> {
     let filter = match std::env::var("RUST_LOG") {
         Ok(f) if !f.is_empty() => {
             EnvFilter::try_new(&f).map_err(|e| TelemetryError::Filter(e.to_string()))?
         }
-        _ => EnvFilter::new(DEFAULT_FILTER),
+        _ => EnvFilter::new(default_filter),
     }
     .add_directive(SQLPARSER_CAP.parse().expect("a valid directive"));
     let setting = std::env::var("SEATUNNEL_LOG_TARGET").ok();

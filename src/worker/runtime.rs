@@ -56,7 +56,8 @@ pub struct WorkerRuntime {
     highest: Mutex<Option<FencingToken>>,
     rejected: AtomicU64,
     groups: Mutex<Groups>,
-    /// Wakes the heartbeat loop when a group ends, so its end reaches the master at once.
+    /// Wakes the heartbeat loop when a group ends, so its end reaches the master at once, and
+    /// when a master in this process became active ([`WorkerRuntime::beat_now`]).
     pub(super) ended: Notify,
     /// Wakes everyone waiting for running groups to end (a stopping worker).
     group_done: Notify,
@@ -461,6 +462,12 @@ impl WorkerRuntime {
 
     pub fn is_stopping(&self) -> bool {
         self.stopping.load(Ordering::SeqCst)
+    }
+
+    /// Sends the next heartbeat now instead of after the retry wait: a hybrid node's own
+    /// master just became active, so a worker part still unregistered is placed on at once.
+    pub fn beat_now(&self) {
+        self.ended.notify_one();
     }
 
     pub fn running_count(&self) -> usize {

@@ -90,6 +90,9 @@ pub fn isolate(cmd: &mut Command) -> &mut Command {
 
 pub struct HybridNode {
     child: Child,
+    /// The node's `TMPDIR`: a node without `--data-dir` keeps its state in a temporary dir that
+    /// a SIGKILL leaves behind (75 MB of preallocated RocksDB log each); this removes it.
+    _tmp: tempfile::TempDir,
     pub port: u16,
     log: mpsc::Receiver<String>,
     pub seen: Vec<String>,
@@ -117,7 +120,9 @@ impl HybridNode {
 
     /// [`HybridNode::spawn`] for a command that already names its cluster ([`own_cluster_at`]).
     pub fn spawn_as(cmd: &mut Command) -> HybridNode {
+        let tmp = tempfile::tempdir().unwrap();
         let mut child = cmd
+            .env("TMPDIR", tmp.path())
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -135,6 +140,7 @@ impl HybridNode {
         });
         let mut node = HybridNode {
             child,
+            _tmp: tmp,
             port: 0,
             log,
             seen: Vec::new(),
