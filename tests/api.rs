@@ -17,8 +17,8 @@ use tokio_util::sync::CancellationToken;
 
 use http_support::{assert_fail, get, multipart_file, parse_answer, post, send};
 use seatunnel::api::{self, ApiSettings, ApiState, ConnectionLimits, NodeInfo};
-use seatunnel::coordinator::{CoordinatorSettings, JobManager};
 use seatunnel::job::JobStatus;
+use seatunnel::node::embedded::EmbeddedNode;
 
 struct Server {
     addr: std::net::SocketAddr,
@@ -40,11 +40,13 @@ async fn start(context_path: &str) -> Server {
 
 async fn start_with(context_path: &str, limits: ConnectionLimits) -> Server {
     let shutdown = CancellationToken::new();
-    let jobs = JobManager::new(
+    let jobs = EmbeddedNode::start(
+        EmbeddedNode::default_config(),
         Arc::new(seatunnel::connectors::registry()),
-        CoordinatorSettings::default(),
-        shutdown.child_token(),
-    );
+    )
+    .await
+    .unwrap()
+    .into_background();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let state = ApiState::new(
@@ -136,18 +138,11 @@ async fn batch_and_streaming_jobs_over_http() {
         get(s.addr, "/finished-jobs/CANCELED").await.json()[0]["jobId"],
         "2002"
     );
-    // A node that runs jobs itself keeps no checkpoint records and says so, rather than an
-    // empty overview; a job no one knows is a 404 with SeaTunnel's fail body.
+    // An ended job's checkpoint overview comes from history; a job no one knows is a 404 with
+    // SeaTunnel's fail body.
     let a = get(s.addr, "/jobs/checkpoints/2002").await;
-    assert_eq!(a.status, 500, "{}", a.body);
-    assert!(
-        a.json()["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("no checkpoint records for job 2002: it runs in local mode"),
-        "{}",
-        a.body
-    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.json()["jobId"], "2002", "{}", a.body);
     let a = get(s.addr, "/jobs/checkpoints/history/3003?limit=5").await;
     assert_eq!(a.status, 404, "{}", a.body);
     assert_eq!(a.json()["status"], "fail");

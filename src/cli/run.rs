@@ -151,7 +151,8 @@ async fn execute(
     submit: SubmitRequest,
     progress_every: Duration,
 ) -> ExitCode {
-    let node = match EmbeddedNode::start(loaded).await {
+    let registry = std::sync::Arc::new(crate::connectors::registry());
+    let node = match EmbeddedNode::start(loaded, registry).await {
         Ok(n) => n,
         Err(e) => return fail(format!("cannot start the local engine: {e}")),
     };

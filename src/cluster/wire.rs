@@ -412,10 +412,19 @@ mod tests {
     fn a_job_configs_doubles_reach_the_worker_bit_for_bit() {
         // The worker parses `JobSpec::config_json`; serde_json's default float parsing may be
         // one ulp off, which made an Assert of 18.619999999999994 fail on a cluster.
-        for x in [18.619999999999994_f64, 0.1 + 0.2, 1e-300, 123456789.12345678] {
+        for x in [
+            18.619999999999994_f64,
+            0.1 + 0.2,
+            1e-300,
+            123456789.12345678,
+        ] {
             let text = serde_json::json!({ "v": x }).to_string();
             let back: serde_json::Value = serde_json::from_str(&text).unwrap();
-            assert_eq!(back["v"].as_f64().map(f64::to_bits), Some(x.to_bits()), "{text}");
+            assert_eq!(
+                back["v"].as_f64().map(f64::to_bits),
+                Some(x.to_bits()),
+                "{text}"
+            );
         }
     }
 

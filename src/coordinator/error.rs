@@ -11,17 +11,17 @@ pub enum CoordinatorError {
     SavepointNeedsJobId,
     #[error("The job id {0} has already been submitted and is not starting with a savepoint.")]
     AlreadySubmitted(i64),
-    #[error("not supported: restoring job {0} from a savepoint in local mode (checkpoints are kept by a cluster's masters: seatunnel master + worker, or seatunnel hybrid)")]
+    #[error("not supported: restoring job {0} on this node, which runs no jobs itself (a worker); submit to the active master, which keeps the checkpoints")]
     RestoreNotSupported(i64),
     #[error("The job with id '{0}' not running, save point failed")]
     SavepointNotRunning(i64),
-    #[error("not supported: stopping job {0} with a savepoint in local mode (checkpoints are kept by a cluster's masters: seatunnel master + worker, or seatunnel hybrid); stop it without isStopWithSavePoint to cancel it")]
+    #[error("not supported: stopping job {0} with a savepoint on this node, which runs no jobs itself (a worker); ask the active master")]
     SavepointNotSupported(i64),
     #[error("The job with id '{0}' does not checkpoint, save point failed; a BATCH job needs env.checkpoint.interval")]
     SavepointWithoutCheckpoints(i64),
     #[error("job {0} is neither running nor in history (never submitted, or its history expired after history-job-expire-minutes); list jobs with `seatunnel.sh -l`")]
     UnknownJob(i64),
-    #[error("no checkpoint records for job {0}: it runs in local mode, whose engine commits each checkpoint and keeps no record of it; a cluster's masters keep them (seatunnel master + worker, or seatunnel hybrid)")]
+    #[error("no checkpoint records for job {0} on this node, which runs no jobs itself (a worker); ask the active master, which keeps them")]
     CheckpointsNotKept(i64),
     #[error("no checkpoint records for job {0}: it ended before the masters kept them in history")]
     CheckpointsNotInHistory(i64),

@@ -25,7 +25,7 @@ use super::dag_info::DagInfo;
 use super::error::CoordinatorError;
 use super::history::{self, now_ms};
 use super::rules::{self, Admission, CheckpointDefaults, JobCounts, StateFilter, StopAction};
-use super::runner::{JobRunner, LocalRunner};
+use super::runner::{ForwardOnly, JobRunner};
 use super::store::{FinishedJob, JobStore, JobStoreError, MemoryJobStore, RunningJob};
 
 /// SeaTunnel's `history-job-expire-minutes` default: one day.
@@ -132,24 +132,22 @@ pub struct JobManager {
 }
 
 impl JobManager {
-    /// A manager over an in-memory job table. Starts the history sweep, so it must be called
-    /// inside a Tokio runtime. Cancelling `shutdown` stops the sweep and refuses new submits.
-    pub fn new(
-        registry: Arc<Registry>,
-        settings: CoordinatorSettings,
-        shutdown: CancellationToken,
-    ) -> JobManager {
+    /// The manager of a node that runs no jobs itself (a worker: its REST API forwards job
+    /// requests to the active master and reads health and logs through this), over an
+    /// in-memory job table that stays empty.
+    pub fn forward_only(registry: Arc<Registry>, shutdown: CancellationToken) -> JobManager {
         JobManager::with_store(
             Arc::new(MemoryJobStore::new()),
-            Arc::new(LocalRunner),
+            Arc::new(ForwardOnly),
             registry,
-            settings,
+            CoordinatorSettings::default(),
             shutdown,
         )
     }
 
-    /// A manager over a given job table and runner (separated mode: the replicated table and
-    /// the workers).
+    /// A manager over a given job table and runner (a master: the replicated table and the
+    /// cluster's job driver). Starts the history sweep, so it must be called inside a Tokio
+    /// runtime. Cancelling `shutdown` stops the sweep and refuses new submits.
     pub fn with_store(
         store: Arc<dyn JobStore>,
         runner: Arc<dyn JobRunner>,

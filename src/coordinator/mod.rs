@@ -23,7 +23,7 @@ pub use dag_info::{DagInfo, VertexInfo};
 pub use error::CoordinatorError;
 pub use manager::{CoordinatorSettings, JobInfo, JobManager, RunningJobView, SubmitRequest};
 pub use rules::{CheckpointDefaults, JobCounts, StateFilter};
-pub use runner::{JobRunner, LocalRunner, RunFuture};
+pub use runner::{ForwardOnly, JobRunner, RunFuture};
 pub use store::{FinishedJob, JobStore, JobStoreError, MemoryJobStore, RunningJob, StoreWrite};
 
 #[cfg(test)]

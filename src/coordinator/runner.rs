@@ -1,12 +1,13 @@
-//! Where a job's tasks run: in this process ([`LocalRunner`], local mode and `hybrid`) or on the
-//! cluster's workers (the separated-mode runner in [`super::cluster`]). The [`JobManager`]
-//! (super::JobManager) records submits and ends the same way for both.
+//! Where a job's tasks run. Every job runs through the cluster's job driver
+//! ([`super::cluster::ClusterRunner`]): a separated cluster, a hybrid node and local mode (an
+//! embedded hybrid node) alike. [`ForwardOnly`] is the runner of a node that runs no job
+//! itself (a worker, whose REST API forwards job requests to the active master).
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::engine::{run_job, CheckpointSettings, JobControl, JobOutcome, JobPlan};
+use crate::engine::{CheckpointSettings, JobControl, JobOutcome, JobPlan};
 
 use super::checkpoints::JobCheckpoints;
 
@@ -39,17 +40,36 @@ pub trait JobRunner: Send + Sync + 'static {
     }
 }
 
-/// Runs every task group in this process on the engine.
-pub struct LocalRunner;
+/// The runner of a node that runs no job itself: a worker's REST API forwards every job request
+/// to the active master before its own job manager sees it, so a job that still reaches this
+/// runner ends FAILED, saying where jobs run.
+pub struct ForwardOnly;
 
-impl JobRunner for LocalRunner {
+impl JobRunner for ForwardOnly {
     fn run(
         &self,
         plan: Arc<JobPlan>,
-        checkpoint: CheckpointSettings,
+        _checkpoint: CheckpointSettings,
         control: JobControl,
         _restore: bool,
     ) -> RunFuture {
-        Box::pin(run_job(plan, checkpoint, control))
+        Box::pin(async move {
+            let now = chrono::Local::now();
+            tracing::error!(
+                job_id = plan.job_id,
+                "a job reached a node that runs no jobs itself; submit it to the active master"
+            );
+            control.set(crate::job::JobStatus::Failed);
+            JobOutcome {
+                status: crate::job::JobStatus::Failed,
+                error: Some(format!(
+                    "job {} reached a node that runs no jobs itself (a worker); submit it to the active master",
+                    plan.job_id
+                )),
+                started: now,
+                finished: now,
+                metrics: control.metrics.snapshot(),
+            }
+        })
     }
 }

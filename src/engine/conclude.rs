@@ -1,12 +1,17 @@
-//! How a pipeline's end is decided once every task group ended, written once for the
-//! in-process engine and the separated driver (SeaTunnel's `JobMaster` has one rule for both):
+//! How a pipeline's end is decided once every task group ended (SeaTunnel's `JobMaster` rule):
 //! a failure anywhere aborts what was prepared and fails the pipeline, a cancel aborts it and
 //! cancels the pipeline, and only when every group finished cleanly is everything committed.
 //!
 //! Invariant: prepared output is always either committed or aborted, never dropped: the
 //! [`Conclusion`] carries every info handed in, whichever way it goes.
 
-use super::pipeline::PipelineOutcome;
+/// How a pipeline ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PipelineOutcome {
+    Finished,
+    Canceled,
+    Failed(String),
+}
 
 /// How one task group ended, with what its writers prepared at the end (`I`: the commit info
 /// as the caller holds it, in process or off the wire).

@@ -7,20 +7,19 @@ pub mod group;
 pub mod group_checkpoints;
 pub mod job;
 pub mod metrics;
-pub mod pipeline;
 pub mod plan;
 pub mod schedule;
 pub mod sinks;
 mod task;
 mod thread;
 
+pub use conclude::PipelineOutcome;
 pub use group::{run_task_group, start_task_group, GroupOutcome, StartedGroup};
 pub use group_checkpoints::{GroupCheckpointError, GroupCheckpoints};
-pub use job::{run_job, JobControl, JobOutcome};
+pub use job::{JobControl, JobOutcome};
 pub use metrics::{JobMetrics, MetricsSnapshot};
-pub use pipeline::{CheckpointSettings, PipelineOutcome};
 pub use plan::{JobPlan, PlanError};
-pub use schedule::{next_checkpoint_due, CheckpointSchedule};
+pub use schedule::{next_checkpoint_due, CheckpointSchedule, CheckpointSettings};
 pub use sinks::PipelineSinks;
 pub use task::{GroupSnapshot, Prepared, WriterState};
 

@@ -1,10 +1,59 @@
 //! When a pipeline's next periodic checkpoint is due: `checkpoint.interval` after the last one
 //! was triggered, and no sooner than `checkpoint.min-pause` after the last one ended (completed,
 //! expired or given up), so a slow checkpoint is followed by a pause in which only rows flow.
-//! The in-process engine ([`super::pipeline`]) and the separated driver both schedule with it.
+//! The job driver schedules with it; [`CheckpointSettings`] are the job's resolved settings.
 
 use std::ops::Add;
 use std::time::Duration;
+
+use crate::connector::JobMode;
+
+/// Checkpoint settings resolved for this job: env first, then the engine's defaults.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckpointSettings {
+    /// `None` disables periodic checkpoints (BATCH without `env.checkpoint.interval`).
+    pub interval: Option<Duration>,
+    pub timeout: Duration,
+    /// `checkpoint.storage.max-retained`: completed checkpoints kept per pipeline.
+    pub max_retained: u32,
+    /// `checkpoint.min-pause`: the least time from a checkpoint's end to the next one's trigger;
+    /// `None` for no minimum.
+    pub min_pause: Option<Duration>,
+}
+
+impl CheckpointSettings {
+    /// SeaTunnel's rule: `env.checkpoint.interval` wins; STREAMING without one uses the engine's
+    /// `checkpoint.interval`; BATCH without one runs with checkpoints disabled. The timeout is
+    /// `env.checkpoint.timeout`, else the engine's; the minimum pause `env.checkpoint.min-pause`
+    /// (where -1 turns the engine's off), else the engine's.
+    pub fn for_job(
+        env: &crate::job::EnvConfig,
+        engine_interval: Duration,
+        engine_timeout: Duration,
+        max_retained: u32,
+        engine_min_pause: Option<Duration>,
+    ) -> Self {
+        let interval = match (env.checkpoint_interval_ms, env.job_mode) {
+            (Some(ms), _) => Some(Duration::from_millis(ms)),
+            (None, JobMode::Streaming) => Some(engine_interval),
+            (None, JobMode::Batch) => None,
+        };
+        let timeout = env
+            .checkpoint_timeout_ms
+            .map(Duration::from_millis)
+            .unwrap_or(engine_timeout);
+        let min_pause = match env.checkpoint_min_pause_ms {
+            Some(ms) => u64::try_from(ms).ok().map(Duration::from_millis),
+            None => engine_min_pause,
+        };
+        CheckpointSettings {
+            interval,
+            timeout,
+            max_retained: max_retained.max(1),
+            min_pause,
+        }
+    }
+}
 
 /// The instant the next checkpoint is due. Pure.
 ///

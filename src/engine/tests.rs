@@ -1,6 +1,7 @@
 //! Runtime tests with small in-test plugins: they exercise the engine's own guarantees
 //! (every row delivered once, commit only after a clean end, failures and panics contained,
-//! streaming jobs kept alive until cancelled, periodic commits).
+//! streaming jobs kept alive until cancelled, periodic commits). Whole jobs run on an embedded
+//! node, through the job driver every job runs on; task groups also run alone, as on a worker.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -10,8 +11,10 @@ use serde_json::json;
 
 use super::*;
 use crate::connector::*;
+use crate::coordinator::{FinishedJob, SubmitRequest};
 use crate::data::{Batch, DataType, Datum, Field, RowKind, TablePath, TableSchema};
 use crate::job::{JobConfig, JobStatus};
+use crate::node::embedded::EmbeddedNode;
 
 /// Emits `rows` ints per reader in batches of 7, then finishes; each poll blocks its thread
 /// for `poll_delay_ms` (a connector waiting on the network), or only the poll after
@@ -209,22 +212,63 @@ fn plan(tree: serde_json::Value, state: &Arc<CollectState>) -> Arc<JobPlan> {
     Arc::new(JobPlan::build(1, "t".into(), config, &registry).unwrap())
 }
 
-const NO_CHECKPOINTS: CheckpointSettings = CheckpointSettings {
-    interval: None,
-    timeout: Duration::from_secs(60),
-    max_retained: 1,
-    min_pause: None,
-};
+/// An embedded node whose plugins are the test's, sharing `state`.
+async fn node(state: &Arc<CollectState>) -> EmbeddedNode {
+    let registry = Registry::empty().with_source(Counting).with_sink(Collect {
+        state: state.clone(),
+    });
+    EmbeddedNode::start(EmbeddedNode::default_config(), Arc::new(registry))
+        .await
+        .unwrap()
+}
+
+/// Submits `tree` (its checkpoint settings in its `env`) to `node`; returns the job id.
+async fn submit(node: &EmbeddedNode, tree: serde_json::Value) -> i64 {
+    let req = SubmitRequest {
+        tree,
+        job_id: None,
+        job_name: None,
+        start_with_savepoint: false,
+    };
+    node.jobs().submit(req).await.unwrap().0
+}
+
+/// Runs `tree` to its end on a node of its own and returns the recorded end.
+async fn run(tree: serde_json::Value, state: &Arc<CollectState>) -> Arc<FinishedJob> {
+    let node = node(state).await;
+    let id = submit(&node, tree).await;
+    let done = node.jobs().wait(id).await.expect("the end is recorded");
+    node.stop().await;
+    done
+}
+
+/// Waits until `cond` holds, failing with `what` past 30 s.
+async fn until(what: &str, cond: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !cond() {
+        assert!(tokio::time::Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+fn committed_rows(state: &CollectState) -> u64 {
+    state
+        .committed
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|c| c["rows"].as_u64().unwrap())
+        .sum()
+}
 
 #[tokio::test]
 async fn batch_job_delivers_every_row_once_and_commits_all_writers() {
     let state = Arc::new(CollectState::default());
-    let p = plan(
+    let out = run(
         json!({"env": {"parallelism": 3}, "source": [{"plugin_name": "Counting", "rows": 100}], "sink": [{"plugin_name": "collect"}]}),
         &state,
-    );
-    let control = JobControl::new();
-    let out = run_job(p, NO_CHECKPOINTS, control.clone()).await;
+    )
+    .await;
     assert_eq!(out.status, JobStatus::Finished, "{:?}", out.error);
     let mut written = state.written.lock().unwrap().clone();
     written.sort();
@@ -246,17 +290,16 @@ async fn batch_job_delivers_every_row_once_and_commits_all_writers() {
     assert_eq!(out.metrics.source_rows(), 300);
     assert_eq!(out.metrics.sink_rows(), 300);
     assert_eq!(out.metrics.sink_bytes(), 300 * 8);
-    assert_eq!(*control.status.borrow(), JobStatus::Finished);
 }
 
 #[tokio::test]
 async fn sink_error_fails_job_with_message_and_aborts() {
     let state = Arc::new(CollectState::default());
-    let p = plan(
+    let out = run(
         json!({"source": [{"plugin_name": "Counting", "rows": 50}], "sink": [{"plugin_name": "Collect", "fail_on": 20}]}),
         &state,
-    );
-    let out = run_job(p, NO_CHECKPOINTS, JobControl::new()).await;
+    )
+    .await;
     assert_eq!(out.status, JobStatus::Failed);
     assert_eq!(out.error.as_deref(), Some("cannot write 20"));
     assert!(
@@ -269,11 +312,11 @@ async fn sink_error_fails_job_with_message_and_aborts() {
 #[tokio::test]
 async fn reader_error_fails_job() {
     let state = Arc::new(CollectState::default());
-    let p = plan(
+    let out = run(
         json!({"source": [{"plugin_name": "Counting", "rows": 50, "fail_at": 30}], "sink": [{"plugin_name": "Collect"}]}),
         &state,
-    );
-    let out = run_job(p, NO_CHECKPOINTS, JobControl::new()).await;
+    )
+    .await;
     assert_eq!(out.status, JobStatus::Failed);
     assert_eq!(out.error.as_deref(), Some("reader broke"));
 }
@@ -281,59 +324,43 @@ async fn reader_error_fails_job() {
 #[tokio::test]
 async fn panicking_writer_fails_job_without_taking_the_process_down() {
     let state = Arc::new(CollectState::default());
-    let p = plan(
+    let out = run(
         json!({"source": [{"plugin_name": "Counting", "rows": 50}], "sink": [{"plugin_name": "Collect", "panic_on": 3}]}),
         &state,
-    );
-    let out = run_job(p, NO_CHECKPOINTS, JobControl::new()).await;
+    )
+    .await;
     assert_eq!(out.status, JobStatus::Failed);
-    assert!(out.error.unwrap().contains("panicked"));
+    assert!(out.error.clone().unwrap().contains("panicked"));
 }
 
 #[tokio::test]
 async fn streaming_job_runs_until_cancelled_and_commits_periodically() {
     let state = Arc::new(CollectState::default());
-    let p = plan(
-        json!({"env": {"job.mode": "STREAMING"}, "source": [{"plugin_name": "Counting", "rows": 20}], "sink": [{"plugin_name": "Collect"}]}),
-        &state,
+    let node = node(&state).await;
+    let id = submit(
+        &node,
+        json!({"env": {"job.mode": "STREAMING", "checkpoint.interval": 20}, "source": [{"plugin_name": "Counting", "rows": 20}], "sink": [{"plugin_name": "Collect"}]}),
+    )
+    .await;
+    // A checkpoint commits all 20 rows while the job still runs.
+    until("no checkpoint committed the rows in time", || {
+        committed_rows(&state) == 20
+    })
+    .await;
+    assert_eq!(
+        node.jobs().watch_status(id).map(|s| *s.borrow()),
+        Some(JobStatus::Running)
     );
-    let control = JobControl::new();
-    let settings = CheckpointSettings {
-        interval: Some(Duration::from_millis(20)),
-        timeout: Duration::from_secs(30),
-        max_retained: 1,
-        min_pause: None,
-    };
-    let job = tokio::spawn(run_job(p, settings, control.clone()));
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    // Wait until a checkpoint committed all 20 rows, with the job still running.
-    loop {
-        let committed: u64 = state
-            .committed
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|c| c["rows"].as_u64().unwrap())
-            .sum();
-        if committed == 20 {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no checkpoint committed the rows in time"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    assert_eq!(*control.status.borrow(), JobStatus::Running);
-    control.cancel.cancel();
-    let out = job.await.unwrap();
+    node.jobs().stop(id, false).await.unwrap();
+    let out = node.jobs().wait(id).await.unwrap();
     assert_eq!(out.status, JobStatus::Canceled);
+    node.stop().await;
 }
 
 #[tokio::test]
 async fn two_pipelines_are_independent() {
     let state = Arc::new(CollectState::default());
-    let p = plan(
+    let out = run(
         json!({
             "source": [
                 {"plugin_name": "Counting", "rows": 5, "plugin_output": "a"},
@@ -342,8 +369,8 @@ async fn two_pipelines_are_independent() {
             "sink": [{"plugin_name": "Collect", "plugin_input": "a"}, {"plugin_name": "Collect", "plugin_input": "b"}]
         }),
         &state,
-    );
-    let out = run_job(p, NO_CHECKPOINTS, JobControl::new()).await;
+    )
+    .await;
     assert_eq!(out.status, JobStatus::Failed);
     assert_eq!(
         state.committed.lock().unwrap().len(),
@@ -355,31 +382,24 @@ async fn two_pipelines_are_independent() {
 #[tokio::test]
 async fn a_checkpoint_that_times_out_aborts_what_was_already_prepared() {
     let state = Arc::new(CollectState::default());
-    let p = plan(
-        json!({
-            "env": {"job.mode": "STREAMING", "parallelism": 2},
-            "source": [{"plugin_name": "Counting", "rows": 20}],
-            "sink": [{"plugin_name": "Collect", "slow_writer": 1, "slow_prepare_ms": 300}]
-        }),
-        &state,
-    );
     // The slow writer needs 300 ms for its first prepare; the checkpoint gives up after 50 ms.
-    let settings = CheckpointSettings {
-        interval: Some(Duration::from_millis(20)),
-        timeout: Duration::from_millis(50),
-        max_retained: 1,
-        min_pause: None,
-    };
     // A streaming job ends only by failing here; the deadline turns a regression into a failure
     // instead of a hang.
     let out = tokio::time::timeout(
         Duration::from_secs(60),
-        run_job(p, settings, JobControl::new()),
+        run(
+            json!({
+                "env": {"job.mode": "STREAMING", "parallelism": 2, "checkpoint.interval": 20, "checkpoint.timeout": 50},
+                "source": [{"plugin_name": "Counting", "rows": 20}],
+                "sink": [{"plugin_name": "Collect", "slow_writer": 1, "slow_prepare_ms": 300}]
+            }),
+            &state,
+        ),
     )
     .await
     .expect("the expired checkpoint did not fail the job");
     assert_eq!(out.status, JobStatus::Failed);
-    assert!(out.error.unwrap().contains("expired"));
+    assert!(out.error.clone().unwrap().contains("expired"));
     assert!(
         state.committed.lock().unwrap().is_empty(),
         "an incomplete checkpoint committed"
@@ -516,19 +536,16 @@ async fn a_barrier_splits_the_rows_exactly_where_the_reader_snapshot_says() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
 async fn readers_blocking_in_their_connector_leave_the_runtime_free() {
     let state = Arc::new(CollectState::default());
-    let p = plan(
+    let node = node(&state).await;
+    let id = submit(
+        &node,
         json!({"env": {"parallelism": 4}, "source": [
             {"plugin_name": "Counting", "rows": 7, "poll_delay_ms": 1500}
         ], "sink": [{"plugin_name": "collect"}]}),
-        &state,
-    );
-    let job = tokio::spawn(pipeline::run_pipeline(
-        p,
-        1,
-        Arc::new(JobMetrics::default()),
-        NO_CHECKPOINTS,
-        Default::default(),
-    ));
+    )
+    .await;
+    let ended = node.jobs().clone();
+    let job = tokio::spawn(async move { ended.wait(id).await });
     // While the readers block, a timer on the runtime fires on time, again and again.
     let began = tokio::time::Instant::now();
     let mut ticks = 0;
@@ -536,12 +553,14 @@ async fn readers_blocking_in_their_connector_leave_the_runtime_free() {
         tokio::time::sleep(Duration::from_millis(50)).await;
         ticks += 1;
     }
-    assert_eq!(job.await.unwrap(), PipelineOutcome::Finished);
+    let out = job.await.unwrap().unwrap();
+    assert_eq!(out.status, JobStatus::Finished, "{:?}", out.error);
     assert!(began.elapsed() >= Duration::from_millis(1500));
     assert!(
         ticks >= 10,
         "the runtime ran while readers blocked: {ticks} ticks"
     );
+    node.stop().await;
     assert_eq!(state.written.lock().unwrap().len(), 4 * 7);
 }
 
@@ -550,38 +569,29 @@ async fn readers_blocking_in_their_connector_leave_the_runtime_free() {
 #[tokio::test]
 async fn a_reader_stuck_in_its_connector_does_not_hold_up_a_cancel() {
     let state = Arc::new(CollectState::default());
-    let p = plan(
+    let node = node(&state).await;
+    let id = submit(
+        &node,
         json!({"env": {"parallelism": 1}, "source": [
             {"plugin_name": "Counting", "rows": 14, "poll_delay_ms": 60000, "stall_at": 7}
         ], "sink": [{"plugin_name": "collect"}]}),
-        &state,
-    );
-    let cancel = tokio_util::sync::CancellationToken::new();
-    let metrics = Arc::new(JobMetrics::default());
-    let job = tokio::spawn(pipeline::run_pipeline(
-        p,
-        1,
-        metrics.clone(),
-        NO_CHECKPOINTS,
-        cancel.clone(),
-    ));
+    )
+    .await;
     // The first batch is out: the reader is now inside its minute-long second poll.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while state.written.lock().unwrap().len() < 7 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the first batch arrives"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    cancel.cancel();
-    let ended = tokio::time::timeout(Duration::from_secs(45), job).await;
+    until("the first batch arrives", || {
+        state.written.lock().unwrap().len() >= 7
+    })
+    .await;
+    node.jobs().stop(id, false).await.unwrap();
+    let ended = tokio::time::timeout(Duration::from_secs(45), node.jobs().wait(id)).await;
     assert_eq!(
         ended
             .expect("ended long before the connector returns")
-            .unwrap(),
-        PipelineOutcome::Canceled
+            .unwrap()
+            .status,
+        JobStatus::Canceled
     );
+    node.stop().await;
 }
 
 /// A BATCH job with `checkpoint.interval` commits at its checkpoints and at its end, every row
@@ -591,19 +601,13 @@ async fn a_reader_stuck_in_its_connector_does_not_hold_up_a_cancel() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_job_with_checkpoints_commits_every_row_once_and_finishes() {
     let state = Arc::new(CollectState::default());
-    let p = plan(
-        json!({"env": {"parallelism": 3, "job.mode": "BATCH"}, "source": [
+    let out = run(
+        json!({"env": {"parallelism": 3, "job.mode": "BATCH", "checkpoint.interval": 1, "checkpoint.timeout": 3000}, "source": [
             {"plugin_name": "Counting", "rows": 700, "poll_delay_ms": 50, "stall_at": 700}
         ], "sink": [{"plugin_name": "collect"}]}),
         &state,
-    );
-    let settings = CheckpointSettings {
-        interval: Some(Duration::from_millis(1)),
-        timeout: Duration::from_secs(3),
-        max_retained: 1,
-        min_pause: None,
-    };
-    let out = run_job(p, settings, JobControl::new()).await;
+    )
+    .await;
     assert_eq!(out.status, JobStatus::Finished, "{:?}", out.error);
     let committed = state.committed.lock().unwrap();
     assert!(
@@ -621,41 +625,35 @@ async fn a_batch_job_with_checkpoints_commits_every_row_once_and_finishes() {
 /// job checkpoints every millisecond.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_min_pause_keeps_checkpoints_apart_however_short_the_interval() {
-    async fn checkpoints_while_rows_flow(min_pause: Option<Duration>) -> usize {
+    /// `min_pause_ms`: `checkpoint.min-pause`, -1 for none.
+    async fn checkpoints_while_rows_flow(min_pause_ms: i64) -> usize {
         let state = Arc::new(CollectState::default());
-        let p = plan(
-            json!({"env": {"job.mode": "STREAMING"}, "source": [
+        let node = node(&state).await;
+        let id = submit(
+            &node,
+            json!({"env": {"job.mode": "STREAMING", "checkpoint.interval": 1, "checkpoint.min-pause": min_pause_ms}, "source": [
                 {"plugin_name": "Counting", "rows": 140, "poll_delay_ms": 5}
             ], "sink": [{"plugin_name": "Collect"}]}),
-            &state,
-        );
-        let control = JobControl::new();
-        let settings = CheckpointSettings {
-            interval: Some(Duration::from_millis(1)),
-            timeout: Duration::from_secs(30),
-            max_retained: 1,
-            min_pause,
-        };
-        let job = tokio::spawn(run_job(p, settings, control.clone()));
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        while state.committed.lock().unwrap().is_empty()
-            || state.written.lock().unwrap().len() < 140
-        {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "the rows did not flow and no checkpoint committed in time"
-            );
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        control.cancel.cancel();
-        let out = job.await.unwrap();
+        )
+        .await;
+        until(
+            "the rows did not flow and no checkpoint committed in time",
+            || {
+                !state.committed.lock().unwrap().is_empty()
+                    && state.written.lock().unwrap().len() >= 140
+            },
+        )
+        .await;
+        node.jobs().stop(id, false).await.unwrap();
+        let out = node.jobs().wait(id).await.unwrap();
         assert_eq!(out.status, JobStatus::Canceled);
+        node.stop().await;
         let committed = state.committed.lock().unwrap().len();
         committed
     }
-    let paused = checkpoints_while_rows_flow(Some(Duration::from_secs(3600))).await;
+    let paused = checkpoints_while_rows_flow(3_600_000).await;
     assert_eq!(paused, 1, "one checkpoint, then the pause");
-    let unpaused = checkpoints_while_rows_flow(None).await;
+    let unpaused = checkpoints_while_rows_flow(-1).await;
     assert!(
         unpaused > 1,
         "without a pause a 1 ms interval checkpoints all along: {unpaused}"

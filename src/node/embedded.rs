@@ -7,9 +7,11 @@
 //! loopback port that only it lists, and serves no REST: nothing outside the process finds it,
 //! and it never collides with a service on the same machine.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::config::LoadedConfig;
+use crate::connector::Registry;
 use crate::coordinator::JobManager;
 
 use super::master::{self, MasterKind, Placement, StartedMaster, StopCause};
@@ -43,9 +45,13 @@ pub struct EmbeddedNode {
 
 impl EmbeddedNode {
     /// Starts a node from `loaded` (its engine settings: slots, checkpoint defaults, history
-    /// expiry, strategies; its network settings are replaced) and returns once it leads its
+    /// expiry, strategies; its network settings are replaced) with the plugins of `registry`
+    /// (the built-in connectors, or a test's), and returns once it leads its
     /// group and its own worker part has registered, so a job submitted next is placed at once.
-    pub async fn start(loaded: LoadedConfig) -> Result<EmbeddedNode, EmbeddedError> {
+    pub async fn start(
+        loaded: LoadedConfig,
+        registry: Arc<Registry>,
+    ) -> Result<EmbeddedNode, EmbeddedError> {
         let dir = tempfile::Builder::new()
             .prefix("seatunnel-local-")
             .tempdir()
@@ -60,6 +66,7 @@ impl EmbeddedNode {
             None,
             MasterKind::Hybrid,
             Placement::Embedded,
+            registry,
         )
         .await?;
         let node = EmbeddedNode { master, dir };
@@ -74,8 +81,35 @@ impl EmbeddedNode {
         Ok(node)
     }
 
+    /// The built-in defaults alone, with no file or environment read: what a node of an
+    /// in-process test starts from.
+    pub fn default_config() -> LoadedConfig {
+        let sources = crate::config::ConfigSources {
+            env: [(
+                "SEATUNNEL_HOME".to_string(),
+                "/nonexistent/seatunnel-home".to_string(),
+            )]
+            .into(),
+            ..Default::default()
+        };
+        crate::config::load(crate::config::Role::Hybrid, &sources)
+            .expect("the built-in defaults load")
+    }
+
     pub fn jobs(&self) -> &JobManager {
         &self.master.jobs
+    }
+
+    /// Keeps the node running until the runtime it runs on shuts down (a test's), and returns
+    /// its job manager: for callers that hand the manager on and have no place to keep the
+    /// node. Its data dir is removed when the runtime drops it.
+    pub fn into_background(self) -> JobManager {
+        let jobs = self.master.jobs.clone();
+        tokio::spawn(async move {
+            let _node = self;
+            std::future::pending::<()>().await
+        });
+        jobs
     }
 
     /// Stops the node (its running jobs end with it) and removes its data dir.

@@ -19,6 +19,7 @@ use crate::cluster::failure_detector::{ConnectionMonitorSettings, DetectorSettin
 use crate::cluster::greet::{GreetService, ROLE_MASTER};
 use crate::cluster::identity;
 use crate::config::{ConfigSources, InitialLoadMode, LoadedConfig, ReloadPlan, Role};
+use crate::connector::Registry;
 use crate::coordinator::cluster::{
     ClusterContext, ClusterRunner, CoordinatorGrpc, RaftJobStore, WorkerRegistry,
 };
@@ -105,7 +106,16 @@ pub async fn run(
 ) -> Result<(), NodeError> {
     sd_notify::status("starting");
     let mut signal_events = signals::listen().map_err(NodeError::Signals)?;
-    let master = start(loaded.clone(), dir, log_dir, kind, Placement::Configured).await?;
+    let registry = Arc::new(crate::connectors::registry());
+    let master = start(
+        loaded.clone(),
+        dir,
+        log_dir,
+        kind,
+        Placement::Configured,
+        registry,
+    )
+    .await?;
     let eager = loaded
         .server
         .hazelcast
@@ -259,6 +269,7 @@ pub async fn start(
     log_dir: Option<PathBuf>,
     kind: MasterKind,
     placement: Placement,
+    registry: Arc<Registry>,
 ) -> Result<StartedMaster, NodeError> {
     let shutdown = Shutdown::new();
     std::fs::create_dir_all(&dir).map_err(|source| NodeError::DataDir {
@@ -299,7 +310,7 @@ pub async fn start(
         });
     }
     let mut worker = (kind == MasterKind::Hybrid)
-        .then(|| super::worker::WorkerPart::new(&loaded, advertised.clone(), &shutdown));
+        .then(|| WorkerPart::new(&loaded, advertised.clone(), &shutdown, registry.clone()));
     let raft =
         MasterRaft::open(node_id, &dir.join("raft"), &cluster, RaftTimings::default()).await?;
     tracing::info!(node_id, incarnation = me.incarnation, data_dir = %dir.display(), "master raft opened");
@@ -333,7 +344,7 @@ pub async fn start(
     let jobs = JobManager::with_store(
         Arc::new(store),
         Arc::new(ClusterRunner::new(ctx.clone())),
-        Arc::new(crate::connectors::registry()),
+        registry,
         // The low 16 bits of the Raft id keep job ids of two masters apart.
         CoordinatorSettings::from_engine(engine, node_id as u16),
         shutdown.token(),

@@ -257,7 +257,7 @@ mod tests {
     use super::*;
     use crate::api::{ApiSettings, ConnectionLimits, NodeInfo};
     use crate::cluster::greet::{greet, GreetService, ROLE_MASTER};
-    use crate::coordinator::{CoordinatorSettings, JobManager};
+    use crate::coordinator::JobManager;
     use crate::raft::proto::Hello;
 
     /// How long a test waits for what should happen well within it; never reached when it works.
@@ -302,9 +302,9 @@ mod tests {
         let shutdown = CancellationToken::new();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let jobs = JobManager::new(
+        // Connection handling only: no job runs here.
+        let jobs = JobManager::forward_only(
             Arc::new(crate::connectors::registry()),
-            CoordinatorSettings::default(),
             shutdown.child_token(),
         );
         let node = NodeInfo {

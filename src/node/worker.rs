@@ -15,6 +15,7 @@ use std::time::Duration;
 use crate::api::{self, ApiSettings, ApiState, MemberRole, MemberRow, NodeInfo};
 use crate::cluster::greet::{GreetService, ROLE_WORKER};
 use crate::config::{ConfigSources, LoadedConfig, ReloadPlan, Role};
+use crate::connector::Registry;
 use crate::coordinator::JobManager;
 use crate::raft::proto::Hello;
 use crate::telemetry::sd_notify;
@@ -56,7 +57,8 @@ pub async fn run(
     let host = address
         .rsplit_once(':')
         .map_or(address.clone(), |(h, _)| h.to_string());
-    let mut part = WorkerPart::new(&loaded, address.clone(), &shutdown);
+    let registry = Arc::new(crate::connectors::registry());
+    let mut part = WorkerPart::new(&loaded, address.clone(), &shutdown, registry);
 
     let rest = serve_rest(
         &loaded,
@@ -153,8 +155,14 @@ pub(super) struct WorkerPart {
 }
 
 impl WorkerPart {
-    /// A worker at member address `address` whose task groups run on `shutdown`'s tracker.
-    pub fn new(loaded: &LoadedConfig, address: String, shutdown: &Shutdown) -> WorkerPart {
+    /// A worker at member address `address` whose task groups run on `shutdown`'s tracker,
+    /// with the plugins of `registry`.
+    pub fn new(
+        loaded: &LoadedConfig,
+        address: String,
+        shutdown: &Shutdown,
+        registry: Arc<Registry>,
+    ) -> WorkerPart {
         let hz = &loaded.server.hazelcast;
         let engine = &loaded.server.engine;
         let fixed = hz.member_attributes.clone();
@@ -167,7 +175,7 @@ impl WorkerPart {
             slot_num: engine.slot_service.slot_num,
         };
         let runtime = WorkerRuntime::new(
-            Arc::new(crate::connectors::registry()),
+            registry,
             shutdown.tracker().clone(),
             shutdown.token().child_token(),
         );
@@ -287,11 +295,7 @@ async fn serve_rest(
     });
     // A worker's own job manager never runs a job: every job request is forwarded first. It
     // exists because the API's non-job endpoints (health, logs) read through it.
-    let jobs = JobManager::new(
-        Arc::new(crate::connectors::registry()),
-        Default::default(),
-        shutdown.token(),
-    );
+    let jobs = JobManager::forward_only(Arc::new(crate::connectors::registry()), shutdown.token());
     let state = ApiState::with_members(jobs, settings, cluster.clone());
     state.set_active_master(cluster);
     shutdown

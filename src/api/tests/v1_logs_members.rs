@@ -24,7 +24,7 @@ fn v1(path: &str) -> String {
 
 #[tokio::test]
 async fn v1_answers_what_v2_answers_and_ignores_the_context_path() {
-    let s = ApiState::new(jobs(), settings("/st", true, None));
+    let s = ApiState::new(jobs().await, settings("/st", true, None));
     let id = job_id(&post(&s, &v1("/submit-job?jobId=4242"), &batch_job().to_string()).await);
     assert_eq!(id, 4242);
     s.jobs.wait(id).await.unwrap();
@@ -57,7 +57,7 @@ async fn v1_answers_what_v2_answers_and_ignores_the_context_path() {
         404
     );
 
-    let v2_only = ApiState::new(jobs(), settings("", false, None));
+    let v2_only = ApiState::new(jobs().await, settings("", false, None));
     assert_eq!(get(&v2_only, &v1("/overview")).await.status, 404);
     assert_eq!(get(&v2_only, "/overview").await.status, 200);
 }
@@ -77,7 +77,7 @@ fn log_dir_with_files() -> tempfile::TempDir {
 async fn logs_list_and_serve_the_log_directory() {
     let root = log_dir_with_files();
     let dir = root.path().join("logs");
-    let s = ApiState::new(jobs(), settings("/st", true, Some(&dir)));
+    let s = ApiState::new(jobs().await, settings("/st", true, Some(&dir)));
 
     let a = get(&s, "/st/logs?format=json").await;
     assert_eq!(a.status, 200);
@@ -145,7 +145,7 @@ async fn logs_list_and_serve_the_log_directory() {
 
 #[tokio::test]
 async fn without_a_log_directory_nothing_is_listed_and_files_say_how_to_get_them() {
-    let s = state();
+    let s = state().await;
     assert_eq!(get(&s, "/logs?format=json").await.json(), json!([]));
     assert_eq!(get(&s, "/get-all-log-name").await.json(), json!([]));
     assert!(get(&s, "/log").await.text.contains("<ul>\n </ul>"));
@@ -175,7 +175,7 @@ impl MemberDirectory for WithPeers {
 async fn logs_list_every_peers_files_and_skip_a_silent_peer() {
     let peer_root = tempfile::tempdir().unwrap();
     std::fs::write(peer_root.path().join("job-5.log"), "[5] peer line\n").unwrap();
-    let peer = ApiState::new(jobs(), settings("/p", false, Some(peer_root.path())));
+    let peer = ApiState::new(jobs().await, settings("/p", false, Some(peer_root.path())));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let stop = CancellationToken::new();
@@ -190,7 +190,7 @@ async fn logs_list_every_peers_files_and_skip_a_silent_peer() {
         peers: vec![format!("http://{gone_addr}"), format!("http://{addr}/p/")],
     });
     let s = ApiState::with_members(
-        jobs(),
+        jobs().await,
         settings("", false, Some(&root.path().join("logs"))),
         members,
     );
@@ -222,7 +222,7 @@ async fn logs_list_every_peers_files_and_skip_a_silent_peer() {
 
 #[tokio::test]
 async fn members_lists_this_hybrid_node() {
-    let s = state();
+    let s = state().await;
     let a = get(&s, "/members").await;
     assert_eq!(a.status, 200);
     assert_eq!(
