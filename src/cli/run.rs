@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Local};
 use serde_json::Value as Json;
+use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::config::{self, LoadedConfig, Role};
 use crate::coordinator::{JobInfo, JobManager, SubmitRequest};
@@ -151,23 +152,8 @@ async fn execute(
     submit: SubmitRequest,
     progress_every: Duration,
 ) -> ExitCode {
-    let registry = std::sync::Arc::new(crate::connectors::registry());
-    let node = match EmbeddedNode::start(loaded, registry).await {
-        Ok(n) => n,
-        Err(e) => return fail(format!("cannot start the local engine: {e}")),
-    };
-    let code = drive(node.jobs(), submit, progress_every).await;
-    node.stop().await;
-    code
-}
-
-async fn drive(jobs: &JobManager, submit: SubmitRequest, progress_every: Duration) -> ExitCode {
-    tracing::info!(job_id = ?submit.job_id, job_name = ?submit.job_name, "submitting job in local mode");
-    let (job_id, _) = match jobs.submit(submit).await {
-        Ok(id) => id,
-        Err(e) => return fail(e),
-    };
-    let mut signals = match signals::listen() {
+    // Before the node starts: a ctrl-c from here on stops it cleanly (its data dir removed).
+    let signals = match signals::listen() {
         Ok(s) => Some(s),
         Err(e) => {
             tracing::warn!(
@@ -175,6 +161,27 @@ async fn drive(jobs: &JobManager, submit: SubmitRequest, progress_every: Duratio
             );
             None
         }
+    };
+    let registry = std::sync::Arc::new(crate::connectors::registry());
+    let node = match EmbeddedNode::start(loaded, registry).await {
+        Ok(n) => n,
+        Err(e) => return fail(format!("cannot start the local engine: {e}")),
+    };
+    let code = drive(node.jobs(), submit, progress_every, signals).await;
+    node.stop().await;
+    code
+}
+
+async fn drive(
+    jobs: &JobManager,
+    submit: SubmitRequest,
+    progress_every: Duration,
+    mut signals: Option<UnboundedReceiver<SignalEvent>>,
+) -> ExitCode {
+    tracing::info!(job_id = ?submit.job_id, job_name = ?submit.job_name, "submitting job in local mode");
+    let (job_id, _) = match jobs.submit(submit).await {
+        Ok(id) => id,
+        Err(e) => return fail(e),
     };
     let ended = jobs.wait(job_id);
     tokio::pin!(ended);
