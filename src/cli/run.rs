@@ -152,8 +152,8 @@ async fn execute(
     submit: SubmitRequest,
     progress_every: Duration,
 ) -> ExitCode {
-    // Before the node starts: a ctrl-c from here on stops it cleanly (its data dir removed).
-    let signals = match signals::listen() {
+    // Before the node starts, and until it stopped: every ctrl-c is ours to handle.
+    let mut signals = match signals::listen() {
         Ok(s) => Some(s),
         Err(e) => {
             tracing::warn!(
@@ -163,20 +163,46 @@ async fn execute(
         }
     };
     let registry = std::sync::Arc::new(crate::connectors::registry());
-    let node = match EmbeddedNode::start(loaded, registry).await {
+    let started = tokio::select! {
+        started = EmbeddedNode::start(loaded, registry) => started,
+        _ = interrupted(&mut signals) => {
+            return fail("interrupted while the local engine started; no job was submitted");
+        }
+    };
+    let node = match started {
         Ok(n) => n,
         Err(e) => return fail(format!("cannot start the local engine: {e}")),
     };
-    let code = drive(node.jobs(), submit, progress_every, signals).await;
-    node.stop().await;
+    let code = drive(node.jobs(), submit, progress_every, &mut signals).await;
+    // A second ctrl-c does not wait for the drain; the node's data dir goes either way.
+    tokio::select! {
+        _ = node.stop() => {}
+        _ = interrupted(&mut signals) => {
+            tracing::warn!("interrupted again: not waiting for the local engine to drain");
+        }
+    }
     code
+}
+
+/// Resolves at the next SIGINT/SIGTERM; never without a signal listener.
+async fn interrupted(signals: &mut Option<UnboundedReceiver<SignalEvent>>) {
+    loop {
+        match signals.as_mut() {
+            Some(rx) => match rx.recv().await {
+                Some(SignalEvent::Shutdown) => return,
+                Some(_) => {}
+                None => std::future::pending::<()>().await,
+            },
+            None => std::future::pending::<()>().await,
+        }
+    }
 }
 
 async fn drive(
     jobs: &JobManager,
     submit: SubmitRequest,
     progress_every: Duration,
-    mut signals: Option<UnboundedReceiver<SignalEvent>>,
+    signals: &mut Option<UnboundedReceiver<SignalEvent>>,
 ) -> ExitCode {
     tracing::info!(job_id = ?submit.job_id, job_name = ?submit.job_name, "submitting job in local mode");
     let (job_id, _) = match jobs.submit(submit).await {
@@ -192,13 +218,11 @@ async fn drive(
     let finished = loop {
         tokio::select! {
             done = &mut ended => break done,
-            Some(event) = async { signals.as_mut()?.recv().await }, if signals.is_some() => {
-                if event == SignalEvent::Shutdown && !cancelled {
-                    tracing::warn!(job_id, "interrupted: cancelling the job");
-                    cancelled = true;
-                    if let Err(e) = jobs.stop(job_id, false).await {
-                        tracing::warn!(job_id, "cannot cancel the job: {e}");
-                    }
+            _ = interrupted(signals), if !cancelled => {
+                tracing::warn!(job_id, "interrupted: cancelling the job");
+                cancelled = true;
+                if let Err(e) = jobs.stop(job_id, false).await {
+                    tracing::warn!(job_id, "cannot cancel the job: {e}");
                 }
             }
             _ = progress.tick() => {
@@ -229,6 +253,7 @@ async fn drive(
             let why = finished
                 .error
                 .as_ref()
+                .filter(|e| !e.is_empty())
                 .map(|e| format!(": {e}"))
                 .unwrap_or_default();
             fail(format!("job {job_id} ended {status}{why}"))

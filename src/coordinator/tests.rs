@@ -258,11 +258,45 @@ async fn checkpoint_overviews_of_running_and_ended_jobs_and_of_unknown_ids() {
         m.checkpoints(42),
         Err(CoordinatorError::UnknownJob(42))
     ));
-    let (id, _) = m.submit(req(streaming())).await.unwrap();
+    let mut tree = streaming();
+    tree["env"]["checkpoint.interval"] = json!(20);
+    let (id, _) = m.submit(req(tree)).await.unwrap();
     wait_running(&m, id).await;
-    m.checkpoints(id).expect("a running job's overview");
+    let completed = |m: &JobManager| {
+        m.checkpoints(id)
+            .expect("an overview")
+            .pipelines
+            .iter()
+            .map(|p| p.completed)
+            .sum::<u64>()
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while completed(&m) < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the running job's overview counts its checkpoints"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     m.stop(id, false).await.unwrap();
     m.wait(id).await.expect("recorded");
-    m.checkpoints(id)
-        .expect("an ended job's overview, from history");
+    assert!(completed(&m) >= 2, "the ended job's overview, from history");
+}
+
+/// A worker's own manager runs no job: one that reaches it anyway ends FAILED saying where
+/// jobs run, and it keeps no checkpoint records.
+#[tokio::test]
+async fn a_forward_only_manager_fails_a_job_that_reaches_it_saying_where_jobs_run() {
+    let m = JobManager::forward_only(registry(), tokio_util::sync::CancellationToken::new());
+    let (id, _) = m.submit(req(batch(1))).await.unwrap();
+    let done = m.wait(id).await.expect("recorded");
+    assert_eq!(done.status, JobStatus::Failed);
+    assert!(
+        done.error
+            .as_deref()
+            .is_some_and(|e| e.contains("submit it to the active master")),
+        "{:?}",
+        done.error
+    );
+    assert!(m.checkpoints(id).is_err(), "no records kept");
 }

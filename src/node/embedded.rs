@@ -4,7 +4,8 @@
 //! one-member cluster in the client's process).
 //!
 //! It keeps its state in a temporary directory removed when it stops, listens on an ephemeral
-//! loopback port that only it lists, and serves no REST: nothing outside the process finds it,
+//! loopback port that only it lists, under a cluster name of its own, and serves no REST:
+//! nothing outside the process finds it or submits to it,
 //! and it never collides with a service on the same machine.
 
 use std::sync::Arc;

@@ -381,23 +381,26 @@ pub async fn start(
         w.serves_rest(http_address.clone(), Some(api_state.clone()));
     }
     // The member port answers HTTP/1 too: REST V2 for `seatunnel.sh`, whose
-    // hazelcast-client.yaml lists member ports (5801), and V1 where SeaTunnel ships it.
-    let v1 = Routes::member_port(&hz.rest_api).is_some();
-    let member_routes = Routes {
-        v1,
-        ..Routes::v2(&engine.http.context_path)
-    };
-    tracing::info!(
-        port = member_port,
-        v1,
-        "REST V2{} on the member port {member_port} for clients",
-        if v1 {
-            " and V1 (/hazelcast/rest/maps)"
-        } else {
-            ""
-        }
-    );
-    let member_rest = Some((api_state.clone(), member_routes));
+    // hazelcast-client.yaml lists member ports (5801), and V1 where SeaTunnel ships it. An
+    // embedded node serves no REST at all: no other local user may submit jobs to it.
+    let member_rest = (placement == Placement::Configured).then(|| {
+        let v1 = Routes::member_port(&hz.rest_api).is_some();
+        tracing::info!(
+            port = member_port,
+            v1,
+            "REST V2{} on the member port {member_port} for clients",
+            if v1 {
+                " and V1 (/hazelcast/rest/maps)"
+            } else {
+                ""
+            }
+        );
+        let routes = Routes {
+            v1,
+            ..Routes::v2(&engine.http.context_path)
+        };
+        (api_state.clone(), routes)
+    });
     let hello_raft = raft.clone();
     let greeter_cluster = cluster.clone();
     let greet_http = http_address.clone().unwrap_or_default();
@@ -495,10 +498,15 @@ async fn beat_when_active(
     stop: tokio_util::sync::CancellationToken,
 ) {
     let mut metrics = raft.raft.metrics();
+    // openraft republishes its metrics on every tick (about every 20 ms), changed or not: beat
+    // on the change to leader only, not on every publication while leading.
+    let mut leading = false;
     loop {
-        if metrics.borrow_watched().state == ServerState::Leader {
+        let is_leader = metrics.borrow_watched().state == ServerState::Leader;
+        if is_leader && !leading {
             worker.beat_now();
         }
+        leading = is_leader;
         tokio::select! {
             _ = stop.cancelled() => return,
             changed = metrics.changed() => if changed.is_err() { return },
@@ -529,7 +537,14 @@ fn embed(loaded: &mut LoadedConfig, port: u16) {
                 .expect("a loopback address with a port parses"),
         ];
     hz.join.kubernetes = None;
-    loaded.server.engine.http.enable_http = false;
+    // A name no other process knows: its gRPC services answer only callers that name it.
+    hz.cluster_name = format!("seatunnel-local-{:016x}", identity::incarnation());
+    // No REST listener of its own, so none of the REST keys of a shared seatunnel.yaml
+    // (HTTPS key stores, basic auth) may stop a local run.
+    let http = &mut loaded.server.engine.http;
+    http.enable_http = false;
+    http.enable_https = false;
+    http.enable_basic_auth = false;
     // One member, by design: no failover to ask for, none to warn about.
     loaded.server.engine.backup_count = 0;
 }

@@ -19,7 +19,7 @@
 //!   (sink commits are idempotent);
 //! - ids grow with recorded checkpoints only; a round that did not complete is asked again under
 //!   the same id, which the workers' hold list allows;
-//! - a checkpoint expiring on a worker fails the pipeline, as in the in-process engine; a group
+//! - a checkpoint expiring on a worker fails the pipeline (SeaTunnel's rule); a group
 //!   that ended or a worker that could not be reached only leaves the round incomplete (the
 //!   group's end or the failure detector decides what follows).
 

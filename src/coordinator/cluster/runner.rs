@@ -135,6 +135,35 @@ impl JobRunner for ClusterRunner {
 
 pub(super) type Failure = (JobStatus, String);
 
+/// A job's end from its pipelines' ends, in pipeline order. Pure. Pipelines are independent
+/// (one failing does not cancel the others): the first failure fails the job and wins over a
+/// cancel; a cancel (a pipeline's, or the user's: `cancel_requested`) wins over a savepoint; a
+/// savepoint that every other pipeline finished beside ends SAVEPOINT_DONE; else FINISHED.
+pub(super) fn job_end(
+    pipelines: impl IntoIterator<Item = Result<(), Failure>>,
+    cancel_requested: bool,
+) -> Result<JobStatus, Failure> {
+    let mut error = None;
+    let mut canceled = cancel_requested;
+    let mut savepointed = false;
+    for p in pipelines {
+        match p {
+            Ok(()) => {}
+            Err((JobStatus::Canceled, _)) => canceled = true,
+            Err((JobStatus::SavepointDone, _)) => savepointed = true,
+            Err((_, e)) => {
+                error.get_or_insert(e);
+            }
+        }
+    }
+    match (error, canceled) {
+        (Some(e), _) => Err((JobStatus::Failed, e)),
+        (None, true) => Err((JobStatus::Canceled, String::new())),
+        (None, false) if savepointed => Ok(JobStatus::SavepointDone),
+        (None, false) => Ok(JobStatus::Finished),
+    }
+}
+
 pub(super) struct Driver {
     pub(super) ctx: Arc<ClusterContext>,
     pub(super) plan: Arc<JobPlan>,
@@ -227,25 +256,7 @@ impl Driver {
         }
         let runs = pipelines.iter().map(|p| self.run_pipeline(&spec, p));
         let results = futures_util::future::join_all(runs).await;
-        let mut error = None;
-        let mut canceled = false;
-        let mut savepointed = false;
-        for r in results {
-            match r {
-                Ok(()) => {}
-                Err((JobStatus::Canceled, _)) => canceled = true,
-                Err((JobStatus::SavepointDone, _)) => savepointed = true,
-                Err((_, e)) => {
-                    error.get_or_insert(e);
-                }
-            }
-        }
-        match (error, canceled || self.control.cancel.is_cancelled()) {
-            (Some(e), _) => Err((JobStatus::Failed, e)),
-            (None, true) => Err((JobStatus::Canceled, String::new())),
-            (None, false) if savepointed => Ok(JobStatus::SavepointDone),
-            (None, false) => Ok(JobStatus::Finished),
-        }
+        job_end(results, self.control.cancel.is_cancelled())
     }
 
     /// Places every task, waiting (PENDING) or failing as `job-schedule-strategy` says. A job
@@ -688,5 +699,40 @@ mod tests {
             (key.job_id, key.pipeline, key.group, key.epoch),
             (7, 1, 1, 1)
         );
+    }
+
+    fn failed(e: &str) -> Result<(), Failure> {
+        Err((JobStatus::Failed, e.to_string()))
+    }
+
+    const CANCELED: Result<(), Failure> = Err((JobStatus::Canceled, String::new()));
+    const SAVEPOINT: Result<(), Failure> = Err((JobStatus::SavepointDone, String::new()));
+
+    #[test]
+    fn the_first_failure_wins_over_cancels_and_savepoints() {
+        let ends = [Ok(()), failed("boom"), CANCELED, failed("later"), SAVEPOINT];
+        assert_eq!(job_end(ends, true), Err((JobStatus::Failed, "boom".into())));
+    }
+
+    #[test]
+    fn a_cancel_wins_over_a_savepoint_and_a_users_cancel_over_finished_pipelines() {
+        assert_eq!(
+            job_end([SAVEPOINT, CANCELED], false),
+            Err((JobStatus::Canceled, String::new()))
+        );
+        assert_eq!(
+            job_end([Ok(()), Ok(())], true),
+            Err((JobStatus::Canceled, String::new()))
+        );
+    }
+
+    #[test]
+    fn savepoint_done_or_finished_without_a_failure_or_cancel() {
+        assert_eq!(
+            job_end([Ok(()), SAVEPOINT], false),
+            Ok(JobStatus::SavepointDone)
+        );
+        assert_eq!(job_end([Ok(()), Ok(())], false), Ok(JobStatus::Finished));
+        assert_eq!(job_end([], false), Ok(JobStatus::Finished));
     }
 }
