@@ -9,7 +9,7 @@
 //! Run: `cargo bench --bench raft_cluster` (release build). `RAFT_BENCH_WRITES` and
 //! `RAFT_BENCH_FAILOVERS` scale it down for a quick look.
 
-#[path = "../tests/cluster_support/mod.rs"]
+#[path = "../tests/it/cluster_support/mod.rs"]
 mod cluster_support;
 
 use std::io::Write;

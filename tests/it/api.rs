@@ -3,7 +3,7 @@
 //! (`src/api/tests.rs`); here is what only a socket shows: bodies and queries as bytes on the
 //! wire, response headers, connection counts, and the drain on shutdown.
 
-mod http_support;
+use crate::http_support;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

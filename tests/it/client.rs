@@ -3,8 +3,7 @@
 //! tables and the jobs' effects checked.
 
 // Shared helpers; this crate uses the blocking node part only.
-#[allow(dead_code)]
-mod http_support;
+use crate::http_support;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};

@@ -5,7 +5,7 @@
 //! keeping it alive as a zombie, and refuses to run a master on a copy of a live master's data
 //! dir.
 
-mod cluster_support;
+use crate::cluster_support;
 
 use cluster_support::{
     free_ports, write_config, write_via_leader, ClusterNode, Masters, Tmpfs, DEADLINE,

@@ -5,7 +5,7 @@
 //! silently. The run ends with a `corpus: N passed, N failed` line and fails if any in-scope job
 //! misbehaves. Skips (saying so) only when ../shared is absent, as in a user's fresh clone.
 
-mod corpus_support;
+use crate::corpus_support;
 
 use corpus_support::{classify, stage_fixtures, Corpus, Expect, Plan};
 

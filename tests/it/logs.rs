@@ -3,8 +3,7 @@
 //! body; `/members` and `seatunnel cluster members` describe the node.
 
 // Shared helpers; this crate uses the blocking node part only.
-#[allow(dead_code)]
-mod http_support;
+use crate::http_support;
 
 use std::path::Path;
 use std::process::Command;

@@ -3,8 +3,7 @@
 //! and a clean drain on SIGTERM.
 
 // Shared helpers; this crate uses the blocking node part only.
-#[allow(dead_code)]
-mod http_support;
+use crate::http_support;
 
 use std::os::unix::net::UnixDatagram;
 use std::path::Path;

@@ -3,8 +3,7 @@
 //! touches only the processes its pid files name, and `seatunnel.sh` reaching the node.
 
 // Shared helpers; this crate uses the blocking node part only.
-#[allow(dead_code)]
-mod http_support;
+use crate::http_support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

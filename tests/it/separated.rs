@@ -3,10 +3,9 @@
 //! Jobs go in through any node, run on the workers, and come out exactly once, across a crash
 //! of the active master, a paused leader and a restart of every master.
 
-mod cluster_support;
-#[allow(dead_code)]
-mod http_support;
-mod separated_checkpoints;
+use crate::cluster_support;
+use crate::http_support;
+mod checkpoints;
 
 use std::io::Write;
 use std::path::Path;
