@@ -136,6 +136,9 @@ struct CollectWriter {
     fail_on: Option<i64>,
     panic_on: Option<i64>,
     pending: usize,
+    /// Prepares so far: with the writer index it makes every info unique, as a real sink's
+    /// (a file name, a transaction id) is, which the driver relies on to tell infos apart.
+    prepares: usize,
     index: usize,
     slow_prepare: Option<Duration>,
 }
@@ -162,6 +165,7 @@ impl Sink for CollectSink {
             fail_on: self.fail_on,
             panic_on: self.panic_on,
             pending: 0,
+            prepares: 0,
             index: ctx.subtask_index,
             slow_prepare: (self.slow_writer == Some(ctx.subtask_index))
                 .then(|| Duration::from_millis(self.slow_prepare_ms)),
@@ -198,7 +202,8 @@ impl SinkWriter for CollectWriter {
         if let Some(delay) = self.slow_prepare.take() {
             std::thread::sleep(delay);
         }
-        let info = json!({"writer": self.index, "rows": self.pending});
+        self.prepares += 1;
+        let info = json!({"writer": self.index, "rows": self.pending, "prepare": self.prepares});
         self.pending = 0;
         Ok(Some(info))
     }
@@ -499,7 +504,7 @@ async fn a_barrier_splits_the_rows_exactly_where_the_reader_snapshot_says() {
     assert!((70..700).contains(&emitted), "mid-stream: {emitted}");
     assert_eq!(
         snapshot.infos,
-        vec![(2, json!({"writer": 0, "rows": emitted}))],
+        vec![(2, json!({"writer": 0, "rows": emitted, "prepare": 1}))],
         "the writers prepared exactly the rows before the barrier"
     );
     cancel.cancel();
@@ -595,15 +600,16 @@ async fn a_reader_stuck_in_its_connector_does_not_hold_up_a_cancel() {
 }
 
 /// A BATCH job with `checkpoint.interval` commits at its checkpoints and at its end, every row
-/// exactly once. Checkpoints come every millisecond and each reader's last poll (the one that
-/// finds nothing more) takes 50 ms, so checkpoints are asked while it finishes: the reader
-/// answers them before it ends instead of leaving them to expire.
+/// exactly once. Checkpoints are due every millisecond and every poll takes 5 ms (100 polls a
+/// reader, its last one finding nothing more included), so checkpoints complete while rows flow
+/// and are asked while the readers finish: a reader answers them before it ends instead of
+/// leaving them to expire.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_job_with_checkpoints_commits_every_row_once_and_finishes() {
     let state = Arc::new(CollectState::default());
     let out = run(
         json!({"env": {"parallelism": 3, "job.mode": "BATCH", "checkpoint.interval": 1, "checkpoint.timeout": 3000}, "source": [
-            {"plugin_name": "Counting", "rows": 700, "poll_delay_ms": 50, "stall_at": 700}
+            {"plugin_name": "Counting", "rows": 700, "poll_delay_ms": 5}
         ], "sink": [{"plugin_name": "collect"}]}),
         &state,
     )
@@ -616,7 +622,11 @@ async fn a_batch_job_with_checkpoints_commits_every_row_once_and_finishes() {
         committed.len()
     );
     let rows: u64 = committed.iter().map(|c| c["rows"].as_u64().unwrap()).sum();
-    assert_eq!(rows, 3 * 700, "every prepared row committed once");
+    assert_eq!(
+        rows,
+        3 * 700,
+        "every prepared row committed once: {committed:?}"
+    );
 }
 
 /// `checkpoint.min-pause` holds checkpoints back from the end of the last one, whatever the

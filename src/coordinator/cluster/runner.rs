@@ -465,6 +465,11 @@ impl Driver {
             note.as_deref(),
         ) {
             Conclusion::Commit(infos) => {
+                // What the latest recorded checkpoint covers was committed with it: the groups
+                // still held it only because no later round told them so. Committing it again
+                // would count rows twice in a sink whose commit is not idempotent.
+                let record = self.ctx.store.pipeline_record(spec.job_id, p.pipeline);
+                let infos = uncovered(infos, record.as_ref().and_then(|r| r.latest()));
                 let commit = WorkerCall::Pipeline {
                     job: spec.clone(),
                     pipeline: p.pipeline,
