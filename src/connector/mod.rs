@@ -196,7 +196,10 @@ pub trait Sink: Send + Sync {
 
 pub trait SinkWriter: Send {
     fn write(&mut self, batch: &Batch) -> Result<(), ConnectorError>;
-    /// Flushes and hands over what must be committed, if anything.
+    /// Flushes and hands over what must be committed, if anything. Each info must name its own
+    /// output (a file name, a transaction id): never equal to an info of another prepare. The
+    /// driver tells infos apart by value, to leave out of a commit or an abort what a recorded
+    /// checkpoint already covers.
     fn prepare_commit(&mut self) -> Result<Option<CommitInfo>, ConnectorError>;
     /// State a writer restored from this checkpoint needs (an open transaction's id, for a sink
     /// that resumes or aborts it), taken right after `prepare_commit` at a checkpoint; restored
