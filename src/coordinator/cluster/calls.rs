@@ -133,6 +133,8 @@ impl Driver {
     ) -> Result<(), String> {
         let mut grant = p.committer.clone();
         let mut alone_since: Option<Instant> = None;
+        // Said once: after a full restart the workers may take minutes to come back.
+        let mut said_waiting = false;
         loop {
             match self.call(&grant, call.clone()).await {
                 Ok(()) => return Ok(()),
@@ -163,7 +165,21 @@ impl Driver {
                                 grant.worker_id, grant.worker_address, grant.pipeline
                             ));
                         }
-                        None => tokio::time::sleep(RETRY_EVERY).await,
+                        None => {
+                            if !said_waiting {
+                                said_waiting = true;
+                                tracing::warn!(
+                                    job_id = self.plan.job_id,
+                                    pipeline = p.pipeline,
+                                    "pipeline {} waits up to {} s for workers to come back: worker {} ({}) holding its committer was lost and no other worker is live to stand in",
+                                    p.pipeline,
+                                    self.ctx.takeover_worker_wait.as_secs(),
+                                    grant.worker_id,
+                                    grant.worker_address
+                                );
+                            }
+                            tokio::time::sleep(RETRY_EVERY).await
+                        }
                     }
                 }
                 Err(_) => tokio::time::sleep(RETRY_EVERY).await,
