@@ -204,11 +204,11 @@ async fn drive(
     progress_every: Duration,
     signals: &mut Option<UnboundedReceiver<SignalEvent>>,
 ) -> ExitCode {
-    tracing::info!(job_id = ?submit.job_id, job_name = ?submit.job_name, "submitting job in local mode");
-    let (job_id, _) = match jobs.submit(submit).await {
+    let (job_id, job_name) = match jobs.submit(submit).await {
         Ok(id) => id,
         Err(e) => return fail(e),
     };
+    tracing::info!(job_id, job_name = %job_name, "running the job in local mode");
     let ended = jobs.wait(job_id);
     tokio::pin!(ended);
     let progress_every = progress_every.max(Duration::from_secs(1));

@@ -32,7 +32,8 @@ pub trait JobRunner: Send + Sync + 'static {
     }
 
     /// The checkpoint overview of running job `job_id`, read from the records this runner
-    /// keeps; `None` from a runner that keeps none ([`ForwardOnly`], which runs no job). May read storage: call it off the runtime threads.
+    /// keeps; `None` from a runner that keeps none ([`ForwardOnly`], which runs no job). May
+    /// read storage: call it off the runtime threads.
     fn checkpoints(&self, job_id: i64) -> Option<JobCheckpoints> {
         let _ = job_id;
         None

@@ -345,7 +345,13 @@ impl MemberDirectory for WorkerCluster {
 
 /// Follows Raft leadership: a master that becomes leader takes over the running jobs once its
 /// state machine has caught up with everything committed; one that stops leading hands them back.
-pub async fn follow_leadership(raft: MasterRaft, jobs: JobManager) {
+/// A hybrid node's own worker part (`own_worker`) then heartbeats at once instead of after its
+/// retry wait (250 ms at first), so the first job of a node that just started is placed sooner.
+pub async fn follow_leadership(
+    raft: MasterRaft,
+    jobs: JobManager,
+    own_worker: Option<Arc<crate::worker::WorkerRuntime>>,
+) {
     let mut metrics = raft.raft.metrics();
     let mut leading = false;
     loop {
@@ -363,6 +369,9 @@ pub async fn follow_leadership(raft: MasterRaft, jobs: JobManager) {
                 Ok(_) => {
                     let n = jobs.restore();
                     tracing::info!(jobs = n, "this master is now the active master");
+                    if let Some(w) = &own_worker {
+                        w.beat_now();
+                    }
                 }
                 Err(e) => {
                     tracing::warn!("became leader but could not confirm it: {e}");

@@ -9,7 +9,7 @@
 //! and it never collides with a service on the same machine.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::config::LoadedConfig;
 use crate::connector::Registry;
@@ -22,8 +22,6 @@ use super::server::NodeError;
 /// Both take well under a second even on a loaded machine (one election, one heartbeat); the
 /// deadline only tells a broken start from a slow one.
 const SERVING_DEADLINE: Duration = Duration::from_secs(60);
-/// How often the start checks for its leadership and worker: short against the start itself.
-const SERVING_POLL: Duration = Duration::from_millis(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum EmbeddedError {
@@ -71,13 +69,9 @@ impl EmbeddedNode {
         )
         .await?;
         let node = EmbeddedNode { master, dir };
-        let began = Instant::now();
-        while let Some(what) = node.master.not_serving() {
-            if began.elapsed() > SERVING_DEADLINE {
-                node.stop().await;
-                return Err(EmbeddedError::NotServing { what });
-            }
-            tokio::time::sleep(SERVING_POLL).await;
+        if let Err(what) = node.master.until_serving(SERVING_DEADLINE).await {
+            node.stop().await;
+            return Err(EmbeddedError::NotServing { what });
         }
         Ok(node)
     }

@@ -232,9 +232,30 @@ impl StartedMaster {
         self.shutdown.drain(DRAIN_DEADLINE).await;
     }
 
-    /// What this master still lacks to run a job at once, or `None`: it leads with a fresh
-    /// lease and, as a hybrid node, its own worker part is live in its registry.
-    pub fn not_serving(&self) -> Option<&'static str> {
+    /// Waits until this master can run a job at once: it leads with a fresh lease and, as a
+    /// hybrid node, its own worker part is live in its registry. Wakes on every Raft metrics
+    /// change and every heartbeat; past `deadline`, says what is still missing.
+    pub async fn until_serving(&self, deadline: Duration) -> Result<(), &'static str> {
+        let until = tokio::time::Instant::now() + deadline;
+        let mut metrics = self.raft.raft.metrics();
+        loop {
+            // Marks the current metrics seen before the check, so no change is missed.
+            let _ = metrics.borrow_watched();
+            let Some(missing) = self.not_serving() else {
+                return Ok(());
+            };
+            let left = until.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                return Err(missing);
+            }
+            tokio::select! {
+                changed = metrics.changed() => if changed.is_err() { return Err(missing) },
+                _ = self.workers.next_beat(left) => {}
+            }
+        }
+    }
+
+    fn not_serving(&self) -> Option<&'static str> {
         if self.raft.lease_token().is_none() {
             return Some("not leading its group yet");
         }
@@ -431,16 +452,11 @@ pub async fn start(
         ))
         .add_service(CoordinatorGrpc::server(ctx.clone(), http_address.clone()))
         .add_optional_service(worker.as_ref().map(|w| w.grpc(&cluster)));
-    shutdown
-        .tracker()
-        .spawn(cluster_view::follow_leadership(raft.clone(), jobs.clone()));
-    if let Some(w) = worker.as_ref() {
-        shutdown.tracker().spawn(beat_when_active(
-            raft.clone(),
-            w.runtime.clone(),
-            shutdown.token(),
-        ));
-    }
+    shutdown.tracker().spawn(cluster_view::follow_leadership(
+        raft.clone(),
+        jobs.clone(),
+        worker.as_ref().map(|w| w.runtime.clone()),
+    ));
     shutdown.tracker().spawn(super::member_port::serve(
         listener,
         router,
@@ -488,30 +504,6 @@ pub async fn start(
         node_id,
         member_port,
     })
-}
-
-/// Has a hybrid node's own worker part heartbeat as soon as its master leads, rather than after
-/// its retry wait (250 ms at first): the first job of a node that just started is placed sooner.
-async fn beat_when_active(
-    raft: MasterRaft,
-    worker: Arc<crate::worker::WorkerRuntime>,
-    stop: tokio_util::sync::CancellationToken,
-) {
-    let mut metrics = raft.raft.metrics();
-    // openraft republishes its metrics on every tick (about every 20 ms), changed or not: beat
-    // on the change to leader only, not on every publication while leading.
-    let mut leading = false;
-    loop {
-        let is_leader = metrics.borrow_watched().state == ServerState::Leader;
-        if is_leader && !leading {
-            worker.beat_now();
-        }
-        leading = is_leader;
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            changed = metrics.changed() => if changed.is_err() { return },
-        }
-    }
 }
 
 /// Binds an embedded node's member port: any free port on loopback.

@@ -133,8 +133,6 @@ impl Driver {
     ) -> Result<(), String> {
         let mut grant = p.committer.clone();
         let mut alone_since: Option<Instant> = None;
-        // Said once: after a full restart the workers may take minutes to come back.
-        let mut said_waiting = false;
         loop {
             match self.call(&grant, call.clone()).await {
                 Ok(()) => return Ok(()),
@@ -157,17 +155,10 @@ impl Driver {
                             grant.worker_address = w.address.clone();
                             alone_since = None;
                         }
-                        None if alone_since.get_or_insert_with(Instant::now).elapsed()
-                            > self.ctx.takeover_worker_wait =>
-                        {
-                            return Err(format!(
-                                "worker {} ({}) holding the committer of pipeline {} was lost and no other worker is live to stand in: {e}; start a worker and submit the job again",
-                                grant.worker_id, grant.worker_address, grant.pipeline
-                            ));
-                        }
                         None => {
-                            if !said_waiting {
-                                said_waiting = true;
+                            // Said when the wait begins: after a full restart the workers may
+                            // take minutes to come back.
+                            let since = *alone_since.get_or_insert_with(|| {
                                 tracing::warn!(
                                     job_id = self.plan.job_id,
                                     pipeline = p.pipeline,
@@ -177,6 +168,13 @@ impl Driver {
                                     grant.worker_id,
                                     grant.worker_address
                                 );
+                                Instant::now()
+                            });
+                            if since.elapsed() > self.ctx.takeover_worker_wait {
+                                return Err(format!(
+                                    "worker {} ({}) holding the committer of pipeline {} was lost and no other worker is live to stand in: {e}; start a worker and submit the job again",
+                                    grant.worker_id, grant.worker_address, grant.pipeline
+                                ));
                             }
                             tokio::time::sleep(RETRY_EVERY).await
                         }
