@@ -172,6 +172,9 @@ pub enum WorkerReply {
         /// JSON text).
         states: Vec<(usize, String)>,
     },
+    /// The worker is stopping and takes no new task group: the group goes elsewhere, as for a
+    /// worker that was lost (unlike [`WorkerReply::Failed`], which fails the group for good).
+    Stopping(String),
 }
 
 /// How a task group ended on its worker.

@@ -143,6 +143,11 @@ impl WorkerRuntime {
             return WorkerReply::StaleToken { highest };
         }
         let result = match req.call {
+            WorkerCall::Deploy { .. } if self.shutdown.is_cancelled() || self.is_stopping() => {
+                return WorkerReply::Stopping(
+                    "this worker is shutting down and takes no new task group".into(),
+                );
+            }
             WorkerCall::Deploy {
                 job,
                 key,
@@ -203,9 +208,6 @@ impl WorkerRuntime {
         slot: u32,
         start: &str,
     ) -> Result<(), String> {
-        if self.shutdown.is_cancelled() || self.is_stopping() {
-            return Err("this worker is shutting down; place the group elsewhere".into());
-        }
         {
             let g = self.groups();
             if g.running.contains_key(&key) || g.outbox.contains_key(&key) {
@@ -664,6 +666,19 @@ mod tests {
             "a group cancelled by the worker's own stop says so: {:?}",
             stopped.end
         );
+        // A deploy that races the stop is refused as "stopping", not as a failure: the master
+        // restarts the pipeline elsewhere instead of failing the job.
+        let late = WorkerRequest {
+            token: t(1, 1),
+            worker_id: "w".into(),
+            call: WorkerCall::Deploy {
+                job: job.clone(),
+                key: GroupKey { epoch: 3, ..key(0) },
+                slot: 0,
+                start: start_of(&w, &job, 0),
+            },
+        };
+        assert!(matches!(w.handle(late).await, WorkerReply::Stopping(_)));
     }
 
     /// A group cancelled after a checkpoint prepared output does not abort it: the master may

@@ -108,6 +108,10 @@ impl Driver {
                 )))
             }
             Ok(WorkerReply::StaleToken { highest }) => Err(CallError::Deposed(highest)),
+            Ok(WorkerReply::Stopping(e)) => Err(CallError::Stopping(format!(
+                "worker {} at {}: {e}",
+                grant.worker_id, grant.worker_address
+            ))),
             Ok(reply) => Ok(reply),
             Err(e @ WireError::Unreachable { .. }) => {
                 self.ctx.workers.connection_failed(&grant.worker_id);
@@ -216,6 +220,9 @@ pub(super) enum CallError {
     Deposed(FencingToken),
     #[error("{0}")]
     Unreachable(String),
+    /// The worker is stopping: it takes no new work, and what it ran ends as "worker stopped".
+    #[error("{0}")]
+    Stopping(String),
     #[error("{0}")]
     Failed(String),
 }

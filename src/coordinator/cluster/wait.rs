@@ -9,7 +9,7 @@ use crate::engine::CheckpointSchedule;
 use crate::job::JobStatus;
 
 use super::calls::CallError;
-use super::observe::{Action, Facts, GroupFacts, Round};
+use super::observe::{Action, Deployed, Facts, GroupFacts, Round};
 use super::raft_store::StoredGrant;
 use super::runner::{
     group_key, workers_of, Driver, Failure, GroupsOutcome, PipelineTasks, POLL_EVERY,
@@ -106,10 +106,10 @@ impl Driver {
                         let g = by_index[&group];
                         let key = group_key(job_id, g);
                         let Some(start) = starts.get(group) else {
-                            round.deployed(group, Err(Some(format!(
+                            round.deployed(group, Deployed::Refused(format!(
                                 "pipeline {} has no recorded start for task group {group}; the job file changed since it was set up",
                                 p.pipeline
-                            ))));
+                            )));
                             continue;
                         };
                         let deploy = WorkerCall::Deploy {
@@ -119,11 +119,15 @@ impl Driver {
                             start: serde_json::to_string(start).expect("splits are JSON"),
                         };
                         let answer = match self.call(g, deploy).await {
-                            Ok(()) => Ok(()),
-                            Err(CallError::Failed(e)) => Err(Some(e)),
+                            Ok(()) => Deployed::Running,
+                            Err(CallError::Failed(e)) => Deployed::Refused(e),
+                            Err(CallError::Stopping(e)) => {
+                                tracing::warn!(job_id, "cannot deploy {key}: {e}; the pipeline restarts on the workers that remain");
+                                Deployed::WorkerStopping(e)
+                            }
                             Err(e) => {
                                 tracing::warn!(job_id, "cannot deploy {key}: {e}; retrying");
-                                Err(None)
+                                Deployed::NotThrough
                             }
                         };
                         round.deployed(group, answer);
