@@ -54,8 +54,8 @@ fi
 shellcheck -x -P SCRIPTDIR -s sh packaging/bin/*.sh profile.d/seatunnel.sh packaging/rpm/*.sh \
   packaging/debian/postinst packaging/debian/prerm packaging/debian/postrm
 shellcheck -x scripts/*.sh scripts/lib/*.sh
-cargo build --all-targets --locked
-cargo nextest run --locked --no-fail-fast
+cargo build --workspace --all-targets --locked
+cargo nextest run --workspace --locked --no-fail-fast
 
 # --- slow suites ---------------------------------------------------------------------------------
 if ((quick)); then

@@ -217,6 +217,16 @@ job_status() {
   ct "$1" curl -sf "localhost:8080/job-info/$2" |
     python3 -c 'import json,sys; print(json.load(sys.stdin).get("jobStatus", ""))'
 }
+# job_story ID: what the masters logged about jobs (placements, restarts, ends) and workers, for a
+# failure message that says why.
+job_story() {
+  local name
+  for name in "${MASTERS[@]}"; do
+    echo "--- $name: job $1" >&2
+    ct "$name" journalctl -u seatunnel-master -o short-monotonic --no-pager |
+      grep -E "pipeline|job|worker is stopped|worker registered|active master" >&2 || true
+  done
+}
 # A batch job from FakeSource to Assert, which fails the job unless exactly ROWS rows arrive.
 assert_job() { # ROWS_PER_READER SPLITS INTERVAL_MS
   local total=$(($1 * 2))
@@ -288,7 +298,10 @@ job_runs() { [[ "$(job_status st-m2 "$long_id")" == RUNNING ]]; }
 wait_until 60 "the long job runs" job_runs
 play upgrade.log rolling_upgrade.yml -e "seatunnel_package_file=$deb2"
 status="$(job_status st-m1 "$long_id")"
-[[ $status == RUNNING ]] || fail "the long job is $status right after the upgrade; it should still run"
+[[ $status == RUNNING ]] || {
+  job_story "$long_id"
+  fail "the long job is $status right after the upgrade; it should still run"
+}
 echo "the long job $long_id still runs after the upgrade"
 declare -A START=()
 for name in "${MASTERS[@]}" "${WORKERS[@]}"; do
@@ -308,6 +321,7 @@ for i in 0 1 2; do [[ " ${MASTERS[*]} " == *" ${seq[$i]} "* ]] || fail "a worker
 status="$(wait_job_end st-m1 "$long_id")"
 [[ $status == FINISHED ]] || {
   ct st-m1 curl -sf "localhost:8080/job-info/$long_id" || true
+  job_story "$long_id"
   fail "the long job ended $status"
 }
 echo "the long job FINISHED with exactly $((LONG_JOB_ROWS * 2)) rows (Assert MIN_ROW = MAX_ROW)"

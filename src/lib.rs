@@ -8,9 +8,10 @@
 //! - [`engine`]: plans jobs and runs them as task groups (reader → channel → transforms → sinks).
 //! - [`job`]: job files (SeaTunnel's HOCON dialect, JSON), variables, shade, the typed job config,
 //!   the DAG, states and ids.
-//! - [`connector`]: the plugin API and the registry; [`connectors`] and [`transforms`] are the
-//!   built-in plugins.
-//! - [`data`]: rows, batches, column types.
+//! - [`connector`] (crate `seatunnel-connector`): the plugin API and the registry; [`connectors`]
+//!   lists the built-in plugins, one crate per connector family (`crates/connector-*`) and
+//!   [`transforms`] (crate `seatunnel-transforms`).
+//! - [`data`] (crate `seatunnel-data`): rows, batches, column types, literals.
 //! - [`config`]: SeaTunnel's server and client configuration files, layered.
 //! - [`telemetry`]: logging (journald or stderr) and systemd notifications.
 //! - [`cluster`]: the separated cluster layer: failure detection, group formation, the
@@ -26,10 +27,8 @@ pub mod api;
 pub mod cli;
 pub mod cluster;
 pub mod config;
-pub mod connector;
 pub mod connectors;
 pub mod coordinator;
-pub mod data;
 pub mod engine;
 pub mod job;
 pub mod map;
@@ -39,5 +38,10 @@ pub mod scheduler;
 pub mod telemetry;
 #[doc(hidden)]
 pub mod test_support;
-pub mod transforms;
 pub mod worker;
+
+// The SDK crates under the names the rest of the engine has always used: a connector crate
+// sees only these two, and the engine reaches them by the same paths as before the split.
+pub use seatunnel_connector as connector;
+pub use seatunnel_data as data;
+pub use seatunnel_transforms as transforms;

@@ -7,6 +7,7 @@ use chrono::{Local, TimeZone};
 use serde_json::{json, Map, Value as Json};
 
 use crate::coordinator::{DagInfo, FinishedJob, RunningJobView};
+use crate::data::java::float::plain_double;
 use crate::engine::MetricsSnapshot;
 
 /// SeaTunnel's `DateTimeUtils.Formatter.YYYY_MM_DD_HH_MM_SS`.
@@ -94,7 +95,7 @@ pub fn dag(d: &DagInfo) -> Json {
 /// Totals, rates over the job's running time, and the same per table (full table names).
 pub fn metrics(m: &MetricsSnapshot) -> Json {
     let count = |v: u64| Json::String(v.to_string());
-    let rate = |v: u64| Json::String(java_double(m.rate(v)));
+    let rate = |v: u64| Json::String(plain_double(m.rate(v)));
     let per_table = |side: &BTreeMap<String, (u64, u64)>, pick: &dyn Fn(u64, u64) -> Json| {
         side.iter()
             .map(|(table, &(rows, bytes))| (table.clone(), pick(rows, bytes)))
@@ -118,17 +119,6 @@ pub fn metrics(m: &MetricsSnapshot) -> Json {
         "TableSourceReceivedBytesPerSeconds": per_table(&m.source, &|_, b| rate(b)),
         "TableSinkWriteBytesPerSeconds": per_table(&m.sink, &|_, b| rate(b)),
     })
-}
-
-/// A double as SeaTunnel prints it (`BigDecimal(Double.toString(v)).toPlainString()`): shortest
-/// round-trip digits, never an exponent, and always a fractional part (`0.0`, `12.5`).
-pub fn java_double(v: f64) -> String {
-    let text = format!("{v}");
-    if text.contains('.') || !v.is_finite() {
-        text
-    } else {
-        format!("{text}.0")
-    }
 }
 
 #[cfg(test)]
@@ -228,13 +218,10 @@ mod tests {
     }
 
     #[test]
-    fn times_and_doubles_print_like_seatunnel() {
+    fn times_print_like_seatunnel() {
         let t = format_time(1_700_000_000_000);
         assert_eq!(t.len(), 19);
         assert_eq!(&t[4..5], "-");
         assert_eq!(&t[13..14], ":");
-        assert_eq!(java_double(0.0), "0.0");
-        assert_eq!(java_double(33.25), "33.25");
-        assert_eq!(java_double(1e21), "1000000000000000000000.0");
     }
 }

@@ -14,8 +14,8 @@ use std::sync::Arc;
 use serde_json::{json, Value as Json};
 
 use seatunnel::connector::{JobMode, Options, PluginContext, Poll, ReaderContext, SourceFactory};
-use seatunnel::connectors::localfile::LocalFileSourceFactory;
 use seatunnel::data::{Batch, TableSchema, Value};
+use seatunnel_connector_file_local::LocalFileSourceFactory;
 
 fn corpus() -> Option<PathBuf> {
     seatunnel::test_support::compat_corpus()

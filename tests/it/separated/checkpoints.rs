@@ -11,7 +11,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use nix::sys::stat::Mode;
-use seatunnel::connectors::localfile::BATCH_ROWS;
+use seatunnel_connector_file_local::BATCH_ROWS;
 
 use super::*;
 
