@@ -635,6 +635,11 @@ async fn a_batch_job_with_checkpoints_commits_every_row_once_and_finishes() {
 /// job checkpoints every millisecond.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_min_pause_keeps_checkpoints_apart_however_short_the_interval() {
+    /// Rows that keep flowing after the first checkpoint: about 1 s at one row per 5 ms,
+    /// room for many 1 ms checkpoints however long each takes on a loaded machine. (Counting
+    /// rows to a fixed total instead raced the first checkpoint, which waits for the group's
+    /// first heartbeat: when that came late, every row had passed before it.)
+    const ROWS_AFTER_FIRST_CHECKPOINT: usize = 200;
     /// `min_pause_ms`: `checkpoint.min-pause`, -1 for none.
     async fn checkpoints_while_rows_flow(min_pause_ms: i64) -> usize {
         let state = Arc::new(CollectState::default());
@@ -642,16 +647,18 @@ async fn the_min_pause_keeps_checkpoints_apart_however_short_the_interval() {
         let id = submit(
             &node,
             json!({"env": {"job.mode": "STREAMING", "checkpoint.interval": 1, "checkpoint.min-pause": min_pause_ms}, "source": [
-                {"plugin_name": "Counting", "rows": 140, "poll_delay_ms": 5}
+                {"plugin_name": "Counting", "rows": 100_000, "poll_delay_ms": 5}
             ], "sink": [{"plugin_name": "Collect"}]}),
         )
         .await;
+        until("no checkpoint committed in time", || {
+            !state.committed.lock().unwrap().is_empty()
+        })
+        .await;
+        let at_first = state.written.lock().unwrap().len();
         until(
-            "the rows did not flow and no checkpoint committed in time",
-            || {
-                !state.committed.lock().unwrap().is_empty()
-                    && state.written.lock().unwrap().len() >= 140
-            },
+            "the rows stopped flowing after the first checkpoint",
+            || state.written.lock().unwrap().len() >= at_first + ROWS_AFTER_FIRST_CHECKPOINT,
         )
         .await;
         node.jobs().stop(id, false).await.unwrap();

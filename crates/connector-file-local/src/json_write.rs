@@ -5,8 +5,8 @@
 
 use base64::Engine as _;
 
-use super::temporal::{write_iso_date, write_iso_datetime, write_iso_time};
 use seatunnel_data::java::float::{write_double, write_float};
+use seatunnel_data::java::time::{write_iso_date, write_iso_datetime, write_iso_time};
 use seatunnel_data::temporal::{days_to_date, nanos_to_time, nanos_to_timestamp};
 use seatunnel_data::{Batch, DataType, Datum, Value};
 

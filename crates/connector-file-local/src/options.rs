@@ -7,8 +7,11 @@ use std::sync::Arc;
 use encoding_rs::Encoding;
 use regex::Regex;
 
-use super::temporal::{Pattern, DEFAULT_DATE, DEFAULT_DATETIME, DEFAULT_TIME};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use seatunnel_connector::{ConnectorError, Options};
+use seatunnel_data::java::time_pattern::{
+    TimePattern, DEFAULT_DATE, DEFAULT_DATETIME, DEFAULT_TIME,
+};
 use seatunnel_data::{DataType, Field, TablePath, TableSchema};
 
 /// Field separators of nested values in text files, level by level (SeaTunnel's
@@ -159,33 +162,87 @@ impl Charset {
 }
 
 /// The three temporal patterns text and csv values use.
+///
+/// Invariant: `date` reads no time-of-day field and `time` no date field (checked in
+/// [`Formats::parse`]), so formatting a value of each kind cannot fail; Java would throw on the
+/// first row instead.
 #[derive(Debug, Clone)]
 pub struct Formats {
-    pub date: Pattern,
-    pub datetime: Pattern,
-    pub time: Pattern,
+    pub date: TimePattern,
+    pub datetime: TimePattern,
+    pub time: TimePattern,
 }
+
+/// Why a pattern that cannot format its kind of value never reaches a writer.
+const CHECKED_AT_PLAN_TIME: &str = "Formats::parse checks what each pattern reads";
 
 impl Formats {
     pub fn parse(opts: &Options) -> Result<Formats, ConnectorError> {
-        let one = |key: &str, default: &str| -> Result<Pattern, ConnectorError> {
+        let one = |key: &str, default: &str| -> Result<TimePattern, ConnectorError> {
             let text = opts.string_or(key, default)?;
-            Pattern::compile(&text).map_err(|e| opts.invalid(key, e))
+            TimePattern::compile(&text).map_err(|e| opts.invalid(key, e))
         };
-        Ok(Formats {
+        let formats = Formats {
             date: one("date_format", DEFAULT_DATE)?,
             datetime: one("datetime_format", DEFAULT_DATETIME)?,
             time: one("time_format", DEFAULT_TIME)?,
-        })
+        };
+        if formats.date.reads().1 {
+            return Err(opts.invalid(
+                "date_format",
+                format!("'{}' reads the time of day, which a date does not have; use datetime_format for timestamps", formats.date.text()),
+            ));
+        }
+        if formats.time.reads().0 {
+            return Err(opts.invalid(
+                "time_format",
+                format!("'{}' reads the date, which a time does not have; use datetime_format for timestamps", formats.time.text()),
+            ));
+        }
+        Ok(formats)
+    }
+
+    /// A date stored as days since 1970-01-01, in `date_format`.
+    pub fn write_days(&self, days: i32, out: &mut Vec<u8>) {
+        self.date.write_days(days, out).expect(CHECKED_AT_PLAN_TIME)
+    }
+
+    pub fn write_date(&self, d: NaiveDate, out: &mut Vec<u8>) {
+        self.date.write_date(d, out).expect(CHECKED_AT_PLAN_TIME)
+    }
+
+    /// A time stored as nanoseconds since midnight, in `time_format`.
+    pub fn write_time_nanos(&self, nanos: i64, out: &mut Vec<u8>) {
+        self.time
+            .write_time_nanos(nanos, out)
+            .expect(CHECKED_AT_PLAN_TIME)
+    }
+
+    pub fn write_time(&self, t: NaiveTime, out: &mut Vec<u8>) {
+        self.time.write_time(t, out).expect(CHECKED_AT_PLAN_TIME)
+    }
+
+    /// A timestamp stored as nanoseconds since the epoch, in `datetime_format` (which may read
+    /// anything: a timestamp has every field).
+    pub fn write_timestamp_nanos(&self, nanos: i64, out: &mut Vec<u8>) {
+        self.datetime
+            .write_timestamp_nanos(nanos, out)
+            .expect("a timestamp has every field")
+    }
+
+    pub fn write_datetime(&self, ts: NaiveDateTime, out: &mut Vec<u8>) {
+        self.datetime
+            .write_datetime(ts, out)
+            .expect("a timestamp has every field")
     }
 }
 
 impl Default for Formats {
     fn default() -> Self {
         Formats {
-            date: Pattern::compile(DEFAULT_DATE).expect("default compiles"),
-            datetime: Pattern::compile(DEFAULT_DATETIME).expect("default compiles"),
-            time: Pattern::compile(DEFAULT_TIME).expect("default compiles"),
+            date: TimePattern::compile(DEFAULT_DATE).expect("default compiles"),
+            datetime: TimePattern::compile(DEFAULT_DATETIME).expect("default compiles"),
+            time: TimePattern::compile(DEFAULT_TIME).expect("default compiles"),
         }
     }
 }
@@ -369,6 +426,31 @@ mod tests {
         assert_eq!(f.unwrap(), FileFormat::Json);
     }
 
+    /// Java throws on the first row when `date_format` reads the hour (a date has none); here
+    /// the job fails at plan time, naming the option.
+    #[test]
+    fn temporal_patterns_fit_their_kind_of_value() {
+        let f = Formats::parse(&opts(
+            json!({"date_format": "dd MMM yyyy", "time_format": "hh:mm a"}),
+        ))
+        .unwrap();
+        let mut out = Vec::new();
+        f.write_days(19_000, &mut out);
+        f.write_time_nanos(13 * 3_600_000_000_000, &mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), "08 Jan 202201:00 PM");
+        let e = Formats::parse(&opts(json!({"date_format": "yyyy-MM-dd HH"}))).unwrap_err();
+        assert!(e.to_string().contains("date_format"), "{e}");
+        assert!(e.to_string().contains("reads the time of day"), "{e}");
+        let e = Formats::parse(&opts(json!({"time_format": "yyyy HH:mm"}))).unwrap_err();
+        assert!(e.to_string().contains("time_format"), "{e}");
+        let e = Formats::parse(&opts(json!({"datetime_format": "yyyy-ww"}))).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("pattern letter 'w' is not supported"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn codecs_encodings_and_modes() {
         assert_eq!(
@@ -400,7 +482,8 @@ mod tests {
             SchemaSaveMode::parse(&opts(json!({}))).unwrap(),
             SchemaSaveMode::CreateSchemaWhenNotExist
         );
-        assert!(Formats::parse(&opts(json!({"date_format": "EEE"}))).is_err());
+        assert!(Formats::parse(&opts(json!({"date_format": "EEE"}))).is_ok());
+        assert!(Formats::parse(&opts(json!({"date_format": "yyyy-ww"}))).is_err());
     }
 
     #[test]

@@ -14,12 +14,12 @@ use std::sync::Arc;
 use super::commit::{self, FileCommit};
 use super::options::{Charset, Compression, DataSaveMode, FileFormat, Formats, SchemaSaveMode};
 use super::source::PLUGIN;
-use super::temporal::Pattern;
 use super::writer::LocalFileWriter;
 use seatunnel_connector::{
     CommitInfo, ConnectorError, Options, PluginContext, Sink, SinkFactory, SinkWriter,
     WriterContext,
 };
+use seatunnel_data::java::time_pattern::TimePattern;
 use seatunnel_data::{TablePath, TableSchema};
 
 /// `tmp_path` default.
@@ -39,7 +39,7 @@ pub struct SinkConfig {
     pub field_delimiter: String,
     pub row_delimiter: String,
     pub file_name_expression: String,
-    pub filename_time_format: Pattern,
+    pub filename_time_format: TimePattern,
     pub partition_by: Vec<String>,
     pub partition_dir_expression: Option<String>,
     pub partition_field_in_file: bool,
@@ -75,8 +75,8 @@ impl SinkConfig {
         }
         let time_format = non_blank("filename_time_format")?
             .unwrap_or_else(|| DEFAULT_FILENAME_TIME_FORMAT.into());
-        let filename_time_format =
-            Pattern::compile(&time_format).map_err(|e| opts.invalid("filename_time_format", e))?;
+        let filename_time_format = TimePattern::compile(&time_format)
+            .map_err(|e| opts.invalid("filename_time_format", e))?;
         let partition_by = if opts.bool("have_partition")? == Some(false) {
             Vec::new()
         } else {

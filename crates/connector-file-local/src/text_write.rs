@@ -67,9 +67,9 @@ impl TextEncoder {
             Datum::Bytes(s) => {
                 out.extend_from_slice(String::from_utf8_lossy(batch.bytes(s)).as_bytes())
             }
-            Datum::Date(days) => self.formats.date.format_days(days, out),
-            Datum::Time(n) => self.formats.time.format_time_nanos(n, out),
-            Datum::Timestamp(n) => self.formats.datetime.format_timestamp_nanos(n, out),
+            Datum::Date(days) => self.formats.write_days(days, out),
+            Datum::Time(n) => self.formats.write_time_nanos(n, out),
+            Datum::Timestamp(n) => self.formats.write_timestamp_nanos(n, out),
             Datum::Nested(i) => self.encode_value(batch.nested(i), 0, out),
         }
     }
@@ -90,9 +90,9 @@ impl TextEncoder {
             Value::Decimal(d) => out.extend_from_slice(d.to_plain_string().as_bytes()),
             Value::String(s) => out.extend_from_slice(s.as_bytes()),
             Value::Bytes(b) => out.extend_from_slice(String::from_utf8_lossy(b).as_bytes()),
-            Value::Date(d) => self.formats.date.format_date(*d, out),
-            Value::Time(t) => self.formats.time.format_time(*t, out),
-            Value::Timestamp(ts) => self.formats.datetime.format_datetime(*ts, out),
+            Value::Date(d) => self.formats.write_date(*d, out),
+            Value::Time(t) => self.formats.write_time(*t, out),
+            Value::Timestamp(ts) => self.formats.write_datetime(*ts, out),
             Value::Array(items) | Value::Row(items) => {
                 for (i, item) in items.iter().enumerate() {
                     if i > 0 {

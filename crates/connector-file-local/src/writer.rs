@@ -289,7 +289,7 @@ impl TableWriter {
         let txn = self.transaction_id(job_id, subtask);
         let now = cfg
             .filename_time_format
-            .format_datetime_string(chrono::Local::now().naive_local());
+            .format_datetime(chrono::Local::now().naive_local());
         let base = substitute(&cfg.file_name_expression, |key| match key {
             "transactionId" => Some(Cow::Borrowed(txn.as_str())),
             "now" => Some(Cow::Borrowed(now.as_str())),

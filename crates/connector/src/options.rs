@@ -220,6 +220,15 @@ impl Options {
         self.err(key, message)
     }
 
+    /// Fails when the job sets `key`, an option of SeaTunnel's this plugin does not support;
+    /// `instead` says what to write instead.
+    pub fn refuse(&self, key: &str, instead: &str) -> Result<(), ConnectorError> {
+        if self.contains(key) {
+            return Err(self.invalid(key, format!("not supported: {instead}")));
+        }
+        Ok(())
+    }
+
     /// `key` breaks one of our documented limits (a bound on what one job may cost a node);
     /// `message` names the limit.
     pub fn over_limit(&self, key: &str, message: impl Into<String>) -> ConnectorError {

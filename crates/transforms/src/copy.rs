@@ -37,12 +37,10 @@ impl TransformFactory for CopyFactory {
         _ctx: &PluginContext,
         options: &Options,
     ) -> Result<Arc<dyn Transform>, ConnectorError> {
-        if options.contains(TABLE_TRANSFORM) {
-            return Err(options.invalid(
-                TABLE_TRANSFORM,
-                "not supported: per-table copies; use one Copy per table with 'fields'",
-            ));
-        }
+        options.refuse(
+            TABLE_TRANSFORM,
+            "per-table copies; use one Copy per table with 'fields'",
+        )?;
         let mut copies: Vec<(String, String)> = Vec::new();
         if let Some(map) = options.object(FIELDS)? {
             for (dest, src) in map {

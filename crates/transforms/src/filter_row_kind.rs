@@ -38,12 +38,10 @@ impl TransformFactory for FilterRowKindFactory {
         _ctx: &PluginContext,
         options: &Options,
     ) -> Result<Arc<dyn Transform>, ConnectorError> {
-        if options.contains(TABLE_TRANSFORM) {
-            return Err(options.invalid(
-                TABLE_TRANSFORM,
-                "not supported: per-table row kinds; use one FilterRowKind per table",
-            ));
-        }
+        options.refuse(
+            TABLE_TRANSFORM,
+            "per-table row kinds; use one FilterRowKind per table",
+        )?;
         let include = kinds(options, INCLUDE_KINDS)?;
         let exclude = kinds(options, EXCLUDE_KINDS)?;
         let keep = match (include, exclude) {

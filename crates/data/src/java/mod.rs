@@ -5,3 +5,5 @@
 //! different characters).
 
 pub mod float;
+pub mod time;
+pub mod time_pattern;

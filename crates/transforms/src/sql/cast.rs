@@ -11,6 +11,7 @@ use std::str::FromStr;
 use bigdecimal::{BigDecimal, RoundingMode};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 
+use seatunnel_data::java::time::{date_of, time_of, TimeError};
 use seatunnel_data::{java, DataType};
 
 use super::error::{EvalError, SqlError};
@@ -254,43 +255,6 @@ fn to_boolean(v: &Scalar<'_>) -> Result<bool, EvalError> {
     }
 }
 
-/// `LocalDate.of(y, m, d)` with Java's message for impossible dates.
-pub fn date_of(year: i64, month: i64, day: i64) -> Result<NaiveDate, EvalError> {
-    if !(1..=12).contains(&month) {
-        return Err(EvalError::DateTime(format!(
-            "Invalid value for MonthOfYear (valid values 1 - 12): {month}"
-        )));
-    }
-    if !(1..=31).contains(&day) {
-        return Err(EvalError::DateTime(format!(
-            "Invalid value for DayOfMonth (valid values 1 - 28/31): {day}"
-        )));
-    }
-    i32::try_from(year)
-        .ok()
-        .and_then(|y| NaiveDate::from_ymd_opt(y, month as u32, day as u32))
-        .ok_or_else(|| EvalError::DateTime(format!("Invalid date '{year}-{month:02}-{day:02}'")))
-}
-
-/// `LocalTime.of(h, m, s)` with Java's messages.
-pub fn time_of(hour: i64, minute: i64, second: i64) -> Result<NaiveTime, EvalError> {
-    let check = |v: i64, max: i64, name: &str| {
-        if (0..=max).contains(&v) {
-            Ok(v as u32)
-        } else {
-            Err(EvalError::DateTime(format!(
-                "Invalid value for {name} (valid values 0 - {max}): {v}"
-            )))
-        }
-    };
-    let (h, m, s) = (
-        check(hour, 23, "HourOfDay")?,
-        check(minute, 59, "MinuteOfHour")?,
-        check(second, 59, "SecondOfMinute")?,
-    );
-    Ok(NaiveTime::from_hms_opt(h, m, s).expect("checked ranges"))
-}
-
 fn to_date(v: &Scalar<'_>) -> Result<NaiveDate, EvalError> {
     match v {
         Scalar::Date(d) => Ok(*d),
@@ -301,7 +265,7 @@ fn to_date(v: &Scalar<'_>) -> Result<NaiveDate, EvalError> {
             .ok_or_else(|| iso_parse_error(s)),
         other => {
             let n = other.as_i64().ok_or_else(|| unsupported(other, "DATE"))?;
-            date_of(n / 10000, (n / 100) % 100, n % 100)
+            Ok(date_of(n / 10000, (n / 100) % 100, n % 100)?)
         }
     }
 }
@@ -313,7 +277,7 @@ fn to_time(v: &Scalar<'_>) -> Result<NaiveTime, EvalError> {
         Scalar::Str(s) => NaiveTime::from_str(s.trim()).map_err(|_| iso_parse_error(s)),
         other => {
             let n = other.as_i64().ok_or_else(|| unsupported(other, "TIME"))?;
-            time_of(n / 10000, (n / 100) % 100, n % 100)
+            Ok(time_of(n / 10000, (n / 100) % 100, n % 100)?)
         }
     }
 }
@@ -339,9 +303,9 @@ pub fn epoch_millis_local(millis: i64) -> Result<NaiveDateTime, EvalError> {
         .single()
         .map(|dt| dt.naive_local())
         .ok_or_else(|| {
-            EvalError::DateTime(format!(
+            EvalError::Time(TimeError::Invalid(format!(
                 "Instant exceeds minimum or maximum instant: {millis}"
-            ))
+            )))
         })
 }
 
@@ -359,10 +323,10 @@ fn parse_iso_timestamp(text: &str) -> Option<NaiveDateTime> {
 }
 
 fn iso_parse_error(text: &str) -> EvalError {
-    EvalError::DateTimeParse {
+    EvalError::Time(TimeError::Parse {
         text: text.to_string(),
         detail: " at index 0".into(),
-    }
+    })
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@
 //! exception SeaTunnel reports for the same failure (`java.lang.NumberFormatException: For input
 //! string: "abc"`), because users and tests match job errors by that prefix.
 
+use seatunnel_data::java::time::TimeError;
+
 /// SeaTunnel's error code and description for unsupported operations (`CommonErrorCode`).
 const UNSUPPORTED_OPERATION: &str =
     "ErrorCode:[COMMON-05], ErrorDescription:[Unsupported operation]";
@@ -68,12 +70,9 @@ pub enum EvalError {
     NumberFormat(String),
     #[error("java.lang.ArithmeticException: {0}")]
     Arithmetic(String),
-    #[error("java.time.format.DateTimeParseException: Text '{text}' could not be parsed{detail}")]
-    DateTimeParse { text: String, detail: String },
-    #[error("java.time.temporal.UnsupportedTemporalTypeException: Unsupported field: {0}")]
-    UnsupportedField(&'static str),
-    #[error("java.time.DateTimeException: {0}")]
-    DateTime(String),
+    /// `java.time`'s exceptions, shared with every connector that reads or writes dates.
+    #[error(transparent)]
+    Time(#[from] TimeError),
     #[error("java.lang.ArrayIndexOutOfBoundsException: {0}")]
     IndexOutOfBounds(String),
     #[error("java.lang.RuntimeException: {0}")]

@@ -7,7 +7,6 @@ mod compile;
 mod error;
 mod expr;
 mod functions;
-mod javatime;
 mod like;
 mod plan;
 mod random;

@@ -9,6 +9,7 @@ use chrono::{
 
 use crate::sql::error::EvalError;
 use crate::sql::scalar::Scalar;
+use seatunnel_data::java::time::TimeError;
 
 const NANOS_PER_SECOND: i128 = 1_000_000_000;
 /// Java's `ZoneOffset` range, in hours.
@@ -190,7 +191,11 @@ fn add_months<T>(
 
 /// DATEADD: units a value cannot take (HOUR on a DATE, DAY on a TIME) leave it unchanged.
 pub fn date_add<'a>(v: Scalar<'a>, n: i64, unit: Unit) -> Result<Scalar<'a>, EvalError> {
-    let overflow = || EvalError::DateTime(format!("DATEADD of {n} {unit:?} is out of range"));
+    let overflow = || {
+        EvalError::Time(TimeError::Invalid(format!(
+            "DATEADD of {n} {unit:?} is out of range"
+        )))
+    };
     let span = match unit {
         Unit::Week => Duration::try_weeks(n),
         Unit::Day | Unit::DayTime => Duration::try_days(n),

@@ -8,8 +8,9 @@ use chrono::{Datelike, Timelike};
 
 use crate::sql::error::{EvalError, SqlError};
 use crate::sql::expr::{Expr, Row};
-use crate::sql::javatime::{format_parts, JavaPattern, Resolve, DAY_NAMES, MONTH_NAMES};
 use crate::sql::scalar::Scalar;
+use seatunnel_data::java::time::{TimeError, DAY_NAMES, MONTH_NAMES};
+use seatunnel_data::java::time_pattern::{Parts, Resolve, TimePattern};
 use seatunnel_data::DataType;
 
 use super::calendar::{date_add, date_diff, date_trunc, extract, locale_week_of_year, parts};
@@ -102,8 +103,8 @@ fn literal_unit(name: &str, args: &[Expr], i: usize) -> Result<Prep, SqlError> {
     }
 }
 
-fn compile(p: &str) -> Result<JavaPattern, SqlError> {
-    JavaPattern::compile(p).map_err(SqlError::Invalid)
+fn compile(p: &str) -> Result<TimePattern, SqlError> {
+    TimePattern::compile(p).map_err(SqlError::Invalid)
 }
 
 pub fn bind(f: DateTimeFn, name: &str, args: &[Expr]) -> Result<(DataType, Prep), SqlError> {
@@ -225,7 +226,7 @@ fn unit_of(call: &Call, row: Row<'_>, i: usize) -> Result<Unit, EvalError> {
     }
 }
 
-fn parse_with(pattern: &JavaPattern, r: Resolve, s: &str) -> Result<Scalar<'static>, EvalError> {
+fn parse_with(pattern: &TimePattern, r: Resolve, s: &str) -> Result<Scalar<'static>, EvalError> {
     let (d, t) = pattern.parse(s, r)?;
     Ok(match (r, d, t) {
         (Resolve::DateTime, Some(d), Some(t)) => Scalar::Timestamp(d.and_time(t)),
@@ -308,12 +309,12 @@ pub fn eval<'a>(f: DateTimeFn, call: &'a Call, row: Row<'a>) -> Result<Scalar<'a
                 return Ok(Scalar::Null);
             }
             match &call.prep {
-                Prep::Pattern(p) => text(format_parts(p, d, t)?),
+                Prep::Pattern(p) => text(p.format_string(Parts { date: d, time: t })?),
                 _ => match call.str_arg(1, row)? {
                     None => Scalar::Null,
                     Some(p) => {
-                        let p = JavaPattern::compile(&p).map_err(EvalError::IllegalArgument)?;
-                        text(format_parts(&p, d, t)?)
+                        let p = TimePattern::compile(&p).map_err(EvalError::IllegalArgument)?;
+                        text(p.format_string(Parts { date: d, time: t })?)
                     }
                 },
             }
@@ -335,7 +336,7 @@ pub fn eval<'a>(f: DateTimeFn, call: &'a Call, row: Row<'a>) -> Result<Scalar<'a
                 Prep::Parse(p, r) => parse_with(p, *r, &s).is_ok(),
                 _ => match call.str_arg(1, row)? {
                     None => false,
-                    Some(p) => match (resolve_of(&p), JavaPattern::compile(&p)) {
+                    Some(p) => match (resolve_of(&p), TimePattern::compile(&p)) {
                         (Some(r), Ok(p)) => parse_with(&p, r, &s).is_ok(),
                         _ => false,
                     },
@@ -352,20 +353,25 @@ pub fn eval<'a>(f: DateTimeFn, call: &'a Call, row: Row<'a>) -> Result<Scalar<'a
                     let Some(p) = call.str_arg(1, row)? else {
                         return Ok(Scalar::Null);
                     };
-                    let p = JavaPattern::compile(&p).map_err(EvalError::IllegalArgument)?;
+                    let p = TimePattern::compile(&p).map_err(EvalError::IllegalArgument)?;
                     let z = match call.str_arg(2, row)? {
-                        Some(z) => Zone::parse(&z).map_err(EvalError::DateTime)?,
+                        Some(z) => {
+                            Zone::parse(&z).map_err(|e| EvalError::Time(TimeError::Invalid(e)))?
+                        }
                         None => Zone::System,
                     };
                     (Cow::Owned(p), z)
                 }
             };
             let ts = zone.local_from_epoch_seconds(secs).ok_or_else(|| {
-                EvalError::DateTime(format!(
+                EvalError::Time(TimeError::Invalid(format!(
                     "Instant exceeds minimum or maximum instant: {secs}"
-                ))
+                )))
             })?;
-            text(format_parts(&pattern, Some(ts.date()), Some(ts.time()))?)
+            text(pattern.format_string(Parts {
+                date: Some(ts.date()),
+                time: Some(ts.time()),
+            })?)
         }
     })
 }

@@ -16,9 +16,9 @@ use seatunnel_data::DataType;
 
 use super::error::{EvalError, SqlError};
 use super::expr::{Expr, Kind, Row};
-use super::javatime::{JavaPattern, Resolve};
 use super::scalar::Scalar;
 use super::types::{family, Family};
+use seatunnel_data::java::time_pattern::{Resolve, TimePattern};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Func {
@@ -34,15 +34,15 @@ pub enum Prep {
     #[default]
     None,
     Regex(regex::Regex),
-    Pattern(JavaPattern),
+    Pattern(TimePattern),
     /// A date pattern and the kind of value it parses to.
-    Parse(JavaPattern, Resolve),
+    Parse(TimePattern, Resolve),
     Unit(datetime::Unit),
     Extract(datetime::Field),
     /// ARRAY's element type.
     Element(DataType),
     /// FROM_UNIXTIME's pattern and zone.
-    PatternZone(JavaPattern, datetime::Zone),
+    PatternZone(TimePattern, datetime::Zone),
 }
 
 #[derive(Debug)]

@@ -6,8 +6,8 @@ use std::borrow::Cow;
 
 use crate::sql::error::{EvalError, SqlError};
 use crate::sql::expr::{Expr, Row};
-use crate::sql::javatime::{format_parts, JavaPattern};
 use crate::sql::scalar::Scalar;
+use seatunnel_data::java::time_pattern::{Parts, TimePattern};
 use seatunnel_data::{DataType, Value};
 
 use super::text::{
@@ -196,7 +196,7 @@ pub fn bind(f: StringFn, name: &str, args: &[Expr]) -> Result<(DataType, Prep), 
         ToChar => {
             check(1, Some(2), &[Any, Str])?;
             if let Some(p) = literal_str(args, 1) {
-                prep = Prep::Pattern(JavaPattern::compile(p).map_err(SqlError::Invalid)?);
+                prep = Prep::Pattern(TimePattern::compile(p).map_err(SqlError::Invalid)?);
             }
             DataType::String
         }
@@ -461,11 +461,11 @@ pub fn eval<'a>(f: StringFn, call: &'a Call, row: Row<'a>) -> Result<Scalar<'a>,
                 other => return Ok(text(other.rendered().into_owned())),
             };
             match &call.prep {
-                Prep::Pattern(p) => text(format_parts(p, date, time)?),
+                Prep::Pattern(p) => text(p.format_string(Parts { date, time })?),
                 _ => match call.str_arg(1, row)? {
                     Some(p) => {
-                        let p = JavaPattern::compile(&p).map_err(EvalError::IllegalArgument)?;
-                        text(format_parts(&p, date, time)?)
+                        let p = TimePattern::compile(&p).map_err(EvalError::IllegalArgument)?;
+                        text(p.format_string(Parts { date, time })?)
                     }
                     None => text(v.rendered().into_owned()),
                 },
