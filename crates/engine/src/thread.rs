@@ -17,7 +17,7 @@ use tokio::sync::oneshot;
 
 /// Why a task thread gave no result.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum ThreadError {
+pub enum ThreadError {
     #[error("panicked: {0}")]
     Panicked(String),
     #[error("cannot start a task thread: {0}; raise the service's TasksMax or the process limits")]
@@ -26,7 +26,7 @@ pub(crate) enum ThreadError {
 
 /// Runs `task` on a new thread named `name` once the returned future is first polled, and
 /// resolves to its output. A panic in the task is caught and returned.
-pub(crate) async fn run_on_own_thread<T, F>(name: String, task: F) -> Result<T, ThreadError>
+pub async fn run_on_own_thread<T, F>(name: String, task: F) -> Result<T, ThreadError>
 where
     T: Send + 'static,
     F: Future<Output = T> + Send + 'static,

@@ -3,7 +3,7 @@ use std::path::Path;
 use serde_json::json;
 
 use super::*;
-use crate::job::JobConfig;
+use crate::JobConfig;
 
 fn vars(pairs: &[(&str, &str)]) -> Variables {
     pairs.iter().copied().collect()
@@ -181,7 +181,7 @@ fn parse_keeps_secrets_encoded_for_the_shade_commands() {
     let none = Variables::default();
     let plain = parse_job_file(&conf, &none).unwrap();
     assert_eq!(plain["source"][0]["password"], json!("secret"));
-    let encoded = crate::job::encrypt_job(&plain).unwrap();
+    let encoded = crate::encrypt_job(&plain).unwrap();
     assert_eq!(encoded["source"][0]["password"], json!("c2VjcmV0"));
     assert!(load_job_file(&conf, &none).is_err());
 

@@ -8,7 +8,7 @@ use chrono::{DateTime, Local};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use crate::job::JobStatus;
+use seatunnel_job::JobStatus;
 
 use super::metrics::{JobMetrics, MetricsSnapshot};
 
@@ -44,7 +44,7 @@ impl JobControl {
     }
 
     /// Moves the status, but only forward (see [`advances`]).
-    pub(crate) fn set(&self, status: JobStatus) {
+    pub fn set(&self, status: JobStatus) {
         self.status.send_if_modified(|s| {
             let moved = advances(*s, status);
             if moved {

@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::connector::{CommitInfo, EnumeratorContext, ReaderContext, SourceSplit};
+use seatunnel_connector::{CommitInfo, EnumeratorContext, ReaderContext, SourceSplit};
 
 use super::chain::{self, WriterSlots};
 use super::group_checkpoints::GroupCheckpoints;
@@ -95,7 +95,7 @@ pub fn enumerate(plan: &JobPlan, pipeline: usize) -> Result<Vec<GroupStart>, Str
 }
 
 /// A built task group, ready to be spawned.
-pub(crate) struct GroupParts {
+pub struct GroupParts {
     /// The reader, on a thread of its own once polled.
     pub reader: BoxFuture<Result<(), TaskStop>>,
     /// The chain, on a thread of its own once polled; ends with the final commit infos on a
@@ -107,7 +107,7 @@ pub(crate) struct GroupParts {
 
 /// Creates the reader and writers of one group from `start`. `slots` must have seen every
 /// earlier group of the pipeline (built or [`chain::skip`]ped).
-pub(crate) fn build(
+pub fn build(
     plan: &Arc<JobPlan>,
     address: &GroupAddress,
     start: GroupStart,
@@ -269,7 +269,7 @@ pub async fn run_task_group(
 /// How long a group's end waits for its reader once the chain ended: a reader blocked inside
 /// its connector (a network read) notices the end only when that call returns, and the group's
 /// end (a cancel's acknowledgement, a restart) must not wait for the connector.
-pub(crate) const READER_EXIT_GRACE: Duration = Duration::from_secs(5);
+pub const READER_EXIT_GRACE: Duration = Duration::from_secs(5);
 
 /// Waits for a group's chain, then for its reader within [`READER_EXIT_GRACE`].
 async fn join(

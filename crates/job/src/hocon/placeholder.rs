@@ -19,7 +19,7 @@ use std::sync::LazyLock;
 use regex::{Captures, Regex};
 use serde_json::Value as Json;
 
-use crate::job::variables::{is_system_placeholder, parse_user_value, Variables};
+use crate::variables::{is_system_placeholder, parse_user_value, Variables};
 
 /// SeaTunnel's placeholder pattern: `${name}` or `${name:default}`; names have no `:`, `{`, `}`.
 static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {

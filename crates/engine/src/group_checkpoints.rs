@@ -74,7 +74,7 @@ pub struct GroupCheckpoints {
 }
 
 impl GroupCheckpoints {
-    pub(crate) fn new(requests: mpsc::UnboundedSender<Control>) -> GroupCheckpoints {
+    pub fn new(requests: mpsc::UnboundedSender<Control>) -> GroupCheckpoints {
         let (ack_tx, acks) = mpsc::unbounded_channel();
         GroupCheckpoints {
             requests,
@@ -91,7 +91,7 @@ impl GroupCheckpoints {
 
     /// The group's tasks ended: a checkpoint waiting for it ends at once, so the group's end
     /// ([`GroupCheckpoints::drain`]) does not wait for the checkpoint timeout.
-    pub(crate) fn group_ended(&self) {
+    pub fn group_ended(&self) {
         self.ended.cancel();
     }
 

@@ -1,6 +1,6 @@
 //! Loading a job file (or a REST body) into SeaTunnel's normal form: an object with `env` and
 //! the `source`/`transform`/`sink` lists of plugin blocks, each with `plugin_name`. The result
-//! feeds [`crate::job::JobConfig::from_tree`].
+//! feeds [`crate::JobConfig::from_tree`].
 //!
 //! Steps, in SeaTunnel's order: reject system-placeholder variables, parse (HOCON with
 //! substitutions, or JSON), fill quoted-string placeholders from the variables, then decode the
@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value as Json};
 
-use crate::job::depth;
-use crate::job::hocon::{self, placeholder, Lookup, ParseError};
-use crate::job::shade::{self, ShadeError};
-use crate::job::variables::{VariableError, Variables};
+use crate::depth;
+use crate::hocon::{self, placeholder, Lookup, ParseError};
+use crate::shade::{self, ShadeError};
+use crate::variables::{VariableError, Variables};
 
 /// Sections whose entries are plugin blocks.
 const PLUGIN_SECTIONS: [&str; 3] = ["source", "transform", "sink"];

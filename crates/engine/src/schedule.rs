@@ -6,7 +6,7 @@
 use std::ops::Add;
 use std::time::Duration;
 
-use crate::connector::JobMode;
+use seatunnel_connector::JobMode;
 
 /// Checkpoint settings resolved for this job: env first, then the engine's defaults.
 #[derive(Debug, Clone, Copy)]
@@ -27,7 +27,7 @@ impl CheckpointSettings {
     /// `env.checkpoint.timeout`, else the engine's; the minimum pause `env.checkpoint.min-pause`
     /// (where -1 turns the engine's off), else the engine's.
     pub fn for_job(
-        env: &crate::job::EnvConfig,
+        env: &seatunnel_job::EnvConfig,
         engine_interval: Duration,
         engine_timeout: Duration,
         max_retained: u32,

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::connector::{CommitInfo, Sink};
+use seatunnel_connector::{CommitInfo, Sink};
 
 use super::plan::{JobPlan, Operator};
 

@@ -22,6 +22,3 @@ pub use plan::{JobPlan, PlanError};
 pub use schedule::{next_checkpoint_due, CheckpointSchedule, CheckpointSettings};
 pub use sinks::PipelineSinks;
 pub use task::{GroupSnapshot, Prepared, WriterState};
-
-#[cfg(test)]
-mod tests;

@@ -14,7 +14,7 @@ const NOT_IN_UNQUOTED: &str = "$\"{}[]:=,+#`^?!@*&\\";
 const DESCRIBE_MAX_CHARS: usize = 40;
 
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Tok {
+pub enum Tok {
     LBrace,
     RBrace,
     LBracket,
@@ -34,14 +34,14 @@ pub(crate) enum Tok {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Subst {
+pub struct Subst {
     pub name: String,
     pub optional: bool,
     pub default: Option<String>,
 }
 
 #[derive(Debug, Clone)]
-pub(crate) struct Token {
+pub struct Token {
     pub tok: Tok,
     pub pos: Pos,
     /// Whitespace between the previous token on the same line and this one; value
@@ -362,7 +362,7 @@ impl Lexer<'_> {
 }
 
 /// Splits `text` into tokens, ending with [`Tok::Eof`].
-pub(crate) fn lex(text: &str, origin: &str) -> Result<Vec<Token>, ParseError> {
+pub fn lex(text: &str, origin: &str) -> Result<Vec<Token>, ParseError> {
     let mut lexer = Lexer {
         chars: text.chars().collect(),
         i: 0,

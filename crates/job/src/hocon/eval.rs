@@ -7,12 +7,12 @@ use super::lexer::Subst;
 use super::parser::{Field, Object, PieceKind, Value};
 use super::placeholder;
 use super::{Lookup, ParseError, Pos};
-use crate::job::variables::parse_user_value;
+use crate::variables::parse_user_value;
 
 /// Top-level keys whose child blocks become an ordered list of plugins.
-pub(crate) const PLUGIN_SECTIONS: [&str; 3] = ["source", "transform", "sink"];
+pub const PLUGIN_SECTIONS: [&str; 3] = ["source", "transform", "sink"];
 /// The key each plugin block gets, holding the block's name as written.
-pub(crate) const PLUGIN_NAME_KEY: &str = "plugin_name";
+pub const PLUGIN_NAME_KEY: &str = "plugin_name";
 /// Characters a number may start with and consist of (Typesafe's tokenizer rules).
 const NUMBER_START: &str = "0123456789-";
 const NUMBER_CHARS: &str = "0123456789eE+-.";
@@ -23,7 +23,7 @@ struct Ctx<'a> {
 }
 
 /// The document's top-level object; the only level where the plugin-list rule applies.
-pub(crate) fn eval_document(
+pub fn eval_document(
     doc: &Object,
     origin: &str,
     lookup: &Lookup<'_>,
@@ -253,7 +253,7 @@ fn resolve(ctx: &Ctx<'_>, s: &Subst) -> Resolved {
 /// Unquoted text as Typesafe types it: `true`/`false`/`null`, a number when the whole text is
 /// one (`10`, `-3`, `1.5`, `1e3`), otherwise a string. Integers beyond i64 and floats beyond
 /// f64 stay strings, as SeaTunnel keeps them as text.
-pub(crate) fn classify(s: &str) -> Json {
+pub fn classify(s: &str) -> Json {
     match s {
         "true" => return Json::Bool(true),
         "false" => return Json::Bool(false),

@@ -31,7 +31,7 @@ use std::fmt;
 
 use serde_json::Value as Json;
 
-use crate::job::variables::Variables;
+use crate::variables::Variables;
 
 /// A 1-based line and column (columns count characters, not bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,13 +53,13 @@ pub struct ParseError {
     pub origin: String,
     pub pos: Pos,
     pub message: String,
-    /// The text nests deeper than [`crate::job::depth::MAX_NESTING`]: a limit of ours, not a
+    /// The text nests deeper than [`crate::depth::MAX_NESTING`]: a limit of ours, not a
     /// syntax error, so the REST API answers 400 rather than a config failure.
     pub too_deep: bool,
 }
 
 impl ParseError {
-    pub(crate) fn new(origin: &str, pos: Pos, message: impl Into<String>) -> ParseError {
+    pub fn new(origin: &str, pos: Pos, message: impl Into<String>) -> ParseError {
         ParseError {
             origin: origin.to_string(),
             pos,
@@ -68,10 +68,10 @@ impl ParseError {
         }
     }
 
-    pub(crate) fn too_deep(origin: &str, pos: Pos) -> ParseError {
+    pub fn too_deep(origin: &str, pos: Pos) -> ParseError {
         ParseError {
             too_deep: true,
-            ..ParseError::new(origin, pos, crate::job::depth::too_deep_message())
+            ..ParseError::new(origin, pos, crate::depth::too_deep_message())
         }
     }
 }

@@ -12,8 +12,8 @@
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::connector::{CommitInfo, ConnectorError, JobMode, Poll, SourceReader, SourceSplit};
-use crate::data::{Batch, TableSchema};
+use seatunnel_connector::{CommitInfo, ConnectorError, JobMode, Poll, SourceReader, SourceSplit};
+use seatunnel_data::{Batch, TableSchema};
 
 use super::chain::{self, CounterCache, Stage};
 use super::metrics::JobMetrics;
@@ -25,7 +25,7 @@ const CHANNEL_BATCHES: usize = 2;
 
 /// Why a task stopped early.
 #[derive(Debug)]
-pub(crate) enum TaskStop {
+pub enum TaskStop {
     Canceled,
     Failed(String),
 }
@@ -53,17 +53,17 @@ pub struct GroupSnapshot {
 }
 
 /// Where a group's snapshot for a checkpoint is sent.
-pub(crate) type AckSender = mpsc::UnboundedSender<(u64, GroupSnapshot)>;
+pub type AckSender = mpsc::UnboundedSender<(u64, GroupSnapshot)>;
 
 /// A checkpoint request: the reader snapshots its splits and sends a barrier after the rows it
 /// emitted; the chain, reaching it, prepares and answers on `ack`.
-pub(crate) struct CheckpointRequest {
+pub struct CheckpointRequest {
     pub id: u64,
     pub ack: AckSender,
 }
 
 /// What a task group is told between two polls of its reader.
-pub(crate) enum Control {
+pub enum Control {
     Checkpoint(CheckpointRequest),
     /// The checkpoint was committed, or will never be: told to the reader, then to the writers.
     Completed(u64),
@@ -71,7 +71,7 @@ pub(crate) enum Control {
 }
 
 /// What flows from a reader to its chain, in order.
-pub(crate) enum Item {
+pub enum Item {
     Rows(Batch),
     /// Checkpoint `id`: `splits` is the reader's snapshot as of every row sent before it.
     Barrier {
@@ -83,7 +83,7 @@ pub(crate) enum Item {
     Aborted(u64),
 }
 
-pub(crate) fn channel() -> (
+pub fn channel() -> (
     mpsc::Sender<Item>,
     mpsc::Receiver<Item>,
     mpsc::Sender<Batch>,
@@ -137,7 +137,7 @@ async fn control(
 /// checkpoints with what is left: nothing). Control messages are taken between two polls, so a
 /// barrier follows exactly the rows polled before its snapshot.
 #[allow(clippy::too_many_arguments)]
-pub(crate) async fn run_reader(
+pub async fn run_reader(
     mut reader: Box<dyn SourceReader>,
     first_table: Arc<TableSchema>,
     mode: JobMode,
@@ -220,7 +220,7 @@ pub(crate) async fn run_reader(
 
 /// Runs batches through the chain until the reader is done, preparing at each barrier. Returns
 /// the final commit infos on a clean end.
-pub(crate) async fn run_worker(
+pub async fn run_worker(
     mut stages: Vec<Stage>,
     metrics: Arc<JobMetrics>,
     mut rx: mpsc::Receiver<Item>,

@@ -6,16 +6,16 @@
 
 use std::sync::Arc;
 
-use crate::connector::{
+use seatunnel_connector::{
     BoundTransform, CommitInfo, ConnectorError, SinkWriter, Transform, WriterContext,
 };
-use crate::data::{Batch, TableSchema};
+use seatunnel_data::{Batch, TableSchema};
 
 use super::metrics::{Counter, TableCounters};
 use super::plan::{JobPlan, Operator};
 use super::task::WriterState;
 
-pub(crate) enum Stage {
+pub enum Stage {
     Transform {
         transform: Arc<dyn Transform>,
         /// One binding per input table seen, with its reusable output batch.
@@ -33,12 +33,12 @@ pub(crate) enum Stage {
 
 /// Per-table counters cached by schema identity so the hot path takes no lock.
 #[derive(Default)]
-pub(crate) struct CounterCache {
+pub struct CounterCache {
     entries: Vec<(Arc<TableSchema>, Arc<Counter>)>,
 }
 
 impl CounterCache {
-    pub(crate) fn count(&mut self, all: &TableCounters, batch: &Batch) {
+    pub fn count(&mut self, all: &TableCounters, batch: &Batch) {
         if batch.is_empty() {
             return;
         }
@@ -57,14 +57,14 @@ impl CounterCache {
 
 /// Hands out writer indexes: SeaTunnel gives every writer of a sink vertex its own subtask index,
 /// and file sinks name files by it, so two chains must never share one.
-pub(crate) struct WriterSlots {
+pub struct WriterSlots {
     /// (sink vertex id, next index, total writers)
     slots: Vec<(usize, usize, usize)>,
 }
 
 impl WriterSlots {
     /// Counts how many chains of `pipeline` reach each sink: one per source instance per path.
-    pub(crate) fn for_pipeline(plan: &JobPlan, pipeline: usize) -> WriterSlots {
+    pub fn for_pipeline(plan: &JobPlan, pipeline: usize) -> WriterSlots {
         let mut slots: Vec<(usize, usize, usize)> = Vec::new();
         for v in plan.dag.pipeline_vertices(pipeline) {
             if let Operator::Source { parallelism, .. } = plan.vertex(v.id).operator {
@@ -104,7 +104,7 @@ fn sinks_reached(plan: &JobPlan, from: usize, out: &mut Vec<usize>) {
 
 /// Builds the stages fed by vertex `from`. A writer finds its state in `restored` by its sink
 /// vertex and subtask index.
-pub(crate) fn build(
+pub fn build(
     plan: &JobPlan,
     from: usize,
     slots: &mut WriterSlots,
@@ -148,7 +148,7 @@ pub(crate) fn build(
 /// Takes the writer indexes [`build`] would take for the chain fed by `from`, without creating
 /// writers: a worker running one task group alone numbers its writers as if every group before
 /// it in the pipeline had been built here.
-pub(crate) fn skip(plan: &JobPlan, from: usize, slots: &mut WriterSlots) {
+pub fn skip(plan: &JobPlan, from: usize, slots: &mut WriterSlots) {
     for consumer in plan.dag.consumers(from) {
         match &plan.vertex(consumer.id).operator {
             Operator::Transform(_) => skip(plan, consumer.id, slots),
@@ -161,7 +161,7 @@ pub(crate) fn skip(plan: &JobPlan, from: usize, slots: &mut WriterSlots) {
 }
 
 /// Passes one batch through `stages`.
-pub(crate) fn deliver(
+pub fn deliver(
     stages: &mut [Stage],
     batch: &Batch,
     sink_counters: &TableCounters,
@@ -213,7 +213,7 @@ pub(crate) fn deliver(
 }
 
 /// Asks every writer below `stages` to prepare a commit; returns `(sink vertex, info)` pairs.
-pub(crate) fn prepare_commit(
+pub fn prepare_commit(
     stages: &mut [Stage],
     out: &mut Vec<(usize, CommitInfo)>,
 ) -> Result<(), ConnectorError> {
@@ -231,7 +231,7 @@ pub(crate) fn prepare_commit(
 }
 
 /// Snapshots every writer below `stages` at checkpoint `id` (right after `prepare_commit`).
-pub(crate) fn snapshot(
+pub fn snapshot(
     stages: &mut [Stage],
     id: u64,
     out: &mut Vec<WriterState>,
@@ -255,7 +255,7 @@ pub(crate) fn snapshot(
 }
 
 /// Tells every writer below `stages` that checkpoint `id` completed (or was aborted).
-pub(crate) fn notify(stages: &mut [Stage], id: u64, completed: bool) -> Result<(), ConnectorError> {
+pub fn notify(stages: &mut [Stage], id: u64, completed: bool) -> Result<(), ConnectorError> {
     for stage in stages {
         match stage {
             Stage::Transform { children, .. } => notify(children, id, completed)?,
@@ -267,7 +267,7 @@ pub(crate) fn notify(stages: &mut [Stage], id: u64, completed: bool) -> Result<(
 }
 
 /// Closes every writer, reporting the first error after trying them all.
-pub(crate) fn close(stages: &mut [Stage]) -> Result<(), ConnectorError> {
+pub fn close(stages: &mut [Stage]) -> Result<(), ConnectorError> {
     let mut first = Ok(());
     for stage in stages {
         let result = match stage {

@@ -147,7 +147,7 @@ pub fn parse_user_value(raw: &str) -> Json {
     if raw.len() > 1 && raw.starts_with('"') && raw.ends_with('"') {
         return Json::String(raw[1..raw.len() - 1].to_string());
     }
-    crate::job::hocon::parse_scalar(raw).unwrap_or_else(|| Json::String(raw.to_string()))
+    crate::hocon::parse_scalar(raw).unwrap_or_else(|| Json::String(raw.to_string()))
 }
 
 #[cfg(test)]

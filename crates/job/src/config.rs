@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value as Json};
 
-use crate::connector::{JobMode, Options};
+use seatunnel_connector::{JobMode, Options};
 
 /// Job name used when neither the client nor `env.job.name` gives one (SeaTunnel's default).
 pub const DEFAULT_JOB_NAME: &str = "SeaTunnel_Job";
@@ -130,7 +130,7 @@ fn env_err(key: &str, message: impl Into<String>) -> JobConfigError {
 impl EnvConfig {
     fn parse(raw: Map<String, Json>) -> Result<EnvConfig, JobConfigError> {
         let opts = Options::new("env", raw.clone());
-        let conv = |e: crate::connector::ConnectorError, key: &str| {
+        let conv = |e: seatunnel_connector::ConnectorError, key: &str| {
             env_err(key, strip_prefix(&e.to_string(), key))
         };
         let job_mode = match opts.string("job.mode").map_err(|e| conv(e, "job.mode"))? {
@@ -258,7 +258,7 @@ fn plugin(section: &str, index: usize, item: &Json) -> Result<PluginConfig, JobC
         }
     };
     let options = Options::new(name.clone(), map.clone());
-    let bad = |e: crate::connector::ConnectorError| {
+    let bad = |e: seatunnel_connector::ConnectorError| {
         JobConfigError::Invalid(format!("{section}[{index}]: {e}"))
     };
     let output = match options.string("plugin_output").map_err(bad)? {

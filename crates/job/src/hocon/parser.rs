@@ -3,7 +3,7 @@
 
 use super::lexer::{Subst, Tok, Token};
 use super::{ParseError, Pos};
-use crate::job::depth::MAX_NESTING;
+use crate::depth::MAX_NESTING;
 
 /// Keys that start an `include` statement when followed by a resource.
 const INCLUDE_KEYWORD: &str = "include";
@@ -11,12 +11,12 @@ const INCLUDE_KEYWORD: &str = "include";
 const INCLUDE_FORMS: [&str; 4] = ["file(", "url(", "classpath(", "required("];
 
 #[derive(Debug)]
-pub(crate) struct Object {
+pub struct Object {
     pub fields: Vec<Field>,
 }
 
 #[derive(Debug)]
-pub(crate) struct Field {
+pub struct Field {
     pub key: String,
     pub pos: Pos,
     pub value: Value,
@@ -24,12 +24,12 @@ pub(crate) struct Field {
 
 /// One value: one piece, or several written side by side (concatenation).
 #[derive(Debug)]
-pub(crate) struct Value {
+pub struct Value {
     pub pieces: Vec<Piece>,
 }
 
 #[derive(Debug)]
-pub(crate) struct Piece {
+pub struct Piece {
     /// Whitespace written before this piece on the same line (ignored for the first piece).
     pub ws_before: String,
     pub pos: Pos,
@@ -37,7 +37,7 @@ pub(crate) struct Piece {
 }
 
 #[derive(Debug)]
-pub(crate) enum PieceKind {
+pub enum PieceKind {
     Quoted(String),
     Unquoted(String),
     Subst(Subst),
@@ -296,7 +296,7 @@ impl<'a> Parser<'a> {
 }
 
 /// Parses a whole document: a braceless list of fields, or one `{ … }` object.
-pub(crate) fn parse_document(tokens: &[Token], origin: &str) -> Result<Object, ParseError> {
+pub fn parse_document(tokens: &[Token], origin: &str) -> Result<Object, ParseError> {
     let mut p = Parser {
         tokens,
         i: 0,

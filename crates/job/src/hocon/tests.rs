@@ -4,7 +4,7 @@
 use serde_json::{json, Value as Json};
 
 use super::{parse_job, parse_scalar, Lookup};
-use crate::job::variables::Variables;
+use crate::variables::Variables;
 
 fn parse_with(text: &str, vars: &[(&str, &str)], env: &[(&str, &str)]) -> Result<Json, String> {
     let vars: Variables = vars.iter().copied().collect();
@@ -242,7 +242,7 @@ fn scalar_values_read_like_seatunnel_variables() {
 /// this runs on a test thread's 2 MiB stack, like a runtime worker's.
 #[test]
 fn nesting_stops_at_the_limit_with_an_error_naming_it() {
-    use crate::job::depth::MAX_NESTING;
+    use crate::depth::MAX_NESTING;
     for text in [
         format!("x = {}{}", "[".repeat(2000), "]".repeat(2000)),
         format!("{}1{}", "{a=".repeat(2000), "}".repeat(2000)),

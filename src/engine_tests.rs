@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::*;
 use crate::connector::*;
 use crate::coordinator::{FinishedJob, SubmitRequest};
 use crate::data::{Batch, DataType, Datum, Field, RowKind, TablePath, TableSchema};
+use crate::engine::*;
 use crate::job::{JobConfig, JobStatus};
 use crate::node::embedded::EmbeddedNode;
 

@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::connector::{
+use seatunnel_connector::{
     ConnectorError, PluginContext, PluginKind, Registry, Sink, Source, Transform, UnknownPlugin,
 };
-use crate::data::TableSchema;
-use crate::job::{Dag, DagError, JobConfig, Vertex};
+use seatunnel_data::TableSchema;
+use seatunnel_job::{Dag, DagError, JobConfig, Vertex};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::connector::PluginKind;
+use seatunnel_connector::PluginKind;
 
 use super::config::{JobConfig, PluginConfig};
 
