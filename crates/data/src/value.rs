@@ -172,13 +172,11 @@ impl fmt::Display for Value {
             Value::String(v) => f.write_str(v),
             Value::Bytes(v) => write_list(f, v.iter()),
             Value::Date(v) => write!(f, "{}", v.format("%Y-%m-%d")),
-            Value::Time(v) => f.write_str(&java_time(v)),
-            Value::Timestamp(v) => write!(
-                f,
-                "{}T{}",
-                v.date().format("%Y-%m-%d"),
-                java_time(&v.time())
-            ),
+            Value::Time(v) => java::time::fmt_local_time(f, v),
+            Value::Timestamp(v) => {
+                write!(f, "{}T", v.date().format("%Y-%m-%d"))?;
+                java::time::fmt_local_time(f, &v.time())
+            }
             Value::Array(items) => write_list(f, items.iter()),
             Value::Row(items) => write_list(f, items.iter()),
             Value::Map(entries) => {
@@ -207,23 +205,6 @@ fn write_list<T: fmt::Display>(
         write!(f, "{item}")?;
     }
     f.write_str("]")
-}
-
-/// Java's `LocalTime.toString`: `HH:mm`, then `:ss` and a fraction only when non-zero.
-pub(crate) fn java_time(t: &NaiveTime) -> String {
-    use chrono::Timelike;
-    let nanos = t.nanosecond();
-    if nanos == 0 && t.second() == 0 {
-        t.format("%H:%M").to_string()
-    } else if nanos == 0 {
-        t.format("%H:%M:%S").to_string()
-    } else if nanos.is_multiple_of(1_000_000) {
-        format!("{}.{:03}", t.format("%H:%M:%S"), nanos / 1_000_000)
-    } else if nanos.is_multiple_of(1_000) {
-        format!("{}.{:06}", t.format("%H:%M:%S"), nanos / 1_000)
-    } else {
-        format!("{}.{:09}", t.format("%H:%M:%S"), nanos)
-    }
 }
 
 #[cfg(test)]

@@ -115,6 +115,27 @@ pub fn pad(out: &mut Vec<u8>, v: u64, width: usize) {
     out.extend_from_slice(digits);
 }
 
+/// `LocalTime.toString` (what `String.valueOf` prints for a time, and the time part of a
+/// `LocalDateTime`): `HH:mm`, then `:ss` and a fraction in groups of three digits only when
+/// non-zero. Unlike [`write_iso_time`], the seconds may be left out.
+pub fn fmt_local_time(f: &mut impl std::fmt::Write, t: &NaiveTime) -> std::fmt::Result {
+    write!(f, "{:02}:{:02}", t.hour(), t.minute())?;
+    let nanos = t.nanosecond().min(999_999_999);
+    if nanos == 0 && t.second() == 0 {
+        return Ok(());
+    }
+    write!(f, ":{:02}", t.second())?;
+    if nanos == 0 {
+        Ok(())
+    } else if nanos.is_multiple_of(1_000_000) {
+        write!(f, ".{:03}", nanos / 1_000_000)
+    } else if nanos.is_multiple_of(1_000) {
+        write!(f, ".{:06}", nanos / 1_000)
+    } else {
+        write!(f, ".{nanos:09}")
+    }
+}
+
 /// `ISO_LOCAL_TIME`: `HH:mm:ss`, then the fraction without trailing zeros if non-zero.
 pub fn write_iso_time(out: &mut Vec<u8>, t: NaiveTime) {
     pad(out, t.hour().into(), 2);
@@ -175,6 +196,20 @@ mod tests {
         );
         assert_eq!(month_length(2000, 2), 29);
         assert_eq!(month_length(1900, 2), 28);
+    }
+
+    #[test]
+    fn local_time_to_string_drops_zero_seconds_and_groups_the_fraction() {
+        let text = |h, m, s, n| {
+            let mut out = String::new();
+            fmt_local_time(&mut out, &NaiveTime::from_hms_nano_opt(h, m, s, n).unwrap()).unwrap();
+            out
+        };
+        assert_eq!(text(7, 5, 0, 0), "07:05");
+        assert_eq!(text(7, 5, 9, 0), "07:05:09");
+        assert_eq!(text(7, 5, 0, 120_000_000), "07:05:00.120");
+        assert_eq!(text(7, 5, 0, 1_000), "07:05:00.000001");
+        assert_eq!(text(7, 5, 0, 1), "07:05:00.000000001");
     }
 
     #[test]
