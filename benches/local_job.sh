@@ -5,6 +5,8 @@
 # sequential write of the same number of bytes to the same directory (dd), so the figures read
 # as a ratio against what the disk and page cache allow on this machine today.
 # Usage: benches/local_job.sh [ROWS_TOTAL] [RUNS]
+#   SEATUNNEL_BENCH_SCHEMA=wide adds a double, a timestamp and a date column, so the run also
+#   covers the Java number and date text every text row is written with (data/java/).
 #   SEATUNNEL_BIN=/path/to/seatunnel runs that binary instead of building this tree's (to
 #   compare two builds on the same machine in the same hour).
 set -euo pipefail
@@ -22,6 +24,12 @@ else
   bin="$CARGO_TARGET_DIR/release/seatunnel"
 fi
 
+case "${SEATUNNEL_BENCH_SCHEMA:-narrow}" in
+  narrow) fields='name = "string", age = "int"' ;;
+  wide) fields='name = "string", age = "int", score = "double", at = "timestamp", day = "date"' ;;
+  *) echo "SEATUNNEL_BENCH_SCHEMA is narrow or wide, not '$SEATUNNEL_BENCH_SCHEMA'" >&2; exit 2 ;;
+esac
+
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cat >"$work/job.conf" <<JOB
@@ -30,7 +38,7 @@ source {
   FakeSource {
     plugin_output = "fake"
     row.num = $((rows_total / parallelism))
-    schema = { fields { name = "string", age = "int" } }
+    schema = { fields { $fields } }
   }
 }
 sink {
@@ -43,7 +51,7 @@ sink {
 JOB
 
 best_wall=""; best_rss=""
-for i in $(seq "$runs"); do
+for _ in $(seq "$runs"); do
   rm -rf "$work/out" "$work/tmp"
   /usr/bin/time -f '%e %M' -o "$work/time" "$bin" run -c "$work/job.conf" >"$work/stdout" 2>"$work/stderr" \
     || { cat "$work/stderr"; exit 1; }
@@ -60,9 +68,9 @@ dd if=/dev/zero of="$work/ref.bin" bs=1M count=$(( (bytes + 1048575) / 1048576 )
 ref_end=$(date +%s.%N)
 ref_secs=$(awk "BEGIN{print $ref_end - $ref_start}")
 
-awk -v rows="$rows_total" -v wall="$best_wall" -v rss="$best_rss" -v bytes="$bytes" -v ref="$ref_secs" 'BEGIN {
+awk -v rows="$rows_total" -v wall="$best_wall" -v rss="$best_rss" -v bytes="$bytes" -v ref="$ref_secs" -v fields="$fields" 'BEGIN {
   mb = bytes / 1048576
-  printf "job: FakeSource(name string, age int; %d rows, p=2) -> LocalFile text, best of runs\n", rows
+  printf "job: FakeSource(%s; %d rows, p=2) -> LocalFile text, best of runs\n", fields, rows
   printf "wall time (process start to exit): %.2f s\n", wall
   printf "throughput: %.0f rows/s, %.1f MB/s of output (%.1f MB)\n", rows / wall, mb / wall, mb
   printf "peak RSS: %.1f MB\n", rss / 1024
