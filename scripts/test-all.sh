@@ -40,11 +40,45 @@ command -v shellcheck >/dev/null || need_pkgs+=(shellcheck)
 # their own (ip brings its loopback up).
 command -v nft >/dev/null || need_pkgs+=(nftables)
 command -v ip >/dev/null || need_pkgs+=(iproute2)
+# The database tests (crates/test-servers) start PostgreSQL 15 (with PostGIS) and MariaDB as
+# unprivileged processes on loopback, each in a temporary data dir; the packages only provide
+# the binaries. Debian's postinst scripts would also create a default PostgreSQL cluster and
+# start both as system services, which would hold ports and memory on a 2-core CI machine for
+# nothing, so the install below runs with create_main_cluster = false and a policy-rc.d that
+# refuses every service start. Services that an earlier install started are left alone.
+installed() { [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == "install ok installed" ]]; }
+db_pkgs=(postgresql-15 postgresql-client-15 postgresql-15-postgis-3 mariadb-server mariadb-client)
+need_db=0
+for pkg in "${db_pkgs[@]}"; do
+  installed "$pkg" || { need_pkgs+=("$pkg"); need_db=1; }
+done
 if ((${#need_pkgs[@]})); then
   echo "installing: ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  own_policy=0
+  if ((need_db)); then
+    if [[ ! -e /etc/postgresql-common/createcluster.conf ]]; then
+      mkdir -p /etc/postgresql-common
+      echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.conf
+    fi
+    # ucf (postgresql-common's postinst) keeps the file above rather than asking about it.
+    export UCF_FORCE_CONFFOLD=1
+    # invoke-rc.d and deb-systemd-invoke start nothing while policy-rc.d exits 101; a Docker
+    # image ships one already, which stays.
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+      own_policy=1
+      trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+      printf '#!/bin/sh\n# scripts/test-all.sh: no service starts during its install\nexit 101\n' \
+        >/usr/sbin/policy-rc.d
+      chmod 755 /usr/sbin/policy-rc.d
+    fi
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+  if ((own_policy)); then
+    rm -f /usr/sbin/policy-rc.d
+    trap - EXIT
+  fi
 fi
 if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install --locked cargo-nextest

@@ -13,12 +13,16 @@ pub fn registry() -> Registry {
     let registry = registry.with_source(seatunnel_connector_fake::FakeSourceFactory);
     #[cfg(feature = "connector-file-local")]
     let registry = registry.with_source(seatunnel_connector_file_local::LocalFileSourceFactory);
+    #[cfg(feature = "connector-jdbc")]
+    let registry = registry.with_source(seatunnel_connector_jdbc::JdbcSourceFactory);
     #[cfg(feature = "connector-assert")]
     let registry = registry.with_sink(seatunnel_connector_assert::AssertSinkFactory);
     #[cfg(feature = "connector-console")]
     let registry = registry.with_sink(seatunnel_connector_console::ConsoleSinkFactory::new());
     #[cfg(feature = "connector-file-local")]
     let registry = registry.with_sink(seatunnel_connector_file_local::LocalFileSinkFactory);
+    #[cfg(feature = "connector-jdbc")]
+    let registry = registry.with_sink(seatunnel_connector_jdbc::JdbcSinkFactory);
     registry
         .with_transform(transforms::copy::CopyFactory)
         .with_transform(transforms::field_mapper::FieldMapperFactory)
@@ -40,7 +44,8 @@ mod tests {
         feature = "connector-fake",
         feature = "connector-assert",
         feature = "connector-console",
-        feature = "connector-file-local"
+        feature = "connector-file-local",
+        feature = "connector-jdbc"
     ))]
     fn packaged_plugin_mapping_lists_every_registered_plugin() {
         let text = include_str!("../../packaging/share/connectors/plugin-mapping.properties");

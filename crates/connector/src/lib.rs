@@ -129,8 +129,16 @@ pub trait SourceReader: Send {
     /// Fills `out` (cleared by the caller) with the next rows.
     fn poll(&mut self, out: &mut Batch) -> Result<Poll, ConnectorError>;
     /// The splits not read to their end, with their progress, as of every row returned by
-    /// `poll` so far: a reader created from them emits exactly the rest. Called between polls.
+    /// `poll` so far: a reader created from them emits exactly the rest. Called between polls,
+    /// and only while [`SourceReader::can_snapshot`] says so.
     fn snapshot(&self) -> Result<Vec<SourceSplit>, ConnectorError>;
+    /// Whether the reader can snapshot now. A reader whose progress inside a split cannot be
+    /// recorded (a database cursor: rows have no stable order to resume from) says `false` while
+    /// a split is open, and the engine holds the checkpoint's barrier until the next poll after
+    /// which it says `true`, as SeaTunnel's Jdbc reader holds the checkpoint lock for a split.
+    fn can_snapshot(&self) -> bool {
+        true
+    }
     /// Checkpoint `id`, which covered this reader's snapshot, was committed (e.g. commit an
     /// offset to the source system).
     fn checkpoint_completed(&mut self, _id: u64) -> Result<(), ConnectorError> {

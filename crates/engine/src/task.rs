@@ -9,6 +9,8 @@
 //! the rows it already sent; the chain prepares when the barrier reaches it. A group's snapshot
 //! therefore covers exactly the rows its writers prepared.
 
+use std::collections::VecDeque;
+
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -132,6 +134,29 @@ async fn control(
     send(tx, item, cancel).await
 }
 
+/// Acts on the held control messages in order, stopping at a checkpoint the reader cannot
+/// snapshot yet (it is inside a split; see [`SourceReader::can_snapshot`]): that checkpoint and
+/// everything after it wait for the next poll, so messages keep their order. `force` (the end of
+/// input) snapshots regardless. `Ok(false)` when the chain stopped.
+async fn drain(
+    reader: &mut dyn SourceReader,
+    held: &mut VecDeque<Control>,
+    force: bool,
+    tx: &mpsc::Sender<Item>,
+    cancel: &CancellationToken,
+) -> Result<bool, TaskStop> {
+    while let Some(message) = held.front() {
+        if matches!(message, Control::Checkpoint(_)) && !force && !reader.can_snapshot() {
+            break;
+        }
+        let message = held.pop_front().expect("front exists");
+        if !control(reader, message, tx, cancel).await? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 /// Polls the reader until it finishes (BATCH) or the task is cancelled (STREAMING keeps a
 /// finished reader's task alive so the job stays RUNNING, as SeaTunnel does, and answers
 /// checkpoints with what is left: nothing). Control messages are taken between two polls, so a
@@ -149,14 +174,16 @@ pub async fn run_reader(
 ) -> Result<(), TaskStop> {
     let mut counters = CounterCache::default();
     let mut spare: Option<Batch> = None;
+    let mut held: VecDeque<Control> = VecDeque::new();
     loop {
         if cancel.is_cancelled() {
             return Err(TaskStop::Canceled);
         }
         while let Ok(message) = controls.try_recv() {
-            if !control(reader.as_mut(), message, &tx, &cancel).await? {
-                return Ok(());
-            }
+            held.push_back(message);
+        }
+        if !drain(reader.as_mut(), &mut held, false, &tx, &cancel).await? {
+            return Ok(());
         }
         let mut batch = match spare.take().or_else(|| recycled.try_recv().ok()) {
             Some(b) => b,
@@ -184,7 +211,8 @@ pub async fn run_reader(
                         _ = &mut sleep => break,
                         _ = cancel.cancelled() => return Err(TaskStop::Canceled),
                         Some(message) = controls.recv() => {
-                            if !control(reader.as_mut(), message, &tx, &cancel).await? {
+                            held.push_back(message);
+                            if !drain(reader.as_mut(), &mut held, false, &tx, &cancel).await? {
                                 return Ok(());
                             }
                         }
@@ -197,20 +225,18 @@ pub async fn run_reader(
                     // row), and none can be asked after it: closing first makes later sends fail.
                     controls.close();
                     while let Ok(message) = controls.try_recv() {
-                        if !control(reader.as_mut(), message, &tx, &cancel).await? {
-                            break;
-                        }
+                        held.push_back(message);
                     }
+                    drain(reader.as_mut(), &mut held, true, &tx, &cancel).await?;
                     return Ok(());
                 }
                 loop {
+                    if !drain(reader.as_mut(), &mut held, true, &tx, &cancel).await? {
+                        return Ok(());
+                    }
                     tokio::select! {
                         _ = cancel.cancelled() => return Err(TaskStop::Canceled),
-                        Some(message) = controls.recv() => {
-                            if !control(reader.as_mut(), message, &tx, &cancel).await? {
-                                return Ok(());
-                            }
-                        }
+                        Some(message) = controls.recv() => held.push_back(message),
                     }
                 }
             }

@@ -1,0 +1,173 @@
+//! One database connection, whatever the dialect: what the source and sink need from a driver,
+//! and nothing else. Each dialect's file holds its client and its value conversions; SQL text
+//! that differs by dialect lives in [`crate::sql`].
+
+mod mysql;
+mod postgres;
+mod sqlite;
+
+use std::time::Duration;
+
+use seatunnel_data::{Batch, Datum, Value};
+
+use crate::types::{Column, Unmappable};
+use crate::url::{Dialect, JdbcUrl};
+
+/// A failed database call: the driver's own message, kept verbatim for the job's error.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("{0}")]
+    Driver(String),
+    #[error(transparent)]
+    Unmappable(#[from] Unmappable),
+    /// A value that does not fit the column it was read from or is written to.
+    #[error("{0}")]
+    Value(String),
+}
+
+impl DbError {
+    pub fn driver(context: &str, e: impl std::fmt::Display) -> DbError {
+        DbError::Driver(format!("{context}: {e}"))
+    }
+}
+
+/// Where and as whom to connect.
+#[derive(Debug, Clone)]
+pub struct ConnectSpec {
+    pub url: JdbcUrl,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    /// `connection_check_timeout_sec`: how long connecting may take.
+    pub timeout: Duration,
+}
+
+/// Called with a batch of at most `fetch_size` rows; `false` stops the scan (the reader went
+/// away). The callee may swap the batch out for an empty one.
+pub type Emit<'a> = dyn FnMut(&mut Batch) -> bool + 'a;
+
+pub trait Db: Send {
+    fn dialect(&self) -> Dialect;
+    /// The result columns `query` would return, without running it.
+    fn describe(&mut self, query: &str) -> Result<Vec<Column>, DbError>;
+    /// Runs `query` with `params` (one row of `params_batch`, or none) and hands its rows to
+    /// `emit`, decoded as `columns` say, at most `fetch_size` at a time: memory stays bounded by
+    /// `fetch_size`, never by the result.
+    fn scan(
+        &mut self,
+        query: &str,
+        params: &[Value],
+        columns: &[Column],
+        fetch_size: usize,
+        batch: &mut Batch,
+        emit: &mut Emit<'_>,
+    ) -> Result<(), DbError>;
+    /// Runs statements that return no rows (DDL, `BEGIN`, `XA …`), `;`-separated allowed.
+    fn execute(&mut self, sql: &str) -> Result<(), DbError>;
+    /// Executes `sql` (parameterized with `?`/`$n` as the dialect wants) once per row in `rows`,
+    /// binding the cells at `cols` in order. Within the open transaction, if any.
+    fn write(
+        &mut self,
+        sql: &str,
+        batch: &Batch,
+        rows: &[usize],
+        cols: &[usize],
+    ) -> Result<(), DbError>;
+}
+
+/// Opens a connection for the URL's dialect.
+pub fn connect(spec: &ConnectSpec) -> Result<Box<dyn Db>, DbError> {
+    Ok(match spec.url.dialect {
+        Dialect::Postgres => Box::new(postgres::Pg::connect(spec)?),
+        Dialect::MySql => Box::new(mysql::My::connect(spec)?),
+        Dialect::Sqlite => Box::new(sqlite::Lite::connect(spec)?),
+    })
+}
+
+/// Runs a small query and returns its rows as values: catalog lookups and split bounds, never
+/// table data.
+pub fn query_values(
+    db: &mut dyn Db,
+    sql: &str,
+    params: &[Value],
+) -> Result<Vec<Vec<Value>>, DbError> {
+    let columns = db.describe(sql)?;
+    let schema = crate::source::schema_of(&columns, seatunnel_data::TablePath::parse("query"));
+    let mut batch = Batch::new(schema);
+    let mut out = Vec::new();
+    db.scan(
+        sql,
+        params,
+        &columns,
+        SMALL_QUERY_FETCH,
+        &mut batch,
+        &mut |b| {
+            out.extend((0..b.len()).map(|r| b.row_values(r)));
+            b.clear();
+            true
+        },
+    )?;
+    Ok(out)
+}
+
+/// Small parameters (split bounds, catalog names) as the one row of a batch, so every dialect
+/// binds them exactly as it binds written cells.
+pub fn params_batch(values: &[Value]) -> Batch {
+    let fields = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| seatunnel_data::Field::new(format!("p{i}"), v.data_type()))
+        .collect();
+    let mut batch = Batch::new(seatunnel_data::TableSchema::new(
+        seatunnel_data::TablePath::parse("params"),
+        fields,
+    ));
+    batch.begin_row(seatunnel_data::RowKind::Insert);
+    for v in values {
+        batch.push_value(v);
+    }
+    batch
+}
+
+/// Rows fetched at a time by [`query_values`].
+const SMALL_QUERY_FETCH: usize = 1024;
+
+/// Text of one cell for a database that parses it (PostgreSQL's text format, SQLite's and
+/// MySQL's string parameters): ISO dates and times, plain decimals, shortest round-trip floats.
+pub fn cell_text(batch: &Batch, datum: Datum, out: &mut String) {
+    use seatunnel_data::temporal::*;
+    use std::fmt::Write as _;
+    match datum {
+        Datum::Null => {}
+        Datum::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+        Datum::TinyInt(v) => write!(out, "{v}").unwrap(),
+        Datum::SmallInt(v) => write!(out, "{v}").unwrap(),
+        Datum::Int(v) => write!(out, "{v}").unwrap(),
+        Datum::BigInt(v) => write!(out, "{v}").unwrap(),
+        Datum::Float(v) => float_text(v as f64, out),
+        Datum::Double(v) => float_text(v, out),
+        Datum::Decimal(s) | Datum::String(s) => out.push_str(batch.str(s)),
+        Datum::Bytes(s) => out.push_str(&String::from_utf8_lossy(batch.bytes(s))),
+        Datum::Date(d) => write!(out, "{}", days_to_date(d).format("%Y-%m-%d")).unwrap(),
+        Datum::Time(t) => write!(out, "{}", nanos_to_time(t).format("%H:%M:%S%.f")).unwrap(),
+        Datum::Timestamp(t) => write!(
+            out,
+            "{}",
+            nanos_to_timestamp(t).format("%Y-%m-%d %H:%M:%S%.f")
+        )
+        .unwrap(),
+        // Sinks refuse nested columns at plan time; this is only reached by a broken plan.
+        Datum::Nested(i) => write!(out, "{}", batch.nested(i)).unwrap(),
+    }
+}
+
+/// `Infinity`/`NaN` as databases spell them; otherwise Rust's shortest round-trip digits.
+fn float_text(v: f64, out: &mut String) {
+    use std::fmt::Write as _;
+    if v.is_nan() {
+        out.push_str("NaN");
+    } else if v.is_infinite() {
+        out.push_str(if v > 0.0 { "Infinity" } else { "-Infinity" });
+    } else {
+        write!(out, "{v}").unwrap();
+    }
+}

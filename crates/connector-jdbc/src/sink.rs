@@ -1,0 +1,466 @@
+//! The Jdbc sink: options (SeaTunnel's `JdbcSinkOptions`), the SQL each input table is written
+//! with, and the save modes applied before any writer starts.
+
+use std::sync::Arc;
+
+use seatunnel_connector::{
+    ConnectorError, Options, PluginContext, Sink, SinkFactory, SinkWriter, WriterContext,
+};
+use seatunnel_data::{DataType, TablePath, TableSchema};
+
+use crate::catalog::{self, rewrite_placeholders};
+use crate::options::{qualified, Connection};
+use crate::source::open;
+use crate::split::{placeholder, quote};
+use crate::url::Dialect;
+use crate::writer::JdbcWriter;
+
+/// `batch_size`'s default, as SeaTunnel's.
+const DEFAULT_BATCH_SIZE: usize = 1000;
+
+/// `schema_save_mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SchemaSaveMode {
+    CreateWhenMissing,
+    Recreate,
+    ErrorWhenMissing,
+    Ignore,
+}
+
+/// `data_save_mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DataSaveMode {
+    Append,
+    Drop,
+    ErrorWhenExists,
+    Custom,
+}
+
+/// `field_ide`: how generated SQL spells column and table names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FieldIde {
+    Original,
+    Upper,
+    Lower,
+}
+
+impl FieldIde {
+    fn apply(self, name: &str) -> String {
+        match self {
+            FieldIde::Original => name.to_string(),
+            FieldIde::Upper => name.to_uppercase(),
+            FieldIde::Lower => name.to_lowercase(),
+        }
+    }
+}
+
+/// How rows reach the database.
+#[derive(Debug, Clone)]
+enum Target {
+    /// The job's own parameterized statement, run for every row whatever its kind.
+    Query(String),
+    /// SQL generated for `database`/`table` (a template: `${table_name}` and friends).
+    Generated {
+        database: Option<String>,
+        table: String,
+        primary_keys: Vec<String>,
+        upsert: bool,
+    },
+}
+
+#[derive(Debug)]
+pub(crate) struct SinkConfig {
+    pub connection: Connection,
+    target: Target,
+    pub batch_size: usize,
+    pub max_retries: usize,
+    schema_save_mode: SchemaSaveMode,
+    data_save_mode: DataSaveMode,
+    custom_sql: Option<String>,
+    field_ide: FieldIde,
+}
+
+/// The statements one input table is written with, and which fields each binds.
+#[derive(Debug, Clone)]
+pub(crate) struct WritePlan {
+    /// For inserts and update-afters (and every row in query mode).
+    pub upsert: String,
+    pub upsert_cols: Vec<usize>,
+    /// For deletes and update-befores, when the table has a primary key.
+    pub delete: Option<(String, Vec<usize>)>,
+}
+
+pub struct JdbcSinkFactory;
+
+impl SinkFactory for JdbcSinkFactory {
+    fn name(&self) -> &'static str {
+        "Jdbc"
+    }
+
+    fn create(
+        &self,
+        _ctx: &PluginContext,
+        options: &Options,
+    ) -> Result<Arc<dyn Sink>, ConnectorError> {
+        let connection = Connection::parse(options)?;
+        let generate = options.bool_or("generate_sink_sql", false)?;
+        let target = match (options.string("query")?, generate) {
+            (Some(q), false) => Target::Query(q.trim().trim_end_matches(';').to_string()),
+            (_, true) => Target::Generated {
+                database: options.string("database")?,
+                table: options.string("table")?.ok_or_else(|| {
+                    options.invalid("table", "is required when 'generate_sink_sql' is true")
+                })?,
+                primary_keys: options.string_list("primary_keys")?.unwrap_or_default(),
+                upsert: options.bool_or("enable_upsert", true)?,
+            },
+            (None, false) => {
+                return Err(
+                    options.invalid("query", "is required unless 'generate_sink_sql' is true")
+                )
+            }
+        };
+        if options.bool_or("is_exactly_once", false)? {
+            return Err(options.invalid(
+                "is_exactly_once",
+                "is not supported yet by this build's Jdbc sink; set it to false (at-least-once, idempotent with primary_keys)",
+            ));
+        }
+        options.bool_or("support_upsert_by_query_primary_key_exist", false)?;
+        options.bool_or("auto_commit", true)?;
+        options.bool_or("use_copy_statement", false)?;
+        options.bool_or("create_index", true)?;
+        let schema_save_mode = match options
+            .choice(
+                "schema_save_mode",
+                &[
+                    "CREATE_SCHEMA_WHEN_NOT_EXIST",
+                    "RECREATE_SCHEMA",
+                    "ERROR_WHEN_SCHEMA_NOT_EXIST",
+                    "IGNORE",
+                ],
+                "CREATE_SCHEMA_WHEN_NOT_EXIST",
+            )?
+            .as_str()
+        {
+            "RECREATE_SCHEMA" => SchemaSaveMode::Recreate,
+            "ERROR_WHEN_SCHEMA_NOT_EXIST" => SchemaSaveMode::ErrorWhenMissing,
+            "IGNORE" => SchemaSaveMode::Ignore,
+            _ => SchemaSaveMode::CreateWhenMissing,
+        };
+        let data_save_mode = match options
+            .choice(
+                "data_save_mode",
+                &[
+                    "APPEND_DATA",
+                    "DROP_DATA",
+                    "ERROR_WHEN_DATA_EXISTS",
+                    "CUSTOM_PROCESSING",
+                ],
+                "APPEND_DATA",
+            )?
+            .as_str()
+        {
+            "DROP_DATA" => DataSaveMode::Drop,
+            "ERROR_WHEN_DATA_EXISTS" => DataSaveMode::ErrorWhenExists,
+            "CUSTOM_PROCESSING" => DataSaveMode::Custom,
+            _ => DataSaveMode::Append,
+        };
+        let custom_sql = options.string("custom_sql")?;
+        if data_save_mode == DataSaveMode::Custom && custom_sql.is_none() {
+            return Err(options.invalid(
+                "custom_sql",
+                "is required when 'data_save_mode' is CUSTOM_PROCESSING",
+            ));
+        }
+        let field_ide = match options
+            .choice(
+                "field_ide",
+                &["ORIGINAL", "UPPERCASE", "LOWERCASE"],
+                "ORIGINAL",
+            )?
+            .as_str()
+        {
+            "UPPERCASE" => FieldIde::Upper,
+            "LOWERCASE" => FieldIde::Lower,
+            _ => FieldIde::Original,
+        };
+        let batch_size = options.usize_at_least("batch_size", DEFAULT_BATCH_SIZE, 1)?;
+        let max_retries = options.i64_or("max_retries", 0)?.max(0) as usize;
+        options.i64("max_commit_attempts")?;
+        options.i64("transaction_timeout_sec")?;
+        // Connect now: bad credentials or an unreachable server fail the plan, before any
+        // data moves.
+        open(&connection, options.plugin())?;
+        Ok(Arc::new(JdbcSink {
+            plugin: options.plugin().to_string(),
+            config: Arc::new(SinkConfig {
+                connection,
+                target,
+                batch_size,
+                max_retries,
+                schema_save_mode,
+                data_save_mode,
+                custom_sql,
+                field_ide,
+            }),
+        }))
+    }
+}
+
+pub struct JdbcSink {
+    plugin: String,
+    config: Arc<SinkConfig>,
+}
+
+impl SinkConfig {
+    pub fn dialect(&self) -> Dialect {
+        self.connection.dialect()
+    }
+
+    /// The table an input table is written to (generated SQL only).
+    fn target_path(&self, input: &TablePath) -> Option<TablePath> {
+        let Target::Generated {
+            database, table, ..
+        } = &self.target
+        else {
+            return None;
+        };
+        let fill = |t: &str| {
+            t.replace("${table_name}", &input.table)
+                .replace(
+                    "${database_name}",
+                    input.database.as_deref().unwrap_or_default(),
+                )
+                .replace(
+                    "${schema_name}",
+                    input.schema.as_deref().unwrap_or_default(),
+                )
+        };
+        let table = self.field_ide.apply(&fill(table));
+        let (owner, name) = match table.split_once('.') {
+            Some((o, n)) => (Some(o.to_string()), n.to_string()),
+            None => (None, table),
+        };
+        Some(match self.dialect() {
+            Dialect::Postgres => TablePath {
+                database: None,
+                schema: Some(owner.unwrap_or_else(|| "public".into())),
+                table: name,
+            },
+            Dialect::MySql => TablePath {
+                database: owner.or_else(|| database.as_deref().map(fill)),
+                schema: None,
+                table: name,
+            },
+            Dialect::Sqlite => TablePath {
+                database: None,
+                schema: None,
+                table: name,
+            },
+        })
+    }
+
+    fn primary_keys(&self, input: &TableSchema) -> Vec<String> {
+        match &self.target {
+            Target::Generated { primary_keys, .. } if !primary_keys.is_empty() => {
+                primary_keys.clone()
+            }
+            Target::Generated { .. } => input
+                .meta
+                .primary_key
+                .as_ref()
+                .map(|pk| pk.columns.clone())
+                .unwrap_or_default(),
+            Target::Query(_) => Vec::new(),
+        }
+    }
+
+    /// The statements for one input table.
+    pub fn plan(&self, input: &TableSchema) -> Result<WritePlan, String> {
+        let dialect = self.dialect();
+        match &self.target {
+            Target::Query(query) => {
+                let (sql, n) = rewrite_placeholders(dialect, query);
+                if n != input.width() {
+                    return Err(format!(
+                        "option 'query' has {n} parameters but table {} has {} fields ({}); give one '?' per field, in order",
+                        input.path,
+                        input.width(),
+                        input.field_names().join(", ")
+                    ));
+                }
+                Ok(WritePlan {
+                    upsert: sql,
+                    upsert_cols: (0..n).collect(),
+                    delete: None,
+                })
+            }
+            Target::Generated { upsert, .. } => {
+                let path = self.target_path(&input.path).expect("generated target");
+                let table = qualified(dialect, &path);
+                let pk = self.primary_keys(input);
+                let mut pk_cols = Vec::with_capacity(pk.len());
+                for key in &pk {
+                    pk_cols.push(input.index_of(key).ok_or_else(|| {
+                        format!(
+                            "option 'primary_keys': '{key}' is not a field of table {}",
+                            input.path
+                        )
+                    })?);
+                }
+                let name = |i: usize| quote(dialect, &self.field_ide.apply(&input.fields[i].name));
+                let cols: Vec<usize> = (0..input.width()).collect();
+                let list = cols.iter().map(|&i| name(i)).collect::<Vec<_>>().join(", ");
+                let marks = (1..=cols.len())
+                    .map(|n| placeholder(dialect, n))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let mut sql = format!("INSERT INTO {table} ({list}) VALUES ({marks})");
+                if *upsert && !pk_cols.is_empty() {
+                    let rest: Vec<usize> = cols
+                        .iter()
+                        .copied()
+                        .filter(|i| !pk_cols.contains(i))
+                        .collect();
+                    let keys = pk_cols
+                        .iter()
+                        .map(|&i| name(i))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    match dialect {
+                        Dialect::MySql => {
+                            let set = if rest.is_empty() { &pk_cols } else { &rest };
+                            let set = set
+                                .iter()
+                                .map(|&i| format!("{0}=VALUES({0})", name(i)))
+                                .collect::<Vec<_>>();
+                            sql.push_str(&format!(" ON DUPLICATE KEY UPDATE {}", set.join(", ")));
+                        }
+                        Dialect::Postgres | Dialect::Sqlite if rest.is_empty() => {
+                            sql.push_str(&format!(" ON CONFLICT ({keys}) DO NOTHING"));
+                        }
+                        Dialect::Postgres | Dialect::Sqlite => {
+                            let set = rest
+                                .iter()
+                                .map(|&i| format!("{0} = EXCLUDED.{0}", name(i)))
+                                .collect::<Vec<_>>();
+                            sql.push_str(&format!(
+                                " ON CONFLICT ({keys}) DO UPDATE SET {}",
+                                set.join(", ")
+                            ));
+                        }
+                    }
+                }
+                let delete = (!pk_cols.is_empty()).then(|| {
+                    let cond = pk_cols
+                        .iter()
+                        .enumerate()
+                        .map(|(n, &i)| format!("{} = {}", name(i), placeholder(dialect, n + 1)))
+                        .collect::<Vec<_>>()
+                        .join(" AND ");
+                    (format!("DELETE FROM {table} WHERE {cond}"), pk_cols.clone())
+                });
+                Ok(WritePlan {
+                    upsert: sql,
+                    upsert_cols: cols,
+                    delete,
+                })
+            }
+        }
+    }
+
+    /// Applies the save modes for one input table.
+    fn save_modes(&self, db: &mut dyn crate::db::Db, input: &TableSchema) -> Result<(), String> {
+        let Some(path) = self.target_path(&input.path) else {
+            return Ok(());
+        };
+        let dialect = self.dialect();
+        let table = qualified(dialect, &path);
+        let err = |e: crate::db::DbError| format!("table {table}: {e}");
+        let mut exists = catalog::table_exists(db, &path).map_err(err)?;
+        match self.schema_save_mode {
+            SchemaSaveMode::Recreate if exists => {
+                db.execute(&format!("DROP TABLE {table}")).map_err(err)?;
+                exists = false;
+            }
+            SchemaSaveMode::ErrorWhenMissing if !exists => {
+                return Err(format!(
+                    "table {table} does not exist and schema_save_mode is ERROR_WHEN_SCHEMA_NOT_EXIST; create it or change the mode"
+                ));
+            }
+            _ => {}
+        }
+        if !exists && self.schema_save_mode != SchemaSaveMode::Ignore {
+            let mut renamed = input.clone();
+            for f in &mut renamed.fields {
+                f.name = self.field_ide.apply(&f.name);
+            }
+            let pk: Vec<String> = self
+                .primary_keys(input)
+                .iter()
+                .map(|k| self.field_ide.apply(k))
+                .collect();
+            let sql = catalog::create_table_sql(dialect, &path, &renamed, &pk)?;
+            db.execute(&sql).map_err(err)?;
+        }
+        match self.data_save_mode {
+            DataSaveMode::Append => {}
+            DataSaveMode::Drop => {
+                let sql = match dialect {
+                    Dialect::Sqlite => format!("DELETE FROM {table}"),
+                    _ => format!("TRUNCATE TABLE {table}"),
+                };
+                db.execute(&sql).map_err(err)?;
+            }
+            DataSaveMode::ErrorWhenExists => {
+                if catalog::has_rows(db, &path).map_err(err)? {
+                    return Err(format!(
+                        "table {table} holds rows and data_save_mode is ERROR_WHEN_DATA_EXISTS; empty it or change the mode"
+                    ));
+                }
+            }
+            DataSaveMode::Custom => {
+                db.execute(self.custom_sql.as_deref().expect("checked at create"))
+                    .map_err(err)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Sink for JdbcSink {
+    fn check_input(&self, tables: &[Arc<TableSchema>]) -> Result<(), ConnectorError> {
+        for t in tables {
+            for f in &t.fields {
+                if matches!(
+                    f.data_type,
+                    DataType::Array(_) | DataType::Map(..) | DataType::Row(_) | DataType::Null
+                ) {
+                    return Err(ConnectorError::config(
+                        &self.plugin,
+                        format!("table {} field '{}' is {}, which the Jdbc sink cannot write; flatten it with a transform", t.path, f.name, f.data_type),
+                    ));
+                }
+            }
+            self.config
+                .plan(t)
+                .map_err(|e| ConnectorError::config(&self.plugin, e))?;
+        }
+        Ok(())
+    }
+
+    fn setup(&self, tables: &[Arc<TableSchema>]) -> Result<(), ConnectorError> {
+        let mut db = open(&self.config.connection, &self.plugin)?;
+        for t in tables {
+            self.config
+                .save_modes(db.as_mut(), t)
+                .map_err(|e| ConnectorError::config(&self.plugin, e))?;
+        }
+        Ok(())
+    }
+
+    fn create_writer(&self, _ctx: &WriterContext) -> Result<Box<dyn SinkWriter>, ConnectorError> {
+        Ok(Box::new(JdbcWriter::new(self.config.clone())))
+    }
+}
