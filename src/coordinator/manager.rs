@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::EngineConfig;
 use crate::connector::Registry;
+use crate::engine::plan::build_blocking;
 use crate::engine::{JobControl, JobPlan, MetricsSnapshot};
 use crate::job::{IdGenerator, JobConfig, JobStatus};
 
@@ -225,7 +226,13 @@ impl JobManager {
             tracing::info!(job_id, "job is running already; submit ignored");
             return Ok((job_id, job_name));
         }
-        let plan = JobPlan::build(job_id, job_name.clone(), config, &self.inner.registry)?;
+        let plan = build_blocking(
+            job_id,
+            job_name.clone(),
+            config,
+            self.inner.registry.clone(),
+        )
+        .await?;
         let plan = Arc::new(plan);
         let record = RunningJob {
             job_id,
@@ -251,23 +258,27 @@ impl JobManager {
     /// Takes over every running job in the store that this manager does not run yet: what a new
     /// active master does with the jobs its predecessor started. Jobs whose config no longer
     /// plans (a plugin missing on this master) end FAILED with the reason.
-    pub fn restore(&self) -> usize {
+    pub async fn restore(&self) -> usize {
         let mut restored = 0;
         for record in self.inner.store.running_jobs() {
             if self.local().contains_key(&record.job_id) {
                 continue;
             }
-            let planned = JobConfig::from_tree(&record.config)
-                .map_err(CoordinatorError::from)
-                .and_then(|config| {
-                    JobPlan::build(
-                        record.job_id,
-                        record.job_name.clone(),
-                        config,
-                        &self.inner.registry,
-                    )
-                    .map_err(CoordinatorError::from)
-                });
+            let planned = match JobConfig::from_tree(&record.config) {
+                Ok(config) => build_blocking(
+                    record.job_id,
+                    record.job_name.clone(),
+                    config,
+                    self.inner.registry.clone(),
+                )
+                .await
+                .map_err(CoordinatorError::from),
+                Err(e) => Err(CoordinatorError::from(e)),
+            };
+            // Planning awaited: another call may have taken the job over meanwhile.
+            if self.local().contains_key(&record.job_id) {
+                continue;
+            }
             match planned {
                 Ok(plan) => {
                     tracing::info!(job_id = record.job_id, "taking over running job");

@@ -367,7 +367,7 @@ pub async fn follow_leadership(
             .await
             {
                 Ok(_) => {
-                    let n = jobs.restore();
+                    let n = jobs.restore().await;
                     tracing::info!(jobs = n, "this master is now the active master");
                     if let Some(w) = &own_worker {
                         w.beat_now();

@@ -23,6 +23,7 @@ use crate::cluster::wire::{
 };
 use crate::connector::Registry;
 use crate::engine::group::GroupStart;
+use crate::engine::plan::build_blocking;
 use crate::engine::{
     start_task_group, GroupCheckpointError, GroupCheckpoints, GroupOutcome, JobMetrics, JobPlan,
     PipelineSinks,
@@ -153,7 +154,10 @@ impl WorkerRuntime {
                 key,
                 slot,
                 start,
-            } => self.deploy(&job, key, slot, &start),
+            } => match self.plan(&job).await {
+                Ok(plan) => self.deploy(plan, key, slot, &start),
+                Err(e) => Err(e),
+            },
             WorkerCall::Cancel { job_id } => {
                 self.cancel(job_id);
                 Ok(())
@@ -179,7 +183,9 @@ impl WorkerRuntime {
         }
     }
 
-    fn plan(&self, job: &JobSpec) -> Result<Arc<JobPlan>, String> {
+    /// The job's plan, made once per job on the blocking pool (plugins may reach databases
+    /// while they plan).
+    async fn plan(&self, job: &JobSpec) -> Result<Arc<JobPlan>, String> {
         if let Some(p) = self.groups().plans.get(&job.job_id) {
             return Ok(p.clone());
         }
@@ -190,8 +196,14 @@ impl WorkerRuntime {
             )
         })?;
         let config = JobConfig::from_tree(&tree).map_err(|e| e.to_string())?;
-        let plan = JobPlan::build(job.job_id, job.job_name.clone(), config, &self.registry)
-            .map_err(|e| e.to_string())?;
+        let plan = build_blocking(
+            job.job_id,
+            job.job_name.clone(),
+            config,
+            self.registry.clone(),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
         let plan = Arc::new(plan);
         Ok(self
             .groups()
@@ -203,7 +215,7 @@ impl WorkerRuntime {
 
     fn deploy(
         self: &Arc<Self>,
-        job: &JobSpec,
+        plan: Arc<JobPlan>,
         key: GroupKey,
         slot: u32,
         start: &str,
@@ -216,7 +228,6 @@ impl WorkerRuntime {
         }
         let start: GroupStart = serde_json::from_str(start)
             .map_err(|e| format!("the start of {key} is not valid: {e}; this is a bug"))?;
-        let plan = self.plan(job)?;
         let metrics = Arc::new(JobMetrics::default());
         let cancel = self.shutdown.child_token();
         let started = start_task_group(
@@ -375,7 +386,7 @@ impl WorkerRuntime {
     }
 
     async fn pipeline(&self, job: &JobSpec, pipeline: usize, op: PipelineOp) -> Result<(), String> {
-        let plan = self.plan(job)?;
+        let plan = self.plan(job).await?;
         let sinks = PipelineSinks::new(plan, pipeline);
         let job_id = job.job_id;
         tracing::info!(
@@ -511,8 +522,8 @@ mod tests {
     }
 
     /// The fresh start the active master's enumerator gives `group` of pipeline 1, as JSON.
-    fn start_of(w: &WorkerRuntime, job: &JobSpec, group: usize) -> String {
-        let plan = w.plan(job).unwrap();
+    async fn start_of(w: &WorkerRuntime, job: &JobSpec, group: usize) -> String {
+        let plan = w.plan(job).await.unwrap();
         let starts = crate::engine::group::enumerate(&plan, 1).unwrap();
         serde_json::to_string(&starts[group]).unwrap()
     }
@@ -568,6 +579,7 @@ mod tests {
             group: 1,
             epoch: 4,
         };
+        let start = start_of(&w, &job, key.group).await;
         let deploy = |token| WorkerRequest {
             token,
             worker_id: "w".into(),
@@ -575,7 +587,7 @@ mod tests {
                 job: job.clone(),
                 key,
                 slot: 0,
-                start: start_of(&w, &job, key.group),
+                start: start.clone(),
             },
         };
         assert_eq!(w.handle(deploy(t(1, 1))).await, WorkerReply::Done);
@@ -636,7 +648,7 @@ mod tests {
                 job: job.clone(),
                 key: key(group),
                 slot: group as u32,
-                start: start_of(&w, &job, group),
+                start: start_of(&w, &job, group).await,
             };
             let req = WorkerRequest {
                 token: t(1, 1),
@@ -675,7 +687,7 @@ mod tests {
                 job: job.clone(),
                 key: GroupKey { epoch: 3, ..key(0) },
                 slot: 0,
-                start: start_of(&w, &job, 0),
+                start: start_of(&w, &job, 0).await,
             },
         };
         assert!(matches!(w.handle(late).await, WorkerReply::Stopping(_)));
@@ -717,7 +729,7 @@ mod tests {
             job: job.clone(),
             key,
             slot: 0,
-            start: start_of(&w, &job, 0),
+            start: start_of(&w, &job, 0).await,
         };
         assert_eq!(w.handle(request(deploy)).await, WorkerReply::Done);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);

@@ -8,6 +8,7 @@
 use crate::cluster_support;
 use crate::http_support;
 mod checkpoints;
+mod jdbc;
 mod jobs;
 mod masters;
 mod recovery;

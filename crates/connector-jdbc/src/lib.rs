@@ -22,6 +22,7 @@ mod split;
 mod types;
 mod url;
 mod writer;
+mod xa;
 
 pub use sink::JdbcSinkFactory;
 pub use source::JdbcSourceFactory;

@@ -375,3 +375,180 @@ fn a_database_that_goes_away_mid_write_fails_the_writer_with_the_drivers_message
         "{err}"
     );
 }
+
+/// The checkpoint protocol as the engine drives it, with a crash in the middle: only completed
+/// checkpoints' rows become visible, a restored writer rolls back what the crashed one prepared
+/// after its checkpoint, commits survive a database restart and are idempotent.
+fn exactly_once_across_a_crash(
+    url: &str,
+    driver: &str,
+    count: &dyn Fn() -> usize,
+    prepared: &dyn Fn() -> usize,
+    restart_database: &mut dyn FnMut(),
+) {
+    use seatunnel_connector::{JobMode, SinkFactory, WriterContext};
+    let src = source(json!({
+        "url": url, "driver": driver, "user": "test", "password": "test",
+        "query": "select id, name from numbers order by id"
+    }));
+    let batches = read_all(src.as_ref(), enumerate(src.as_ref(), 1));
+    let rows = &batches[0];
+    // Three "checkpoint intervals" of rows: 1-100, 101-200, 201-250.
+    let slice = |from: usize, to: usize| {
+        let mut b = seatunnel_data::Batch::new(rows.schema().clone());
+        for r in from..to {
+            b.push_row_from(rows, r);
+        }
+        b
+    };
+    let sink = crate::JdbcSinkFactory
+        .create(
+            &crate::tests::plugin_ctx(1),
+            &crate::tests::options(json!({
+                "url": url, "driver": driver, "user": "test", "password": "test",
+                "generate_sink_sql": true, "database": "test", "table": "target",
+                "primary_keys": ["id"], "is_exactly_once": "true", "batch_size": 30,
+                "xa_data_source_class_name": "com.mysql.cj.jdbc.MysqlXADataSource",
+                "max_commit_attempts": 3, "transaction_timeout_sec": 86400
+            })),
+        )
+        .unwrap();
+    sink.setup(&[rows.schema().clone()]).unwrap();
+    let ctx = |restored| WriterContext {
+        job_id: 77,
+        job_mode: JobMode::Streaming,
+        pipeline_id: 1,
+        subtask_index: 0,
+        parallelism: 1,
+        restored,
+    };
+    let mut first = sink.create_writer(&ctx(None)).unwrap();
+    first.write(&slice(0, 100)).unwrap();
+    let info1 = first
+        .prepare_commit()
+        .unwrap()
+        .expect("a transaction was prepared");
+    let state1 = first
+        .snapshot(1)
+        .unwrap()
+        .expect("exactly-once writers have state");
+    assert_eq!(count(), 0, "prepared rows are invisible");
+    sink.commit(vec![info1.clone()]).unwrap();
+    assert_eq!(count(), 100);
+    // Checkpoint 2 prepares but never completes; then rows in an open transaction; then the
+    // worker dies.
+    first.write(&slice(100, 200)).unwrap();
+    first.prepare_commit().unwrap().expect("prepared");
+    first.write(&slice(200, 250)).unwrap();
+    drop(first);
+    assert_eq!(count(), 100);
+    assert_eq!(prepared(), 1, "checkpoint 2's transaction is left prepared");
+    // Restored from checkpoint 1: the orphan goes, the rows are written again, once.
+    let mut second = sink.create_writer(&ctx(Some(state1))).unwrap();
+    assert_eq!(prepared(), 0, "the restored writer rolled the orphan back");
+    second.write(&slice(100, 250)).unwrap();
+    let info2 = second.prepare_commit().unwrap().expect("prepared");
+    // The database restarts between prepare and commit: prepared transactions survive it.
+    restart_database();
+    sink.commit(vec![info2.clone()]).unwrap();
+    assert_eq!(count(), 250);
+    // A commit retried after a failover finds nothing left to do.
+    sink.commit(vec![info1, info2]).unwrap();
+    assert_eq!(count(), 250);
+    assert_eq!(prepared(), 0);
+}
+
+#[test]
+fn postgres_exactly_once_survives_a_writer_crash_and_a_database_restart() {
+    let pg = std::cell::RefCell::new(PostgresServer::start().unwrap());
+    pg.borrow()
+        .psql("CREATE TABLE numbers AS SELECT i AS id, 'n' || i AS name FROM generate_series(1, 250) i")
+        .unwrap();
+    let url = pg.borrow().jdbc_url("test");
+    let count = || {
+        let out = pg
+            .borrow()
+            .psql("SELECT count(DISTINCT id) || '/' || count(*) FROM target")
+            .unwrap();
+        let (distinct, all) = out.trim().split_once('/').unwrap();
+        assert_eq!(distinct, all, "no row twice");
+        all.parse().unwrap()
+    };
+    let prepared = || {
+        pg.borrow()
+            .psql("SELECT count(*) FROM pg_prepared_xacts")
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    exactly_once_across_a_crash(
+        &url,
+        "org.postgresql.Driver",
+        &count,
+        &prepared,
+        &mut || {
+            let mut pg = pg.borrow_mut();
+            pg.kill().unwrap();
+            pg.restart().unwrap();
+        },
+    );
+}
+
+#[test]
+fn mariadb_exactly_once_survives_a_writer_crash_and_a_database_restart() {
+    let my = std::cell::RefCell::new(MariaDbServer::start().unwrap());
+    my.borrow()
+        .sql("CREATE TABLE numbers AS SELECT CAST(seq AS SIGNED) AS id, CONCAT('n', seq) AS name FROM seq_1_to_250")
+        .unwrap();
+    let url = my.borrow().jdbc_url("test");
+    let count = || {
+        let out = my
+            .borrow()
+            .sql("SELECT CONCAT(COUNT(DISTINCT id), '/', COUNT(*)) FROM target")
+            .unwrap();
+        let (distinct, all) = out.trim().split_once('/').unwrap();
+        assert_eq!(distinct, all, "no row twice");
+        all.parse().unwrap()
+    };
+    let prepared = || my.borrow().sql("XA RECOVER").unwrap().lines().count();
+    exactly_once_across_a_crash(
+        &url,
+        "com.mysql.cj.jdbc.Driver",
+        &count,
+        &prepared,
+        &mut || {
+            let mut my = my.borrow_mut();
+            my.kill().unwrap();
+            my.restart().unwrap();
+        },
+    );
+}
+
+/// The engine runs readers and writers on threads inside its own tokio runtime, where a nested
+/// `block_on` panics; the PostgreSQL client must work there, and its connection must drop there.
+#[test]
+fn postgres_reads_and_writes_from_inside_another_tokio_runtime() {
+    let pg = PostgresServer::start().unwrap();
+    pg.psql("CREATE TABLE t AS SELECT i AS id FROM generate_series(1, 10) i")
+        .unwrap();
+    let engine = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    engine.block_on(async {
+        let src = source(json!({
+            "url": pg.jdbc_url("test"), "driver": "org.postgresql.Driver",
+            "user": "test", "password": "test", "table_path": "public.t"
+        }));
+        let batches = read_all(src.as_ref(), enumerate(src.as_ref(), 1));
+        write_all(
+            json!({
+                "url": pg.jdbc_url("test"), "driver": "org.postgresql.Driver",
+                "user": "test", "password": "test", "generate_sink_sql": true,
+                "table": "public.copy"
+            }),
+            &batches,
+        );
+    });
+    assert_eq!(pg.psql("SELECT count(*) FROM copy").unwrap().trim(), "10");
+}

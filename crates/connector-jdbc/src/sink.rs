@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use seatunnel_connector::{
-    ConnectorError, Options, PluginContext, Sink, SinkFactory, SinkWriter, WriterContext,
+    CommitInfo, ConnectorError, Options, PluginContext, Sink, SinkFactory, SinkWriter,
+    WriterContext,
 };
 use seatunnel_data::{DataType, TablePath, TableSchema};
 
@@ -14,7 +15,22 @@ use crate::source::open;
 use crate::split::{placeholder, quote};
 use crate::url::Dialect;
 use crate::writer::JdbcWriter;
+use crate::xa::{self, XaCommit};
 
+/// The transaction names in commit infos (only the exactly-once writer hands any over).
+fn xids(infos: &[CommitInfo]) -> Result<Vec<String>, ConnectorError> {
+    infos
+        .iter()
+        .map(|info| {
+            serde_json::from_value::<XaCommit>(info.clone())
+                .map(|c| c.xid)
+                .map_err(|e| ConnectorError::runtime(format!("jdbc sink: a commit info is not ours ({e}); the checkpoint is from another job")))
+        })
+        .collect()
+}
+
+/// `max_commit_attempts`' default, as SeaTunnel's.
+const DEFAULT_COMMIT_ATTEMPTS: usize = 3;
 /// `batch_size`'s default, as SeaTunnel's.
 const DEFAULT_BATCH_SIZE: usize = 1000;
 
@@ -78,6 +94,9 @@ pub(crate) struct SinkConfig {
     data_save_mode: DataSaveMode,
     custom_sql: Option<String>,
     field_ide: FieldIde,
+    /// `is_exactly_once`: two-phase commit through the database (`xa.rs`).
+    pub exactly_once: bool,
+    max_commit_attempts: usize,
 }
 
 /// The statements one input table is written with, and which fields each binds.
@@ -120,10 +139,11 @@ impl SinkFactory for JdbcSinkFactory {
                 )
             }
         };
-        if options.bool_or("is_exactly_once", false)? {
+        let exactly_once = options.bool_or("is_exactly_once", false)?;
+        if exactly_once && connection.dialect() == Dialect::Sqlite {
             return Err(options.invalid(
                 "is_exactly_once",
-                "is not supported yet by this build's Jdbc sink; set it to false (at-least-once, idempotent with primary_keys)",
+                "is not possible with SQLite, which has no two-phase commit; set it to false",
             ));
         }
         options.bool_or("support_upsert_by_query_primary_key_exist", false)?;
@@ -187,11 +207,33 @@ impl SinkFactory for JdbcSinkFactory {
         };
         let batch_size = options.usize_at_least("batch_size", DEFAULT_BATCH_SIZE, 1)?;
         let max_retries = options.i64_or("max_retries", 0)?.max(0) as usize;
-        options.i64("max_commit_attempts")?;
+        let max_commit_attempts =
+            options.usize_at_least("max_commit_attempts", DEFAULT_COMMIT_ATTEMPTS, 1)?;
         options.i64("transaction_timeout_sec")?;
+        options.string("xa_data_source_class_name")?;
         // Connect now: bad credentials or an unreachable server fail the plan, before any
         // data moves.
-        open(&connection, options.plugin())?;
+        let mut db = open(&connection, options.plugin())?;
+        if exactly_once && connection.dialect() == Dialect::Postgres {
+            let allowed = crate::db::query_values(
+                db.as_mut(),
+                "SELECT current_setting('max_prepared_transactions')::int8",
+                &[],
+            )
+            .map_err(|e| ConnectorError::config(options.plugin(), e.to_string()))?;
+            if allowed
+                .first()
+                .and_then(|r| r.first())
+                .and_then(|v| v.as_i64())
+                .unwrap_or(0)
+                < 1
+            {
+                return Err(options.invalid(
+                    "is_exactly_once",
+                    "needs PostgreSQL's prepared transactions, which the server disables (max_prepared_transactions = 0); raise it in postgresql.conf and restart the server",
+                ));
+            }
+        }
         Ok(Arc::new(JdbcSink {
             plugin: options.plugin().to_string(),
             config: Arc::new(SinkConfig {
@@ -203,6 +245,8 @@ impl SinkFactory for JdbcSinkFactory {
                 data_save_mode,
                 custom_sql,
                 field_ide,
+                exactly_once,
+                max_commit_attempts,
             }),
         }))
     }
@@ -460,7 +504,29 @@ impl Sink for JdbcSink {
         Ok(())
     }
 
-    fn create_writer(&self, _ctx: &WriterContext) -> Result<Box<dyn SinkWriter>, ConnectorError> {
-        Ok(Box::new(JdbcWriter::new(self.config.clone())))
+    fn create_writer(&self, ctx: &WriterContext) -> Result<Box<dyn SinkWriter>, ConnectorError> {
+        Ok(Box::new(JdbcWriter::new(self.config.clone(), ctx)?))
+    }
+
+    fn commit(&self, infos: Vec<CommitInfo>) -> Result<(), ConnectorError> {
+        let xids = xids(&infos)?;
+        if xids.is_empty() {
+            return Ok(());
+        }
+        let mut db = open(&self.config.connection, &self.plugin)?;
+        xa::commit_all(db.as_mut(), &xids, self.config.max_commit_attempts)
+            .map_err(|e| ConnectorError::runtime(format!("jdbc sink: {e}")))
+    }
+
+    fn abort(&self, infos: Vec<CommitInfo>) {
+        // Best effort: a transaction left prepared here is rolled back by the next writer of its
+        // pipeline and subtask that starts (`xa.rs`).
+        let Ok(xids) = xids(&infos) else { return };
+        if xids.is_empty() {
+            return;
+        }
+        if let Ok(mut db) = open(&self.config.connection, &self.plugin) {
+            let _ = xa::rollback_all(db.as_mut(), &xids);
+        }
     }
 }

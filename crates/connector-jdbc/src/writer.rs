@@ -5,15 +5,21 @@
 //!
 //! A failed flush is rolled back and retried `max_retries` times on a new connection; after that
 //! the task fails with the driver's message, and the pipeline restarts from its checkpoint.
+//!
+//! With `is_exactly_once`, flushes write into the one transaction of the current checkpoint
+//! interval instead, prepared at the checkpoint and committed by the sink (`xa.rs`); a failed
+//! flush fails the task at once, as the transaction went with its connection.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use seatunnel_connector::{CommitInfo, ConnectorError, SinkWriter};
+use seatunnel_connector::{CommitInfo, ConnectorError, SinkWriter, WriterContext};
 use seatunnel_data::{Batch, RowKind, TablePath};
 
 use crate::db::{self, Db, DbError};
 use crate::sink::{SinkConfig, WritePlan};
+use crate::url::Dialect;
+use crate::xa::{Names, WriterState, XaCommit};
 
 struct Buffered {
     rows: Batch,
@@ -24,18 +30,97 @@ pub struct JdbcWriter {
     config: Arc<SinkConfig>,
     db: Option<Box<dyn Db>>,
     tables: HashMap<TablePath, Buffered>,
+    /// Set with `is_exactly_once`.
+    xa: Option<Xa>,
+}
+
+/// The exactly-once writer's transactions.
+struct Xa {
+    names: Names,
+    /// The number the next transaction gets.
+    next: u64,
+    /// The transaction rows are being written into, until the checkpoint prepares it.
+    open: Option<String>,
+}
+
+fn runtime(e: DbError) -> ConnectorError {
+    ConnectorError::runtime(format!("jdbc sink: {e}"))
 }
 
 impl JdbcWriter {
-    pub(crate) fn new(config: Arc<SinkConfig>) -> JdbcWriter {
-        JdbcWriter {
+    pub(crate) fn new(
+        config: Arc<SinkConfig>,
+        ctx: &WriterContext,
+    ) -> Result<JdbcWriter, ConnectorError> {
+        let mut writer = JdbcWriter {
             config,
             db: None,
             tables: HashMap::new(),
+            xa: None,
+        };
+        if writer.config.exactly_once {
+            let next = match &ctx.restored {
+                Some(state) => serde_json::from_value::<WriterState>(state.clone())
+                    .map_err(|e| ConnectorError::runtime(format!("jdbc sink: the checkpoint's writer state is not ours ({e}); the checkpoint is from another job")))?
+                    .next,
+                None => 0,
+            };
+            let names = Names::new(ctx.job_id, ctx.pipeline_id, ctx.subtask_index);
+            let db = writer
+                .db
+                .insert(db::connect(&writer.config.connection.spec).map_err(runtime)?);
+            let prepared = db.xa_recover(names.prefix()).map_err(runtime)?;
+            for xid in names.orphans(&prepared, next) {
+                db.xa_rollback(&xid).map_err(runtime)?;
+            }
+            writer.xa = Some(Xa {
+                names,
+                next,
+                open: None,
+            });
         }
+        Ok(writer)
+    }
+
+    /// Writes a table's buffered rows into the open transaction, beginning it if none is.
+    fn flush_exactly_once(&mut self, path: &TablePath) -> Result<(), ConnectorError> {
+        let (Some(xa), Some(buffered)) = (self.xa.as_mut(), self.tables.get_mut(path)) else {
+            return Ok(());
+        };
+        if buffered.rows.is_empty() {
+            return Ok(());
+        }
+        if self.db.is_none() && xa.open.is_none() {
+            // Between transactions (after a MariaDB prepare, below): a new connection is fine.
+            self.db = Some(db::connect(&self.config.connection.spec).map_err(runtime)?);
+        }
+        let db = self.db.as_mut().ok_or_else(|| {
+            ConnectorError::runtime("jdbc sink: the exactly-once transaction was lost with its connection; the pipeline restarts from its checkpoint")
+        })?;
+        let result = (|| {
+            if xa.open.is_none() {
+                let xid = xa.names.xid(xa.next);
+                db.xa_begin(&xid)?;
+                xa.open = Some(xid);
+            }
+            write_runs(db.as_mut(), &buffered.rows, &buffered.plan)
+        })();
+        if let Err(e) = result {
+            self.db = None;
+            return Err(ConnectorError::runtime(format!(
+                "jdbc sink: writing {} rows to table {path} in transaction {} failed: {e}",
+                buffered.rows.len(),
+                xa.open.as_deref().unwrap_or("(not begun)")
+            )));
+        }
+        buffered.rows.clear();
+        Ok(())
     }
 
     fn flush(&mut self, path: &TablePath) -> Result<(), ConnectorError> {
+        if self.xa.is_some() {
+            return self.flush_exactly_once(path);
+        }
         let Some(buffered) = self.tables.get_mut(path) else {
             return Ok(());
         };
@@ -73,9 +158,15 @@ impl JdbcWriter {
     }
 }
 
-/// Writes every buffered row in one transaction, consecutive rows of one action together.
+/// Writes every buffered row in one transaction.
 fn write_all(db: &mut dyn Db, rows: &Batch, plan: &WritePlan) -> Result<(), DbError> {
     db.execute("BEGIN")?;
+    write_runs(db, rows, plan)?;
+    db.execute("COMMIT")
+}
+
+/// Writes the rows in order, consecutive rows of one action together.
+fn write_runs(db: &mut dyn Db, rows: &Batch, plan: &WritePlan) -> Result<(), DbError> {
     let mut run: Vec<usize> = Vec::new();
     let mut run_deletes = false;
     for r in 0..rows.len() {
@@ -91,7 +182,7 @@ fn write_all(db: &mut dyn Db, rows: &Batch, plan: &WritePlan) -> Result<(), DbEr
     if !run.is_empty() {
         write_run(db, rows, plan, &run, run_deletes)?;
     }
-    db.execute("COMMIT")
+    Ok(())
 }
 
 fn write_run(
@@ -133,6 +224,35 @@ impl SinkWriter for JdbcWriter {
         for path in paths {
             self.flush(&path)?;
         }
-        Ok(None)
+        let Some(xa) = self.xa.as_mut() else {
+            return Ok(None);
+        };
+        let Some(xid) = xa.open.take() else {
+            return Ok(None);
+        };
+        let db = self
+            .db
+            .as_mut()
+            .expect("an open transaction has its connection");
+        db.xa_prepare(&xid).map_err(|e| {
+            ConnectorError::runtime(format!("jdbc sink: cannot prepare transaction {xid}: {e}"))
+        })?;
+        xa.next += 1;
+        if self.config.dialect() == Dialect::MySql {
+            // MariaDB keeps a prepared XA transaction attached to its session until the session
+            // ends, and other sessions (the sink's commit) get XAER_NOTA until then; MySQL
+            // detaches it at once. Ending the session suits both.
+            self.db = None;
+        }
+        Ok(Some(
+            serde_json::to_value(XaCommit { xid }).expect("serializes"),
+        ))
+    }
+
+    fn snapshot(&mut self, _checkpoint: u64) -> Result<Option<serde_json::Value>, ConnectorError> {
+        Ok(self
+            .xa
+            .as_ref()
+            .map(|xa| serde_json::to_value(WriterState { next: xa.next }).expect("serializes")))
     }
 }

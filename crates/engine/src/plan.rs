@@ -25,6 +25,9 @@ pub enum PlanError {
         #[source]
         source: ConnectorError,
     },
+    /// Planning stopped without an answer: a plugin panicked, or the node is shutting down.
+    #[error("planning the job stopped: {0}; if the node is not shutting down, this is a bug")]
+    Interrupted(String),
 }
 
 impl PlanError {
@@ -32,6 +35,20 @@ impl PlanError {
     pub fn is_limit(&self) -> bool {
         matches!(self, PlanError::Plugin { source, .. } if source.is_limit())
     }
+}
+
+/// [`JobPlan::build`] on tokio's blocking pool. Creating plugins may block on the network (the
+/// Jdbc connector prepares its queries against the database at plan time), and the runtime that
+/// serves Raft, heartbeats and REST must never wait for that.
+pub async fn build_blocking(
+    job_id: i64,
+    job_name: String,
+    config: JobConfig,
+    registry: Arc<Registry>,
+) -> Result<JobPlan, PlanError> {
+    tokio::task::spawn_blocking(move || JobPlan::build(job_id, job_name, config, &registry))
+        .await
+        .unwrap_or_else(|e| Err(PlanError::Interrupted(e.to_string())))
 }
 
 /// What one vertex is, once instantiated.

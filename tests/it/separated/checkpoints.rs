@@ -167,7 +167,7 @@ fn write_batch(pipe: &mut File, from: u64) -> Vec<u64> {
 
 /// Whether a worker said checkpoint `id` waits for one of its task groups: the request reached
 /// the group and its reader has not answered the barrier.
-fn a_worker_waits_for(c: &Separated, id: u64) -> bool {
+pub(super) fn a_worker_waits_for(c: &Separated, id: u64) -> bool {
     let needle = format!("checkpoint {id} of pipeline ");
     c.workers.iter().any(|w| {
         w.log_text()

@@ -72,6 +72,44 @@ pub trait Db: Send {
         rows: &[usize],
         cols: &[usize],
     ) -> Result<(), DbError>;
+
+    // ---- two-phase commit (XA on MySQL, prepared transactions on PostgreSQL) ----
+    // A transaction named `xid` is begun, written to, prepared (it then survives the
+    // connection and a server restart), and later committed or rolled back by name from any
+    // connection.
+
+    /// Begins transaction `xid`.
+    fn xa_begin(&mut self, _xid: &str) -> Result<(), DbError> {
+        Err(no_two_phase(self.dialect()))
+    }
+    /// Ends and prepares the open transaction `xid`.
+    fn xa_prepare(&mut self, _xid: &str) -> Result<(), DbError> {
+        Err(no_two_phase(self.dialect()))
+    }
+    fn xa_commit(&mut self, _xid: &str) -> Result<(), DbError> {
+        Err(no_two_phase(self.dialect()))
+    }
+    fn xa_rollback(&mut self, _xid: &str) -> Result<(), DbError> {
+        Err(no_two_phase(self.dialect()))
+    }
+    /// The prepared transactions whose names start with `prefix`.
+    fn xa_recover(&mut self, _prefix: &str) -> Result<Vec<String>, DbError> {
+        Err(no_two_phase(self.dialect()))
+    }
+}
+
+fn no_two_phase(dialect: Dialect) -> DbError {
+    DbError::Driver(format!("{dialect} has no two-phase commit"))
+}
+
+/// Transaction names are ours (`crate::xa`): letters, digits and dashes only, so writing them
+/// as a quoted literal is safe.
+pub fn xid_literal(xid: &str) -> String {
+    assert!(
+        xid.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'),
+        "transaction names are made by crate::xa"
+    );
+    format!("'{xid}'")
 }
 
 /// Opens a connection for the URL's dialect.

@@ -11,7 +11,7 @@ use mysql::{Conn, OptsBuilder, Params, Value as MyValue};
 use chrono::{Datelike, Timelike};
 use seatunnel_data::{temporal, Batch, Datum, RowKind, Value};
 
-use super::{cell_text, params_batch, ConnectSpec, Db, DbError, Emit};
+use super::{cell_text, params_batch, xid_literal, ConnectSpec, Db, DbError, Emit};
 use crate::types::{self, Column, Decode, MySqlMeta, MYSQL_BINARY_CHARSET};
 use crate::url::Dialect;
 
@@ -113,6 +113,40 @@ impl Db for My {
         self.conn
             .query_drop(sql)
             .map_err(|e| DbError::driver(&format!("'{sql}' failed"), e))
+    }
+
+    fn xa_begin(&mut self, xid: &str) -> Result<(), DbError> {
+        self.execute(&format!("XA START {}", xid_literal(xid)))
+    }
+
+    fn xa_prepare(&mut self, xid: &str) -> Result<(), DbError> {
+        self.execute(&format!("XA END {}", xid_literal(xid)))?;
+        self.execute(&format!("XA PREPARE {}", xid_literal(xid)))
+    }
+
+    fn xa_commit(&mut self, xid: &str) -> Result<(), DbError> {
+        self.execute(&format!("XA COMMIT {}", xid_literal(xid)))
+    }
+
+    fn xa_rollback(&mut self, xid: &str) -> Result<(), DbError> {
+        self.execute(&format!("XA ROLLBACK {}", xid_literal(xid)))
+    }
+
+    fn xa_recover(&mut self, prefix: &str) -> Result<Vec<String>, DbError> {
+        // `XA RECOVER` cannot be prepared, so it goes through the text protocol. Its `data`
+        // column is the gtrid followed by the bqual; ours have no bqual.
+        let rows: Vec<mysql::Row> = self
+            .conn
+            .query("XA RECOVER")
+            .map_err(driver("cannot list the prepared XA transactions"))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| match row.as_ref(3) {
+                Some(MyValue::Bytes(b)) => String::from_utf8(b.clone()).ok(),
+                _ => None,
+            })
+            .filter(|xid| xid.starts_with(prefix))
+            .collect())
     }
 
     fn write(

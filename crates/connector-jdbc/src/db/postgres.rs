@@ -1,4 +1,9 @@
-//! PostgreSQL through tokio-postgres, driven from a one-thread runtime owned by the connection.
+//! PostgreSQL through tokio-postgres, whose connection (the socket's I/O) runs on a runtime of
+//! one worker thread owned by the connection.
+//!
+//! The client's calls only talk to that connection task over channels, so the caller waits for
+//! them with a plain executor ([`wait`]): it works from any thread, including the engine's task
+//! threads, which are inside the engine's runtime where a nested `block_on` would panic.
 //!
 //! - Reads use a portal inside a read-only transaction (`Execute` with a row limit), the
 //!   protocol's own cursor: the server holds the result, the client `fetch_size` rows of it.
@@ -16,7 +21,7 @@ use tokio_postgres::{Client, NoTls, Statement};
 
 use seatunnel_data::{Batch, Datum, RowKind, Value};
 
-use super::{cell_text, ConnectSpec, Db, DbError, Emit};
+use super::{cell_text, xid_literal, ConnectSpec, Db, DbError, Emit};
 use crate::types::{self, Column, Decode};
 use crate::url::Dialect;
 
@@ -40,7 +45,8 @@ const PG_EPOCH_SECONDS: i64 = 946_684_800;
 const PG_EPOCH_DAYS: i32 = 10_957;
 
 pub struct Pg {
-    rt: Runtime,
+    /// Always `Some` until dropped (`shutdown_background` takes it).
+    rt: Option<Runtime>,
     client: Client,
     /// The last statement `write` prepared, reused while the SQL stays the same.
     prepared: Option<(String, Statement)>,
@@ -48,7 +54,9 @@ pub struct Pg {
 
 impl Pg {
     pub fn connect(spec: &ConnectSpec) -> Result<Pg, DbError> {
-        let rt = tokio::runtime::Builder::new_current_thread()
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("jdbc-postgres")
             .enable_all()
             .build()
             .map_err(|e| DbError::driver("cannot start the postgresql client runtime", e))?;
@@ -73,19 +81,21 @@ impl Pg {
         }
         config.options(&session);
         let target = format!("{}:{}/{}", spec.url.host, spec.url.port, spec.url.database);
-        let (client, connection) = rt
-            .block_on(async { tokio::time::timeout(spec.timeout, config.connect(NoTls)).await })
+        let timeout = spec.timeout;
+        let connecting =
+            rt.spawn(async move { tokio::time::timeout(timeout, config.connect(NoTls)).await });
+        let (client, connection) = wait(connecting)
+            .map_err(|e| DbError::driver("the postgresql client runtime failed", e))?
             .map_err(|_| {
                 DbError::Driver(format!(
                     "cannot connect to postgresql at {target} within {} s; check that it runs and the url's host and port",
-                    spec.timeout.as_secs()
+                    timeout.as_secs()
                 ))
             })?
             .map_err(pg(&format!("cannot connect to postgresql at {target}")))?;
-        // Runs whenever `block_on` does: every call below goes through it.
         rt.spawn(connection);
         Ok(Pg {
-            rt,
+            rt: Some(rt),
             client,
             prepared: None,
         })
@@ -97,13 +107,11 @@ impl Pg {
         let (Some(table), Some(attnum)) = (column.table_oid(), column.column_id()) else {
             return Ok(-1);
         };
-        let row = self
-            .rt
-            .block_on(self.client.query_opt(
-                "SELECT atttypmod FROM pg_attribute WHERE attrelid = $1 AND attnum = $2",
-                &[&table, &attnum],
-            ))
-            .map_err(pg("cannot read the column's precision"))?;
+        let row = wait(self.client.query_opt(
+            "SELECT atttypmod FROM pg_attribute WHERE attrelid = $1 AND attnum = $2",
+            &[&table, &attnum],
+        ))
+        .map_err(pg("cannot read the column's precision"))?;
         Ok(row.map_or(-1, |r| r.get(0)))
     }
 }
@@ -114,10 +122,7 @@ impl Db for Pg {
     }
 
     fn describe(&mut self, query: &str) -> Result<Vec<Column>, DbError> {
-        let stmt = self
-            .rt
-            .block_on(self.client.prepare(query))
-            .map_err(pg("cannot prepare the query"))?;
+        let stmt = wait(self.client.prepare(query)).map_err(pg("cannot prepare the query"))?;
         let mut out = Vec::with_capacity(stmt.columns().len());
         for c in stmt.columns() {
             let typmod = if c.type_() == &Type::NUMERIC {
@@ -189,13 +194,37 @@ impl Db for Pg {
                 .await
                 .map_err(pg("cannot end the read transaction"))
         };
-        self.rt.block_on(read)
+        wait(read)
     }
 
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {
-        self.rt
-            .block_on(self.client.batch_execute(sql))
-            .map_err(pg(&format!("'{sql}' failed")))
+        wait(self.client.batch_execute(sql)).map_err(pg(&format!("'{sql}' failed")))
+    }
+
+    fn xa_begin(&mut self, _xid: &str) -> Result<(), DbError> {
+        self.run("BEGIN".into())
+    }
+
+    fn xa_prepare(&mut self, xid: &str) -> Result<(), DbError> {
+        self.run(format!("PREPARE TRANSACTION {}", xid_literal(xid)))
+    }
+
+    fn xa_commit(&mut self, xid: &str) -> Result<(), DbError> {
+        self.run(format!("COMMIT PREPARED {}", xid_literal(xid)))
+    }
+
+    fn xa_rollback(&mut self, xid: &str) -> Result<(), DbError> {
+        self.run(format!("ROLLBACK PREPARED {}", xid_literal(xid)))
+    }
+
+    fn xa_recover(&mut self, prefix: &str) -> Result<Vec<String>, DbError> {
+        let rows = wait(self.client.query(
+            "SELECT gid FROM pg_prepared_xacts \
+                 WHERE database = current_database() AND starts_with(gid, $1)",
+            &[&prefix],
+        ))
+        .map_err(pg("cannot list the prepared transactions"))?;
+        Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
     }
 
     fn write(
@@ -206,10 +235,8 @@ impl Db for Pg {
         cols: &[usize],
     ) -> Result<(), DbError> {
         if self.prepared.as_ref().is_none_or(|(s, _)| s != sql) {
-            let stmt = self
-                .rt
-                .block_on(self.client.prepare(sql))
-                .map_err(pg(&format!("cannot prepare '{sql}'")))?;
+            let stmt =
+                wait(self.client.prepare(sql)).map_err(pg(&format!("cannot prepare '{sql}'")))?;
             self.prepared = Some((sql.to_string(), stmt));
         }
         let stmt = &self.prepared.as_ref().expect("prepared above").1;
@@ -228,11 +255,30 @@ impl Db for Pg {
                     .await
             }
         });
-        self.rt
-            .block_on(try_join_all(executes))
-            .map_err(pg("cannot write rows"))?;
+        wait(try_join_all(executes)).map_err(pg("cannot write rows"))?;
         Ok(())
     }
+}
+
+impl Pg {
+    fn run(&mut self, sql: String) -> Result<(), DbError> {
+        wait(self.client.batch_execute(&sql)).map_err(pg(&sql))
+    }
+}
+
+impl Drop for Pg {
+    fn drop(&mut self) {
+        // Without waiting: a writer may be dropped on an engine thread inside the engine's
+        // runtime, where a blocking shutdown panics. The connection task ends with its client.
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// Waits for a client call (or a task of the connection's runtime) on the calling thread.
+fn wait<F: std::future::Future>(future: F) -> F::Output {
+    futures_executor::block_on(future)
 }
 
 /// A column value as the server sent it (binary format), decoded by [`decode`].
