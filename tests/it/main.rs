@@ -14,6 +14,7 @@ mod cli;
 mod client;
 mod cluster;
 mod corpus;
+mod jdbc_corpus;
 mod job_corpus;
 mod localfile_corpus;
 mod logs;

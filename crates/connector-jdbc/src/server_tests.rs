@@ -68,6 +68,9 @@ fn pg_differences(pg: &PostgresServer, a: &str, b: &str) -> usize {
 fn postgres_to_postgres_copies_every_column_of_every_row() {
     let pg = PostgresServer::start().unwrap();
     pg_fill(&pg);
+    // Text that COPY and the text format must escape.
+    pg.psql(r"UPDATE pg_e2e_source_table SET text_col = E'tab\there\nnew\\line \\N' WHERE gid = 3")
+        .unwrap();
     let url = pg.jdbc_url("test");
     // SeaTunnel's jdbc_postgres_source_and_sink.conf: a string partition column, two splits,
     // generated upsert SQL into the sink table.
@@ -110,6 +113,20 @@ fn postgres_to_postgres_copies_every_column_of_every_row() {
         json!({
             "url": url, "driver": "org.postgresql.Driver", "user": "test", "password": "test",
             "query": format!("INSERT INTO pg_e2e_sink_table ({}) VALUES ({marks})", names.join(", "))
+        }),
+        &batches,
+    );
+    assert_eq!(
+        pg_differences(&pg, "pg_e2e_source_table", "pg_e2e_sink_table"),
+        0
+    );
+    // jdbc_postgres_source_and_sink_copy_stmt.conf: the same rows through COPY.
+    pg.psql("TRUNCATE pg_e2e_sink_table").unwrap();
+    write_all(
+        json!({
+            "url": format!("{url}?stringtype=unspecified"), "driver": "org.postgresql.Driver",
+            "user": "test", "password": "test", "generate_sink_sql": true, "database": "test",
+            "table": "public.pg_e2e_sink_table", "primary_keys": ["gid"], "use_copy_statement": true
         }),
         &batches,
     );

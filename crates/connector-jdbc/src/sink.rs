@@ -97,6 +97,9 @@ pub(crate) struct SinkConfig {
     /// `is_exactly_once`: two-phase commit through the database (`xa.rs`).
     pub exactly_once: bool,
     max_commit_attempts: usize,
+    /// `use_copy_statement`: every row through `COPY … FROM STDIN` (PostgreSQL), whatever its
+    /// kind, as SeaTunnel's copy executor writes them.
+    use_copy: bool,
 }
 
 /// The statements one input table is written with, and which fields each binds.
@@ -107,6 +110,8 @@ pub(crate) struct WritePlan {
     pub upsert_cols: Vec<usize>,
     /// For deletes and update-befores, when the table has a primary key.
     pub delete: Option<(String, Vec<usize>)>,
+    /// `COPY table (columns) FROM STDIN` for every row instead (`use_copy_statement`).
+    pub copy: Option<String>,
 }
 
 pub struct JdbcSinkFactory;
@@ -148,7 +153,15 @@ impl SinkFactory for JdbcSinkFactory {
         }
         options.bool_or("support_upsert_by_query_primary_key_exist", false)?;
         options.bool_or("auto_commit", true)?;
-        options.bool_or("use_copy_statement", false)?;
+        let use_copy = options.bool_or("use_copy_statement", false)?;
+        if use_copy {
+            if connection.dialect() != Dialect::Postgres {
+                return Err(options.invalid("use_copy_statement", "is PostgreSQL's COPY; other databases write with batched inserts, so set it to false"));
+            }
+            if !matches!(target, Target::Generated { .. }) {
+                return Err(options.invalid("use_copy_statement", "copies into 'table', so it needs generate_sink_sql = true and 'table' instead of 'query'"));
+            }
+        }
         options.bool_or("create_index", true)?;
         let schema_save_mode = match options
             .choice(
@@ -247,6 +260,7 @@ impl SinkFactory for JdbcSinkFactory {
                 field_ide,
                 exactly_once,
                 max_commit_attempts,
+                use_copy,
             }),
         }))
     }
@@ -281,10 +295,11 @@ impl SinkConfig {
                     input.schema.as_deref().unwrap_or_default(),
                 )
         };
-        let table = self.field_ide.apply(&fill(table));
+        // `field_ide` spells the table's own name, not its schema or database.
+        let table = fill(table);
         let (owner, name) = match table.split_once('.') {
-            Some((o, n)) => (Some(o.to_string()), n.to_string()),
-            None => (None, table),
+            Some((o, n)) => (Some(o.to_string()), self.field_ide.apply(n)),
+            None => (None, self.field_ide.apply(&table)),
         };
         Some(match self.dialect() {
             Dialect::Postgres => TablePath {
@@ -338,6 +353,7 @@ impl SinkConfig {
                     upsert: sql,
                     upsert_cols: (0..n).collect(),
                     delete: None,
+                    copy: None,
                 })
             }
             Target::Generated { upsert, .. } => {
@@ -405,10 +421,14 @@ impl SinkConfig {
                         .join(" AND ");
                     (format!("DELETE FROM {table} WHERE {cond}"), pk_cols.clone())
                 });
+                let copy = self
+                    .use_copy
+                    .then(|| format!("COPY {table} ({list}) FROM STDIN"));
                 Ok(WritePlan {
                     upsert: sql,
                     upsert_cols: cols,
                     delete,
+                    copy,
                 })
             }
         }

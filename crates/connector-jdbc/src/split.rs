@@ -32,7 +32,9 @@ pub enum KeyRange {
     /// double).
     Integral {
         key: String,
+        #[serde(with = "i128_text")]
         start: Option<i128>,
+        #[serde(with = "i128_text")]
         end: Option<i128>,
     },
     /// Other keys (text, dates, decimals): `[start, end)` bound as parameters.
@@ -41,6 +43,22 @@ pub enum KeyRange {
         start: Option<SplitValue>,
         end: Option<SplitValue>,
     },
+}
+
+/// Whole-number bounds as decimal text: a scale-0 decimal key reaches 38 digits, beyond what
+/// JSON numbers carry exactly (serde_json stops at 64 bits).
+mod i128_text {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<i128>, s: S) -> Result<S::Ok, S::Error> {
+        v.map(|n| n.to_string()).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i128>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|t| t.parse().map_err(serde::de::Error::custom))
+            .transpose()
+    }
 }
 
 /// A split boundary, stored in checkpoints as plain text of its kind.
@@ -193,6 +211,20 @@ mod tests {
         // Whole u64 range does not overflow.
         let r = integral_ranges(0, u64::MAX as i128, 2);
         assert_eq!(r[1].1, u64::MAX as i128);
+    }
+
+    #[test]
+    fn splits_round_trip_through_json_with_38_digit_bounds() {
+        let split = JdbcSplit {
+            table: 0,
+            range: KeyRange::Integral {
+                key: "k".into(),
+                start: Some(-99_999_999_999_999_999_999_999_999_999_999_999_999),
+                end: None,
+            },
+        };
+        let json = serde_json::to_value(&split).unwrap();
+        assert_eq!(serde_json::from_value::<JdbcSplit>(json).unwrap(), split);
     }
 
     #[test]

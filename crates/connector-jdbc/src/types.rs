@@ -37,6 +37,10 @@ pub enum Decode {
     /// PostGIS `geometry`/`geography`: binary EWKB, read as the uppercase hex text PostGIS prints
     /// and accepts back.
     HexText,
+    /// PostgreSQL `inet`/`cidr`: read as PostgreSQL prints them (`10.1.2.3`, `10.0.0.0/8`).
+    Inet,
+    /// PostgreSQL `macaddr`/`macaddr8`: read as `08:00:2b:01:02:03`.
+    Mac,
     /// MySQL `BIT(1)`: one bit, read as a boolean.
     Bit,
     /// MySQL `BIGINT UNSIGNED`: read as `DECIMAL(20, 0)`.
@@ -133,6 +137,8 @@ pub fn postgres(name: &str, type_name: &str, typmod: i32) -> Result<Column, Unma
         "jsonb" => c(T::String, D::Jsonb),
         "uuid" => c(T::String, D::Uuid),
         "geometry" | "geography" => c(T::String, D::HexText),
+        "inet" | "cidr" => c(T::String, D::Inet),
+        "macaddr" | "macaddr8" => c(T::String, D::Mac),
         "bytea" => c(T::Bytes, D::Bytes),
         "date" => c(T::Date, D::Date),
         "time" => c(T::Time, D::Time),

@@ -167,6 +167,10 @@ fn write_all(db: &mut dyn Db, rows: &Batch, plan: &WritePlan) -> Result<(), DbEr
 
 /// Writes the rows in order, consecutive rows of one action together.
 fn write_runs(db: &mut dyn Db, rows: &Batch, plan: &WritePlan) -> Result<(), DbError> {
+    if let Some(copy) = &plan.copy {
+        let all: Vec<usize> = (0..rows.len()).collect();
+        return db.copy_in(copy, rows, &all, &plan.upsert_cols);
+    }
     let mut run: Vec<usize> = Vec::new();
     let mut run_deletes = false;
     for r in 0..rows.len() {

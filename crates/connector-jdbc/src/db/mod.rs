@@ -73,6 +73,18 @@ pub trait Db: Send {
         cols: &[usize],
     ) -> Result<(), DbError>;
 
+    /// Streams the rows through `copy` (`COPY … FROM STDIN`, text format), binding the cells at
+    /// `cols` in order. PostgreSQL only.
+    fn copy_in(
+        &mut self,
+        _copy: &str,
+        _batch: &Batch,
+        _rows: &[usize],
+        _cols: &[usize],
+    ) -> Result<(), DbError> {
+        Err(DbError::Driver(format!("{} has no COPY", self.dialect())))
+    }
+
     // ---- two-phase commit (XA on MySQL, prepared transactions on PostgreSQL) ----
     // A transaction named `xid` is begun, written to, prepared (it then survives the
     // connection and a server restart), and later committed or rolled back by name from any

@@ -15,6 +15,7 @@
 
 use bytes::{BufMut, BytesMut};
 use futures_util::future::try_join_all;
+use futures_util::SinkExt;
 use tokio::runtime::Runtime;
 use tokio_postgres::types::{to_sql_checked, Format, FromSql, IsNull, ToSql, Type};
 use tokio_postgres::{Client, NoTls, Statement};
@@ -201,6 +202,35 @@ impl Db for Pg {
         wait(self.client.batch_execute(sql)).map_err(pg(&format!("'{sql}' failed")))
     }
 
+    fn copy_in(
+        &mut self,
+        copy: &str,
+        batch: &Batch,
+        rows: &[usize],
+        cols: &[usize],
+    ) -> Result<(), DbError> {
+        let mut data = Vec::with_capacity(rows.len() * cols.len() * 8);
+        let mut cell = String::new();
+        for &r in rows {
+            for (n, &c) in cols.iter().enumerate() {
+                if n > 0 {
+                    data.push(b'\t');
+                }
+                copy_text(batch, batch.get(r, c), &mut cell, &mut data);
+            }
+            data.push(b'\n');
+        }
+        let client = &self.client;
+        wait(async move {
+            let sink = client.copy_in::<_, bytes::Bytes>(copy).await?;
+            futures_util::pin_mut!(sink);
+            sink.send(bytes::Bytes::from(data)).await?;
+            sink.finish().await
+        })
+        .map_err(pg(&format!("'{copy}' failed")))?;
+        Ok(())
+    }
+
     fn xa_begin(&mut self, _xid: &str) -> Result<(), DbError> {
         self.run("BEGIN".into())
     }
@@ -281,6 +311,36 @@ fn wait<F: std::future::Future>(future: F) -> F::Output {
     futures_executor::block_on(future)
 }
 
+/// One cell in `COPY`'s text format: `\N` for NULL, backslash escapes for the characters
+/// that separate fields and rows.
+fn copy_text(batch: &Batch, datum: Datum, scratch: &mut String, out: &mut Vec<u8>) {
+    scratch.clear();
+    match datum {
+        Datum::Null => {
+            out.extend_from_slice(b"\\N");
+            return;
+        }
+        // bytea's text input (`\x` and hex), whose backslash COPY needs escaped.
+        Datum::Bytes(s) => {
+            out.extend_from_slice(b"\\\\x");
+            for b in batch.bytes(s) {
+                out.extend_from_slice(format!("{b:02x}").as_bytes());
+            }
+            return;
+        }
+        d => cell_text(batch, d, scratch),
+    }
+    for b in scratch.bytes() {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            other => out.push(other),
+        }
+    }
+}
+
 /// A column value as the server sent it (binary format), decoded by [`decode`].
 struct Raw<'a>(&'a [u8]);
 
@@ -354,6 +414,16 @@ fn decode(raw: Option<&[u8]>, column: &Column, batch: &mut Batch) -> Result<(), 
             }
             batch.push_str(&s);
         }
+        Decode::Inet => {
+            let text = inet_text(raw).ok_or_else(|| {
+                DbError::Value(format!("column '{}': a malformed inet value", column.name))
+            })?;
+            batch.push_str(&text);
+        }
+        Decode::Mac => {
+            let parts: Vec<String> = raw.iter().map(|b| format!("{b:02x}")).collect();
+            batch.push_str(&parts.join(":"));
+        }
         Decode::Bytes => batch.push_bytes(raw),
         Decode::Date => {
             let days = i32::from_be_bytes(fixed(raw, column)?);
@@ -377,6 +447,27 @@ fn decode(raw: Option<&[u8]>, column: &Column, batch: &mut Batch) -> Result<(), 
         }
     }
     Ok(())
+}
+
+/// PostgreSQL's binary `inet`/`cidr` (family, bits, is-cidr, length, address) as `inet_out`
+/// prints it: the address, then `/bits` for a cidr or a network narrower than a host.
+fn inet_text(raw: &[u8]) -> Option<String> {
+    const AF_INET: u8 = 2;
+    let [family, bits, is_cidr, len, address @ ..] = raw else {
+        return None;
+    };
+    let (ip, full) = if *family == AF_INET {
+        let a: [u8; 4] = address.get(..usize::from(*len))?.try_into().ok()?;
+        (std::net::IpAddr::from(a), 32)
+    } else {
+        let a: [u8; 16] = address.get(..usize::from(*len))?.try_into().ok()?;
+        (std::net::IpAddr::from(a), 128)
+    };
+    Some(if *is_cidr != 0 || *bits != full {
+        format!("{ip}/{bits}")
+    } else {
+        ip.to_string()
+    })
 }
 
 fn infinite(column: &Column) -> DbError {
@@ -546,6 +637,20 @@ mod tests {
         assert_eq!(numeric(&[0, 0, 0, 2]), "0.00");
         // 100000000 (dscale 0): group 1 at weight 2, trailing zero groups omitted.
         assert_eq!(numeric(&[1, 2, 0, 0, 1]), "100000000");
+    }
+
+    #[test]
+    fn inet_values_print_as_postgresql_prints_them() {
+        assert_eq!(inet_text(&[2, 32, 0, 4, 10, 1, 2, 3]).unwrap(), "10.1.2.3");
+        assert_eq!(inet_text(&[2, 8, 1, 4, 10, 0, 0, 0]).unwrap(), "10.0.0.0/8");
+        assert_eq!(
+            inet_text(&[2, 24, 0, 4, 192, 168, 1, 7]).unwrap(),
+            "192.168.1.7/24"
+        );
+        let mut v6 = vec![3, 128, 0, 16];
+        v6.extend([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        assert_eq!(inet_text(&v6).unwrap(), "2001:db8::1");
+        assert!(inet_text(&[2, 32, 0, 4, 10]).is_none());
     }
 
     #[test]

@@ -225,6 +225,8 @@ fn text_cell(
             parse_timestamp(t).ok_or_else(bad)?,
         )),
         Decode::Bytes
+        | Decode::Inet
+        | Decode::Mac
         | Decode::Jsonb
         | Decode::Uuid
         | Decode::HexText
