@@ -341,8 +341,9 @@ fn seatunnels_jdbc_e2e_jobs_copy_every_row_and_column() {
     let ide_sink: Vec<&str> = ide_sink.iter().map(String::as_str).collect();
 
     // (job, what to clear before it, the check after it: rows that differ)
+    type Clear<'a> = Box<dyn Fn() + 'a>;
     type Check<'a> = Box<dyn Fn() -> usize + 'a>;
-    let jobs: Vec<(&str, Box<dyn Fn() + '_>, Check)> = vec![
+    let jobs: Vec<(&str, Clear, Check)> = vec![
         (
             "jdbc_mysql_source_and_sink.conf",
             Box::new(|| {}),
