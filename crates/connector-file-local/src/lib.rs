@@ -8,25 +8,20 @@
 //!   compressed, two-phase through `tmp_path` so a file appears only complete; a writer restored
 //!   from a checkpoint first removes what the aborted attempt left there (`restore.rs`).
 //!
+//! What is inside a file (the formats, lzop, archives and their options) is `seatunnel-formats`,
+//! shared with the other file connectors; this crate owns where files are and how they appear:
+//! listing, splits and progress, paths and partitions, save modes, the two-phase commit.
+//!
 //! Other SeaTunnel formats (parquet, orc, excel, xml, binary) fail at plan time with
 //! `not supported: file_format_type '…'`.
 
-mod archive;
 mod commit;
-mod compress;
-mod csv;
-mod json;
-mod json_write;
 mod listing;
-mod lzo;
 mod options;
 mod reader;
 mod restore;
 mod sink;
 mod source;
-mod temporal;
-mod text;
-mod text_write;
 mod writer;
 
 pub use reader::BATCH_ROWS;

@@ -11,13 +11,13 @@ use std::io::BufRead;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::archive::{open_units, Unit};
-use super::json::JsonDecoder;
 use super::listing::partitions_of;
 use super::source::{LineFormat, TablePlan};
-use super::text::{LineDecoder, Split};
 use seatunnel_connector::{ConnectorError, Poll, SourceReader, SourceSplit};
 use seatunnel_data::Batch;
+use seatunnel_formats::archive::{open_units, Unit};
+use seatunnel_formats::json::JsonDecoder;
+use seatunnel_formats::text::{LineDecoder, Split};
 
 /// Rows per emitted batch: large enough to amortise the per-batch work downstream.
 pub const BATCH_ROWS: usize = 4096;
@@ -301,10 +301,10 @@ impl SourceReader for LocalFileReader {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compress::LzopWriter;
     use crate::source::plan_table;
     use seatunnel_connector::Options;
     use seatunnel_data::Value;
+    use seatunnel_formats::compress::LzopWriter;
     use serde_json::json;
     use std::io::Write;
     use std::path::Path;

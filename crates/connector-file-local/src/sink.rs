@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::commit::{self, FileCommit};
-use super::options::{Charset, Compression, DataSaveMode, FileFormat, Formats, SchemaSaveMode};
+use super::options::{DataSaveMode, SchemaSaveMode};
 use super::source::PLUGIN;
 use super::writer::LocalFileWriter;
 use seatunnel_connector::{
@@ -21,6 +21,7 @@ use seatunnel_connector::{
 };
 use seatunnel_data::java::time_pattern::TimePattern;
 use seatunnel_data::{TablePath, TableSchema};
+use seatunnel_formats::options::{Charset, Compression, FileFormat, Formats};
 
 /// `tmp_path` default.
 const DEFAULT_TMP_PATH: &str = "/tmp/seatunnel";

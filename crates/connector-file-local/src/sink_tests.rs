@@ -8,13 +8,14 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::compress::LzopReader;
+use super::options::{DataSaveMode, SchemaSaveMode};
 use super::{LocalFileSinkFactory, LocalFileSourceFactory};
 use seatunnel_connector::{
     JobMode, Options, PluginContext, Poll, ReaderContext, Sink, SinkFactory, SourceFactory,
     WriterContext,
 };
 use seatunnel_data::{Batch, DataType, Datum, Field, RowKind, TablePath, TableSchema, Value};
+use seatunnel_formats::compress::LzopReader;
 
 const JOB: i64 = 733584788375666689;
 
@@ -293,6 +294,15 @@ fn gbk_and_lzo_output() {
 
 #[test]
 fn save_modes_and_table_placeholders() {
+    assert_eq!(
+        DataSaveMode::parse(&options(json!({"data_save_mode": "drop_data"}))).unwrap(),
+        DataSaveMode::DropData
+    );
+    assert_eq!(
+        SchemaSaveMode::parse(&options(json!({}))).unwrap(),
+        SchemaSaveMode::CreateSchemaWhenNotExist
+    );
+
     let dir = tempfile::tempdir().unwrap();
     let base = dir.path().join("json");
     let opts = json!({

@@ -12,13 +12,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::listing::{compile_filter, list_files, partitions_of};
-use super::options::{parse_schema, Archive, Charset, Compression, FileFormat, Formats, Splitter};
 use super::reader::{self, LocalFileReader};
 use seatunnel_connector::{
     ConnectorError, EnumeratorContext, Options, PluginContext, ReaderContext, Source,
     SourceFactory, SourceReader, SourceSplit,
 };
 use seatunnel_data::{DataType, Field, TableSchema};
+use seatunnel_formats::options::{
+    parse_schema, Archive, Charset, Compression, FileFormat, Formats, Splitter,
+};
 
 pub const PLUGIN: &str = "LocalFile";
 /// The table path SeaTunnel gives a table whose `schema.table` is not set (`TablePath.DEFAULT`).

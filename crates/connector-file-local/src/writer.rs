@@ -27,14 +27,14 @@ use std::sync::Arc;
 use encoding_rs::EncoderResult;
 
 use super::commit::{FileCommit, Move};
-use super::compress::LzopWriter;
-use super::json_write::JsonEncoder;
-use super::options::{Charset, Compression, FileFormat};
 use super::restore::{remove_aborted, transactions_root, TableTransactions, WriterState};
 use super::sink::{ColumnPlan, SinkConfig};
-use super::text_write::TextEncoder;
 use seatunnel_connector::{CommitInfo, ConnectorError, SinkWriter};
 use seatunnel_data::{Batch, TableSchema};
+use seatunnel_formats::compress::LzopWriter;
+use seatunnel_formats::json_write::JsonEncoder;
+use seatunnel_formats::options::{Charset, Compression, FileFormat};
+use seatunnel_formats::text_write::TextEncoder;
 
 /// Bytes buffered per file before they go to disk, while few files are open.
 const FLUSH_AT: usize = 1 << 20;

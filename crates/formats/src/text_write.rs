@@ -5,7 +5,7 @@
 //! fixed separators (array elements and map entries on level+1, a map's key and value on
 //! level+2, a row's fields on level+1). Csv additionally quotes fields that need it.
 //!
-//! This is the sink's hot path: cells go straight from the batch into the output buffer.
+//! This is a file sink's hot path: cells go straight from the batch into the output buffer.
 
 use super::csv::{needs_quotes, quote_tail};
 use super::options::{Formats, TEXT_SEPARATORS};
