@@ -44,7 +44,7 @@ fn main() {
         "CREATE TABLE src ({MY_COLUMNS});
          INSERT INTO src SELECT seq, seq % 100000, seq * 1000, seq / 7, (seq % 100000) / 100,
            CONCAT('text of row ', seq), CONCAT('name-', seq % 977), DATE '2020-01-01' + INTERVAL (seq % 3000) DAY,
-           TIMESTAMP '2020-01-01' + INTERVAL seq SECOND, seq % 2 = 0
+           TIMESTAMP '2020-01-01 00:00:00' + INTERVAL seq SECOND, seq % 2 = 0
          FROM seq_1_to_{rows};"
     ))
     .expect("the source table fills");
@@ -108,6 +108,40 @@ fn main() {
         rss_kb,
         reference,
         "mariadb --batch | psql COPY",
+    );
+
+    // No aim is set for a MariaDB sink (batched inserts, no COPY): measured to be known.
+    my.sql(&format!("CREATE TABLE dst ({MY_COLUMNS})")).unwrap();
+    let job = work.path().join("to_my.conf");
+    let text = job_file(
+        &pg.jdbc_url("test"),
+        "org.postgresql.Driver",
+        "public.src",
+        &my.jdbc_url("test"),
+        "dst",
+    )
+    .replace(
+        "driver = \"org.postgresql.Driver\", user = \"test\", password = \"test\"\n    generate_sink_sql",
+        "driver = \"com.mysql.cj.jdbc.Driver\", user = \"test\", password = \"test\"\n    generate_sink_sql",
+    )
+    .replace("use_copy_statement = true", "use_copy_statement = false");
+    assert!(
+        text.contains("com.mysql.cj.jdbc.Driver") && text.contains("use_copy_statement = false")
+    );
+    std::fs::write(&job, text).unwrap();
+    let (secs, rss_kb) = run_job(&job);
+    let copied: u64 = my
+        .sql("SELECT COUNT(*) FROM dst")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(copied, rows, "the job copied every row");
+    println!("PostgreSQL -> MariaDB (batched inserts):");
+    println!(
+        "  job: {secs:.2} s = {:.0} rows/s, peak RSS {:.1} MB",
+        rows as f64 / secs,
+        rss_kb as f64 / 1024.0
     );
 }
 

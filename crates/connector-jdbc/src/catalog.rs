@@ -113,6 +113,8 @@ pub fn column_type(dialect: Dialect, ty: &DataType, key: bool) -> Result<String,
         (Dialect::Postgres, T::TinyInt) => "SMALLINT".into(),
         (_, T::TinyInt) => "TINYINT".into(),
         (_, T::SmallInt) => "SMALLINT".into(),
+        // SQLite reads a declared `INTEGER` back as BIGINT (its 64-bit affinity): `INT` keeps INT.
+        (Dialect::Sqlite, T::Int) => "INT".into(),
         (_, T::Int) => "INTEGER".into(),
         (_, T::BigInt) => "BIGINT".into(),
         (Dialect::Postgres, T::Float) => "REAL".into(),

@@ -569,3 +569,34 @@ fn postgres_reads_and_writes_from_inside_another_tokio_runtime() {
     });
     assert_eq!(pg.psql("SELECT count(*) FROM copy").unwrap().trim(), "10");
 }
+
+#[test]
+fn postgres_bits_and_times_with_zones_read_as_seatunnel_types() {
+    let pg = PostgresServer::start().unwrap();
+    pg.psql(
+        "CREATE TABLE b (one BIT(1), eight BIT(8), vb VARBIT, tz TIMETZ);
+         INSERT INTO b VALUES (B'1', B'10100101', B'101', TIMETZ '10:00:00.25+02'), (B'0', NULL, B'', '23:30:00-01')",
+    )
+    .unwrap();
+    let src = source(json!({
+        "url": pg.jdbc_url("test"), "driver": "org.postgresql.Driver", "user": "test", "password": "test",
+        "query": "select * from b"
+    }));
+    let types: Vec<String> = src.tables()[0]
+        .fields
+        .iter()
+        .map(|f| f.data_type.to_string())
+        .collect();
+    assert_eq!(types, ["BOOLEAN", "STRING", "STRING", "TIME"]);
+    let rows = rows_of(&read_all(src.as_ref(), enumerate(src.as_ref(), 1)));
+    let text: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|v| v.to_string()).collect())
+        .collect();
+    assert_eq!(
+        text[0],
+        ["false", "null", "", "00:30"],
+        "23:30 at -01 is 00:30 UTC"
+    );
+    assert_eq!(text[1], ["true", "10100101", "101", "08:00:00.250"]);
+}

@@ -37,6 +37,10 @@ pub enum Decode {
     /// PostGIS `geometry`/`geography`: binary EWKB, read as the uppercase hex text PostGIS prints
     /// and accepts back.
     HexText,
+    /// PostgreSQL `bit(n)`/`varbit`: `bit(1)` as a boolean, longer ones as their `0`/`1` text.
+    PgBits,
+    /// PostgreSQL `timetz`: a time of day with an offset, read as the UTC time of day.
+    TimeUtc,
     /// PostgreSQL `inet`/`cidr`: read as PostgreSQL prints them (`10.1.2.3`, `10.0.0.0/8`).
     Inet,
     /// PostgreSQL `macaddr`/`macaddr8`: read as `08:00:2b:01:02:03`.
@@ -138,6 +142,9 @@ pub fn postgres(name: &str, type_name: &str, typmod: i32) -> Result<Column, Unma
         "uuid" => c(T::String, D::Uuid),
         "geometry" | "geography" => c(T::String, D::HexText),
         "inet" | "cidr" => c(T::String, D::Inet),
+        "bit" if typmod == 1 => c(T::Boolean, D::PgBits),
+        "bit" | "varbit" => c(T::String, D::PgBits),
+        "timetz" => c(T::Time, D::TimeUtc),
         "macaddr" | "macaddr8" => c(T::String, D::Mac),
         "bytea" => c(T::Bytes, D::Bytes),
         "date" => c(T::Date, D::Date),
@@ -329,6 +336,9 @@ mod tests {
         );
         assert_eq!(t("jsonb", -1), Ok(DataType::String));
         assert_eq!(t("timestamptz", -1), Ok(DataType::Timestamp));
+        assert_eq!(t("bit", 1), Ok(DataType::Boolean));
+        assert_eq!(t("bit", 8), Ok(DataType::String));
+        assert_eq!(t("timetz", -1), Ok(DataType::Time));
         let err = postgres("tags", "tsvector", -1).unwrap_err();
         assert_eq!(
             err.to_string(),

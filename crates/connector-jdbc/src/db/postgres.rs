@@ -42,6 +42,8 @@ fn pg(context: &str) -> impl FnOnce(tokio_postgres::Error) -> DbError + '_ {
 
 /// Seconds between 1970-01-01 and PostgreSQL's epoch, 2000-01-01.
 const PG_EPOCH_SECONDS: i64 = 946_684_800;
+/// Microseconds in a day, to bring a `timetz` moved to UTC back into one day.
+const MICROS_PER_DAY: i64 = 86_400_000_000;
 /// Days between the two epochs.
 const PG_EPOCH_DAYS: i32 = 10_957;
 
@@ -126,7 +128,7 @@ impl Db for Pg {
         let stmt = wait(self.client.prepare(query)).map_err(pg("cannot prepare the query"))?;
         let mut out = Vec::with_capacity(stmt.columns().len());
         for c in stmt.columns() {
-            let typmod = if c.type_() == &Type::NUMERIC {
+            let typmod = if c.type_() == &Type::NUMERIC || c.type_() == &Type::BIT {
                 self.typmod(c)?
             } else {
                 -1
@@ -413,6 +415,32 @@ fn decode(raw: Option<&[u8]>, column: &Column, batch: &mut Batch) -> Result<(), 
                 s.push(char::from(b"0123456789ABCDEF"[usize::from(b & 15)]));
             }
             batch.push_str(&s);
+        }
+        Decode::PgBits => {
+            // The bit count, then the bits, most significant first.
+            let (count, bits) = raw.split_at_checked(4).ok_or_else(|| {
+                DbError::Value(format!("column '{}': a malformed bit string", column.name))
+            })?;
+            let count = u32::from_be_bytes(count.try_into().expect("4 bytes")) as usize;
+            let bit = |i: usize| bits.get(i / 8).is_some_and(|b| b & (0x80 >> (i % 8)) != 0);
+            if column.data_type == seatunnel_data::DataType::Boolean {
+                batch.push(Datum::Bool(bit(0)));
+            } else {
+                let text: String = (0..count).map(|i| if bit(i) { '1' } else { '0' }).collect();
+                batch.push_str(&text);
+            }
+        }
+        Decode::TimeUtc => {
+            let (micros, zone) = raw.split_at_checked(8).ok_or_else(|| {
+                DbError::Value(format!("column '{}': a malformed timetz", column.name))
+            })?;
+            let micros = i64::from_be_bytes(micros.try_into().expect("8 bytes"));
+            // The zone is stored as seconds west of UTC: local + zone = UTC.
+            let zone = i32::from_be_bytes(zone.try_into().map_err(|_| {
+                DbError::Value(format!("column '{}': a malformed timetz", column.name))
+            })?);
+            let utc = (micros + i64::from(zone) * 1_000_000).rem_euclid(MICROS_PER_DAY);
+            batch.push(Datum::Time(utc * 1000));
         }
         Decode::Inet => {
             let text = inet_text(raw).ok_or_else(|| {

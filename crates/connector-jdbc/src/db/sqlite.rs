@@ -227,6 +227,8 @@ fn text_cell(
         Decode::Bytes
         | Decode::Inet
         | Decode::Mac
+        | Decode::PgBits
+        | Decode::TimeUtc
         | Decode::Jsonb
         | Decode::Uuid
         | Decode::HexText
