@@ -31,6 +31,20 @@ impl DbError {
     }
 }
 
+/// Maps a client's error to [`DbError::Driver`] with its causes: tokio-postgres prints only
+/// "db error" and keeps what the server said as the source, which is what a user needs.
+pub fn driver<E: std::error::Error>(context: &str) -> impl FnOnce(E) -> DbError + '_ {
+    move |e| {
+        let mut message = e.to_string();
+        let mut source = e.source();
+        while let Some(cause) = source {
+            message.push_str(&format!(": {cause}"));
+            source = cause.source();
+        }
+        DbError::Driver(format!("{context}: {message}"))
+    }
+}
+
 /// Where and as whom to connect.
 #[derive(Debug, Clone)]
 pub struct ConnectSpec {

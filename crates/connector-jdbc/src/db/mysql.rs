@@ -11,7 +11,7 @@ use mysql::{Conn, OptsBuilder, Params, Value as MyValue};
 use chrono::{Datelike, Timelike};
 use seatunnel_data::{temporal, Batch, Datum, RowKind, Value};
 
-use super::{cell_text, params_batch, xid_literal, ConnectSpec, Db, DbError, Emit};
+use super::{cell_text, driver, params_batch, xid_literal, ConnectSpec, Db, DbError, Emit};
 use crate::types::{self, Column, Decode, MySqlMeta, MYSQL_BINARY_CHARSET};
 use crate::url::Dialect;
 
@@ -41,10 +41,6 @@ impl My {
         })?;
         Ok(My { conn })
     }
-}
-
-fn driver(context: &str) -> impl FnOnce(mysql::Error) -> DbError + '_ {
-    move |e| DbError::driver(context, e)
 }
 
 impl Db for My {

@@ -22,23 +22,9 @@ use tokio_postgres::{Client, NoTls, Statement};
 
 use seatunnel_data::{Batch, Datum, RowKind, Value};
 
-use super::{cell_text, xid_literal, ConnectSpec, Db, DbError, Emit};
+use super::{cell_text, driver, xid_literal, ConnectSpec, Db, DbError, Emit};
 use crate::types::{self, Column, Decode};
 use crate::url::Dialect;
-
-/// A driver error with its cause: tokio-postgres prints only "db error" for what the server
-/// said, and the server's message is what a user needs.
-fn pg(context: &str) -> impl FnOnce(tokio_postgres::Error) -> DbError + '_ {
-    move |e| {
-        let mut message = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(cause) = source {
-            message.push_str(&format!(": {cause}"));
-            source = cause.source();
-        }
-        DbError::Driver(format!("{context}: {message}"))
-    }
-}
 
 /// Seconds between 1970-01-01 and PostgreSQL's epoch, 2000-01-01.
 const PG_EPOCH_SECONDS: i64 = 946_684_800;
@@ -95,7 +81,7 @@ impl Pg {
                     timeout.as_secs()
                 ))
             })?
-            .map_err(pg(&format!("cannot connect to postgresql at {target}")))?;
+            .map_err(driver(&format!("cannot connect to postgresql at {target}")))?;
         rt.spawn(connection);
         Ok(Pg {
             rt: Some(rt),
@@ -114,7 +100,7 @@ impl Pg {
             "SELECT atttypmod FROM pg_attribute WHERE attrelid = $1 AND attnum = $2",
             &[&table, &attnum],
         ))
-        .map_err(pg("cannot read the column's precision"))?;
+        .map_err(driver("cannot read the column's precision"))?;
         Ok(row.map_or(-1, |r| r.get(0)))
     }
 }
@@ -125,7 +111,7 @@ impl Db for Pg {
     }
 
     fn describe(&mut self, query: &str) -> Result<Vec<Column>, DbError> {
-        let stmt = wait(self.client.prepare(query)).map_err(pg("cannot prepare the query"))?;
+        let stmt = wait(self.client.prepare(query)).map_err(driver("cannot prepare the query"))?;
         let mut out = Vec::with_capacity(stmt.columns().len());
         for c in stmt.columns() {
             let typmod = if c.type_() == &Type::NUMERIC || c.type_() == &Type::BIT {
@@ -162,20 +148,20 @@ impl Db for Pg {
                 .read_only(true)
                 .start()
                 .await
-                .map_err(pg("cannot start the read transaction"))?;
+                .map_err(driver("cannot start the read transaction"))?;
             let stmt = tx
                 .prepare(query)
                 .await
-                .map_err(pg("cannot prepare the query"))?;
+                .map_err(driver("cannot prepare the query"))?;
             let portal = tx
                 .bind_raw(&stmt, cells.iter().map(|c| c as &dyn ToSql))
                 .await
-                .map_err(pg("cannot run the query"))?;
+                .map_err(driver("cannot run the query"))?;
             loop {
                 let rows = tx
                     .query_portal(&portal, limit)
                     .await
-                    .map_err(pg("cannot read the query's rows"))?;
+                    .map_err(driver("cannot read the query's rows"))?;
                 for row in &rows {
                     batch.begin_row(RowKind::Insert);
                     for (i, column) in columns.iter().enumerate() {
@@ -195,13 +181,13 @@ impl Db for Pg {
             }
             tx.commit()
                 .await
-                .map_err(pg("cannot end the read transaction"))
+                .map_err(driver("cannot end the read transaction"))
         };
         wait(read)
     }
 
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {
-        wait(self.client.batch_execute(sql)).map_err(pg(&format!("'{sql}' failed")))
+        wait(self.client.batch_execute(sql)).map_err(driver(&format!("'{sql}' failed")))
     }
 
     fn copy_in(
@@ -229,7 +215,7 @@ impl Db for Pg {
             sink.send(bytes::Bytes::from(data)).await?;
             sink.finish().await
         })
-        .map_err(pg(&format!("'{copy}' failed")))?;
+        .map_err(driver(&format!("'{copy}' failed")))?;
         Ok(())
     }
 
@@ -255,7 +241,7 @@ impl Db for Pg {
                  WHERE database = current_database() AND starts_with(gid, $1)",
             &[&prefix],
         ))
-        .map_err(pg("cannot list the prepared transactions"))?;
+        .map_err(driver("cannot list the prepared transactions"))?;
         Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
     }
 
@@ -267,8 +253,8 @@ impl Db for Pg {
         cols: &[usize],
     ) -> Result<(), DbError> {
         if self.prepared.as_ref().is_none_or(|(s, _)| s != sql) {
-            let stmt =
-                wait(self.client.prepare(sql)).map_err(pg(&format!("cannot prepare '{sql}'")))?;
+            let stmt = wait(self.client.prepare(sql))
+                .map_err(driver(&format!("cannot prepare '{sql}'")))?;
             self.prepared = Some((sql.to_string(), stmt));
         }
         let stmt = &self.prepared.as_ref().expect("prepared above").1;
@@ -287,14 +273,14 @@ impl Db for Pg {
                     .await
             }
         });
-        wait(try_join_all(executes)).map_err(pg("cannot write rows"))?;
+        wait(try_join_all(executes)).map_err(driver("cannot write rows"))?;
         Ok(())
     }
 }
 
 impl Pg {
     fn run(&mut self, sql: String) -> Result<(), DbError> {
-        wait(self.client.batch_execute(&sql)).map_err(pg(&sql))
+        wait(self.client.batch_execute(&sql)).map_err(driver(&sql))
     }
 }
 

@@ -11,7 +11,7 @@ use rusqlite::{params_from_iter, Connection, OpenFlags};
 use seatunnel_data::literal::{parse_date, parse_timestamp};
 use seatunnel_data::{temporal, Batch, Datum, RowKind, Value};
 
-use super::{cell_text, params_batch, ConnectSpec, Db, DbError, Emit};
+use super::{cell_text, driver, params_batch, ConnectSpec, Db, DbError, Emit};
 use crate::types::{self, Column, Decode};
 use crate::url::Dialect;
 
@@ -35,10 +35,6 @@ impl Lite {
             .map_err(|e| DbError::driver("cannot set the sqlite busy timeout", e))?;
         Ok(Lite { conn })
     }
-}
-
-fn driver(context: &str) -> impl FnOnce(rusqlite::Error) -> DbError + '_ {
-    move |e| DbError::driver(context, e)
 }
 
 impl Db for Lite {
