@@ -32,6 +32,7 @@ fn reader_ctx(subtask_index: usize, parallelism: usize) -> ReaderContext {
 fn writer_ctx(subtask_index: usize, parallelism: usize) -> WriterContext {
     WriterContext {
         job_id: 1,
+        vertex_id: 1,
         job_mode: JobMode::Batch,
         pipeline_id: 1,
         subtask_index,

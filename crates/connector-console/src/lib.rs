@@ -465,6 +465,7 @@ mod tests {
     fn writer_ctx(subtask: usize) -> WriterContext {
         WriterContext {
             job_id: 7,
+            vertex_id: 1,
             job_mode: JobMode::Batch,
             pipeline_id: 1,
             subtask_index: subtask,

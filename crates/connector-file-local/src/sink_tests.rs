@@ -31,6 +31,7 @@ fn plugin_ctx() -> PluginContext {
 fn writer_ctx(subtask: usize) -> WriterContext {
     WriterContext {
         job_id: JOB,
+        vertex_id: 1,
         job_mode: JobMode::Batch,
         pipeline_id: 1,
         subtask_index: subtask,

@@ -43,11 +43,19 @@ impl Connection {
         if timeout <= 0 {
             return Err(options.invalid("connection_check_timeout_sec", "must be at least 1"));
         }
+        // The options win; else the URL's or `properties`' user and password, which JDBC
+        // drivers read too.
+        let user = options
+            .string("user")?
+            .or_else(|| url.param("user").map(str::to_string));
+        let password = options
+            .string("password")?
+            .or_else(|| url.param("password").map(str::to_string));
         Ok(Connection {
             spec: ConnectSpec {
                 url,
-                user: options.string("user")?,
-                password: options.string("password")?,
+                user,
+                password,
                 timeout: Duration::from_secs(timeout as u64),
             },
         })

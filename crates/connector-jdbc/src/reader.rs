@@ -67,6 +67,13 @@ impl JdbcReader {
                     inner.tables.len()
                 )));
             }
+            let base = &inner.tables[split.table].base;
+            split_sql(inner.connection.dialect(), base, &split.range).map_err(|e| {
+                ConnectorError::runtime(format!(
+                    "split {}: {e}; the checkpoint is from another job",
+                    s.id
+                ))
+            })?;
             pending.push_back((s.id, split));
         }
         Ok(JdbcReader {
@@ -107,7 +114,8 @@ fn fetch_loop(inner: &Inner, work: Receiver<(String, JdbcSplit)>, rows: SyncSend
             }
             let db = db.as_mut().expect("connected above");
             let table = &inner.tables[split.table];
-            let (sql, params) = split_sql(db.dialect(), &table.base, &split.range);
+            let (sql, params) =
+                split_sql(db.dialect(), &table.base, &split.range).map_err(DbError::Value)?;
             let mut batch = Batch::with_capacity(table.schema.clone(), inner.fetch_size);
             let mut gone = false;
             db.scan(
@@ -142,20 +150,43 @@ fn fetch_loop(inner: &Inner, work: Receiver<(String, JdbcSplit)>, rows: SyncSend
     }
 }
 
+impl JdbcReader {
+    /// The error for a fetch thread that went away: its panic's message when it panicked.
+    fn fetcher_gone(&mut self) -> ConnectorError {
+        let panic = self.fetcher.take().and_then(|mut f| {
+            drop(f.work);
+            drop(f.rows);
+            f.thread.take()?.join().err()
+        });
+        let message = panic.map(|p| {
+            p.downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".into())
+        });
+        match message {
+            Some(m) => ConnectorError::runtime(format!(
+                "the jdbc fetch thread panicked: {m}; this is a bug, report it with the job file"
+            )),
+            None => ConnectorError::runtime("the jdbc fetch thread stopped without a reason"),
+        }
+    }
+}
+
 impl SourceReader for JdbcReader {
     fn poll(&mut self, out: &mut Batch) -> Result<Poll, ConnectorError> {
         if self.current.is_none() {
             let Some(next) = self.pending.pop_front() else {
                 return Ok(Poll::Finished);
             };
-            self.fetcher().work.send(next.clone()).map_err(|_| {
-                ConnectorError::runtime("the jdbc fetch thread stopped; see the log for why")
-            })?;
+            if self.fetcher().work.send(next.clone()).is_err() {
+                return Err(self.fetcher_gone());
+            }
             self.current = Some(next);
         }
-        let fetched = self.fetcher().rows.recv().map_err(|_| {
-            ConnectorError::runtime("the jdbc fetch thread stopped; see the log for why")
-        })?;
+        let Ok(fetched) = self.fetcher().rows.recv() else {
+            return Err(self.fetcher_gone());
+        };
         match fetched {
             Fetched::Rows(mut batch) => std::mem::swap(out, &mut batch),
             // Returned with no rows so that a checkpoint waiting for a split boundary can run.

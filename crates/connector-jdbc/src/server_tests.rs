@@ -377,6 +377,7 @@ fn a_database_that_goes_away_mid_write_fails_the_writer_with_the_drivers_message
         .unwrap();
     let ctx = seatunnel_connector::WriterContext {
         job_id: 1,
+        vertex_id: 1,
         job_mode: seatunnel_connector::JobMode::Batch,
         pipeline_id: 1,
         subtask_index: 0,
@@ -433,6 +434,7 @@ fn exactly_once_across_a_crash(
     sink.setup(&[rows.schema().clone()]).unwrap();
     let ctx = |restored| WriterContext {
         job_id: 77,
+        vertex_id: 1,
         job_mode: JobMode::Streaming,
         pipeline_id: 1,
         subtask_index: 0,
@@ -599,4 +601,39 @@ fn postgres_bits_and_times_with_zones_read_as_seatunnel_types() {
         "23:30 at -01 is 00:30 UTC"
     );
     assert_eq!(text[1], ["true", "10100101", "101", "08:00:00.250"]);
+    let far = source(json!({
+        "url": pg.jdbc_url("test"), "driver": "org.postgresql.Driver", "user": "test", "password": "test",
+        "query": "select TIMESTAMP '9999-12-31 00:00:00' as at"
+    }));
+    let ctx = seatunnel_connector::ReaderContext {
+        job_id: 1,
+        job_mode: seatunnel_connector::JobMode::Batch,
+        subtask_index: 0,
+        parallelism: 1,
+    };
+    let mut reader = far
+        .create_reader(&ctx, enumerate(far.as_ref(), 1).remove(0))
+        .unwrap();
+    let mut batch = seatunnel_data::Batch::new(far.tables()[0].clone());
+    let err = reader.poll(&mut batch).unwrap_err().to_string();
+    assert!(
+        err.contains("column 'at' holds") && err.contains("outside the timestamps"),
+        "{err}"
+    );
+}
+
+/// PostgreSQL has no MIN(uuid): a uuid primary key is not a split key, and the table is read
+/// whole instead of failing.
+#[test]
+fn a_postgres_table_keyed_by_uuid_is_read_in_one_split() {
+    let pg = PostgresServer::start().unwrap();
+    pg.psql("CREATE TABLE u (id UUID PRIMARY KEY, n INT); INSERT INTO u SELECT md5(i::text)::uuid, i FROM generate_series(1, 50) i")
+        .unwrap();
+    let src = source(json!({
+        "url": pg.jdbc_url("test"), "driver": "org.postgresql.Driver", "user": "test", "password": "test",
+        "table_path": "public.u", "split.size": 10
+    }));
+    let splits = enumerate(src.as_ref(), 2);
+    assert_eq!(splits.iter().map(Vec::len).sum::<usize>(), 1);
+    assert_eq!(rows_of(&read_all(src.as_ref(), splits)).len(), 50);
 }

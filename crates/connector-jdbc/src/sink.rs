@@ -17,6 +17,31 @@ use crate::url::Dialect;
 use crate::writer::JdbcWriter;
 use crate::xa::{self, XaCommit};
 
+/// Refuses exactly-once on a MySQL-protocol server where it cannot hold: one that rolls a
+/// prepared XA transaction back with its session, or a user who may not list them.
+fn check_xa(db: &mut dyn crate::db::Db, options: &Options) -> Result<(), ConnectorError> {
+    let err = |e: crate::db::DbError| ConnectorError::config(options.plugin(), e.to_string());
+    let version = crate::db::query_values(db, "SELECT VERSION()", &[]).map_err(err)?;
+    let version = version
+        .first()
+        .and_then(|r| r.first())
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    if !xa::xa_survives_session(&version) {
+        return Err(options.invalid(
+            "is_exactly_once",
+            format!("needs a server that keeps prepared XA transactions after their session (MySQL 5.7.7+, MariaDB 10.5+), and this one is {version}; upgrade it or set is_exactly_once to false"),
+        ));
+    }
+    db.xa_recover(xa::PREFIX).map_err(|e| {
+        options.invalid(
+            "is_exactly_once",
+            format!("needs XA RECOVER, which this user may not run ({e}); grant it XA_RECOVER_ADMIN (MySQL 8 denies it by default; MariaDB allows it)"),
+        )
+    })?;
+    Ok(())
+}
+
 /// The transaction names in commit infos (only the exactly-once writer hands any over).
 fn xids(infos: &[CommitInfo]) -> Result<Vec<String>, ConnectorError> {
     infos
@@ -227,6 +252,9 @@ impl SinkFactory for JdbcSinkFactory {
         // Connect now: bad credentials or an unreachable server fail the plan, before any
         // data moves.
         let mut db = open(&connection, options.plugin())?;
+        if exactly_once && connection.dialect() == Dialect::MySql {
+            check_xa(db.as_mut(), options)?;
+        }
         if exactly_once && connection.dialect() == Dialect::Postgres {
             let allowed = crate::db::query_values(
                 db.as_mut(),

@@ -19,7 +19,7 @@ use crate::db::{self, ConnectSpec, Db, DbError};
 use crate::options::{self, Connection};
 use crate::reader::JdbcReader;
 use crate::split::{self, JdbcSplit, KeyRange, SplitValue};
-use crate::types::Column;
+use crate::types::{Column, Decode};
 use crate::url::Dialect;
 
 /// `split.size`: rows per split when a table is cut by its key (SeaTunnel's default).
@@ -205,8 +205,8 @@ fn split_key(
         })?;
         return Key::of(column).map(Some).ok_or_else(|| {
             DbError::Value(format!(
-                "option 'partition_column': column '{name}' is {}, which cannot be ranged; use a number, string, date or timestamp column",
-                column.data_type
+                "option 'partition_column': column '{name}' is {} ({}), which cannot be ranged; use a whole-number, decimal, text, date or timestamp column",
+                column.data_type, column.db_type
             ))
         });
     }
@@ -228,16 +228,20 @@ pub(crate) struct Key {
 }
 
 impl Key {
+    /// A column splits when its values order the same in the database and in a range query:
+    /// numbers, dates, timestamps and plain text; not floats (NaN has no place), JSON, XML,
+    /// UUIDs, network addresses, or MySQL ENUM/SET (ordered by their index, compared as text).
     fn of(column: &Column) -> Option<Key> {
-        let integral = match &column.data_type {
-            DataType::TinyInt | DataType::SmallInt | DataType::Int | DataType::BigInt => true,
-            DataType::Decimal { scale: 0, .. } => true,
-            DataType::Decimal { .. }
-            | DataType::String
-            | DataType::Date
-            | DataType::Timestamp
-            | DataType::Float
-            | DataType::Double => false,
+        const UNORDERED_TEXT: [&str; 4] = ["json", "xml", "enum", "set"];
+        let integral = match (&column.data_type, column.decode) {
+            (DataType::TinyInt | DataType::SmallInt | DataType::Int | DataType::BigInt, _) => true,
+            (DataType::Decimal { scale: 0, .. }, _) => true,
+            (DataType::Decimal { .. } | DataType::Date | DataType::Timestamp, _) => false,
+            (DataType::String, Decode::Text)
+                if !UNORDERED_TEXT.contains(&column.db_type.as_str()) =>
+            {
+                false
+            }
             _ => return None,
         };
         Some(Key {
@@ -290,21 +294,29 @@ impl JdbcSource {
         };
         let dialect = db.dialect();
         let k = split::quote(dialect, &key.name);
+        // MIN and MAX only for whole numbers, which are cut arithmetically; other keys are
+        // sampled, and some have no MIN at all (PostgreSQL's uuid).
+        let bounds = if key.integral {
+            format!(", MIN({k}), MAX({k})")
+        } else {
+            String::new()
+        };
         let stats = db::query_values(
             db,
-            &format!(
-                "SELECT COUNT(*), MIN({k}), MAX({k}) FROM ({}) st_bounds",
-                table.base
-            ),
+            &format!("SELECT COUNT(*){bounds} FROM ({}) st_bounds", table.base),
             &[],
         )?;
         let row = stats.into_iter().next().unwrap_or_default();
         let rows = row.first().and_then(count_of).unwrap_or(0);
-        let wanted = inner
-            .partition
-            .num
-            .or(inner.partition.column.as_ref().map(|_| readers))
-            .unwrap_or_else(|| split::split_count(rows, inner.split_size));
+        // `partition_num` when given; with only `partition_column`, one split per reader as
+        // SeaTunnel cuts it, but never splits larger than `split.size`: a checkpoint waits for
+        // the split a reader is inside.
+        let by_size = split::split_count(rows, inner.split_size);
+        let wanted = match (inner.partition.num, &inner.partition.column) {
+            (Some(n), _) => n,
+            (None, Some(_)) => readers.max(by_size),
+            (None, None) => by_size,
+        };
         let mut ranges = vec![KeyRange::Null {
             key: key.name.clone(),
         }];

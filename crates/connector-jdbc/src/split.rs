@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use seatunnel_data::Value;
+use seatunnel_data::{temporal, Value};
 
 use crate::url::Dialect;
 
@@ -61,37 +61,42 @@ mod i128_text {
     }
 }
 
-/// A split boundary, stored in checkpoints as plain text of its kind.
+/// A split boundary as checkpoints keep it: exact, and read back without parsing dates.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum SplitValue {
     Text(String),
-    Double(f64),
+    /// Plain decimal text.
     Decimal(String),
-    Date(String),
-    Timestamp(String),
+    /// Days since 1970-01-01.
+    Date(i32),
+    /// Nanoseconds since 1970-01-01T00:00:00 (a `Datum::Timestamp`).
+    Timestamp(i64),
 }
 
 impl SplitValue {
+    /// The boundary for a key value; `None` for kinds that are not split keys.
     pub fn from_value(v: &Value) -> Option<SplitValue> {
         Some(match v {
             Value::String(s) => SplitValue::Text(s.clone()),
-            Value::Float(f) => SplitValue::Double(f64::from(*f)),
-            Value::Double(f) => SplitValue::Double(*f),
             Value::Decimal(d) => SplitValue::Decimal(d.to_plain_string()),
-            Value::Date(d) => SplitValue::Date(d.to_string()),
-            Value::Timestamp(t) => SplitValue::Timestamp(t.to_string()),
+            Value::Date(d) => SplitValue::Date(temporal::date_to_days(*d)),
+            Value::Timestamp(t) => SplitValue::Timestamp(temporal::timestamp_to_nanos(*t)),
             _ => return None,
         })
     }
 
-    pub fn to_value(&self) -> Value {
-        match self {
+    /// The value bound as the split query's parameter; an error only for a checkpoint whose
+    /// decimal text is not a decimal (written by something else).
+    pub fn to_value(&self) -> Result<Value, String> {
+        Ok(match self {
             SplitValue::Text(s) => Value::String(s.clone()),
-            SplitValue::Double(f) => Value::Double(*f),
-            SplitValue::Decimal(d) => Value::Decimal(d.parse().unwrap_or_default()),
-            SplitValue::Date(d) => d.parse().map_or(Value::Null, Value::Date),
-            SplitValue::Timestamp(t) => t.parse().map_or(Value::Null, Value::Timestamp),
-        }
+            SplitValue::Decimal(d) => Value::Decimal(
+                d.parse()
+                    .map_err(|_| format!("split bound '{d}' is not a decimal"))?,
+            ),
+            SplitValue::Date(d) => Value::Date(temporal::days_to_date(*d)),
+            SplitValue::Timestamp(n) => Value::Timestamp(temporal::nanos_to_timestamp(*n)),
+        })
     }
 }
 
@@ -101,17 +106,31 @@ pub fn integral_ranges(lower: i128, upper: i128, count: usize) -> Vec<(i128, i12
     if upper < lower {
         return Vec::new();
     }
-    let width = upper - lower + 1;
-    let count = (count.max(1) as i128).min(width);
+    // In u128: two 38-digit bounds either side of zero span more than i128 holds.
+    let width = upper.abs_diff(lower).saturating_add(1);
+    let count = (count.max(1) as u128).min(width);
     let step = width / count;
     let extra = width % count;
     let mut out = Vec::with_capacity(count as usize);
     let mut start = lower;
     for i in 0..count {
         // The first `extra` ranges take one more value, so the sizes differ by at most one.
-        let len = step + i128::from(i < extra);
-        out.push((start, start + len - 1));
-        start += len;
+        let len = step + u128::from(i < extra);
+        // The last range ends at `upper` whatever the arithmetic (the full i128 range has one
+        // value more than u128 counts).
+        let end = if i + 1 == count {
+            upper
+        } else {
+            start
+                .checked_add_unsigned(len - 1)
+                .unwrap_or(upper)
+                .min(upper)
+        };
+        out.push((start, end));
+        match end.checked_add(1) {
+            Some(next) if end < upper => start = next,
+            _ => break,
+        }
     }
     out
 }
@@ -146,11 +165,17 @@ pub fn placeholder(dialect: Dialect, n: usize) -> String {
 }
 
 /// The SQL reading `range` of `base` (the table's query), and its parameters.
-pub fn split_sql(dialect: Dialect, base: &str, range: &KeyRange) -> (String, Vec<Value>) {
+pub fn split_sql(
+    dialect: Dialect,
+    base: &str,
+    range: &KeyRange,
+) -> Result<(String, Vec<Value>), String> {
     let wrap = |cond: String| format!("SELECT * FROM ({base}) st_split WHERE {cond}");
     match range {
-        KeyRange::All => (base.to_string(), Vec::new()),
-        KeyRange::Null { key } => (wrap(format!("{} IS NULL", quote(dialect, key))), Vec::new()),
+        KeyRange::All => Ok((base.to_string(), Vec::new())),
+        KeyRange::Null { key } => {
+            Ok((wrap(format!("{} IS NULL", quote(dialect, key))), Vec::new()))
+        }
         KeyRange::Integral { key, start, end } => {
             let k = quote(dialect, key);
             let cond = match (start, end) {
@@ -160,24 +185,24 @@ pub fn split_sql(dialect: Dialect, base: &str, range: &KeyRange) -> (String, Vec
                 (None, Some(e)) => format!("{k} <= {e}"),
                 (None, None) => format!("{k} IS NOT NULL"),
             };
-            (wrap(cond), Vec::new())
+            Ok((wrap(cond), Vec::new()))
         }
         KeyRange::Values { key, start, end } => {
             let k = quote(dialect, key);
             let mut conds = Vec::new();
             let mut params = Vec::new();
             if let Some(s) = start {
-                params.push(s.to_value());
+                params.push(s.to_value()?);
                 conds.push(format!("{k} >= {}", placeholder(dialect, params.len())));
             }
             if let Some(e) = end {
-                params.push(e.to_value());
+                params.push(e.to_value()?);
                 conds.push(format!("{k} < {}", placeholder(dialect, params.len())));
             }
             if conds.is_empty() {
                 conds.push(format!("{k} IS NOT NULL"));
             }
-            (wrap(conds.join(" AND ")), params)
+            Ok((wrap(conds.join(" AND ")), params))
         }
     }
 }
@@ -208,6 +233,14 @@ mod tests {
         assert_eq!(r.len(), 5);
         assert_eq!(r[0], (2844674407371055000, 2844674407371055019));
         assert_eq!(r[4].1, 2844674407371055099);
+        // 38-digit bounds either side of zero span more than i128: still exact.
+        let big = 99_999_999_999_999_999_999_999_999_999_999_999_999i128;
+        let r = integral_ranges(-big, big, 2);
+        assert_eq!(r, vec![(-big, 0), (1, big)]);
+        assert_eq!(
+            integral_ranges(i128::MIN, i128::MAX, 1),
+            vec![(i128::MIN, i128::MAX)]
+        );
         // Whole u64 range does not overflow.
         let r = integral_ranges(0, u64::MAX as i128, 2);
         assert_eq!(r[1].1, u64::MAX as i128);
@@ -244,7 +277,8 @@ mod tests {
                 start: Some(SplitValue::Text("a".into())),
                 end: Some(SplitValue::Text("m".into())),
             },
-        );
+        )
+        .unwrap();
         assert_eq!(
             sql,
             r#"SELECT * FROM (select * from t) st_split WHERE "name" >= $1 AND "name" < $2"#
@@ -261,7 +295,8 @@ mod tests {
                 start: Some(1),
                 end: Some(5),
             },
-        );
+        )
+        .unwrap();
         assert_eq!(
             sql,
             "SELECT * FROM (select * from t) st_split WHERE `id` >= 1 AND `id` <= 5"

@@ -86,6 +86,7 @@ pub fn write_all(json: Json, batches: &[Batch]) {
     sink.setup(&tables).expect("save modes apply");
     let ctx = WriterContext {
         job_id: 1,
+        vertex_id: 1,
         job_mode: JobMode::Batch,
         pipeline_id: 1,
         subtask_index: 0,
@@ -435,4 +436,76 @@ fn save_modes_error_drop_and_recreate() {
         })
         .unwrap();
     assert_eq!(cols, 2, "recreated from the input schema");
+}
+
+#[test]
+fn date_and_timestamp_keys_split_and_every_row_is_read_once() {
+    let db = sqlite_with_rows(200);
+    for key in ["seen", "born"] {
+        let src = source(json!({
+            "url": db.url, "driver": "org.sqlite.JDBC", "query": "select id, born, seen from src",
+            "partition_column": key, "partition_num": 4
+        }));
+        let splits = enumerate(src.as_ref(), 2);
+        assert!(
+            splits.iter().map(Vec::len).sum::<usize>() >= 4,
+            "{key}: {splits:?}"
+        );
+        let rows = rows_of(&read_all(src.as_ref(), splits));
+        let ids: std::collections::BTreeSet<i64> =
+            rows.iter().map(|r| r[0].as_i64().unwrap()).collect();
+        assert_eq!((rows.len(), ids.len()), (200, 200), "{key}");
+    }
+}
+
+#[test]
+fn floats_cannot_be_split_keys() {
+    let db = sqlite_with_rows(3);
+    let err = JdbcSourceFactory
+        .create(
+            &plugin_ctx(1),
+            &options(json!({
+                "url": db.url, "driver": "org.sqlite.JDBC", "query": "select id, score from src",
+                "partition_column": "score"
+            })),
+        )
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("column 'score' is DOUBLE (DOUBLE), which cannot be ranged"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_timestamp_a_row_cannot_carry_fails_naming_the_column() {
+    let db = sqlite_with_rows(1);
+    db.conn
+        .execute_batch(
+            "CREATE TABLE far (at TIMESTAMP); INSERT INTO far VALUES ('9999-12-31 00:00:00')",
+        )
+        .unwrap();
+    let src = source(json!({"url": db.url, "driver": "org.sqlite.JDBC", "table_path": "far"}));
+    let ctx = ReaderContext {
+        job_id: 1,
+        job_mode: JobMode::Batch,
+        subtask_index: 0,
+        parallelism: 1,
+    };
+    let mut reader = src
+        .create_reader(&ctx, enumerate(src.as_ref(), 1).remove(0))
+        .unwrap();
+    let mut batch = Batch::new(src.tables()[0].clone());
+    let err = loop {
+        match reader.poll(&mut batch) {
+            Ok(Poll::Finished) => panic!("the far timestamp was read"),
+            Ok(_) => batch.clear(),
+            Err(e) => break e.to_string(),
+        }
+    };
+    assert!(
+        err.contains("column 'at' holds 9999-12-31 00:00:00, outside the timestamps"),
+        "{err}"
+    );
 }

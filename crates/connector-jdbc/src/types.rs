@@ -165,6 +165,8 @@ pub struct MySqlMeta {
     /// Display length: bits for BIT, digits (plus sign and point) for DECIMAL, 1 for TINYINT(1).
     pub length: u32,
     pub decimals: u8,
+    /// An ENUM or SET column (the protocol sends them as strings with a flag).
+    pub enum_or_set: bool,
 }
 
 /// The `binary` collation's id in the MySQL protocol.
@@ -226,7 +228,12 @@ pub fn mysql(name: &str, m: MySqlMeta) -> Result<Column, Unmappable> {
             c("timestamp", T::Timestamp, D::Timestamp)
         }
         C::MYSQL_TYPE_JSON => c("json", T::String, D::Text),
-        C::MYSQL_TYPE_ENUM | C::MYSQL_TYPE_SET => c("varchar", T::String, D::Text),
+        C::MYSQL_TYPE_ENUM | C::MYSQL_TYPE_SET => c("enum", T::String, D::Text),
+        C::MYSQL_TYPE_VARCHAR | C::MYSQL_TYPE_VAR_STRING | C::MYSQL_TYPE_STRING
+            if m.enum_or_set =>
+        {
+            c("enum", T::String, D::Text)
+        }
         C::MYSQL_TYPE_VARCHAR | C::MYSQL_TYPE_VAR_STRING | C::MYSQL_TYPE_STRING if m.binary => {
             c("varbinary", T::Bytes, D::Bytes)
         }
@@ -313,6 +320,7 @@ mod tests {
             binary: false,
             length,
             decimals,
+            enum_or_set: false,
         }
     }
 

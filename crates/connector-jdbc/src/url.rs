@@ -80,8 +80,8 @@ pub enum UrlError {
     Tls(String),
 }
 
-/// A parsed JDBC URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A parsed JDBC URL. Its `Debug` masks parameters that hold a password.
+#[derive(Clone, PartialEq, Eq)]
 pub struct JdbcUrl {
     pub dialect: Dialect,
     /// Host and port for the network dialects; empty and 0 for SQLite.
@@ -91,6 +91,26 @@ pub struct JdbcUrl {
     pub database: String,
     /// `?k=v&…` parameters, percent-decoded, in order.
     pub params: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for JdbcUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let params: Vec<(&str, &str)> = self
+            .params
+            .iter()
+            .map(|(k, v)| {
+                let secret = k.to_ascii_lowercase().contains("password");
+                (k.as_str(), if secret { "******" } else { v.as_str() })
+            })
+            .collect();
+        f.debug_struct("JdbcUrl")
+            .field("dialect", &self.dialect)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("database", &self.database)
+            .field("params", &params)
+            .finish()
+    }
 }
 
 impl JdbcUrl {
@@ -136,7 +156,19 @@ impl JdbcUrl {
                 "several hosts in '{authority}' (failover URLs)"
             )));
         }
-        let authority = authority.rsplit('@').next().unwrap_or(authority);
+        // `user:password@host`, as the MySQL and MariaDB drivers accept it.
+        let mut credentials = Vec::new();
+        let authority = match authority.rsplit_once('@') {
+            Some((userinfo, host)) => {
+                let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+                credentials.push(("user".to_string(), percent_decode(user)));
+                if !password.is_empty() {
+                    credentials.push(("password".to_string(), percent_decode(password)));
+                }
+                host
+            }
+            None => authority,
+        };
         let default_port = if dialect == Dialect::Postgres {
             POSTGRES_PORT
         } else {
@@ -155,7 +187,7 @@ impl JdbcUrl {
             },
             port,
             database: percent_decode(db),
-            params: params(query)?,
+            params: credentials.into_iter().chain(params(query)?).collect(),
         })
     }
 
@@ -306,6 +338,20 @@ mod tests {
             assert_eq!((u.port, u.database.as_str()), (3306, "seatunnel"));
         }
         assert_eq!(JdbcUrl::parse("jdbc:mysql://h:1").unwrap().database, "");
+    }
+
+    #[test]
+    fn credentials_in_the_url_are_parameters() {
+        let u = JdbcUrl::parse("jdbc:mysql://bob:s%40cret@h:3306/x?useSSL=false").unwrap();
+        assert_eq!((u.host.as_str(), u.port), ("h", 3306));
+        assert_eq!(u.param("user"), Some("bob"));
+        assert_eq!(u.param("password"), Some("s@cret"));
+        assert!(!format!("{u:?}").contains("s@cret"), "Debug masks it");
+        let u = JdbcUrl::parse("jdbc:postgresql://h/x?user=amy&password=pw").unwrap();
+        assert_eq!(
+            (u.param("user"), u.param("password")),
+            (Some("amy"), Some("pw"))
+        );
     }
 
     #[test]

@@ -65,7 +65,12 @@ impl JdbcWriter {
                     .next,
                 None => 0,
             };
-            let names = Names::new(ctx.job_id, ctx.pipeline_id, ctx.subtask_index);
+            let names = Names::new(
+                ctx.job_id,
+                ctx.pipeline_id,
+                ctx.vertex_id,
+                ctx.subtask_index,
+            );
             let db = writer
                 .db
                 .insert(db::connect(&writer.config.connection.spec).map_err(runtime)?);

@@ -3,12 +3,15 @@
 //! and `JdbcSinkAggregatedCommitter` do it.
 //!
 //! - A writer writes every row between two checkpoints into one transaction named
-//!   `st-<job>-<pipeline>-<subtask>-<n>`, and prepares it when the checkpoint's barrier arrives;
+//!   `st-<job>-<pipeline>-<sink vertex>-<subtask>-<n>` (two sinks of one pipeline on one
+//!   server never share a name), and prepares it when the checkpoint's barrier arrives;
 //!   the name is the commit info. Prepared, it survives the connection, the worker and a
 //!   database restart.
 //! - The sink commits the names of a completed checkpoint from any node. A name the database no
-//!   longer lists as prepared was committed by an earlier attempt of the same commit (nothing
-//!   else ends our transactions), so commit is idempotent.
+//!   longer lists as prepared was committed by an earlier attempt of the same commit: the only
+//!   other ends of our names are rollbacks of orphans and aborts, and both only ever take names
+//!   no completed checkpoint covers. So commit is idempotent. (This needs prepared transactions
+//!   to survive their session: MySQL 5.7.7+ and MariaDB 10.5+, checked at plan time.)
 //! - The writer's checkpoint state is `next`, the first number no checkpoint covered. A writer
 //!   that starts (fresh or restored) rolls back its own prepared transactions numbered `next` or
 //!   higher: an earlier attempt prepared them for checkpoints that never completed. The restored
@@ -30,9 +33,12 @@ pub struct Names {
 }
 
 impl Names {
-    pub fn new(job_id: i64, pipeline: usize, subtask: usize) -> Names {
+    pub fn new(job_id: i64, pipeline: usize, vertex: usize, subtask: usize) -> Names {
         Names {
-            prefix: format!("{PREFIX}{}-{pipeline}-{subtask}-", job_id.unsigned_abs()),
+            prefix: format!(
+                "{PREFIX}{}-{pipeline}-{vertex}-{subtask}-",
+                job_id.unsigned_abs()
+            ),
         }
     }
 
@@ -57,6 +63,23 @@ impl Names {
             .filter(|x| self.number(x).is_some_and(|n| n >= next))
             .cloned()
             .collect()
+    }
+}
+
+/// Whether a MySQL-protocol server keeps a prepared XA transaction once the session that
+/// prepared it ends (MySQL 5.7.7+, MariaDB 10.5+), from `SELECT VERSION()`. Older servers roll
+/// it back, which the commit would take for "already committed".
+pub fn xa_survives_session(version: &str) -> bool {
+    let numbers: Vec<u32> = version
+        .split(|c: char| !c.is_ascii_digit())
+        .take(3)
+        .map(|n| n.parse().unwrap_or(0))
+        .collect();
+    let at_least = |want: [u32; 3]| numbers.as_slice() >= want.as_slice();
+    if version.to_ascii_lowercase().contains("mariadb") {
+        at_least([10, 5, 0])
+    } else {
+        at_least([5, 7, 7])
     }
 }
 
@@ -110,27 +133,46 @@ mod tests {
 
     #[test]
     fn names_carry_job_pipeline_subtask_and_number() {
-        let names = Names::new(1234, 2, 0);
-        assert_eq!(names.xid(7), "st-1234-2-0-7");
-        assert_eq!(names.number("st-1234-2-0-7"), Some(7));
-        assert_eq!(names.number("st-1234-2-01-7"), None);
-        assert_eq!(Names::new(1234, 2, 1).number("st-1234-2-0-7"), None);
+        let names = Names::new(1234, 2, 5, 0);
+        assert_eq!(names.xid(7), "st-1234-2-5-0-7");
+        assert_eq!(names.number("st-1234-2-5-0-7"), Some(7));
+        assert_eq!(names.number("st-1234-2-5-01-7"), None);
+        assert_eq!(Names::new(1234, 2, 5, 1).number("st-1234-2-5-0-7"), None);
+        assert_eq!(
+            Names::new(1234, 2, 6, 0).number("st-1234-2-5-0-7"),
+            None,
+            "another sink"
+        );
+    }
+
+    #[test]
+    fn prepared_xa_transactions_survive_their_session_from_mysql_5_7_7_and_mariadb_10_5() {
+        assert!(xa_survives_session("10.11.19-MariaDB-0+deb12u1"));
+        assert!(!xa_survives_session("10.4.32-MariaDB"));
+        assert!(xa_survives_session("8.0.32"));
+        assert!(xa_survives_session("5.7.7-log"));
+        assert!(!xa_survives_session("5.7.6"));
+        assert!(!xa_survives_session("5.6.51"));
     }
 
     #[test]
     fn orphans_are_this_writers_names_from_next_on() {
-        let names = Names::new(9, 1, 3);
+        let names = Names::new(9, 1, 2, 3);
         let prepared: Vec<String> = [
-            "st-9-1-3-4",
-            "st-9-1-3-5",
-            "st-9-1-3-9",
-            "st-9-1-30-9",
-            "st-8-1-3-9",
+            "st-9-1-2-3-4",
+            "st-9-1-2-3-5",
+            "st-9-1-2-3-9",
+            "st-9-1-2-30-9",
+            "st-9-1-1-3-9",
+            "st-8-1-2-3-9",
             "other",
         ]
         .into_iter()
         .map(String::from)
         .collect();
-        assert_eq!(names.orphans(&prepared, 5), ["st-9-1-3-5", "st-9-1-3-9"]);
+        assert_eq!(
+            names.orphans(&prepared, 5),
+            ["st-9-1-2-3-5", "st-9-1-2-3-9"]
+        );
     }
 }

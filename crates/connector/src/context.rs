@@ -65,6 +65,9 @@ pub struct WriterContext {
     pub job_id: i64,
     pub job_mode: JobMode,
     pub pipeline_id: usize,
+    /// The sink's vertex in the job (stable across restarts and nodes): tells two sinks of one
+    /// pipeline apart, e.g. in names a sink gives external transactions.
+    pub vertex_id: usize,
     pub subtask_index: usize,
     pub parallelism: usize,
     /// What this writer's [`SinkWriter::snapshot`](super::SinkWriter::snapshot) returned at the

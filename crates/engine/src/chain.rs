@@ -124,6 +124,7 @@ pub fn build(
                     job_id: plan.job_id,
                     job_mode: plan.config.env.job_mode,
                     pipeline_id: consumer.pipeline,
+                    vertex_id: consumer.id,
                     subtask_index,
                     parallelism,
                     restored: restored

@@ -169,3 +169,38 @@ fn postgres_to_mariadb_exactly_once_survives_kill_9_of_the_active_master_mid_che
         "the active master was killed with a checkpoint in flight",
     );
 }
+
+/// The sink's database is killed mid-job: the writer's task fails with the driver's message and
+/// the job ends FAILED with it (a task failure on a live worker does not restart the pipeline:
+/// only a lost worker does), having committed only whole checkpoints, no id twice.
+#[test]
+fn a_sink_database_killed_mid_job_fails_the_job_with_the_drivers_message() {
+    let (pg, mut my) = databases();
+    let mut c = Separated::new(3, 2, "st-jdbc-db-kill");
+    c.start_all();
+    wait_formed(&c, http_port(&c.masters[0]), 2);
+    let id = submit(http_port(&c.masters[0]), &xa_job(&pg, &my));
+    wait_running(http_port(&c.masters[1]), id);
+    wait_for("a checkpoint commits rows", DEADLINE, || {
+        (committed(&my) > 0).then_some(())
+    });
+    my.kill().unwrap();
+    let ports: Vec<u16> = c.masters.iter().map(http_port).collect();
+    let (status, info) = wait_end(&ports, id);
+    assert_eq!(status, "FAILED", "{info}");
+    let error = info["errorMsg"].as_str().unwrap_or_default();
+    assert!(
+        error.starts_with("jdbc sink: ") && error.contains("127.0.0.1"),
+        "the driver's message names the server: {error}"
+    );
+    my.restart().unwrap();
+    let summary = my
+        .sql("SELECT CONCAT(COUNT(*), ' ', COUNT(DISTINCT id)) FROM target")
+        .unwrap();
+    let (all, distinct) = summary.trim().split_once(' ').unwrap();
+    assert_eq!(all, distinct, "no id twice");
+    assert!(
+        all.parse::<u64>().unwrap() < ROWS,
+        "the job ended before every row"
+    );
+}

@@ -1,6 +1,6 @@
 //! One database connection, whatever the dialect: what the source and sink need from a driver,
 //! and nothing else. Each dialect's file holds its client and its value conversions; SQL text
-//! that differs by dialect lives in [`crate::sql`].
+//! that differs by dialect lives in `crate::catalog` (DDL, keys) and `crate::split` (quoting).
 
 mod mysql;
 mod postgres;
@@ -45,14 +45,25 @@ pub fn driver<E: std::error::Error>(context: &str) -> impl FnOnce(E) -> DbError 
     }
 }
 
-/// Where and as whom to connect.
-#[derive(Debug, Clone)]
+/// Where and as whom to connect. Its `Debug` never shows the password.
+#[derive(Clone)]
 pub struct ConnectSpec {
     pub url: JdbcUrl,
     pub user: Option<String>,
     pub password: Option<String>,
     /// `connection_check_timeout_sec`: how long connecting may take.
     pub timeout: Duration,
+}
+
+impl std::fmt::Debug for ConnectSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectSpec")
+            .field("url", &self.url)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "******"))
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }
 
 /// Called with a batch of at most `fetch_size` rows; `false` stops the scan (the reader went
@@ -173,6 +184,26 @@ pub fn query_values(
     Ok(out)
 }
 
+/// Nanoseconds since 1970 of a timestamp read from `column`: a batch carries timestamps as i64
+/// nanoseconds (1677-09-21 to 2262-04-11), databases hold wider ones (`9999-12-31` sentinels),
+/// and such a value fails naming the column instead of wrapping around.
+pub fn timestamp_nanos(ts: chrono::NaiveDateTime, column: &Column) -> Result<i64, DbError> {
+    use seatunnel_data::temporal;
+    const NANOS_PER_DAY: i64 = 86_400_000_000_000;
+    i64::from(temporal::date_to_days(ts.date()))
+        .checked_mul(NANOS_PER_DAY)
+        .and_then(|n| n.checked_add(temporal::time_to_nanos(ts.time())))
+        .ok_or_else(|| out_of_range(column, &ts.to_string()))
+}
+
+/// A timestamp outside what a row can carry.
+pub fn out_of_range(column: &Column, value: &str) -> DbError {
+    DbError::Value(format!(
+        "column '{}' holds {value}, outside the timestamps a row can carry (1677-09-21 to 2262-04-11); filter it out or cast it in the query",
+        column.name
+    ))
+}
+
 /// Small parameters (split bounds, catalog names) as the one row of a batch, so every dialect
 /// binds them exactly as it binds written cells.
 pub fn params_batch(values: &[Value]) -> Batch {
@@ -207,8 +238,8 @@ pub fn cell_text(batch: &Batch, datum: Datum, out: &mut String) {
         Datum::SmallInt(v) => write!(out, "{v}").unwrap(),
         Datum::Int(v) => write!(out, "{v}").unwrap(),
         Datum::BigInt(v) => write!(out, "{v}").unwrap(),
-        Datum::Float(v) => float_text(v as f64, out),
-        Datum::Double(v) => float_text(v, out),
+        Datum::Float(v) => float_text(f64::from(v), &v, out),
+        Datum::Double(v) => float_text(v, &v, out),
         Datum::Decimal(s) | Datum::String(s) => out.push_str(batch.str(s)),
         Datum::Bytes(s) => out.push_str(&String::from_utf8_lossy(batch.bytes(s))),
         Datum::Date(d) => write!(out, "{}", days_to_date(d).format("%Y-%m-%d")).unwrap(),
@@ -224,14 +255,15 @@ pub fn cell_text(batch: &Batch, datum: Datum, out: &mut String) {
     }
 }
 
-/// `Infinity`/`NaN` as databases spell them; otherwise Rust's shortest round-trip digits.
-fn float_text(v: f64, out: &mut String) {
+/// `Infinity`/`NaN` as databases spell them; otherwise the shortest digits that round-trip in
+/// the value's own width (`shortest`: a FLOAT's 0.1 stays `0.1`, not its f64 expansion).
+fn float_text(v: f64, shortest: &dyn std::fmt::Display, out: &mut String) {
     use std::fmt::Write as _;
     if v.is_nan() {
         out.push_str("NaN");
     } else if v.is_infinite() {
         out.push_str(if v > 0.0 { "Infinity" } else { "-Infinity" });
     } else {
-        write!(out, "{v}").unwrap();
+        write!(out, "{shortest}").unwrap();
     }
 }

@@ -11,9 +11,14 @@ use mysql::{Conn, OptsBuilder, Params, Value as MyValue};
 use chrono::{Datelike, Timelike};
 use seatunnel_data::{temporal, Batch, Datum, RowKind, Value};
 
-use super::{cell_text, driver, params_batch, xid_literal, ConnectSpec, Db, DbError, Emit};
+use super::{
+    cell_text, driver, params_batch, timestamp_nanos, xid_literal, ConnectSpec, Db, DbError, Emit,
+};
 use crate::types::{self, Column, Decode, MySqlMeta, MYSQL_BINARY_CHARSET};
 use crate::url::Dialect;
+
+/// Seconds the server waits for a streaming reader to take more rows (Connector/J's value).
+const STREAMING_WRITE_TIMEOUT_SECS: u32 = 600;
 
 pub struct My {
     conn: Conn,
@@ -39,7 +44,14 @@ impl My {
                 e,
             )
         })?;
-        Ok(My { conn })
+        let mut my = My { conn };
+        // A reader that streams a result set stops reading while the engine's channel is full
+        // (a slow sink); the server would drop it after net_write_timeout (60 s by default).
+        // Connector/J raises it the same way for streaming results.
+        my.execute(&format!(
+            "SET SESSION net_write_timeout = {STREAMING_WRITE_TIMEOUT_SECS}"
+        ))?;
+        Ok(my)
     }
 }
 
@@ -63,6 +75,9 @@ impl Db for My {
                     binary: c.character_set() == MYSQL_BINARY_CHARSET,
                     length: c.column_length(),
                     decimals: c.decimals(),
+                    enum_or_set: c
+                        .flags()
+                        .intersects(ColumnFlags::ENUM_FLAG | ColumnFlags::SET_FLAG),
                 };
                 types::mysql(&c.name_str(), meta).map_err(DbError::from)
             })
@@ -276,7 +291,7 @@ fn decode(value: &MyValue, column: &Column, batch: &mut Batch) -> Result<(), DbE
             } else {
                 let time = chrono::NaiveTime::from_hms_micro_opt(u32::from(*h), u32::from(*mi), u32::from(*s), *us)
                     .ok_or_else(bad)?;
-                Datum::Timestamp(temporal::timestamp_to_nanos(date.and_time(time)))
+                Datum::Timestamp(timestamp_nanos(date.and_time(time), column)?)
             }
         }
         (MyValue::Time(false, 0, h, m, s, us), Decode::Time) => {

@@ -22,7 +22,7 @@ use tokio_postgres::{Client, NoTls, Statement};
 
 use seatunnel_data::{Batch, Datum, RowKind, Value};
 
-use super::{cell_text, driver, xid_literal, ConnectSpec, Db, DbError, Emit};
+use super::{cell_text, driver, out_of_range, xid_literal, ConnectSpec, Db, DbError, Emit};
 use crate::types::{self, Column, Decode};
 use crate::url::Dialect;
 
@@ -452,9 +452,11 @@ fn decode(raw: Option<&[u8]>, column: &Column, batch: &mut Batch) -> Result<(), 
             if micros == i64::MAX || micros == i64::MIN {
                 return Err(infinite(column));
             }
-            batch.push(Datum::Timestamp(
-                (micros + PG_EPOCH_SECONDS * 1_000_000) * 1000,
-            ));
+            let nanos = micros
+                .checked_add(PG_EPOCH_SECONDS * 1_000_000)
+                .and_then(|m| m.checked_mul(1000))
+                .ok_or_else(|| out_of_range(column, &format!("{micros} µs after 2000-01-01")))?;
+            batch.push(Datum::Timestamp(nanos));
         }
         Decode::TinyInt | Decode::Bit | Decode::UnsignedBigInt => {
             unreachable!("{:?} is a MySQL decoding", column.decode)

@@ -11,7 +11,7 @@ use rusqlite::{params_from_iter, Connection, OpenFlags};
 use seatunnel_data::literal::{parse_date, parse_timestamp};
 use seatunnel_data::{temporal, Batch, Datum, RowKind, Value};
 
-use super::{cell_text, driver, params_batch, ConnectSpec, Db, DbError, Emit};
+use super::{cell_text, driver, params_batch, timestamp_nanos, ConnectSpec, Db, DbError, Emit};
 use crate::types::{self, Column, Decode};
 use crate::url::Dialect;
 
@@ -217,9 +217,10 @@ fn text_cell(
         Decode::Time => Datum::Time(temporal::time_to_nanos(
             chrono::NaiveTime::parse_from_str(t, "%H:%M:%S%.f").map_err(|_| bad())?,
         )),
-        Decode::Timestamp | Decode::TimestampUtc => Datum::Timestamp(temporal::timestamp_to_nanos(
+        Decode::Timestamp | Decode::TimestampUtc => Datum::Timestamp(timestamp_nanos(
             parse_timestamp(t).ok_or_else(bad)?,
-        )),
+            column,
+        )?),
         Decode::Bytes
         | Decode::Inet
         | Decode::Mac
