@@ -186,6 +186,10 @@ pub enum GroupEnd {
     /// Cancelled because its worker stopped (SIGTERM, `systemctl stop`, a package upgrade):
     /// counts as a lost worker, so the active master restarts the pipeline on the others.
     WorkerStopped(String),
+    /// Failed because an external system a connector reads or writes went away (a database
+    /// stopped): the active master restarts the pipeline from its last checkpoint, within
+    /// `job.retry.times`, on the same live workers.
+    Unavailable(String),
 }
 
 /// Where a worker is in its life, as its heartbeats say. A stopping worker takes no new

@@ -282,6 +282,14 @@ impl WorkerRuntime {
                     );
                     GroupEnd::Failed(msg)
                 }
+                GroupOutcome::Unavailable(msg) => {
+                    tracing::error!(
+                        job_id = key.job_id,
+                        pipeline = key.pipeline,
+                        "{key} failed, an external system went away: {msg}"
+                    );
+                    GroupEnd::Unavailable(msg)
+                }
             };
             tracing::info!(
                 job_id = key.job_id,
@@ -506,6 +514,7 @@ fn end_name(end: &GroupEnd) -> &'static str {
         GroupEnd::Canceled => "CANCELED",
         GroupEnd::Failed(_) => "FAILED",
         GroupEnd::WorkerStopped(_) => "CANCELED (worker stopping)",
+        GroupEnd::Unavailable(_) => "FAILED (an external system went away)",
     }
 }
 

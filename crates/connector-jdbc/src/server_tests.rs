@@ -387,11 +387,22 @@ fn a_database_that_goes_away_mid_write_fails_the_writer_with_the_drivers_message
     let mut writer = sink.create_writer(&ctx).unwrap();
     writer.write(&sqlite_rows[0]).unwrap();
     pg.kill().unwrap();
-    let err = writer.write(&sqlite_rows[0]).unwrap_err().to_string();
+    let err = writer.write(&sqlite_rows[0]).unwrap_err();
     assert!(
-        err.starts_with("jdbc sink: writing 10 rows to table default failed"),
+        err.to_string()
+            .starts_with("jdbc sink: writing 10 rows to table default failed"),
         "{err}"
     );
+    assert!(
+        err.is_unavailable(),
+        "a database gone is worth a restart: {err:?}"
+    );
+    // Refused work is not: a key the table already holds.
+    pg.restart().unwrap();
+    let mut writer = sink.create_writer(&ctx).unwrap();
+    let err = writer.write(&sqlite_rows[0]).unwrap_err();
+    assert!(err.to_string().contains("duplicate key"), "{err}");
+    assert!(!err.is_unavailable(), "{err:?}");
 }
 
 /// The checkpoint protocol as the engine drives it, with a crash in the middle: only completed

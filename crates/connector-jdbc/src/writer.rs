@@ -44,7 +44,7 @@ struct Xa {
 }
 
 fn runtime(e: DbError) -> ConnectorError {
-    ConnectorError::runtime(format!("jdbc sink: {e}"))
+    e.into_connector(format!("jdbc sink: {e}"))
 }
 
 impl JdbcWriter {
@@ -100,7 +100,7 @@ impl JdbcWriter {
             self.db = Some(db::connect(&self.config.connection.spec).map_err(runtime)?);
         }
         let db = self.db.as_mut().ok_or_else(|| {
-            ConnectorError::runtime("jdbc sink: the exactly-once transaction was lost with its connection; the pipeline restarts from its checkpoint")
+            ConnectorError::unavailable("jdbc sink: the exactly-once transaction was lost with its connection; the pipeline restarts from its checkpoint")
         })?;
         let result = (|| {
             if xa.open.is_none() {
@@ -112,7 +112,7 @@ impl JdbcWriter {
         })();
         if let Err(e) = result {
             self.db = None;
-            return Err(ConnectorError::runtime(format!(
+            return Err(e.into_connector(format!(
                 "jdbc sink: writing {} rows to table {path} in transaction {} failed: {e}",
                 buffered.rows.len(),
                 xa.open.as_deref().unwrap_or("(not begun)")
@@ -136,10 +136,9 @@ impl JdbcWriter {
         loop {
             let db = match &mut self.db {
                 Some(db) => db,
-                None => self.db.insert(
-                    db::connect(&self.config.connection.spec)
-                        .map_err(|e| ConnectorError::runtime(format!("jdbc sink: {e}")))?,
-                ),
+                None => self
+                    .db
+                    .insert(db::connect(&self.config.connection.spec).map_err(runtime)?),
             };
             match write_all(db.as_mut(), &buffered.rows, &buffered.plan) {
                 Ok(()) => break,
@@ -149,7 +148,7 @@ impl JdbcWriter {
                         let _ = db.execute("ROLLBACK");
                     }
                     if attempt >= self.config.max_retries {
-                        return Err(ConnectorError::runtime(format!(
+                        return Err(e.into_connector(format!(
                             "jdbc sink: writing {} rows to table {path} failed: {e}",
                             buffered.rows.len()
                         )));
@@ -244,7 +243,7 @@ impl SinkWriter for JdbcWriter {
             .as_mut()
             .expect("an open transaction has its connection");
         db.xa_prepare(&xid).map_err(|e| {
-            ConnectorError::runtime(format!("jdbc sink: cannot prepare transaction {xid}: {e}"))
+            e.into_connector(format!("jdbc sink: cannot prepare transaction {xid}: {e}"))
         })?;
         xa.next += 1;
         if self.config.dialect() == Dialect::MySql {

@@ -23,6 +23,12 @@ pub enum ConnectorError {
     /// A failure while running; the message is shown to the user as the job's error.
     #[error("{0}")]
     Runtime(String),
+    /// An external system the task reads or writes went away (a database that stopped or a
+    /// broken connection): the same work may succeed once it is back, so the engine restarts
+    /// the pipeline from its last checkpoint, within `job.retry.times`, as for a lost worker.
+    /// Deterministic failures (bad data, a wrong statement) are [`ConnectorError::Runtime`].
+    #[error("{0}")]
+    Unavailable(String),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -41,6 +47,15 @@ impl ConnectorError {
             plugin: plugin.to_string(),
             message: message.into(),
         }
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        ConnectorError::Unavailable(message.into())
+    }
+
+    /// Whether a restart from the last checkpoint may succeed (see [`ConnectorError::Unavailable`]).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, ConnectorError::Unavailable(_))
     }
 
     /// Whether this is an option over one of our documented limits.

@@ -172,6 +172,8 @@ pub enum GroupOutcome {
     Finished(Vec<(usize, CommitInfo)>),
     Canceled,
     Failed(String),
+    /// Failed because a connector's external system went away: a restart may succeed.
+    Unavailable(String),
 }
 
 /// A task group started alone: its checkpoints, and the future that runs it to its end.
@@ -289,12 +291,15 @@ async fn join(
         }
     };
     // A source failure is reported by the reader; the chain then just sees its input end.
-    if let Err(TaskStop::Failed(msg)) = read {
-        return GroupOutcome::Failed(msg);
+    match read {
+        Err(TaskStop::Failed(msg)) => return GroupOutcome::Failed(msg),
+        Err(TaskStop::Unavailable(msg)) => return GroupOutcome::Unavailable(msg),
+        _ => {}
     }
     match worked {
         Ok(infos) => GroupOutcome::Finished(infos),
         Err(TaskStop::Canceled) => GroupOutcome::Canceled,
         Err(TaskStop::Failed(msg)) => GroupOutcome::Failed(msg),
+        Err(TaskStop::Unavailable(msg)) => GroupOutcome::Unavailable(msg),
     }
 }

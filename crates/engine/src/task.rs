@@ -30,11 +30,17 @@ const CHANNEL_BATCHES: usize = 2;
 pub enum TaskStop {
     Canceled,
     Failed(String),
+    /// A connector's external system went away ([`ConnectorError::Unavailable`]).
+    Unavailable(String),
 }
 
 impl From<ConnectorError> for TaskStop {
     fn from(e: ConnectorError) -> Self {
-        TaskStop::Failed(e.to_string())
+        if e.is_unavailable() {
+            TaskStop::Unavailable(e.to_string())
+        } else {
+            TaskStop::Failed(e.to_string())
+        }
     }
 }
 

@@ -6,8 +6,10 @@
 //! times, `env.job.retry.interval.seconds` apart. BATCH and STREAMING alike: what a checkpoint
 //! committed is never read again, and what it did not commit is read again.
 //!
-//! Only a lost worker restarts a pipeline. A task that failed on a live worker fails the job as
-//! in local mode (running a deterministic failure again only delays it).
+//! A lost worker restarts a pipeline, and so does a task whose connector's external system went
+//! away (`ConnectorError::Unavailable`: a database that stopped; it may be back). Any other task
+//! failure on a live worker fails the job as in local mode (running a deterministic failure
+//! again only delays it).
 //!
 //! Invariant: the new placement, the forgotten group ends and the restart count are one Raft
 //! entry ([`RaftJobStore::restart_pipeline`](super::raft_store::RaftJobStore::restart_pipeline)),
@@ -44,7 +46,8 @@ pub(super) enum Verdict {
 /// Whether a pipeline whose groups all ended runs again. Pure.
 pub(super) fn decide(f: &Facts<'_>) -> Verdict {
     let out = f.outcome;
-    if out.lost_workers.is_empty() || f.user_canceled || out.checkpoint_failure.is_some() {
+    let restartable = !out.lost_workers.is_empty() || !out.unavailable().is_empty();
+    if !restartable || f.user_canceled || out.checkpoint_failure.is_some() {
         return Verdict::No;
     }
     let failed_elsewhere = out
@@ -89,15 +92,22 @@ impl Driver {
         let job_id = spec.job_id;
         let env = &self.plan.config.env;
         let lost: Vec<&str> = out.lost_workers.values().map(String::as_str).collect();
+        let why = if lost.is_empty() {
+            format!(
+                "an external system went away: {}",
+                out.unavailable().join("; ")
+            )
+        } else {
+            format!("worker {} stopped or was lost", lost.join(", "))
+        };
         let interval = Duration::from_secs(env.retry_interval_seconds);
         tracing::warn!(
             job_id,
             pipeline = p.pipeline,
-            "restarting pipeline {} (attempt {attempt} of {}) in {} s: worker {} stopped or was lost",
+            "restarting pipeline {} (attempt {attempt} of {}) in {} s: {why}",
             p.pipeline,
             env.retry_times,
             interval.as_secs(),
-            lost.join(", ")
         );
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
@@ -257,7 +267,37 @@ mod tests {
     }
 
     #[test]
-    fn only_a_lost_worker_restarts_a_pipeline() {
+    fn an_external_system_that_went_away_restarts_the_pipeline_unless_a_task_also_failed() {
+        let gone = outcome(
+            &[
+                (0, GroupEnd::Unavailable("jdbc sink: cannot connect".into())),
+                (1, GroupEnd::Canceled),
+            ],
+            &[],
+        );
+        assert_eq!(decide(&facts(&gone)), Verdict::Again);
+        let spent = Facts {
+            restores: 3,
+            ..facts(&gone)
+        };
+        assert!(matches!(decide(&spent), Verdict::GiveUp(m) if m.contains("after 3 restarts")));
+        let also_failed = outcome(
+            &[
+                (0, GroupEnd::Unavailable("jdbc sink: cannot connect".into())),
+                (1, GroupEnd::Failed("assert failed".into())),
+            ],
+            &[],
+        );
+        assert_eq!(decide(&facts(&also_failed)), Verdict::No);
+        let canceled = Facts {
+            user_canceled: true,
+            ..facts(&gone)
+        };
+        assert_eq!(decide(&canceled), Verdict::No);
+    }
+
+    #[test]
+    fn only_a_lost_worker_or_a_lost_external_system_restarts_a_pipeline() {
         let clean = outcome(&[(0, GroupEnd::Finished(vec![]))], &[]);
         assert_eq!(decide(&facts(&clean)), Verdict::No);
         // A task that failed on a live worker fails the job, lost worker or not.

@@ -195,7 +195,23 @@ impl GroupsOutcome {
         for group in std::mem::take(&mut self.lost_workers).into_keys() {
             self.ends.insert(group, GroupEnd::Canceled);
         }
+        for end in self.ends.values_mut() {
+            if matches!(end, GroupEnd::Unavailable(_)) {
+                *end = GroupEnd::Canceled;
+            }
+        }
         self
+    }
+
+    /// Why groups failed that a restart may fix: their external system went away.
+    pub(super) fn unavailable(&self) -> Vec<&str> {
+        self.ends
+            .values()
+            .filter_map(|e| match e {
+                GroupEnd::Unavailable(why) => Some(why.as_str()),
+                _ => None,
+            })
+            .collect()
     }
 }
 
@@ -449,9 +465,9 @@ impl Driver {
                 |g| match out.ends.get(&g.group.expect("task-group grant")) {
                     Some(GroupEnd::Finished(i)) => GroupResult::Finished(i.clone()),
                     Some(GroupEnd::Canceled) => GroupResult::Canceled,
-                    Some(GroupEnd::Failed(e) | GroupEnd::WorkerStopped(e)) => {
-                        GroupResult::Failed(e.clone())
-                    }
+                    Some(
+                        GroupEnd::Failed(e) | GroupEnd::WorkerStopped(e) | GroupEnd::Unavailable(e),
+                    ) => GroupResult::Failed(e.clone()),
                     None => unreachable!("wait_for_groups returns every group"),
                 },
             );

@@ -8,6 +8,7 @@ mod sqlite;
 
 use std::time::Duration;
 
+use seatunnel_connector::ConnectorError;
 use seatunnel_data::{Batch, Datum, Value};
 
 use crate::types::{Column, Unmappable};
@@ -23,6 +24,68 @@ pub enum DbError {
     /// A value that does not fit the column it was read from or is written to.
     #[error("{0}")]
     Value(String),
+    /// The database went away (refused or lost the connection, shut down): the same work may
+    /// succeed once it is back ([`ConnectorError::Unavailable`]).
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+impl DbError {
+    /// A connector error with `message` (which names this error), of the kind the engine
+    /// restarts a pipeline for when the database went away.
+    pub fn into_connector(&self, message: String) -> ConnectorError {
+        match self {
+            DbError::Unavailable(_) => ConnectorError::Unavailable(message),
+            _ => ConnectorError::Runtime(message),
+        }
+    }
+}
+
+/// Whether a client's error means the database went away rather than refused the work.
+pub trait WentAway {
+    fn went_away(&self) -> bool;
+}
+
+impl WentAway for tokio_postgres::Error {
+    fn went_away(&self) -> bool {
+        if let Some(db) = self.as_db_error() {
+            // SQLSTATE class 08 (connection exception) and 57P01-57P03 (admin or crash
+            // shutdown, cannot connect now).
+            let code = db.code().code();
+            return code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03");
+        }
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            if cause.is::<std::io::Error>() {
+                return true;
+            }
+            source = cause.source();
+        }
+        self.is_closed()
+    }
+}
+
+impl WentAway for ::mysql::Error {
+    fn went_away(&self) -> bool {
+        use ::mysql::DriverError as D;
+        /// ER_SERVER_SHUTDOWN, CR_SERVER_GONE_ERROR, CR_SERVER_LOST.
+        const GONE: [u16; 3] = [1053, 2006, 2013];
+        match self {
+            ::mysql::Error::IoError(_) | ::mysql::Error::CodecError(_) => true,
+            ::mysql::Error::DriverError(
+                D::ConnectTimeout | D::CouldNotConnect(_) | D::Timeout | D::PacketOutOfSync,
+            ) => true,
+            ::mysql::Error::MySqlError(e) => GONE.contains(&e.code),
+            _ => false,
+        }
+    }
+}
+
+impl WentAway for rusqlite::Error {
+    /// A file does not go away the way a server does.
+    fn went_away(&self) -> bool {
+        false
+    }
 }
 
 impl DbError {
@@ -33,7 +96,7 @@ impl DbError {
 
 /// Maps a client's error to [`DbError::Driver`] with its causes: tokio-postgres prints only
 /// "db error" and keeps what the server said as the source, which is what a user needs.
-pub fn driver<E: std::error::Error>(context: &str) -> impl FnOnce(E) -> DbError + '_ {
+pub fn driver<E: std::error::Error + WentAway>(context: &str) -> impl FnOnce(E) -> DbError + '_ {
     move |e| {
         let mut message = e.to_string();
         let mut source = e.source();
@@ -41,7 +104,12 @@ pub fn driver<E: std::error::Error>(context: &str) -> impl FnOnce(E) -> DbError 
             message.push_str(&format!(": {cause}"));
             source = cause.source();
         }
-        DbError::Driver(format!("{context}: {message}"))
+        let message = format!("{context}: {message}");
+        if e.went_away() {
+            DbError::Unavailable(message)
+        } else {
+            DbError::Driver(message)
+        }
     }
 }
 

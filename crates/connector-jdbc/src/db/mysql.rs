@@ -35,15 +35,9 @@ impl My {
             .pass(spec.password.clone())
             .db_name((!url.database.is_empty()).then(|| url.database.clone()))
             .tcp_connect_timeout(Some(spec.timeout));
-        let conn = Conn::new(opts).map_err(|e| {
-            DbError::driver(
-                &format!(
-                    "cannot connect to mysql at {}:{}/{}",
-                    url.host, url.port, url.database
-                ),
-                e,
-            )
-        })?;
+        let target = format!("{}:{}/{}", url.host, url.port, url.database);
+        let conn =
+            Conn::new(opts).map_err(driver(&format!("cannot connect to mysql at {target}")))?;
         let mut my = My { conn };
         // A reader that streams a result set stops reading while the engine's channel is full
         // (a slow sink); the server would drop it after net_write_timeout (60 s by default).

@@ -76,7 +76,7 @@ impl Pg {
         let (client, connection) = wait(connecting)
             .map_err(|e| DbError::driver("the postgresql client runtime failed", e))?
             .map_err(|_| {
-                DbError::Driver(format!(
+                DbError::Unavailable(format!(
                     "cannot connect to postgresql at {target} within {} s; check that it runs and the url's host and port",
                     timeout.as_secs()
                 ))
