@@ -193,7 +193,7 @@ impl SourceReader for JdbcReader {
             Fetched::Done => self.current = None,
             Fetched::Failed(e) => {
                 let (id, _) = self.current.take().expect("a split was being read");
-                return Err(e.into_connector(format!("jdbc split {id}: {e}")));
+                return Err(e.to_connector(format!("jdbc split {id}: {e}")));
             }
         }
         Ok(Poll::Emitted)

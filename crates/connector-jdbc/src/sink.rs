@@ -563,7 +563,7 @@ impl Sink for JdbcSink {
         }
         let mut db = open(&self.config.connection, &self.plugin)?;
         xa::commit_all(db.as_mut(), &xids, self.config.max_commit_attempts)
-            .map_err(|e| e.into_connector(format!("jdbc sink: {e}")))
+            .map_err(|e| e.to_connector(format!("jdbc sink: {e}")))
     }
 
     fn abort(&self, infos: Vec<CommitInfo>) {

@@ -44,7 +44,7 @@ struct Xa {
 }
 
 fn runtime(e: DbError) -> ConnectorError {
-    e.into_connector(format!("jdbc sink: {e}"))
+    e.to_connector(format!("jdbc sink: {e}"))
 }
 
 impl JdbcWriter {
@@ -112,7 +112,7 @@ impl JdbcWriter {
         })();
         if let Err(e) = result {
             self.db = None;
-            return Err(e.into_connector(format!(
+            return Err(e.to_connector(format!(
                 "jdbc sink: writing {} rows to table {path} in transaction {} failed: {e}",
                 buffered.rows.len(),
                 xa.open.as_deref().unwrap_or("(not begun)")
@@ -148,7 +148,7 @@ impl JdbcWriter {
                         let _ = db.execute("ROLLBACK");
                     }
                     if attempt >= self.config.max_retries {
-                        return Err(e.into_connector(format!(
+                        return Err(e.to_connector(format!(
                             "jdbc sink: writing {} rows to table {path} failed: {e}",
                             buffered.rows.len()
                         )));
@@ -243,7 +243,7 @@ impl SinkWriter for JdbcWriter {
             .as_mut()
             .expect("an open transaction has its connection");
         db.xa_prepare(&xid).map_err(|e| {
-            e.into_connector(format!("jdbc sink: cannot prepare transaction {xid}: {e}"))
+            e.to_connector(format!("jdbc sink: cannot prepare transaction {xid}: {e}"))
         })?;
         xa.next += 1;
         if self.config.dialect() == Dialect::MySql {

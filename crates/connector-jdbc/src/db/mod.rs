@@ -33,7 +33,7 @@ pub enum DbError {
 impl DbError {
     /// A connector error with `message` (which names this error), of the kind the engine
     /// restarts a pipeline for when the database went away.
-    pub fn into_connector(&self, message: String) -> ConnectorError {
+    pub fn to_connector(&self, message: String) -> ConnectorError {
         match self {
             DbError::Unavailable(_) => ConnectorError::Unavailable(message),
             _ => ConnectorError::Runtime(message),
