@@ -88,12 +88,20 @@ fn assert_every_id_once(my: &MariaDbServer, why: &str) {
     );
 }
 
-fn restarted_from_a_checkpoint(c: &Separated) -> bool {
-    c.masters.iter().any(|m| {
+/// Waits for job `id` to finish, checks that its pipeline restarted from a checkpoint and that
+/// the target holds every id once (`why` says what happened to it); the masters' REST ports.
+fn finished_after_a_restart(c: &Separated, id: i64, my: &MariaDbServer, why: &str) -> Vec<u16> {
+    let ports: Vec<u16> = c.masters.iter().map(http_port).collect();
+    let (status, info) = wait_end(&ports, id);
+    assert_eq!(status, "FINISHED", "{why}: {info}");
+    let restarted = c.masters.iter().any(|m| {
         m.log_text()
             .lines()
             .any(|l| l.contains("placed again on") && l.contains("it runs from checkpoint"))
-    })
+    });
+    assert!(restarted, "the pipeline restarted from a checkpoint: {why}");
+    assert_every_id_once(my, why);
+    ports
 }
 
 #[test]
@@ -109,14 +117,7 @@ fn postgres_to_mariadb_exactly_once_survives_kill_9_of_a_worker() {
     });
     let victim = worker_with_a_group(&c);
     c.workers[victim].kill9();
-    let ports: Vec<u16> = c.masters.iter().map(http_port).collect();
-    let (status, info) = wait_end(&ports, id);
-    assert_eq!(status, "FINISHED", "{info}");
-    assert!(
-        restarted_from_a_checkpoint(&c),
-        "the pipeline restarted from a checkpoint"
-    );
-    assert_every_id_once(&my, "a worker was killed mid-job");
+    let ports = finished_after_a_restart(&c, id, &my, "a worker was killed mid-job");
     // The job's password reaches no log line and no REST answer about the job.
     for n in c.masters.iter().chain(&c.workers) {
         assert!(
@@ -198,12 +199,10 @@ fn a_sink_database_killed_mid_job_restarts_the_pipeline_exactly_once() {
             .then_some(())
     });
     my.restart().unwrap();
-    let ports: Vec<u16> = c.masters.iter().map(http_port).collect();
-    let (status, info) = wait_end(&ports, id);
-    assert_eq!(status, "FINISHED", "{info}");
-    assert!(
-        restarted_from_a_checkpoint(&c),
-        "the pipeline restarted from a checkpoint"
+    finished_after_a_restart(
+        &c,
+        id,
+        &my,
+        "the sink's database was killed mid-job and restarted",
     );
-    assert_every_id_once(&my, "the sink's database was killed mid-job and restarted");
 }
