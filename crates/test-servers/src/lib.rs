@@ -331,12 +331,22 @@ impl Instance {
         };
         let server = pid(&child);
         let _ = signal::kill(server, Signal::SIGSTOP);
-        for child in children(server) {
-            let _ = signal::kill(child, Signal::SIGKILL);
+        let killed = children(server);
+        for child in &killed {
+            let _ = signal::kill(*child, Signal::SIGKILL);
         }
         let _ = signal::kill(server, Signal::SIGKILL);
         // Reaped, or a restart would find the old pid alive in the server's lock file.
         child.wait().context("cannot wait for the killed server")?;
+        // The children exit asynchronously (reparented, reaped by someone else); until they have,
+        // they still hold the server's shared memory and a restart refuses to start.
+        let deadline = Instant::now() + STOP_DEADLINE;
+        while killed.iter().any(|p| still_running(*p)) {
+            if Instant::now() > deadline {
+                break;
+            }
+            std::thread::sleep(POLL_INTERVAL);
+        }
         Ok(())
     }
 
@@ -380,6 +390,17 @@ fn accepts(port: u16) -> bool {
 
 /// The processes whose parent is `parent`, from /proc (the fourth field of `stat`, after the
 /// command name in parentheses, which may itself hold spaces).
+/// Whether `pid` exists and has not exited yet (a zombie has released its memory).
+fn still_running(pid: Pid) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| state != "Z" && state != "X"),
+        Err(_) => false,
+    }
+}
+
 fn children(parent: Pid) -> Vec<Pid> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
